@@ -1,0 +1,53 @@
+//! EKS: ListClusters + DescribeCluster into cluster rows.
+
+use aws_sdk_eks::Client;
+use jiff::Timestamp;
+
+use super::Target;
+use super::errors::{AwsFailure, classify};
+use crate::model::kinds::cluster::Cluster;
+use crate::model::{Facts, Kind, Row, RowId, Scope};
+
+pub async fn poll(client: Client, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
+    let (account, region, source, profile) = (
+        t.account.as_str(),
+        t.region.as_str(),
+        t.source.clone(),
+        t.profile.as_deref(),
+    );
+    let mut names = Vec::new();
+    let mut pages = client.list_clusters().into_paginator().items().send();
+    while let Some(name) = pages.next().await {
+        names.push(name.map_err(|e| classify(&e, profile))?);
+    }
+    let mut rows = Vec::new();
+    for name in names {
+        let out = client
+            .describe_cluster()
+            .name(&name)
+            .send()
+            .await
+            .map_err(|e| classify(&e, profile))?;
+        let Some(c) = out.cluster() else { continue };
+        let facts = Cluster {
+            provider: "EKS".into(),
+            status: c
+                .status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            version: c.version().unwrap_or_default().to_string(),
+            platform_version: c.platform_version().map(str::to_string),
+            endpoint: c.endpoint().map(str::to_string),
+            ..Cluster::default()
+        };
+        let scope = Scope::aws(account, region).with_context(&name);
+        rows.push(Row::new(
+            RowId::new(Kind::Cluster, scope, name.clone()),
+            source.clone(),
+            Facts::Cluster(facts),
+            vec![],
+            now,
+        ));
+    }
+    Ok(rows)
+}

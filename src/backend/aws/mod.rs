@@ -1,0 +1,183 @@
+//! The AWS backend: for every configured account and region, EKS, ECS, RDS and CloudWatch are
+//! each a source (`aws:<account>/<region>/<service>`) polled in its own task, so they all run
+//! concurrently and one failing (AccessDenied, a timeout) leaves the others running.
+
+pub mod cloudwatch;
+pub mod ecs;
+pub mod eks;
+pub mod errors;
+mod poll;
+pub mod rds;
+pub mod sdk;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_eks::config::Credentials;
+use jiff::Timestamp;
+use tokio::task::JoinSet;
+
+use crate::clock::SharedClock;
+use crate::config::{Account, Config};
+use crate::model::Row;
+use crate::store::UpdateSender;
+use errors::AwsFailure;
+
+#[derive(Clone, Debug)]
+pub struct AwsOptions {
+    pub accounts: Vec<Account>,
+    /// EKS and RDS.
+    pub poll: Duration,
+    /// ECS and CloudWatch alarms.
+    pub fast_poll: Duration,
+    /// Fixed credentials instead of the profiles' (emulators, tests).
+    pub static_credentials: Option<Credentials>,
+}
+
+impl AwsOptions {
+    /// The configured accounts; `None` when there are none.
+    pub fn from_config(config: &Config) -> Option<AwsOptions> {
+        (!config.accounts.is_empty()).then(|| AwsOptions {
+            accounts: config.accounts.clone(),
+            poll: Duration::from_secs(config.aws.poll_seconds.max(1)),
+            fast_poll: Duration::from_secs(config.aws.fast_poll_seconds.max(1)),
+            static_credentials: None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    Eks,
+    Ecs,
+    Rds,
+    CloudWatch,
+}
+
+impl Service {
+    pub const ALL: [Service; 4] = [
+        Service::Eks,
+        Service::Ecs,
+        Service::Rds,
+        Service::CloudWatch,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Eks => "eks",
+            Service::Ecs => "ecs",
+            Service::Rds => "rds",
+            Service::CloudWatch => "cloudwatch",
+        }
+    }
+}
+
+pub fn source_name(account: &str, region: &str, service: Service) -> String {
+    format!("aws:{account}/{region}/{}", service.as_str())
+}
+
+/// The regions to watch for an account: the configured ones, else the profile's region.
+async fn regions(account: &Account) -> Vec<String> {
+    if !account.regions.is_empty() {
+        return account.regions.clone();
+    }
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(p) = &account.profile {
+        loader = loader.profile_name(p);
+    }
+    loader
+        .load()
+        .await
+        .region()
+        .map(|r| vec![r.to_string()])
+        .unwrap_or_default()
+}
+
+/// What one poller reads: a service of an account in a region.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub account: String,
+    pub region: String,
+    /// Named in the fix when credentials fail.
+    pub profile: Option<String>,
+    pub source: Arc<str>,
+}
+
+fn spawn_poller<C, F, Fut>(
+    tasks: &mut JoinSet<()>,
+    target: Target,
+    interval: Duration,
+    clock: SharedClock,
+    tx: UpdateSender,
+    client: C,
+    poll_fn: F,
+) where
+    C: Clone + Send + Sync + 'static,
+    F: Fn(C, Target, Timestamp) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Vec<Row>, AwsFailure>> + Send + 'static,
+{
+    let name = target.source.to_string();
+    let now = clock.clone();
+    tasks.spawn(poll::run(name, interval, clock, tx, move || {
+        poll_fn(client.clone(), target.clone(), now.now())
+    }));
+}
+
+/// Starts a poller per (account, region, service).
+pub async fn start(opts: AwsOptions, clock: SharedClock, tx: UpdateSender) -> JoinSet<()> {
+    let mut tasks = JoinSet::new();
+    for account in &opts.accounts {
+        for region in regions(account).await {
+            let config = sdk::config_for(account, &region, opts.static_credentials.as_ref()).await;
+            for service in Service::ALL {
+                let target = Target {
+                    account: account.name.clone(),
+                    region: region.clone(),
+                    profile: account.profile.clone(),
+                    source: Arc::from(source_name(&account.name, &region, service)),
+                };
+                let (t, c, tx) = (&mut tasks, clock.clone(), tx.clone());
+                match service {
+                    Service::Eks => spawn_poller(
+                        t,
+                        target,
+                        opts.poll,
+                        c,
+                        tx,
+                        aws_sdk_eks::Client::new(&config),
+                        eks::poll,
+                    ),
+                    Service::Ecs => spawn_poller(
+                        t,
+                        target,
+                        opts.fast_poll,
+                        c,
+                        tx,
+                        aws_sdk_ecs::Client::new(&config),
+                        ecs::poll,
+                    ),
+                    Service::Rds => spawn_poller(
+                        t,
+                        target,
+                        opts.poll,
+                        c,
+                        tx,
+                        aws_sdk_rds::Client::new(&config),
+                        rds::poll,
+                    ),
+                    Service::CloudWatch => spawn_poller(
+                        t,
+                        target,
+                        opts.fast_poll,
+                        c,
+                        tx,
+                        aws_sdk_cloudwatch::Client::new(&config),
+                        cloudwatch::poll,
+                    ),
+                }
+            }
+        }
+    }
+    tasks
+}

@@ -1,0 +1,75 @@
+//! One source: a service of an AWS account in a region, polled at an interval. Each poll yields
+//! the source's whole set of rows; the difference with the last set is sent (upserts for what
+//! changed, removals for what is gone), and the source's status follows the outcome.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::time::Duration;
+
+use super::errors::AwsFailure;
+use crate::clock::SharedClock;
+use crate::model::{Row, RowId};
+use crate::store::{SourceStatus, Update, UpdateSender};
+
+pub async fn run<F, Fut>(
+    source: String,
+    interval: Duration,
+    clock: SharedClock,
+    tx: UpdateSender,
+    mut poll: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Vec<Row>, AwsFailure>>,
+{
+    let status = |status: SourceStatus, at| Update::Source {
+        name: source.clone(),
+        status,
+        at,
+    };
+    if tx
+        .send(vec![status(SourceStatus::Connecting, clock.now())])
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut known: HashSet<RowId> = HashSet::new();
+    let mut answered = false;
+    loop {
+        let outcome = poll().await;
+        let now = clock.now();
+        let batch = match outcome {
+            Ok(rows) => {
+                let ids: HashSet<RowId> = rows.iter().map(|r| r.id.clone()).collect();
+                let mut batch: Vec<Update> = known
+                    .difference(&ids)
+                    .cloned()
+                    .map(Update::Remove)
+                    .collect();
+                batch.extend(rows.into_iter().map(Update::upsert));
+                batch.push(status(SourceStatus::Connected, now));
+                known = ids;
+                answered = true;
+                batch
+            }
+            Err(failure) => {
+                tracing::debug!(%source, ?failure, "poll failed");
+                let s = match failure {
+                    AwsFailure::AccessDenied(r)
+                    | AwsFailure::Credentials(r)
+                    | AwsFailure::Other(r) => SourceStatus::Error { reason: r },
+                    AwsFailure::Throttled => SourceStatus::Stale {
+                        reason: "throttled, retrying".into(),
+                    },
+                    AwsFailure::Unreachable(r) if answered => SourceStatus::Stale { reason: r },
+                    AwsFailure::Unreachable(r) => SourceStatus::Error { reason: r },
+                };
+                vec![status(s, now)]
+            }
+        };
+        if tx.send(batch).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(interval).await;
+    }
+}

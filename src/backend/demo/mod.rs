@@ -1,0 +1,350 @@
+//! The demo backend: an embedded simulated fleet built from the seeds, on a clock that can be
+//! sped up, sending `Update`s over the same channel as the real backends.
+
+pub mod incidents;
+pub mod objects;
+pub mod scale;
+pub mod seed;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::task::JoinHandle;
+
+use crate::clock::{Clock, SimClock};
+use crate::model::{Row, RowId};
+use crate::store::{SourceStatus, Update, UpdateSender};
+use incidents::Incidents;
+use seed::Builder;
+
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    /// 1 is the seed fleet; N adds N-1 synthetic clusters of 2,000 Flux objects.
+    pub scale: u32,
+    /// Simulated seconds per real second.
+    pub speed: f64,
+    /// Real delay between two sources connecting, so the screen fills in as it would live.
+    pub connect_stagger: Duration,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            scale: 1,
+            speed: 1.0,
+            connect_stagger: Duration::from_millis(60),
+        }
+    }
+}
+
+/// Every source name of the demo fleet at this scale.
+pub fn source_names(scale: u32) -> Vec<String> {
+    let mut v: Vec<String> = seed::KUBE_CONTEXTS.iter().map(|s| s.to_string()).collect();
+    v.extend(
+        seed::AWS_REGIONS
+            .iter()
+            .map(|(a, r)| seed::aws_source(a, r)),
+    );
+    v.extend(scale::contexts(scale));
+    v.extend(
+        scale::used_regions(scale)
+            .into_iter()
+            .map(|r| seed::aws_source("scale", r)),
+    );
+    v
+}
+
+/// The seed fleet's rows at `elapsed_s` simulated seconds after `origin`.
+pub fn seed_rows(origin: Timestamp, elapsed_s: f64) -> Vec<Row> {
+    let inc = Incidents::at(elapsed_s);
+    let now = origin
+        .checked_add(jiff::SignedDuration::from_secs_f64(elapsed_s))
+        .unwrap_or(origin);
+    let mut b = Builder::new(origin, now, &inc);
+    seed::build(&mut b);
+    b.rows
+}
+
+/// The synthetic clusters' rows (`--scale`); they carry no incidents of their own over time.
+pub fn scale_rows(origin: Timestamp, scale: u32) -> Vec<Row> {
+    let inc = Incidents::at(0.0);
+    let mut b = Builder::new(origin, origin, &inc);
+    let contexts = scale::contexts(scale);
+    for (i, ctx) in contexts.iter().enumerate() {
+        scale::cluster(&mut b, i + 2, ctx);
+    }
+    scale::regions(&mut b, scale);
+    b.rows
+}
+
+/// The whole demo fleet at start, as the updates a backend would send: for tests and benches
+/// that want a filled store without running the task.
+pub fn initial_updates(origin: Timestamp, scale: u32) -> Vec<Update> {
+    let mut v: Vec<Update> = source_names(scale)
+        .into_iter()
+        .map(|name| Update::Source {
+            name,
+            status: SourceStatus::Connected,
+            at: origin,
+        })
+        .collect();
+    v.extend(
+        seed_rows(origin, 0.0)
+            .into_iter()
+            .chain(scale_rows(origin, scale))
+            .map(Update::upsert),
+    );
+    v
+}
+
+fn source_status(name: &str, inc: &Incidents) -> SourceStatus {
+    if name == seed::VPN_CONTEXT && inc.vpn_down {
+        SourceStatus::Stale {
+            reason: "watch connection timed out after 30s (VPN down?)".into(),
+        }
+    } else {
+        SourceStatus::Connected
+    }
+}
+
+/// Starts the simulation. Sources connect one after another, then incidents come and go.
+pub fn spawn(opts: DemoOptions, clock: Arc<SimClock>, tx: UpdateSender) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(e) = run(opts, clock, tx).await {
+            tracing::debug!("demo backend stopped: {e}");
+        }
+    })
+}
+
+async fn run(
+    opts: DemoOptions,
+    clock: Arc<SimClock>,
+    tx: UpdateSender,
+) -> Result<(), &'static str> {
+    let origin = clock.origin();
+    let names = source_names(opts.scale);
+    let closed = |_| "the store went away";
+    tx.send(
+        names
+            .iter()
+            .map(|n| Update::Source {
+                name: n.clone(),
+                status: SourceStatus::Connecting,
+                at: clock.now(),
+            })
+            .collect(),
+    )
+    .await
+    .map_err(closed)?;
+
+    // Fill source by source, the way independent watches would answer.
+    let mut rows: Vec<Row> = seed_rows(origin, 0.0);
+    rows.extend(scale_rows(origin, opts.scale));
+    let mut by_source: HashMap<Arc<str>, Vec<Row>> = HashMap::new();
+    let mut current: HashMap<RowId, Row> = HashMap::new();
+    for r in rows {
+        current.insert(r.id.clone(), r.clone());
+        by_source.entry(r.source.clone()).or_default().push(r);
+    }
+    let mut inc = Incidents::at(0.0);
+    for name in &names {
+        tokio::time::sleep(opts.connect_stagger).await;
+        let mut batch: Vec<Update> = by_source
+            .remove(name.as_str())
+            .unwrap_or_default()
+            .into_iter()
+            .map(Update::upsert)
+            .collect();
+        batch.push(Update::Source {
+            name: name.clone(),
+            status: source_status(name, &inc),
+            at: clock.now(),
+        });
+        tx.send(batch).await.map_err(closed)?;
+    }
+
+    // Then the incidents' timeline; only what changed is sent.
+    loop {
+        let elapsed = clock.elapsed_s();
+        let next = Incidents::next_change(elapsed);
+        let at = origin
+            .checked_add(jiff::SignedDuration::from_secs_f64(next))
+            .unwrap_or(origin);
+        tokio::time::sleep(clock.until(at)).await;
+        let now_inc = Incidents::at(next);
+        let mut batch = Vec::new();
+        for row in seed_rows(origin, next) {
+            let changed = current
+                .get(&row.id)
+                .is_none_or(|old| !old.same_content(&row));
+            if changed {
+                current.insert(row.id.clone(), row.clone());
+                batch.push(Update::upsert(row));
+            }
+        }
+        for name in &names {
+            let (before, after) = (source_status(name, &inc), source_status(name, &now_inc));
+            if before != after {
+                batch.push(Update::Source {
+                    name: name.clone(),
+                    status: after,
+                    at,
+                });
+            }
+        }
+        inc = now_inc;
+        if !batch.is_empty() {
+            tx.send(batch).await.map_err(closed)?;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Health, Kind};
+    use crate::store::Fleet;
+
+    fn origin() -> Timestamp {
+        "2026-11-23T12:00:00Z".parse().unwrap()
+    }
+
+    fn fleet_at(elapsed: f64) -> Fleet {
+        let mut f = Fleet::new("demo");
+        f.apply(initial_updates(origin(), 1));
+        f.apply(seed_rows(origin(), elapsed).into_iter().map(Update::upsert));
+        f
+    }
+
+    fn health(f: &Fleet, kind: Kind, name: &str, ns: Option<&str>) -> Health {
+        f.rows_of(kind)
+            .find(|r| r.id.name == name && ns.is_none_or(|n| r.id.scope.namespace() == n))
+            .unwrap_or_else(|| panic!("{kind} {name} missing"))
+            .health
+    }
+
+    #[test]
+    fn every_row_comes_from_a_listed_source() {
+        let names = source_names(5);
+        let rows = seed_rows(origin(), 0.0)
+            .into_iter()
+            .chain(scale_rows(origin(), 5));
+        for r in rows {
+            assert!(
+                names.iter().any(|n| **n == *r.source),
+                "{} comes from unlisted {}",
+                r.id.name,
+                r.source
+            );
+        }
+    }
+
+    #[test]
+    fn the_seed_fleet_has_every_kind() {
+        let f = fleet_at(0.0);
+        for k in Kind::ALL {
+            assert!(f.count(k) > 0, "no {k} rows");
+        }
+        assert_eq!(f.count(Kind::Organization), 5);
+        assert_eq!(f.count(Kind::EcsService), 8);
+    }
+
+    #[test]
+    fn incidents_show_with_the_right_health_at_start() {
+        let f = fleet_at(0.0);
+        assert_eq!(
+            health(&f, Kind::HelmRelease, "hyperfy2-world", Some("numen-games")),
+            Health::Failed
+        );
+        assert_eq!(
+            health(&f, Kind::Certificate, "r3s3t-tls", None),
+            Health::Degraded
+        );
+        assert_eq!(
+            health(&f, Kind::Kustomization, "art-unchained-pre", None),
+            Health::Suspended
+        );
+        let ecs = f
+            .rows_of(Kind::EcsService)
+            .find(|r| r.id.name == "functions" && r.id.scope.context() == "phenom-prod-cluster")
+            .unwrap();
+        assert_eq!(ecs.health, Health::Degraded);
+        let sae1 = f
+            .rows_of(Kind::Region)
+            .find(|r| r.id.name == "sa-east-1")
+            .unwrap();
+        assert_eq!(sae1.health, Health::Degraded);
+        let phenom = f
+            .rows_of(Kind::Region)
+            .find(|r| r.id.scope.account() == "phenom")
+            .unwrap();
+        assert_eq!(
+            phenom.health,
+            Health::Degraded,
+            "the 1/2 ECS service degrades its region"
+        );
+        assert!(phenom.reason.contains("functions"));
+        let numen = f
+            .rows_of(Kind::Organization)
+            .find(|r| r.id.name == "numen-games")
+            .unwrap();
+        assert_eq!(numen.health, Health::Failed);
+        let r3 = f
+            .rows_of(Kind::Organization)
+            .find(|r| r.id.name == "r3s3t")
+            .unwrap();
+        assert_eq!(r3.health, Health::Degraded);
+    }
+
+    #[test]
+    fn incidents_resolve_later_in_the_cycle() {
+        let f = fleet_at(400.0);
+        assert_eq!(
+            health(&f, Kind::HelmRelease, "hyperfy2-world", Some("numen-games")),
+            Health::Healthy
+        );
+        let phenom = f
+            .rows_of(Kind::Region)
+            .find(|r| r.id.scope.account() == "phenom")
+            .unwrap();
+        assert_eq!(phenom.health, Health::Healthy);
+        let f = fleet_at(200.0);
+        assert_eq!(
+            health(&f, Kind::HelmRelease, "hyperfy2-world", Some("numen-games")),
+            Health::Degraded
+        );
+    }
+
+    #[tokio::test]
+    async fn the_task_connects_every_source_and_follows_the_timeline() {
+        let (tx, mut rx) = crate::store::channel();
+        // 600x: the VPN drop at t=90 s comes 150 ms after start.
+        let clock = Arc::new(SimClock::new(origin(), 600.0));
+        let opts = DemoOptions {
+            connect_stagger: Duration::ZERO,
+            ..DemoOptions::default()
+        };
+        let task = spawn(opts, clock, tx);
+        let mut f = Fleet::new("demo");
+        let mut saw_stale = false;
+        while !saw_stale {
+            let batch = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+                .await
+                .expect("updates flow")
+                .unwrap();
+            f.apply(batch);
+            saw_stale = f
+                .source(seed::VPN_CONTEXT)
+                .is_some_and(|s| s.status.is_stale());
+        }
+        assert!(
+            f.sources()
+                .filter(|s| s.name != seed::VPN_CONTEXT)
+                .all(|s| s.status == SourceStatus::Connected)
+        );
+        assert_eq!(f.count(Kind::Organization), 5);
+        task.abort();
+    }
+}

@@ -1,0 +1,965 @@
+//! The seed fleet, from the documents in `shared/seeds/`: the numinia multi-tenant EKS + Flux
+//! platform (eu-west-1), FORGE on EKS (us-west-2), helpdev's isolated us-east-1/sa-east-1
+//! regions with Route53 failover, and phenom on ECS Fargate with RDS PostgreSQL 17.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::Value;
+
+use super::incidents::{Incidents, UpgradePhase};
+use super::objects::{self, CertSpec, HrSpec, KsSpec, condition, not_ready, ready};
+use crate::model::kinds::certificate::expiring_in;
+use crate::model::kinds::cluster::Cluster;
+use crate::model::kinds::db_instance::{DbInstance, Snapshot};
+use crate::model::kinds::ecs_service::EcsService;
+use crate::model::kinds::organization::Organization;
+use crate::model::kinds::project_object;
+use crate::model::kinds::region::{Alarm, FailoverRecord, HealthCheck, Region};
+use crate::model::{Facts, Kind, Row, RowId, Scope};
+
+/// A tenant organization of the numinia platform.
+pub struct OrgSeed {
+    pub name: &'static str,
+    pub domain: &'static str,
+    pub spaces: &'static [&'static str],
+    pub agents: &'static [&'static str],
+    pub cert_days: i64,
+}
+
+pub const PLATFORM_CONTEXT: &str = "prod-cluster";
+
+pub const ORGS: &[OrgSeed] = &[
+    OrgSeed {
+        name: "numen-games",
+        domain: "numengames.com",
+        spaces: &["world", "arena"],
+        agents: &["guide"],
+        cert_days: 61,
+    },
+    OrgSeed {
+        name: "active-inference",
+        domain: "activeinference.org",
+        spaces: &["lab"],
+        agents: &["researcher", "tutor"],
+        cert_days: 47,
+    },
+    OrgSeed {
+        name: "art-unchained",
+        domain: "artunchained.com",
+        spaces: &["gallery", "studio"],
+        agents: &[],
+        cert_days: 33,
+    },
+    OrgSeed {
+        name: "numinia",
+        domain: "numinia.xyz",
+        spaces: &["world", "vic", "plaza"],
+        agents: &["numi"],
+        cert_days: 74,
+    },
+    // Its certificate expires in 5 days: the renewal is stuck.
+    OrgSeed {
+        name: "r3s3t",
+        domain: "r3s3t.io",
+        spaces: &["hub"],
+        agents: &["r3s3t"],
+        cert_days: 5,
+    },
+];
+
+/// The incidents' fixed targets.
+pub const FAILING_RELEASE: (&str, &str) = ("numen-games", "hyperfy2-world");
+pub const SUSPENDED_KUSTOMIZATION: (&str, &str) = ("art-unchained-pre", "art-unchained-pre");
+pub const SHORT_ECS_SERVICE: (&str, &str) = ("phenom-prod-cluster", "functions");
+pub const VPN_CONTEXT: &str = "eks-prod-sae1";
+
+/// Every source the seed fleet has: kube contexts, then AWS (account, region) pairs.
+pub const KUBE_CONTEXTS: &[&str] = &[
+    "prod-cluster",
+    "forge-prod",
+    "eks-hml-use1",
+    "eks-prod-use1",
+    "eks-prod-sae1",
+];
+pub const AWS_REGIONS: &[(&str, &str)] = &[
+    ("numinia", "eu-west-1"),
+    ("forge", "us-west-2"),
+    ("helpdev-hml", "us-east-1"),
+    ("helpdev-prod", "us-east-1"),
+    ("helpdev-prod", "sa-east-1"),
+    ("phenom", "us-east-1"),
+];
+
+pub fn aws_source(account: &str, region: &str) -> String {
+    format!("aws:{account}/{region}")
+}
+
+/// Builds rows at one moment of the simulation.
+pub struct Builder<'a> {
+    pub origin: Timestamp,
+    pub now: Timestamp,
+    pub inc: &'a Incidents,
+    pub rows: Vec<Row>,
+    sources: std::collections::HashMap<String, Arc<str>>,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(origin: Timestamp, now: Timestamp, inc: &'a Incidents) -> Self {
+        Builder {
+            origin,
+            now,
+            inc,
+            rows: Vec::new(),
+            sources: Default::default(),
+        }
+    }
+
+    /// A time `s` simulated seconds after the origin.
+    pub fn at(&self, s: i64) -> Timestamp {
+        self.origin
+            .checked_add(SignedDuration::from_secs(s))
+            .unwrap_or(self.origin)
+    }
+
+    /// A time `s` seconds before the origin (for things that happened before the demo began).
+    pub fn ago(&self, s: i64) -> Timestamp {
+        self.at(-s)
+    }
+
+    fn source(&mut self, name: &str) -> Arc<str> {
+        self.sources
+            .entry(name.to_string())
+            .or_insert_with(|| name.into())
+            .clone()
+    }
+
+    pub fn kube(&mut self, context: &str, obj: Value) {
+        let src = self.source(context);
+        let row =
+            project_object(&obj, context, src, self.now).expect("demo objects are well-formed");
+        self.rows.push(row);
+    }
+
+    pub fn aws(&mut self, kind: Kind, scope: Scope, name: &str, facts: Facts) {
+        let src = self.source(&aws_source(
+            scope.account(),
+            scope.region.as_deref().unwrap_or(name),
+        ));
+        self.rows.push(Row::new(
+            RowId::new(kind, scope, name),
+            src,
+            facts,
+            vec![],
+            self.now,
+        ));
+    }
+
+    pub fn org(&mut self, context: &str, name: &str, domain: &str, namespaces: Vec<String>) {
+        let src = self.source(context);
+        let facts = Facts::Organization(Organization {
+            domain: Some(domain.into()),
+            namespaces,
+            ..Default::default()
+        });
+        let scope = Scope {
+            context: Some(context.into()),
+            ..Scope::default()
+        };
+        self.rows.push(Row::new(
+            RowId::new(Kind::Organization, scope, name),
+            src,
+            facts,
+            vec![],
+            self.now,
+        ));
+    }
+
+    pub fn ok_ks(
+        &mut self,
+        context: &str,
+        namespace: &str,
+        name: &str,
+        path: &str,
+        revision: &str,
+    ) {
+        let cond = vec![ready(
+            "ReconciliationSucceeded",
+            &format!("Applied revision: {revision}"),
+            self.ago(3600),
+        )];
+        self.kube(
+            context,
+            objects::kustomization(KsSpec {
+                namespace,
+                name,
+                path,
+                revision,
+                suspended: false,
+                conditions: cond,
+            }),
+        );
+    }
+
+    pub fn ok_hr(
+        &mut self,
+        context: &str,
+        namespace: &str,
+        name: &str,
+        chart: &str,
+        version: &str,
+        repository: &str,
+    ) {
+        let msg = format!(
+            "Helm upgrade succeeded for release {namespace}/{name}.v3 with chart {chart}@{version}"
+        );
+        let cond = vec![
+            ready("UpgradeSucceeded", &msg, self.ago(7200)),
+            condition("Released", "True", "UpgradeSucceeded", &msg, self.ago(7200)),
+        ];
+        self.kube(
+            context,
+            objects::helm_release(HrSpec {
+                namespace,
+                name,
+                chart,
+                version,
+                repository,
+                attempted: version,
+                upgrade_failures: 0,
+                conditions: cond,
+            }),
+        );
+    }
+
+    pub fn ok_cert(
+        &mut self,
+        context: &str,
+        namespace: &str,
+        name: &str,
+        dns: &[&str],
+        issuer: &str,
+        days: i64,
+    ) {
+        let not_after = expiring_in(self.origin, days);
+        let cond = vec![ready(
+            "Ready",
+            "Certificate is up to date and has not expired",
+            self.ago(86_400 * (90 - days).max(1)),
+        )];
+        self.kube(
+            context,
+            objects::certificate(CertSpec {
+                namespace,
+                name,
+                dns_names: dns.iter().map(|s| s.to_string()).collect(),
+                issuer,
+                not_after,
+                renewal_time: expiring_in(not_after, -30),
+                conditions: cond,
+            }),
+        );
+    }
+
+    pub fn git(&mut self, context: &str, namespace: &str, name: &str, url: &str, revision: &str) {
+        let at = self.ago(600);
+        self.kube(
+            context,
+            objects::source("GitRepository", namespace, name, url, revision, at),
+        );
+    }
+
+    pub fn helm_repo(&mut self, context: &str, namespace: &str, name: &str, url: &str) {
+        let at = self.ago(900);
+        self.kube(
+            context,
+            objects::source(
+                "HelmRepository",
+                namespace,
+                name,
+                url,
+                "sha256:9c1e2b7d",
+                at,
+            ),
+        );
+    }
+}
+
+pub fn build(b: &mut Builder<'_>) {
+    numinia(b);
+    forge(b);
+    helpdev(b);
+    phenom(b);
+}
+
+fn eks(
+    b: &mut Builder<'_>,
+    account: &str,
+    region: &str,
+    name: &str,
+    version: &str,
+    nodes: u32,
+    reachable: bool,
+) {
+    let facts = Facts::Cluster(Cluster {
+        provider: "EKS".into(),
+        status: "ACTIVE".into(),
+        version: version.into(),
+        platform_version: Some("eks.12".into()),
+        endpoint: Some(format!(
+            "https://{:X}.gr7.{region}.eks.amazonaws.com",
+            name.len() * 0x1F3A9
+        )),
+        api_reachable: Some(reachable),
+        server_version: reachable.then(|| format!("v{version}.4-eks-2d98532")),
+        nodes: reachable.then_some(nodes),
+        api_error: (!reachable)
+            .then(|| "API server unreachable: connection timed out (VPN?)".to_string()),
+    });
+    b.aws(
+        Kind::Cluster,
+        Scope::aws(account, region).with_context(name),
+        name,
+        facts,
+    );
+}
+
+fn region(b: &mut Builder<'_>, account: &str, region: &str, facts: Region) {
+    let scope = Scope {
+        account: Some(account.into()),
+        ..Scope::default()
+    };
+    b.aws(Kind::Region, scope, region, Facts::Region(facts));
+}
+
+fn alarm(name: &str, firing: bool, target: &str) -> Alarm {
+    Alarm {
+        name: name.into(),
+        state: if firing { "ALARM" } else { "OK" }.into(),
+        reason: if firing {
+            "Threshold Crossed: 3 out of the last 3 datapoints [94.2, 91.7, 93.0] were greater than the threshold (80.0)".into()
+        } else {
+            "Threshold Crossed: no datapoints were greater than the threshold (80.0)".into()
+        },
+        target: Some(target.into()),
+    }
+}
+
+fn db(
+    engine_version: &str,
+    class: &str,
+    multi_az: bool,
+    storage: u32,
+    free: f64,
+    env: &str,
+    snapshots: Vec<Snapshot>,
+) -> DbInstance {
+    DbInstance {
+        engine: "postgres".into(),
+        engine_version: engine_version.into(),
+        class: class.into(),
+        status: "available".into(),
+        multi_az,
+        storage_gb: storage,
+        free_storage_gb: Some(free),
+        endpoint: None,
+        backup_window: Some("03:00-04:00".into()),
+        pending_maintenance: vec![],
+        environment: Some(env.into()),
+        snapshots,
+    }
+}
+
+fn daily_snapshots(b: &Builder<'_>, instance: &str, days: i64) -> Vec<Snapshot> {
+    (0..days)
+        .map(|d| {
+            let created = b.ago(9 * 3600 + d * 86_400);
+            Snapshot {
+                id: format!("rds:{instance}-{}", created.strftime("%Y-%m-%d-%H-%M")),
+                created,
+                status: "available".into(),
+                snapshot_type: "automated".into(),
+            }
+        })
+        .collect()
+}
+
+fn numinia(b: &mut Builder<'_>) {
+    let ctx = PLATFORM_CONTEXT;
+    let rev = "main@sha1:5f1c2e7a";
+    eks(b, "numinia", "eu-west-1", ctx, "1.31", 6, true);
+    region(
+        b,
+        "numinia",
+        "eu-west-1",
+        Region {
+            alarms: vec![
+                alarm("prod-cluster-node-cpu-high", false, ctx),
+                alarm(
+                    "numinia-prod-postgres-free-storage",
+                    false,
+                    "numinia-prod-postgres",
+                ),
+            ],
+            ..Region::default()
+        },
+    );
+    let snaps = daily_snapshots(b, "numinia-prod-postgres", 3);
+    b.aws(
+        Kind::DbInstance,
+        Scope::aws("numinia", "eu-west-1"),
+        "numinia-prod-postgres",
+        Facts::DbInstance(db(
+            "16.3",
+            "db.t3.medium",
+            false,
+            100,
+            58.0,
+            "production",
+            snaps,
+        )),
+    );
+
+    b.git(
+        ctx,
+        "flux-system",
+        "flux-system",
+        "ssh://git@github.com/numinia/numinia-k8s",
+        rev,
+    );
+    b.ok_ks(
+        ctx,
+        "flux-system",
+        "flux-system",
+        "./clusters/prod-cluster",
+        rev,
+    );
+    b.ok_ks(
+        ctx,
+        "flux-system",
+        "infrastructure",
+        "./infrastructure",
+        rev,
+    );
+    b.ok_hr(
+        ctx,
+        "cert-manager",
+        "cert-manager",
+        "cert-manager",
+        "v1.16.2",
+        "jetstack",
+    );
+    b.ok_hr(ctx, "traefik", "traefik", "traefik", "33.2.1", "traefik");
+
+    for (i, org) in ORGS.iter().enumerate() {
+        let pre = format!("{}-pre", org.name);
+        b.org(
+            ctx,
+            org.name,
+            org.domain,
+            vec![org.name.to_string(), pre.clone()],
+        );
+        b.git(
+            ctx,
+            org.name,
+            org.name,
+            &format!("ssh://git@github.com/numinia/{}-config", org.name),
+            &format!(
+                "main@sha1:{:08x}",
+                0x3a7f_10c2u32.wrapping_mul(i as u32 + 1)
+            ),
+        );
+        b.helm_repo(
+            ctx,
+            org.name,
+            &format!("{}-charts", org.name),
+            "https://charts.numinia.xyz",
+        );
+        let base = format!("./clusters/prod-cluster/organizations/{}", org.name);
+        b.ok_ks(
+            ctx,
+            org.name,
+            &format!("{}-pro", org.name),
+            &format!("{base}/pro"),
+            rev,
+        );
+        if (pre.as_str(), pre.as_str()) == SUSPENDED_KUSTOMIZATION {
+            let cond = vec![ready(
+                "ReconciliationSucceeded",
+                &format!("Applied revision: {rev}"),
+                b.ago(5 * 86_400),
+            )];
+            b.kube(
+                ctx,
+                objects::kustomization(KsSpec {
+                    namespace: &pre,
+                    name: &pre,
+                    path: &format!("{base}/pre"),
+                    revision: "main@sha1:1b9d0c44",
+                    suspended: true,
+                    conditions: cond,
+                }),
+            );
+        } else {
+            b.ok_ks(ctx, &pre, &pre, &format!("{base}/pre"), rev);
+        }
+        let repo = format!("{}-charts", org.name);
+        for space in org.spaces {
+            let name = format!("hyperfy2-{space}");
+            b.ok_hr(ctx, &pre, &name, "hyperfy2", "0.4.3", &repo);
+            if (org.name, name.as_str()) == FAILING_RELEASE {
+                failing_release(b, org.name, &name, &repo);
+            } else {
+                b.ok_hr(ctx, org.name, &name, "hyperfy2", "0.4.2", &repo);
+            }
+        }
+        for agent in org.agents {
+            b.ok_hr(
+                ctx,
+                org.name,
+                &format!("elizaos-{agent}"),
+                "elizaos",
+                "1.2.0",
+                &repo,
+            );
+        }
+        let wildcard = format!("*.{}", org.domain);
+        b.ok_cert(
+            ctx,
+            org.name,
+            &format!("{}-tls", org.name),
+            &[org.domain, &wildcard],
+            &format!("letsencrypt-{}-prod", org.name),
+            org.cert_days,
+        );
+    }
+}
+
+/// The HelmRelease whose upgrade fails, is rolled back, is retried and succeeds.
+fn failing_release(b: &mut Builder<'_>, ns: &str, name: &str, repo: &str) {
+    let since = b.at(b.inc.absolute(b.inc.upgrade_since));
+    let failed_msg = format!(
+        "Helm upgrade failed for release {ns}/{name} with chart hyperfy2@0.4.3: context deadline exceeded"
+    );
+    let (version, failures, conditions) = match b.inc.upgrade {
+        UpgradePhase::Failing => (
+            "0.4.2",
+            1,
+            vec![
+                not_ready("UpgradeFailed", &failed_msg, since),
+                condition("Released", "False", "UpgradeFailed", &failed_msg, since),
+            ],
+        ),
+        UpgradePhase::Remediated => (
+            "0.4.2",
+            1,
+            vec![
+                not_ready("UpgradeFailed", &failed_msg, b.at(b.inc.absolute(0))),
+                condition(
+                    "Remediated",
+                    "True",
+                    "RollbackSucceeded",
+                    &format!(
+                        "Helm rollback to previous release {ns}/{name}.v2 with chart hyperfy2@0.4.2 succeeded"
+                    ),
+                    since,
+                ),
+            ],
+        ),
+        UpgradePhase::Retrying => (
+            "0.4.2",
+            1,
+            vec![
+                condition(
+                    "Ready",
+                    "Unknown",
+                    "Progressing",
+                    "Running 'upgrade' action with timeout of 5m0s",
+                    since,
+                ),
+                condition(
+                    "Reconciling",
+                    "True",
+                    "Progressing",
+                    "Running 'upgrade' action with timeout of 5m0s",
+                    since,
+                ),
+            ],
+        ),
+        UpgradePhase::Upgraded => (
+            "0.4.3",
+            0,
+            vec![
+                ready(
+                    "UpgradeSucceeded",
+                    &format!(
+                        "Helm upgrade succeeded for release {ns}/{name}.v3 with chart hyperfy2@0.4.3"
+                    ),
+                    since,
+                ),
+                condition(
+                    "Released",
+                    "True",
+                    "UpgradeSucceeded",
+                    "Helm upgrade succeeded",
+                    since,
+                ),
+            ],
+        ),
+    };
+    b.kube(
+        PLATFORM_CONTEXT,
+        objects::helm_release(HrSpec {
+            namespace: ns,
+            name,
+            chart: "hyperfy2",
+            version,
+            repository: repo,
+            attempted: "0.4.3",
+            upgrade_failures: failures,
+            conditions,
+        }),
+    );
+}
+
+fn forge(b: &mut Builder<'_>) {
+    let ctx = "forge-prod";
+    let rev = "main@sha1:c0ffee42";
+    eks(b, "forge", "us-west-2", ctx, "1.30", 9, true);
+    region(
+        b,
+        "forge",
+        "us-west-2",
+        Region {
+            alarms: vec![
+                alarm("forge-prod-mcp-database-errors", false, "mcp-database"),
+                alarm("forge-prod-bedrock-throttles", false, "convergence-engine"),
+            ],
+            ..Region::default()
+        },
+    );
+    let snaps = daily_snapshots(b, "forge-prod-postgres", 3);
+    b.aws(
+        Kind::DbInstance,
+        Scope::aws("forge", "us-west-2"),
+        "forge-prod-postgres",
+        Facts::DbInstance(db(
+            "16.4",
+            "db.r6g.large",
+            true,
+            200,
+            141.0,
+            "production",
+            snaps,
+        )),
+    );
+    b.git(
+        ctx,
+        "flux-system",
+        "forge-infra",
+        "ssh://git@github.com/forge/forge-infra",
+        rev,
+    );
+    b.helm_repo(
+        ctx,
+        "flux-system",
+        "forge-charts",
+        "oci://123456789012.dkr.ecr.us-west-2.amazonaws.com/charts",
+    );
+    for ks in ["infrastructure", "forge-apps", "mcp-servers"] {
+        b.ok_ks(ctx, "flux-system", ks, &format!("./k8s/{ks}"), rev);
+    }
+    for app in [
+        "forge-api",
+        "convergence-engine",
+        "evidence-service",
+        "governance-gateway",
+    ] {
+        b.ok_hr(ctx, "forge", app, app, "2.3.1", "forge-charts");
+    }
+    for mcp in [
+        "mcp-filesystem",
+        "mcp-github",
+        "mcp-slack",
+        "mcp-database",
+        "mcp-web-search",
+        "mcp-bedrock",
+    ] {
+        b.ok_hr(
+            ctx,
+            "mcp-system",
+            mcp,
+            "mcp-server",
+            "0.9.0",
+            "forge-charts",
+        );
+    }
+    b.ok_cert(
+        ctx,
+        "forge",
+        "forge-api-tls",
+        &["api.forge.dev"],
+        "letsencrypt-prod",
+        52,
+    );
+    b.ok_cert(
+        ctx,
+        "mcp-system",
+        "mcp-mtls",
+        &["*.mcp-system.svc.cluster.local"],
+        "forge-internal-ca",
+        180,
+    );
+}
+
+fn helpdev(b: &mut Builder<'_>) {
+    let rev = "main@sha1:77ab31e0";
+    let vpn_down = b.inc.vpn_down;
+    eks(
+        b,
+        "helpdev-hml",
+        "us-east-1",
+        "eks-hml-use1",
+        "1.31",
+        4,
+        true,
+    );
+    eks(
+        b,
+        "helpdev-prod",
+        "us-east-1",
+        "eks-prod-use1",
+        "1.31",
+        12,
+        true,
+    );
+    // While the VPN is down the kube side cannot reach sa-east-1's API server.
+    eks(
+        b,
+        "helpdev-prod",
+        "sa-east-1",
+        VPN_CONTEXT,
+        "1.31",
+        6,
+        !vpn_down,
+    );
+
+    let hc = |id: &str, fqdn: &str| HealthCheck {
+        id: id.into(),
+        fqdn: fqdn.into(),
+        healthy: Some(true),
+    };
+    let record = |role: &str, serving: bool| FailoverRecord {
+        zone: "helpdev.io".into(),
+        record: "api.helpdev.io".into(),
+        role: role.into(),
+        serving,
+    };
+    region(
+        b,
+        "helpdev-hml",
+        "us-east-1",
+        Region {
+            alarms: vec![alarm("eks-hml-use1-5xx-rate", false, "eks-hml-use1")],
+            ..Region::default()
+        },
+    );
+    region(
+        b,
+        "helpdev-prod",
+        "us-east-1",
+        Region {
+            alarms: vec![
+                alarm("eks-prod-use1-5xx-rate", false, "eks-prod-use1"),
+                alarm("payments-use1-cpu-high", false, "payments-use1"),
+            ],
+            health_checks: vec![hc("hc-api-use1", "api.use1.helpdev.io")],
+            failover: vec![record("PRIMARY", true)],
+            ..Region::default()
+        },
+    );
+    region(
+        b,
+        "helpdev-prod",
+        "sa-east-1",
+        Region {
+            alarms: vec![alarm(
+                "eks-prod-sae1-node-cpu-high",
+                b.inc.alarm_firing,
+                VPN_CONTEXT,
+            )],
+            health_checks: vec![hc("hc-api-sae1", "api.sae1.helpdev.io")],
+            failover: vec![record("SECONDARY", false)],
+            ..Region::default()
+        },
+    );
+    for (account, region, name, multi_az, env) in [
+        ("helpdev-hml", "us-east-1", "payments-hml", false, "staging"),
+        (
+            "helpdev-prod",
+            "us-east-1",
+            "payments-use1",
+            true,
+            "production",
+        ),
+        (
+            "helpdev-prod",
+            "sa-east-1",
+            "payments-sae1",
+            true,
+            "production",
+        ),
+    ] {
+        let snaps = daily_snapshots(b, name, 2);
+        b.aws(
+            Kind::DbInstance,
+            Scope::aws(account, region),
+            name,
+            Facts::DbInstance(db("16.4", "db.r6g.large", multi_az, 250, 180.0, env, snaps)),
+        );
+    }
+    for ctx in ["eks-hml-use1", "eks-prod-use1", VPN_CONTEXT] {
+        b.git(
+            ctx,
+            "flux-system",
+            "platform-gitops",
+            "ssh://git@github.com/helpdeveloper/platform-gitops",
+            rev,
+        );
+        b.helm_repo(
+            ctx,
+            "flux-system",
+            "helpdev-charts",
+            "oci://ecr.us-east-1.amazonaws.com/helpdev/charts",
+        );
+        b.ok_ks(
+            ctx,
+            "flux-system",
+            "platform",
+            &format!("./clusters/{ctx}/platform"),
+            rev,
+        );
+        b.ok_ks(
+            ctx,
+            "flux-system",
+            "apps",
+            &format!("./clusters/{ctx}/apps"),
+            rev,
+        );
+        for (ns, app, chart, version) in [
+            ("istio-system", "istiod", "istiod", "1.24.2"),
+            ("keycloak", "keycloak", "keycloak", "24.3.0"),
+            ("payments", "payment-api", "service", "3.8.0"),
+            ("checkout", "checkout-api", "service", "3.8.0"),
+            ("orders", "order-events-worker", "worker", "1.4.1"),
+        ] {
+            b.ok_hr(ctx, ns, app, chart, version, "helpdev-charts");
+        }
+        b.ok_cert(
+            ctx,
+            "istio-system",
+            "ingress-gateway-tls",
+            &["api.helpdev.io", "*.helpdev.io"],
+            "letsencrypt-prod",
+            40,
+        );
+    }
+}
+
+fn phenom(b: &mut Builder<'_>) {
+    let (account, r) = ("phenom", "us-east-1");
+    region(
+        b,
+        account,
+        r,
+        Region {
+            alarms: vec![
+                alarm("phenom-prod-alb-5xx", false, "phenom-prod-cluster"),
+                alarm(
+                    "phenom-prod-postgres-cpu-high",
+                    false,
+                    "phenom-prod-postgres",
+                ),
+            ],
+            ..Region::default()
+        },
+    );
+    for env in ["prod", "dev"] {
+        let cluster = format!("phenom-{env}-cluster");
+        for (i, (svc, port)) in [
+            ("graphql", 8080u16),
+            ("auth", 4000),
+            ("storage", 5000),
+            ("functions", 3000),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let short = (cluster.as_str(), svc) == SHORT_ECS_SERVICE && b.inc.ecs_short;
+            let events = if short {
+                vec![
+                    format!(
+                        "(service {svc}) task 4b1e03aa stopped: Essential container in task exited (exit code 137: OutOfMemory)"
+                    ),
+                    format!("(service {svc}) has started 1 tasks: (task 9f2c41d7)."),
+                ]
+            } else {
+                vec![format!("(service {svc}) has reached a steady state.")]
+            };
+            let facts = Facts::EcsService(EcsService {
+                status: "ACTIVE".into(),
+                desired: 2,
+                running: if short { 1 } else { 2 },
+                pending: short as u32,
+                rollout: Some("COMPLETED".into()),
+                task_definition: format!("phenom-{env}-{svc}:{}", 40 + i * 7),
+                launch_type: "FARGATE".into(),
+                port: Some(port),
+                failed_tasks: if short { 3 } else { 0 },
+                events,
+            });
+            b.aws(
+                Kind::EcsService,
+                Scope::aws(account, r).with_context(&cluster),
+                svc,
+                facts,
+            );
+        }
+    }
+    let mut prod_snaps = daily_snapshots(b, "phenom-prod-postgres", 3);
+    prod_snaps.push(Snapshot {
+        id: "phenom-prod-postgres-clone-20260620".into(),
+        created: "2026-06-20T09:12:00Z".parse().unwrap(),
+        status: "available".into(),
+        snapshot_type: "manual".into(),
+    });
+    b.aws(
+        Kind::DbInstance,
+        Scope::aws(account, r),
+        "phenom-prod-postgres",
+        Facts::DbInstance(db(
+            "17.4",
+            "db.m5.large",
+            true,
+            100,
+            71.0,
+            "production",
+            prod_snaps,
+        )),
+    );
+    let dev_snaps = daily_snapshots(b, "phenom-dev-postgres", 2);
+    b.aws(
+        Kind::DbInstance,
+        Scope::aws(account, r),
+        "phenom-dev-postgres",
+        Facts::DbInstance(db(
+            "17.4",
+            "db.m5.large",
+            false,
+            100,
+            74.0,
+            "staging",
+            dev_snaps,
+        )),
+    );
+}

@@ -1,0 +1,244 @@
+//! Write actions, as the flux CLI and cmctl do them:
+//! - reconcile: merge-patch `reconcile.fluxcd.io/requestedAt` (and `forceAt`/`resetAt` for a
+//!   HelmRelease), then wait until `status.lastHandledReconcileAt` equals it and report Ready;
+//!   refused on a suspended object, like `flux reconcile`;
+//! - suspend/resume: merge-patch `spec.suspend`;
+//! - renew a certificate: `Issuing=True`, reason `ManuallyTriggered`, through the status
+//!   subresource, like `cmctl renew`.
+//!
+//! Every action is refused unless writes were enabled (`--write` or `write = true`).
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use serde_json::{Value, json};
+
+use super::resources::Watched;
+use crate::model::Kind;
+use crate::model::kinds::flux::first_line;
+
+pub const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
+pub const FORCE_AT: &str = "reconcile.fluxcd.io/forceAt";
+pub const RESET_AT: &str = "reconcile.fluxcd.io/resetAt";
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OpError {
+    #[error("read-only: start opsdeck with --write (or set write = true in the config) to {0}")]
+    ReadOnly(String),
+    #[error("{0} is suspended: resume it first (flux resume {1})")]
+    Suspended(String, String),
+    #[error("{0} cannot be {1}")]
+    Unsupported(String, &'static str),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("forbidden (RBAC): {0}")]
+    Forbidden(String),
+    #[error("{what}: no reconcile handled within {}s; the controller may be down (flux check, flux logs)", .timeout.as_secs())]
+    Timeout { what: String, timeout: Duration },
+    #[error("{0}")]
+    Api(String),
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReconcileOptions {
+    /// HelmRelease: `--force` (one-off install or upgrade).
+    pub force: bool,
+    /// HelmRelease: `--reset` (reset the failure counts).
+    pub reset: bool,
+}
+
+/// The outcome of a reconcile once the controller handled it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reconciled {
+    pub requested_at: String,
+    pub ready: bool,
+    pub message: String,
+}
+
+pub struct KubeOps {
+    client: kube::Client,
+    write: bool,
+    /// How long a reconcile waits for the controller.
+    pub timeout: Duration,
+}
+
+fn label(w: &Watched, ns: &str, name: &str) -> String {
+    format!("{} {ns}/{name}", w.api_kind)
+}
+
+/// The flux CLI's name for a kind, for the hints.
+fn flux_noun(w: &Watched) -> String {
+    match w.kind {
+        Kind::Kustomization => "kustomization".into(),
+        Kind::HelmRelease => "helmrelease".into(),
+        _ => format!(
+            "source {}",
+            match w.api_kind {
+                "HelmRepository" => "helm",
+                "OCIRepository" => "oci",
+                _ => "git",
+            }
+        ),
+    }
+}
+
+fn api_error(e: kube::Error, what: &str) -> OpError {
+    match &e {
+        kube::Error::Api(s) if s.code == 404 => OpError::NotFound(what.to_string()),
+        kube::Error::Api(s) if s.code == 403 => OpError::Forbidden(s.message.clone()),
+        _ => OpError::Api(format!("{what}: {}", super::kubeconfig::error_chain(&e))),
+    }
+}
+
+impl KubeOps {
+    pub fn new(client: kube::Client, write: bool) -> KubeOps {
+        KubeOps {
+            client,
+            write,
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    fn api(&self, w: &Watched, ns: &str) -> Api<DynamicObject> {
+        Api::namespaced_with(self.client.clone(), ns, &w.api_resource())
+    }
+
+    fn allowed(&self, action: &str) -> Result<(), OpError> {
+        if self.write {
+            Ok(())
+        } else {
+            Err(OpError::ReadOnly(action.to_string()))
+        }
+    }
+
+    pub async fn reconcile(
+        &self,
+        w: &Watched,
+        ns: &str,
+        name: &str,
+        opts: ReconcileOptions,
+    ) -> Result<Reconciled, OpError> {
+        let what = label(w, ns, name);
+        if w.kind == Kind::Certificate {
+            return Err(OpError::Unsupported(what, "reconciled (renew it instead)"));
+        }
+        self.allowed(&format!("reconcile {what}"))?;
+        let api = self.api(w, ns);
+        let obj = api.get(name).await.map_err(|e| api_error(e, &what))?;
+        if obj.data.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
+            return Err(OpError::Suspended(
+                what,
+                format!("{} {name} -n {ns}", flux_noun(w)),
+            ));
+        }
+        let requested_at = Timestamp::now().to_string();
+        let mut annotations = json!({ REQUESTED_AT: requested_at });
+        if w.kind == Kind::HelmRelease {
+            if opts.force {
+                annotations[FORCE_AT] = json!(requested_at);
+            }
+            if opts.reset {
+                annotations[RESET_AT] = json!(requested_at);
+            }
+        }
+        let patch = json!({"metadata": {"annotations": annotations}});
+        api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(|e| api_error(e, &what))?;
+        tracing::info!(object = %what, %requested_at, "reconcile requested");
+
+        let wanted = requested_at.clone();
+        let handled = move |o: Option<&DynamicObject>| {
+            o.and_then(|o| o.data.pointer("/status/lastHandledReconcileAt"))
+                .and_then(Value::as_str)
+                .is_some_and(|t| t == wanted)
+        };
+        let done = tokio::time::timeout(
+            self.timeout,
+            kube::runtime::wait::await_condition(api, name, handled),
+        )
+        .await
+        .map_err(|_| OpError::Timeout {
+            what: what.clone(),
+            timeout: self.timeout,
+        })?
+        .map_err(|e| OpError::Api(format!("{what}: {e}")))?;
+        let ready = done
+            .as_ref()
+            .and_then(|o| o.data.pointer("/status/conditions"))
+            .and_then(Value::as_array)
+            .and_then(|cs| cs.iter().find(|c| c["type"] == "Ready"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        Ok(Reconciled {
+            requested_at,
+            ready: ready["status"] == "True",
+            message: first_line(ready["message"].as_str().unwrap_or("no Ready condition"))
+                .to_string(),
+        })
+    }
+
+    pub async fn set_suspend(
+        &self,
+        w: &Watched,
+        ns: &str,
+        name: &str,
+        suspend: bool,
+    ) -> Result<(), OpError> {
+        let what = label(w, ns, name);
+        if w.kind == Kind::Certificate {
+            return Err(OpError::Unsupported(what, "suspended"));
+        }
+        self.allowed(&format!(
+            "{} {what}",
+            if suspend { "suspend" } else { "resume" }
+        ))?;
+        let patch = json!({"spec": {"suspend": suspend}});
+        self.api(w, ns)
+            .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(|e| api_error(e, &what))?;
+        tracing::info!(object = %what, suspend, "suspend set");
+        Ok(())
+    }
+
+    pub async fn renew(&self, w: &Watched, ns: &str, name: &str) -> Result<(), OpError> {
+        let what = label(w, ns, name);
+        if w.kind != Kind::Certificate {
+            return Err(OpError::Unsupported(
+                what,
+                "renewed (only certificates are)",
+            ));
+        }
+        self.allowed(&format!("renew {what}"))?;
+        let api = self.api(w, ns);
+        let obj = api.get(name).await.map_err(|e| api_error(e, &what))?;
+        let mut conditions: Vec<Value> = obj
+            .data
+            .pointer("/status/conditions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if conditions
+            .iter()
+            .any(|c| c["type"] == "Issuing" && c["status"] == "True")
+        {
+            // cmctl does the same: a renewal is already under way.
+            return Ok(());
+        }
+        conditions.retain(|c| c["type"] != "Issuing");
+        conditions.push(json!({
+            "type": "Issuing", "status": "True", "reason": "ManuallyTriggered",
+            "message": "Certificate re-issuance manually triggered",
+            "lastTransitionTime": Timestamp::now().to_string(),
+            "observedGeneration": obj.metadata.generation,
+        }));
+        let patch = json!({"status": {"conditions": conditions}});
+        api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map_err(|e| api_error(e, &what))?;
+        tracing::info!(object = %what, "renewal triggered");
+        Ok(())
+    }
+}

@@ -1,0 +1,228 @@
+//! Watching one resource of one context with `kube::runtime::watcher` (list, then watch from the
+//! list's resourceVersion). `supervise` owns the life of a watcher: after any error it starts
+//! over with a list, whose InitDone proves the context is back and catches what changed while it
+//! was away; 410 Gone relists at once; other errors back off. A `Handler` turns events into
+//! updates: objects into rows (`ObjectRows`), namespaces into organizations (`namespaces.rs`).
+
+use std::collections::HashSet;
+use std::fmt::Debug;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use kube::api::{Api, DynamicObject};
+use kube::runtime::watcher::{self, Event};
+use serde::de::DeserializeOwned;
+
+use super::board::{Board, WatchState};
+use super::errors::{Failure, classify_watch};
+use super::resources::Watched;
+use crate::model::kinds::project_object;
+use crate::model::{Kind, RowId};
+use crate::store::Update;
+
+/// Upserts are sent in batches of this size during a list.
+const BATCH: usize = 500;
+
+/// Turns watch events into store updates.
+pub trait Handler<K> {
+    /// A list starts: forget what the last list saw.
+    fn init(&mut self);
+    fn init_apply(&mut self, obj: K, out: &mut Vec<Update>);
+    /// The list is complete: remove what it no longer has.
+    fn init_done(&mut self, out: &mut Vec<Update>);
+    fn apply(&mut self, obj: K, out: &mut Vec<Update>);
+    fn delete(&mut self, obj: K, out: &mut Vec<Update>);
+}
+
+/// What a watcher is, for the board: which kind, which resource, what provides it.
+#[derive(Clone, Copy)]
+pub struct Identity {
+    pub kind: Kind,
+    pub plural: &'static str,
+    pub provided_by: &'static str,
+}
+
+pub async fn supervise<K, H>(
+    api: Api<K>,
+    config: watcher::Config,
+    id: Identity,
+    board: Board,
+    aws_profile: Option<String>,
+    mut handler: H,
+) where
+    K: kube::Resource + Clone + DeserializeOwned + Debug + Send + 'static,
+    H: Handler<K>,
+{
+    let mut batch: Vec<Update> = Vec::new();
+    let mut backoff = Backoff::default();
+    board
+        .set_watch(id.kind, id.plural, WatchState::Listing)
+        .await;
+    loop {
+        let mut stream = watcher::watcher(api.clone(), config.clone()).boxed();
+        let failure = loop {
+            let Some(event) = stream.next().await else {
+                break None;
+            };
+            match event {
+                Ok(Event::Init) => handler.init(),
+                Ok(Event::InitApply(obj)) => {
+                    handler.init_apply(obj, &mut batch);
+                    if batch.len() >= BATCH {
+                        flush(&board, &mut batch).await;
+                    }
+                }
+                Ok(Event::InitDone) => {
+                    handler.init_done(&mut batch);
+                    flush(&board, &mut batch).await;
+                    backoff.reset();
+                    board
+                        .set_watch(id.kind, id.plural, WatchState::Synced)
+                        .await;
+                }
+                Ok(Event::Apply(obj)) => {
+                    handler.apply(obj, &mut batch);
+                    flush(&board, &mut batch).await;
+                }
+                Ok(Event::Delete(obj)) => {
+                    handler.delete(obj, &mut batch);
+                    flush(&board, &mut batch).await;
+                }
+                Err(e) if is_expired(&e) => {
+                    tracing::debug!(context = %board.context, resource = id.plural, "410 Gone, relisting");
+                    break None;
+                }
+                Err(e) => {
+                    tracing::debug!(context = %board.context, resource = id.plural, "watch error: {e}");
+                    break Some(classify_watch(&e, aws_profile.as_deref()));
+                }
+            }
+        };
+        // A list cut short is not applied: the next list replaces it.
+        batch.clear();
+        if let Some(failure) = failure {
+            let state = match failure {
+                Failure::Forbidden(_) => WatchState::Forbidden,
+                Failure::NotFound => WatchState::NotInstalled(id.provided_by),
+                f => WatchState::Failing(f),
+            };
+            board.set_watch(id.kind, id.plural, state).await;
+            tokio::time::sleep(backoff.next()).await;
+        }
+    }
+}
+
+fn is_expired(e: &watcher::Error) -> bool {
+    match e {
+        watcher::Error::WatchError(s) => s.code == 410,
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) => s.code == 410,
+        _ => false,
+    }
+}
+
+/// Exponential backoff between restarts: 250 ms doubling to 30 s.
+#[derive(Default)]
+struct Backoff {
+    attempt: u32,
+}
+
+impl Backoff {
+    fn next(&mut self) -> Duration {
+        let ms = 250u64.saturating_mul(1 << self.attempt.min(7)).min(30_000);
+        self.attempt += 1;
+        Duration::from_millis(ms)
+    }
+
+    fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+async fn flush(board: &Board, batch: &mut Vec<Update>) {
+    if !batch.is_empty() {
+        let _ = board.tx().send(std::mem::take(batch)).await;
+    }
+}
+
+/// Flux and cert-manager objects into rows: each object is projected as it arrives and dropped.
+pub struct ObjectRows {
+    board: Board,
+    /// Rows this watcher put in the store, so a relist can remove what disappeared.
+    known: HashSet<RowId>,
+    listing: HashSet<RowId>,
+}
+
+impl ObjectRows {
+    fn project(&self, obj: &DynamicObject) -> Option<crate::model::Row> {
+        let value = serde_json::to_value(obj).ok()?;
+        project_object(
+            &value,
+            &self.board.context,
+            self.board.source(),
+            self.board.clock().now(),
+        )
+    }
+}
+
+impl Handler<DynamicObject> for ObjectRows {
+    fn init(&mut self) {
+        self.listing.clear();
+    }
+
+    fn init_apply(&mut self, obj: DynamicObject, out: &mut Vec<Update>) {
+        if let Some(row) = self.project(&obj) {
+            self.listing.insert(row.id.clone());
+            out.push(Update::upsert(row));
+        }
+    }
+
+    fn init_done(&mut self, out: &mut Vec<Update>) {
+        let seen = std::mem::take(&mut self.listing);
+        out.extend(self.known.difference(&seen).cloned().map(Update::Remove));
+        self.known = seen;
+    }
+
+    fn apply(&mut self, obj: DynamicObject, out: &mut Vec<Update>) {
+        if let Some(row) = self.project(&obj) {
+            self.known.insert(row.id.clone());
+            out.push(Update::upsert(row));
+        }
+    }
+
+    fn delete(&mut self, obj: DynamicObject, out: &mut Vec<Update>) {
+        if let Some(row) = self.project(&obj) {
+            self.known.remove(&row.id);
+            out.push(Update::Remove(row.id));
+        }
+    }
+}
+
+pub async fn run(
+    client: kube::Client,
+    watched: Watched,
+    board: Board,
+    aws_profile: Option<String>,
+) {
+    let api: Api<DynamicObject> = Api::all_with(client, &watched.api_resource());
+    let id = Identity {
+        kind: watched.kind,
+        plural: watched.plural,
+        provided_by: watched.provided_by,
+    };
+    let handler = ObjectRows {
+        board: board.clone(),
+        known: HashSet::new(),
+        listing: HashSet::new(),
+    };
+    supervise(
+        api,
+        watcher::Config::default(),
+        id,
+        board,
+        aws_profile,
+        handler,
+    )
+    .await;
+}

@@ -1,0 +1,161 @@
+//! `opsdeck kube reconcile|suspend|resume|renew <kind> <namespace>/<name> [--context C]`.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use crate::backend::kube::context::client;
+use crate::backend::kube::kubeconfig;
+use crate::backend::kube::ops::{KubeOps, ReconcileOptions};
+use crate::backend::kube::resources::Watched;
+use crate::config::Config;
+
+#[derive(Subcommand, Debug)]
+pub enum KubeAction {
+    /// Ask Flux to reconcile now, wait until it has, and report Ready (like flux reconcile)
+    Reconcile {
+        #[command(flatten)]
+        target: Target,
+        /// HelmRelease: force a one-off install or upgrade
+        #[arg(long)]
+        force: bool,
+        /// HelmRelease: reset the failure counts
+        #[arg(long)]
+        reset: bool,
+        /// Seconds to wait for the controller
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
+    /// Suspend a Flux object (spec.suspend = true)
+    Suspend {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Resume a suspended Flux object (spec.suspend = false)
+    Resume {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Trigger a certificate's renewal (Issuing=True, like cmctl renew)
+    Renew {
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct Target {
+    /// ks|kustomization, hr|helmrelease, gitrepository, helmrepository, ocirepository, cert|certificate
+    pub kind: String,
+    /// namespace/name
+    pub object: String,
+    /// kube context (default: the first configured one, else the current context)
+    #[arg(long)]
+    pub context: Option<String>,
+}
+
+impl KubeAction {
+    fn target(&self) -> &Target {
+        match self {
+            KubeAction::Reconcile { target, .. }
+            | KubeAction::Suspend { target }
+            | KubeAction::Resume { target }
+            | KubeAction::Renew { target } => target,
+        }
+    }
+}
+
+pub async fn run(action: KubeAction, config: &Config, write: bool) -> ExitCode {
+    let t = action.target();
+    let Some(kind) = Watched::by_name(&t.kind) else {
+        return super::fail(format!(
+            "unknown kind {:?}: use ks, hr, gitrepository, helmrepository, ocirepository or certificate",
+            t.kind
+        ));
+    };
+    let Some((ns, name)) = t.object.split_once('/') else {
+        return super::fail(format!(
+            "{:?}: write the object as namespace/name",
+            t.object
+        ));
+    };
+    let loaded = match kubeconfig::load(config.kube.kubeconfig.as_deref()) {
+        Ok(l) => l,
+        Err(e) => return super::fail(e),
+    };
+    let wanted: Vec<String> = t
+        .context
+        .iter()
+        .cloned()
+        .chain(config.kube.contexts.first().cloned())
+        .take(1)
+        .collect();
+    let context = match loaded.contexts(&wanted) {
+        Ok(c) => c[0].clone(),
+        Err(e) => return super::fail(e),
+    };
+    let client = match client(&loaded.config, &context).await {
+        Ok(c) => c,
+        Err(e) => return super::fail(e),
+    };
+    let mut ops = KubeOps::new(client, write);
+    let result = match &action {
+        KubeAction::Reconcile {
+            force,
+            reset,
+            timeout,
+            ..
+        } => {
+            ops.timeout = Duration::from_secs(*timeout);
+            eprintln!("► annotating {} {ns}/{name} in {context}", kind.api_kind);
+            eprintln!("◎ waiting for {} reconciliation", kind.api_kind);
+            ops.reconcile(
+                kind,
+                ns,
+                name,
+                ReconcileOptions {
+                    force: *force,
+                    reset: *reset,
+                },
+            )
+            .await
+            .map(|r| {
+                if r.ready {
+                    format!(
+                        "✔ {} reconciliation completed: {}",
+                        kind.api_kind, r.message
+                    )
+                } else {
+                    format!(
+                        "✗ {} reconciled but not Ready: {}",
+                        kind.api_kind, r.message
+                    )
+                }
+            })
+        }
+        KubeAction::Suspend { .. } => ops
+            .set_suspend(kind, ns, name, true)
+            .await
+            .map(|_| format!("✔ {} {ns}/{name} suspended", kind.api_kind)),
+        KubeAction::Resume { .. } => ops
+            .set_suspend(kind, ns, name, false)
+            .await
+            .map(|_| format!("✔ {} {ns}/{name} resumed", kind.api_kind)),
+        KubeAction::Renew { .. } => ops
+            .renew(kind, ns, name)
+            .await
+            .map(|_| format!("✔ manually triggered issuance of Certificate {ns}/{name}")),
+    };
+    match result {
+        Ok(msg) if msg.starts_with('✗') => {
+            eprintln!("{msg}");
+            ExitCode::from(1)
+        }
+        Ok(msg) => {
+            println!("{msg}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => super::fail(e),
+    }
+}

@@ -1,0 +1,254 @@
+//! The command line: `opsdeck` (configured sources), `opsdeck demo`, `opsdeck snapshot`,
+//! `opsdeck themes`.
+
+mod kube;
+mod logging;
+mod snapshot;
+mod tui;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::backend::aws::AwsOptions;
+use crate::backend::kube::KubeOptions;
+use crate::config::{Config, paths};
+use crate::ui::Theme;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "opsdeck",
+    version,
+    about = "A terminal operations console for platform teams running tenants on AWS",
+    long_about = "opsdeck shows EKS clusters, ECS services, Flux Kustomizations and HelmReleases, \
+Flux sources, cert-manager certificates, RDS databases, regions and tenant organizations on one \
+screen, across kube contexts, AWS accounts and regions.\n\nRun `opsdeck demo` to try it on an \
+embedded simulated fleet.",
+    after_help = "Files: config $XDG_CONFIG_HOME/opsdeck/config.toml, themes $XDG_CONFIG_HOME/opsdeck/themes/, \
+logs $XDG_STATE_HOME/opsdeck/opsdeck.log. Keys: press ? in the TUI."
+)]
+pub struct Cli {
+    /// Config file (default: $XDG_CONFIG_HOME/opsdeck/config.toml; a missing default is fine)
+    #[arg(long, global = true, env = "OPSDECK_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Theme: default, light, high-contrast, a user theme name or a path to a .toml file
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Allow write actions (reconcile, suspend, renew, runbooks). Read-only is the default.
+    #[arg(long, global = true)]
+    pub write: bool,
+    /// Log file (default: $XDG_STATE_HOME/opsdeck/opsdeck.log). Logs never go to the terminal.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Run the TUI on the embedded demo fleet (simulated; incidents come and go)
+    Demo {
+        /// 1 is the seed fleet; N adds N-1 synthetic clusters of 2,000 Flux objects each
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=200))]
+        scale: u32,
+        /// Simulated seconds per real second (incidents repeat every 600 simulated seconds)
+        #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+        speed: f64,
+    },
+    /// Print the fleet once, as a table or as JSON, then exit
+    Snapshot {
+        /// Read the embedded demo fleet instead of the configured sources
+        #[arg(long)]
+        demo: bool,
+        /// Print JSON: {"sources":[…],"rows":[…]}
+        #[arg(long)]
+        json: bool,
+        /// Demo fleet scale (see `opsdeck demo --scale`)
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=200))]
+        scale: u32,
+        /// Seconds to wait for every source to answer
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// List the available themes
+    Themes,
+    /// Write actions on Flux objects and certificates (need --write)
+    Kube {
+        #[command(subcommand)]
+        action: kube::KubeAction,
+    },
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number")),
+    }
+}
+
+/// Errors opsdeck reports on one line and exits non-zero with.
+pub fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("opsdeck: {msg}");
+    ExitCode::from(1)
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let _log = match logging::init(cli.log_file.clone()) {
+        Ok(g) => g,
+        Err(e) => return fail(e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    let read_only = !(cli.write || config.write);
+    match cli.command {
+        Some(Cmd::Demo { scale, speed }) => {
+            let theme = match load_theme(&cli.theme, &config) {
+                Ok(t) => t,
+                Err(e) => return fail(e),
+            };
+            runtime.block_on(tui::demo(scale, speed, theme, read_only))
+        }
+        Some(Cmd::Snapshot {
+            demo,
+            json,
+            scale,
+            timeout,
+        }) => {
+            if demo {
+                return runtime.block_on(snapshot::demo(scale, json, timeout));
+            }
+            match sources(&config) {
+                Some(sources) => runtime.block_on(snapshot::real(sources, json, timeout)),
+                None => no_sources(&cli),
+            }
+        }
+        Some(Cmd::Kube { action }) => runtime.block_on(kube::run(action, &config, !read_only)),
+        Some(Cmd::Themes) => {
+            for name in Theme::available(paths::user_themes_dir().as_deref()) {
+                println!("{name}");
+            }
+            ExitCode::SUCCESS
+        }
+        None => {
+            let Some(sources) = sources(&config) else {
+                return no_sources(&cli);
+            };
+            let theme = match load_theme(&cli.theme, &config) {
+                Ok(t) => t,
+                Err(e) => return fail(e),
+            };
+            let name = config.fleet_name.clone().unwrap_or_else(|| "fleet".into());
+            runtime.block_on(tui::real(sources, name, theme, read_only))
+        }
+    }
+}
+
+/// Starts every configured backend; the tasks stop when the set is dropped.
+pub async fn start_sources(
+    sources: Sources,
+    clock: crate::clock::SharedClock,
+    tx: crate::store::UpdateSender,
+) -> tokio::task::JoinSet<()> {
+    let mut tasks = tokio::task::JoinSet::new();
+    if let Some(k) = sources.kube {
+        let mut set = crate::backend::kube::start(k, clock.clone(), tx.clone()).await;
+        tasks.spawn(async move { while set.join_next().await.is_some() {} });
+    }
+    if let Some(a) = sources.aws {
+        let mut set = crate::backend::aws::start(a, clock, tx).await;
+        tasks.spawn(async move { while set.join_next().await.is_some() {} });
+    }
+    tasks
+}
+
+/// The real sources to watch; `None` when there is nothing.
+pub struct Sources {
+    pub kube: Option<KubeOptions>,
+    pub aws: Option<AwsOptions>,
+}
+
+fn home_has(path: &str) -> bool {
+    std::env::var_os("HOME").is_some_and(|h| PathBuf::from(h).join(path).exists())
+}
+
+fn env_set(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.is_empty())
+}
+
+/// The configured kube contexts and AWS accounts; without a config, the kubeconfig's current
+/// context and the default AWS credential chain, when they exist.
+fn sources(config: &Config) -> Option<Sources> {
+    let kube = KubeOptions {
+        kubeconfig: config.kube.kubeconfig.clone(),
+        contexts: config.kube.contexts.clone(),
+    };
+    let kube = (!kube.contexts.is_empty()
+        || kube.kubeconfig.is_some()
+        || env_set("KUBECONFIG")
+        || home_has(".kube/config"))
+    .then_some(kube);
+    let aws = AwsOptions::from_config(config).or_else(|| {
+        let ambient = [
+            "AWS_PROFILE",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_ACCESS_KEY_ID",
+        ]
+        .iter()
+        .any(|v| env_set(v))
+            || home_has(".aws/config");
+        ambient.then(|| {
+            let mut default = Config::default();
+            default.accounts.push(crate::config::Account {
+                name: "default".into(),
+                profile: None,
+                role_arn: None,
+                regions: Vec::new(),
+                environment: None,
+                endpoint_url: None,
+            });
+            AwsOptions::from_config(&Config {
+                aws: config.aws.clone(),
+                ..default
+            })
+            .expect("one account")
+        })
+    });
+    (kube.is_some() || aws.is_some()).then_some(Sources { kube, aws })
+}
+
+/// Nothing to watch: say so plainly and point to the demo.
+fn no_sources(cli: &Cli) -> ExitCode {
+    let path = cli
+        .config
+        .clone()
+        .or_else(paths::config_file)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "config.toml".into());
+    fail(format!(
+        "no sources configured (no kube contexts or AWS accounts in {path}, no KUBECONFIG or ~/.kube/config, no AWS profile).\n\
+         Try the embedded demo fleet: opsdeck demo"
+    ))
+}
+
+fn load_theme(
+    flag: &Option<String>,
+    config: &Config,
+) -> Result<Theme, crate::ui::theme::ThemeError> {
+    let name = flag
+        .as_deref()
+        .or(config.theme.as_deref())
+        .unwrap_or("default");
+    Theme::load(name, paths::user_themes_dir().as_deref())
+}

@@ -1,0 +1,65 @@
+//! `opsdeck snapshot`: the demo fleet or the configured sources, printed once.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Sources;
+use crate::backend::demo::{self, DemoOptions};
+use crate::clock::{SharedClock, SimClock, SystemClock, whole_second_now};
+use crate::snapshot::{Snapshot, settle};
+use crate::store::{self, Fleet, UpdateReceiver};
+
+pub async fn demo(scale: u32, json: bool, timeout_s: u64) -> ExitCode {
+    let clock = Arc::new(SimClock::new(whole_second_now(), 1.0));
+    let (tx, rx) = store::channel();
+    let opts = DemoOptions {
+        scale,
+        connect_stagger: Duration::ZERO,
+        ..DemoOptions::default()
+    };
+    let task = demo::spawn(opts, clock.clone(), tx);
+    let code = print(clock, rx, json, timeout_s).await;
+    task.abort();
+    code
+}
+
+pub async fn real(sources: Sources, json: bool, timeout_s: u64) -> ExitCode {
+    let clock: SharedClock = Arc::new(SystemClock);
+    let (tx, rx) = store::channel();
+    let tasks = super::start_sources(sources, clock.clone(), tx).await;
+    let code = print(clock, rx, json, timeout_s).await;
+    drop(tasks);
+    code
+}
+
+async fn print(clock: SharedClock, mut rx: UpdateReceiver, json: bool, timeout_s: u64) -> ExitCode {
+    let mut fleet = Fleet::new("snapshot");
+    let complete = settle(&mut fleet, &mut rx, Duration::from_secs(timeout_s)).await;
+    let snap = Snapshot::of(&fleet, clock.now());
+    if json {
+        println!("{}", snap.to_json());
+    } else {
+        print!("{}", snap.to_table());
+    }
+    let errors: Vec<String> = snap
+        .sources
+        .iter()
+        .filter_map(|s| {
+            s.error
+                .as_ref()
+                .map(|e| format!("opsdeck: {}: {e}", s.name))
+        })
+        .collect();
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    if !complete {
+        eprintln!("opsdeck: not every source answered within {timeout_s}s; their rows are missing");
+        ExitCode::from(3)
+    } else if !errors.is_empty() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

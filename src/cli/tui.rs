@@ -1,0 +1,72 @@
+//! Starting the TUI on a backend.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crossterm::event::EventStream;
+
+use super::Sources;
+use crate::backend::demo::{self, DemoOptions};
+use crate::backend::kube;
+use crate::clock::whole_second_now;
+use crate::clock::{SharedClock, SimClock, SystemClock};
+use crate::store::{self, Fleet};
+use crate::ui::terminal::TerminalGuard;
+use crate::ui::{App, Theme, event_loop};
+
+/// The TUI on the configured kube contexts.
+pub async fn real(sources: Sources, fleet_name: String, theme: Theme, read_only: bool) -> ExitCode {
+    let clock: SharedClock = Arc::new(SystemClock);
+    let (tx, rx) = store::channel();
+    let loaded = sources
+        .kube
+        .as_ref()
+        .and_then(|k| kube::kubeconfig::load(k.kubeconfig.as_deref()).ok());
+    let tasks = super::start_sources(sources, clock.clone(), tx).await;
+    let mut app = App::new(Fleet::new(fleet_name), clock, theme, read_only);
+    if let Some(loaded) = loaded {
+        let ops = Arc::new(kube::actions::KubeActions::new(loaded, !read_only));
+        app = app.with_actions(ops.clone()).with_events(ops);
+    }
+    let code = run(app, rx).await;
+    drop(tasks);
+    code
+}
+
+pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> ExitCode {
+    let clock = Arc::new(SimClock::new(whole_second_now(), speed));
+    let (tx, rx) = store::channel();
+    let opts = DemoOptions {
+        scale,
+        speed,
+        ..DemoOptions::default()
+    };
+    let task = demo::spawn(opts, clock.clone(), tx);
+    let fleet_name = if scale > 1 {
+        format!("demo ×{scale}")
+    } else {
+        "demo".to_string()
+    };
+    let app = App::new(Fleet::new(fleet_name), clock, theme, read_only);
+    tracing::info!(scale, speed, "demo started");
+    let code = run(app, rx).await;
+    task.abort();
+    code
+}
+
+async fn run(mut app: App, rx: crate::store::UpdateReceiver) -> ExitCode {
+    let result = {
+        let mut guard = match TerminalGuard::enter() {
+            Ok(g) => g,
+            Err(e) => return super::fail(format!("cannot set up the terminal: {e}")),
+        };
+        event_loop::run(&mut guard.terminal, &mut app, EventStream::new(), rx).await
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("TUI stopped: {e:#}");
+            super::fail(e)
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Configuration: the config file, where files live, and errors that name the file and the fix.
+
+mod file;
+pub mod paths;
+
+pub use file::{Account, AwsConfig, Config, ConfigError, KubeConfig};

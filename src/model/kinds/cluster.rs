@@ -1,0 +1,205 @@
+//! EKS cluster: `eks:DescribeCluster` joined with the kube API's reachability.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::KindFacts;
+use crate::model::row::cells;
+use crate::model::{Assessment, Cell, Column, Condition, Health, Kind, Row};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Cluster {
+    /// "EKS" today; the field keeps the door open for others.
+    pub provider: String,
+    /// EKS status: CREATING, ACTIVE, UPDATING, DELETING, FAILED, PENDING.
+    pub status: String,
+    pub version: String,
+    pub platform_version: Option<String>,
+    pub endpoint: Option<String>,
+    /// From the kube side: `None` when no kube context maps to this cluster.
+    pub api_reachable: Option<bool>,
+    pub server_version: Option<String>,
+    pub nodes: Option<u32>,
+    /// Why the kube side cannot reach the API (unreachable, expired credentials…), when it cannot.
+    pub api_error: Option<String>,
+}
+
+impl KindFacts for Cluster {
+    const KIND: Kind = Kind::Cluster;
+    const COLUMNS: &'static [Column<Self>] = &[
+        Column {
+            title: "NAME",
+            width: 18,
+            cell: cells::name,
+        },
+        Column {
+            title: "ACCOUNT",
+            width: 14,
+            cell: cells::account,
+        },
+        Column {
+            title: "REGION",
+            width: 12,
+            cell: cells::region,
+        },
+        Column {
+            title: "STATUS",
+            width: 9,
+            cell: |_, c, _| Cell::text(c.status.clone()),
+        },
+        Column {
+            title: "VERSION",
+            width: 8,
+            cell: |_, c, _| Cell::text(c.version.clone()),
+        },
+        Column {
+            title: "NODES",
+            width: 6,
+            cell: |_, c, _| {
+                c.nodes
+                    .map(Cell::count)
+                    .unwrap_or_else(|| Cell::number(-1, "-"))
+            },
+        },
+        Column {
+            title: "API",
+            width: 12,
+            cell: |_, c, _| {
+                Cell::text(match c.api_reachable {
+                    Some(true) => "reachable",
+                    Some(false) => "unreachable",
+                    None => "-",
+                })
+            },
+        },
+        Column {
+            title: "HEALTH",
+            width: 11,
+            cell: cells::health,
+        },
+        Column {
+            title: "REASON",
+            width: 40,
+            cell: cells::reason,
+        },
+    ];
+
+    fn assess(&self, _: &[Condition], _: Timestamp) -> Assessment {
+        match self.status.as_str() {
+            "FAILED" => Assessment::new(Health::Failed, "EKS reports status FAILED"),
+            "DELETING" => Assessment::new(Health::Degraded, "cluster is being deleted"),
+            "CREATING" | "UPDATING" | "PENDING" => {
+                Assessment::new(Health::Progressing, format!("EKS status {}", self.status))
+            }
+            "ACTIVE" => match self.api_reachable {
+                Some(false) => Assessment::new(
+                    Health::Degraded,
+                    match &self.api_error {
+                        Some(e) => format!("ACTIVE, but the kube API: {e}"),
+                        None => "ACTIVE but the API server is unreachable".into(),
+                    },
+                ),
+                Some(true) => {
+                    let mut reason = String::from("ACTIVE, API reachable");
+                    if let Some(v) = &self.server_version {
+                        reason.push_str(&format!(", {v}"));
+                    }
+                    if let Some(n) = self.nodes {
+                        reason.push_str(&format!(", {n} nodes"));
+                    }
+                    Assessment::new(Health::Healthy, reason)
+                }
+                None => Assessment::new(Health::Healthy, "ACTIVE"),
+            },
+            // Seen from the kube side only: no EKS status, reachability decides.
+            "" => match self.api_reachable {
+                Some(true) => Assessment::new(
+                    Health::Healthy,
+                    format!(
+                        "API reachable{}",
+                        self.server_version
+                            .as_deref()
+                            .map(|v| format!(", {v}"))
+                            .unwrap_or_default()
+                    ),
+                ),
+                Some(false) => Assessment::new(
+                    Health::Failed,
+                    self.api_error
+                        .clone()
+                        .unwrap_or_else(|| "API server unreachable".into()),
+                ),
+                None => Assessment::new(Health::Unknown, "not reached yet"),
+            },
+            other => Assessment::new(Health::Unknown, format!("unexpected EKS status {other:?}")),
+        }
+    }
+
+    fn cli(&self, row: &Row) -> Vec<String> {
+        let s = &row.id.scope;
+        vec![
+            format!(
+                "aws eks describe-cluster --name {} --region {} --profile {}",
+                row.id.name,
+                s.region(),
+                s.account()
+            ),
+            format!(
+                "kubectl --context {} get nodes",
+                s.context.as_deref().unwrap_or(&row.id.name)
+            ),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Facts;
+    use crate::model::kinds::testing::{all_cells, row};
+
+    fn cluster(status: &str, reachable: Option<bool>) -> Cluster {
+        Cluster {
+            provider: "EKS".into(),
+            status: status.into(),
+            version: "1.31".into(),
+            api_reachable: reachable,
+            server_version: Some("v1.31.4-eks-2d98532".into()),
+            nodes: Some(6),
+            ..Cluster::default()
+        }
+    }
+
+    #[test]
+    fn health_follows_status_and_reachability() {
+        let r = row(
+            Kind::Cluster,
+            Facts::Cluster(cluster("ACTIVE", Some(true))),
+            vec![],
+        );
+        assert_eq!(r.health, Health::Healthy);
+        assert_eq!(
+            r.reason,
+            "ACTIVE, API reachable, v1.31.4-eks-2d98532, 6 nodes"
+        );
+        assert_eq!(all_cells(&r)[6].text, "reachable");
+        let r = row(
+            Kind::Cluster,
+            Facts::Cluster(cluster("ACTIVE", Some(false))),
+            vec![],
+        );
+        assert_eq!(r.health, Health::Degraded);
+        let r = row(
+            Kind::Cluster,
+            Facts::Cluster(cluster("UPDATING", None)),
+            vec![],
+        );
+        assert_eq!(r.health, Health::Progressing);
+        let r = row(
+            Kind::Cluster,
+            Facts::Cluster(cluster("FAILED", None)),
+            vec![],
+        );
+        assert_eq!(r.health, Health::Failed);
+    }
+}

@@ -1,0 +1,280 @@
+//! Region: one (account, region) with its CloudWatch alarms, Route53 health checks and failover
+//! role. Its own health comes from alarms and health checks; the store rolls up the worst of its
+//! clusters, ECS services and databases into `parts` and the row's health.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::KindFacts;
+use super::parts::PartCount;
+use crate::model::row::cells;
+use crate::model::{Assessment, Cell, Column, Condition, Health, Kind, Row};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Region {
+    pub alarms: Vec<Alarm>,
+    pub health_checks: Vec<HealthCheck>,
+    /// Route53 failover records this region takes part in.
+    pub failover: Vec<FailoverRecord>,
+    /// Filled by the store: the region's clusters, ECS services and databases.
+    pub parts: RegionParts,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RegionParts {
+    pub clusters: PartCount,
+    pub ecs: PartCount,
+    pub rds: PartCount,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alarm {
+    pub name: String,
+    /// OK, ALARM or INSUFFICIENT_DATA.
+    pub state: String,
+    pub reason: String,
+    /// The row the alarm's dimensions point at (cluster, service or DB name), when known.
+    pub target: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HealthCheck {
+    pub id: String,
+    pub fqdn: String,
+    pub healthy: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FailoverRecord {
+    pub zone: String,
+    pub record: String,
+    /// PRIMARY or SECONDARY.
+    pub role: String,
+    /// Whether Route53 currently answers with this region's record.
+    pub serving: bool,
+}
+
+impl Region {
+    pub fn firing(&self) -> impl Iterator<Item = &Alarm> {
+        self.alarms.iter().filter(|a| a.state == "ALARM")
+    }
+
+    pub fn alarm_health(&self) -> Option<Health> {
+        if self.alarms.is_empty() {
+            None
+        } else if self.firing().next().is_some() {
+            Some(Health::Degraded)
+        } else if self.alarms.iter().any(|a| a.state != "OK") {
+            Some(Health::Unknown)
+        } else {
+            Some(Health::Healthy)
+        }
+    }
+
+    pub fn check_health(&self) -> Option<Health> {
+        if self.health_checks.is_empty() {
+            None
+        } else if self.health_checks.iter().any(|h| h.healthy == Some(false)) {
+            Some(Health::Failed)
+        } else if self.health_checks.iter().any(|h| h.healthy.is_none()) {
+            Some(Health::Unknown)
+        } else {
+            Some(Health::Healthy)
+        }
+    }
+
+    /// "PRIMARY (serving)" etc. for the role column.
+    pub fn role(&self) -> String {
+        match self.failover.first() {
+            Some(f) if f.serving => format!("{} ●", f.role.to_lowercase()),
+            Some(f) => f.role.to_lowercase(),
+            None => "-".into(),
+        }
+    }
+}
+
+fn alarm_cell(r: &Region) -> Cell {
+    if r.alarms.is_empty() {
+        return Cell::number(-1, "-");
+    }
+    let firing = r.firing().count();
+    Cell::number(firing as i64, format!("{firing} firing/{}", r.alarms.len()))
+}
+
+fn check_cell(r: &Region) -> Cell {
+    if r.health_checks.is_empty() {
+        return Cell::number(-1, "-");
+    }
+    let ok = r
+        .health_checks
+        .iter()
+        .filter(|h| h.healthy == Some(true))
+        .count();
+    Cell::number(
+        (r.health_checks.len() - ok) as i64,
+        format!("{ok}/{}", r.health_checks.len()),
+    )
+}
+
+impl KindFacts for Region {
+    const KIND: Kind = Kind::Region;
+    const COLUMNS: &'static [Column<Self>] = &[
+        Column {
+            title: "ACCOUNT",
+            width: 14,
+            cell: cells::account,
+        },
+        Column {
+            title: "NAME",
+            width: 12,
+            cell: cells::name,
+        },
+        Column {
+            title: "ROLE",
+            width: 11,
+            cell: |_, r, _| Cell::text(r.role()),
+        },
+        Column {
+            title: "CLUSTERS",
+            width: 8,
+            cell: |_, r, _| r.parts.clusters.cell(),
+        },
+        Column {
+            title: "ECS",
+            width: 6,
+            cell: |_, r, _| r.parts.ecs.cell(),
+        },
+        Column {
+            title: "RDS",
+            width: 6,
+            cell: |_, r, _| r.parts.rds.cell(),
+        },
+        Column {
+            title: "ALARMS",
+            width: 10,
+            cell: |_, r, _| alarm_cell(r),
+        },
+        Column {
+            title: "CHECKS",
+            width: 6,
+            cell: |_, r, _| check_cell(r),
+        },
+        Column {
+            title: "HEALTH",
+            width: 11,
+            cell: cells::health,
+        },
+        Column {
+            title: "REASON",
+            width: 44,
+            cell: cells::reason,
+        },
+    ];
+
+    fn assess(&self, _: &[Condition], _: Timestamp) -> Assessment {
+        if let Some(h) = self.health_checks.iter().find(|h| h.healthy == Some(false)) {
+            return Assessment::new(
+                Health::Failed,
+                format!("health check {} ({}) unhealthy", h.id, h.fqdn),
+            );
+        }
+        let firing: Vec<&Alarm> = self.firing().collect();
+        if let Some(first) = firing.first() {
+            let more = match firing.len() {
+                1 => String::new(),
+                n => format!(" (+{} more)", n - 1),
+            };
+            return Assessment::new(
+                Health::Degraded,
+                format!("alarm {} firing{more}: {}", first.name, first.reason),
+            );
+        }
+        if self.alarm_health() == Some(Health::Unknown)
+            || self.check_health() == Some(Health::Unknown)
+        {
+            return Assessment::new(Health::Unknown, "alarms or health checks without data");
+        }
+        let mut ok = Vec::new();
+        if !self.alarms.is_empty() {
+            ok.push(format!("{} alarms OK", self.alarms.len()));
+        }
+        if !self.health_checks.is_empty() {
+            ok.push(format!(
+                "{} health checks healthy",
+                self.health_checks.len()
+            ));
+        }
+        if ok.is_empty() {
+            ok.push("no alarms or health checks".into());
+        }
+        Assessment::new(Health::Healthy, ok.join(", "))
+    }
+
+    fn cli(&self, row: &Row) -> Vec<String> {
+        let s = &row.id.scope;
+        let tail = format!("--region {} --profile {}", row.id.name, s.account());
+        let mut v = vec![format!(
+            "aws cloudwatch describe-alarms --state-value ALARM {tail}"
+        )];
+        for h in &self.health_checks {
+            v.push(format!(
+                "aws route53 get-health-check-status --health-check-id {} --profile {}",
+                h.id,
+                s.account()
+            ));
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Facts;
+    use crate::model::kinds::testing::{all_cells, row};
+
+    fn region(alarm_state: &str, check: Option<bool>) -> Facts {
+        Facts::Region(Region {
+            alarms: vec![Alarm {
+                name: "eks-prod-sae1-node-cpu-high".into(),
+                state: alarm_state.into(),
+                reason: "Threshold Crossed: 1 datapoint [93.1] > 80".into(),
+                target: Some("eks-prod-sae1".into()),
+            }],
+            health_checks: vec![HealthCheck {
+                id: "hc-api-sae1".into(),
+                fqdn: "api.sae1.helpdev.io".into(),
+                healthy: check,
+            }],
+            failover: vec![FailoverRecord {
+                zone: "helpdev.io".into(),
+                record: "api.helpdev.io".into(),
+                role: "SECONDARY".into(),
+                serving: false,
+            }],
+            parts: RegionParts::default(),
+        })
+    }
+
+    #[test]
+    fn firing_alarm_degrades_and_failed_check_fails() {
+        let r = row(Kind::Region, region("ALARM", Some(true)), vec![]);
+        assert_eq!(r.health, Health::Degraded);
+        assert!(
+            r.reason
+                .starts_with("alarm eks-prod-sae1-node-cpu-high firing")
+        );
+        assert_eq!(all_cells(&r)[6].text, "1 firing/1");
+        assert_eq!(all_cells(&r)[2].text, "secondary");
+        let r = row(Kind::Region, region("OK", Some(false)), vec![]);
+        assert_eq!(r.health, Health::Failed);
+        let r = row(Kind::Region, region("OK", Some(true)), vec![]);
+        assert_eq!(r.health, Health::Healthy);
+        let r = row(
+            Kind::Region,
+            region("INSUFFICIENT_DATA", Some(true)),
+            vec![],
+        );
+        assert_eq!(r.health, Health::Unknown);
+    }
+}

@@ -1,0 +1,318 @@
+//! The Fleet: rows in a slab addressed by `RowKey`, with the indexes the panes and roll-ups need.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use jiff::Timestamp;
+
+use super::Update;
+use super::source::{SourceState, SourceStatus};
+use crate::model::{Facts, Health, Kind, Row, RowId};
+
+/// A stable handle to a row for as long as the row exists.
+pub type RowKey = u32;
+
+/// (account, region)
+pub(super) type RegionKey = (String, String);
+/// (context, namespace)
+pub(super) type NsKey = (String, String);
+
+#[derive(Default)]
+pub struct Fleet {
+    name: String,
+    slots: Vec<Option<Row>>,
+    free: Vec<RowKey>,
+    keys: HashMap<RowId, RowKey>,
+    by_kind: BTreeMap<Kind, BTreeSet<RowKey>>,
+    pub(super) by_region: HashMap<RegionKey, BTreeSet<RowKey>>,
+    pub(super) by_namespace: HashMap<NsKey, BTreeSet<RowKey>>,
+    pub(super) region_rows: HashMap<RegionKey, RowKey>,
+    pub(super) org_of_ns: HashMap<NsKey, RowKey>,
+    pub(super) dirty_regions: HashSet<RegionKey>,
+    pub(super) dirty_orgs: HashSet<RowKey>,
+    sources: BTreeMap<String, SourceState>,
+    generation: u64,
+}
+
+pub(super) fn region_key(row: &Row) -> Option<RegionKey> {
+    let s = &row.id.scope;
+    let region = match row.kind() {
+        Kind::Region => row.id.name.clone(),
+        _ => s.region.clone()?,
+    };
+    Some((s.account.clone().unwrap_or_default(), region))
+}
+
+pub(super) fn ns_key(row: &Row) -> Option<NsKey> {
+    let s = &row.id.scope;
+    Some((s.context.clone()?, s.namespace.clone()?))
+}
+
+impl Fleet {
+    pub fn new(name: impl Into<String>) -> Fleet {
+        Fleet {
+            name: name.into(),
+            ..Fleet::default()
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Bumped on every change that can alter what a pane shows.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn get(&self, key: RowKey) -> Option<&Row> {
+        self.slots.get(key as usize).and_then(Option::as_ref)
+    }
+
+    pub fn key_of(&self, id: &RowId) -> Option<RowKey> {
+        self.keys.get(id).copied()
+    }
+
+    pub fn row(&self, id: &RowId) -> Option<&Row> {
+        self.key_of(id).and_then(|k| self.get(k))
+    }
+
+    pub fn keys_of(&self, kind: Kind) -> impl Iterator<Item = RowKey> + '_ {
+        self.by_kind.get(&kind).into_iter().flatten().copied()
+    }
+
+    pub fn rows_of(&self, kind: Kind) -> impl Iterator<Item = &Row> + '_ {
+        self.keys_of(kind).filter_map(|k| self.get(k))
+    }
+
+    pub fn count(&self, kind: Kind) -> usize {
+        self.by_kind.get(&kind).map_or(0, BTreeSet::len)
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = (RowKey, &Row)> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().map(|r| (i as RowKey, r)))
+    }
+
+    pub fn sources(&self) -> impl Iterator<Item = &SourceState> + '_ {
+        self.sources.values()
+    }
+
+    pub fn source(&self, name: &str) -> Option<&SourceState> {
+        self.sources.get(name)
+    }
+
+    /// Whether the row's source is stale or in error, so the row may be out of date.
+    pub fn is_stale(&self, row: &Row) -> bool {
+        self.sources
+            .get(&*row.source)
+            .is_some_and(|s| s.status.is_stale())
+    }
+
+    /// Every row whose own health is not healthy, worst first, newest first. Roll-up rows count
+    /// only for their own problems (a firing alarm), not for their parts', which are listed anyway.
+    pub fn problems(&self) -> Vec<RowKey> {
+        let mut keys: Vec<RowKey> = self
+            .all()
+            .filter(|(_, r)| r.own.health != Health::Healthy)
+            .map(|(k, _)| k)
+            .collect();
+        self.sort_worst_first(&mut keys);
+        keys
+    }
+
+    pub fn sort_worst_first(&self, keys: &mut [RowKey]) {
+        keys.sort_by(|a, b| {
+            let (ra, rb) = (self.get(*a).unwrap(), self.get(*b).unwrap());
+            rb.health
+                .cmp(&ra.health)
+                .then(rb.updated_at.cmp(&ra.updated_at))
+                .then_with(|| ra.id.cmp(&rb.id))
+        });
+    }
+
+    /// Applies a batch of updates, then the roll-ups they touch. Returns whether anything changed.
+    pub fn apply(&mut self, updates: impl IntoIterator<Item = Update>) -> bool {
+        let before = self.generation;
+        for u in updates {
+            match u {
+                Update::Upsert(row) => self.upsert(*row),
+                Update::Remove(id) => self.remove(&id),
+                Update::Source { name, status, at } => self.set_source(name, status, at),
+                Update::SourceNote { name, kind, note } => self.set_note(name, kind, note),
+            }
+        }
+        self.recompute_rollups();
+        self.generation != before
+    }
+
+    pub(super) fn bump(&mut self) {
+        self.generation += 1;
+    }
+
+    pub(super) fn row_mut(&mut self, key: RowKey) -> Option<&mut Row> {
+        self.slots.get_mut(key as usize).and_then(Option::as_mut)
+    }
+
+    fn set_source(&mut self, name: String, status: SourceStatus, at: Timestamp) {
+        match self.sources.get_mut(&name) {
+            Some(s) if s.status == status => {}
+            Some(s) => {
+                s.status = status;
+                s.since = at;
+                self.generation += 1;
+            }
+            None => {
+                self.sources.insert(
+                    name.clone(),
+                    SourceState {
+                        name,
+                        status,
+                        since: at,
+                        notes: Default::default(),
+                    },
+                );
+                self.generation += 1;
+            }
+        }
+    }
+
+    fn set_note(&mut self, name: String, kind: Kind, note: Option<String>) {
+        let Some(s) = self.sources.get_mut(&name) else {
+            tracing::debug!(source = %name, "note for an unknown source ignored");
+            return;
+        };
+        let changed = match note {
+            Some(n) => s.notes.insert(kind, n.clone()).as_ref() != Some(&n),
+            None => s.notes.remove(&kind).is_some(),
+        };
+        if changed {
+            self.generation += 1;
+        }
+    }
+
+    /// "prod-cluster: forbidden (RBAC)" for every source with a note on `kind`.
+    pub fn notes_for(&self, kind: Kind) -> Vec<String> {
+        self.sources
+            .values()
+            .filter_map(|s| s.notes.get(&kind).map(|n| format!("{}: {n}", s.name)))
+            .collect()
+    }
+
+    fn upsert(&mut self, row: Row) {
+        if let Some(&key) = self.keys.get(&row.id) {
+            let old = self.slots[key as usize]
+                .as_ref()
+                .expect("indexed row exists");
+            if old.same_content(&row) {
+                return;
+            }
+            let old = self.slots[key as usize].take().expect("indexed row exists");
+            self.unindex(key, &old);
+            self.index(key, &row);
+            self.slots[key as usize] = Some(row);
+        } else {
+            let key = match self.free.pop() {
+                Some(k) => k,
+                None => {
+                    self.slots.push(None);
+                    (self.slots.len() - 1) as RowKey
+                }
+            };
+            self.keys.insert(row.id.clone(), key);
+            self.index(key, &row);
+            self.slots[key as usize] = Some(row);
+        }
+        self.generation += 1;
+    }
+
+    fn remove(&mut self, id: &RowId) {
+        let Some(key) = self.keys.remove(id) else {
+            return;
+        };
+        if let Some(old) = self.slots[key as usize].take() {
+            self.unindex(key, &old);
+        }
+        self.free.push(key);
+        self.generation += 1;
+    }
+
+    fn index(&mut self, key: RowKey, row: &Row) {
+        self.by_kind.entry(row.kind()).or_default().insert(key);
+        self.mark_dirty(key, row);
+        if let Some(rk) = region_key(row) {
+            if row.kind() == Kind::Region {
+                self.region_rows.insert(rk, key);
+            } else if row.kind().is_regional_part() {
+                self.by_region.entry(rk).or_default().insert(key);
+            }
+        }
+        if row.kind().is_namespaced()
+            && let Some(nk) = ns_key(row)
+        {
+            self.by_namespace.entry(nk).or_default().insert(key);
+        }
+        if let Facts::Organization(o) = &row.facts {
+            for ns in &o.namespaces {
+                self.org_of_ns
+                    .insert((row.id.scope.context().to_string(), ns.clone()), key);
+            }
+        }
+    }
+
+    fn unindex(&mut self, key: RowKey, row: &Row) {
+        if let Some(s) = self.by_kind.get_mut(&row.kind()) {
+            s.remove(&key);
+        }
+        self.mark_dirty(key, row);
+        if let Some(rk) = region_key(row) {
+            if row.kind() == Kind::Region {
+                self.region_rows.remove(&rk);
+            } else if let Some(s) = self.by_region.get_mut(&rk) {
+                s.remove(&key);
+            }
+        }
+        if let Some(nk) = ns_key(row)
+            && let Some(s) = self.by_namespace.get_mut(&nk)
+        {
+            s.remove(&key);
+        }
+        if let Facts::Organization(o) = &row.facts {
+            self.dirty_orgs.remove(&key);
+            for ns in &o.namespaces {
+                let nk = (row.id.scope.context().to_string(), ns.clone());
+                if self.org_of_ns.get(&nk) == Some(&key) {
+                    self.org_of_ns.remove(&nk);
+                }
+            }
+        }
+    }
+
+    /// Marks the roll-ups a row takes part in (or is) for recomputation.
+    fn mark_dirty(&mut self, key: RowKey, row: &Row) {
+        match row.kind() {
+            Kind::Region | Kind::Cluster | Kind::EcsService | Kind::DbInstance => {
+                if let Some(rk) = region_key(row) {
+                    self.dirty_regions.insert(rk);
+                }
+            }
+            Kind::Organization => {
+                self.dirty_orgs.insert(key);
+            }
+            _ => {
+                if let Some(org) = ns_key(row).and_then(|nk| self.org_of_ns.get(&nk)) {
+                    self.dirty_orgs.insert(*org);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Per-source status: a kube context, or an AWS account/region/service.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use crate::model::Kind;
+use serde::Serialize;
+
+use crate::model::row::human_duration;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum SourceStatus {
+    /// Started, no answer yet.
+    Connecting,
+    Connected,
+    /// Was connected; its rows are kept but shown as stale. The reason says why (timeout, VPN…).
+    Stale {
+        reason: String,
+    },
+    /// Cannot be read at all (bad credentials, forbidden, misconfigured). The reason says how to fix.
+    Error {
+        reason: String,
+    },
+}
+
+impl SourceStatus {
+    pub fn label(&self) -> &'static str {
+        match self {
+            SourceStatus::Connecting => "connecting",
+            SourceStatus::Connected => "connected",
+            SourceStatus::Stale { .. } => "stale",
+            SourceStatus::Error { .. } => "error",
+        }
+    }
+
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            SourceStatus::Stale { reason } | SourceStatus::Error { reason } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// Rows of this source may no longer reflect the world.
+    pub fn is_stale(&self) -> bool {
+        matches!(
+            self,
+            SourceStatus::Stale { .. } | SourceStatus::Error { .. }
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceState {
+    pub name: String,
+    pub status: SourceStatus,
+    /// When the current status began: for a stale source, when it was last known good.
+    pub since: Timestamp,
+    /// Kinds this source cannot show, and why ("forbidden (RBAC)", "cert-manager not installed").
+    pub notes: BTreeMap<Kind, String>,
+}
+
+impl SourceState {
+    /// Seconds the source has been in its current status.
+    pub fn age_s(&self, now: Timestamp) -> i64 {
+        (now.as_second() - self.since.as_second()).max(0)
+    }
+
+    /// "eks-prod-sae1 · stale 40s" as the header shows it.
+    pub fn describe(&self, now: Timestamp) -> String {
+        match &self.status {
+            SourceStatus::Connected => self.name.clone(),
+            SourceStatus::Connecting => format!("{} · connecting", self.name),
+            SourceStatus::Stale { .. } => {
+                format!("{} · stale {}", self.name, human_duration(self.age_s(now)))
+            }
+            SourceStatus::Error { .. } => format!("{} · error", self.name),
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! A table view over the fleet: which rows a pane shows (one kind, or the problems of all
+//! kinds), filtered and sorted, with a cursor that stays on the same row when rows update.
+
+use jiff::Timestamp;
+
+use super::fleet::{Fleet, RowKey};
+use crate::model::kinds::{self, default_sort_column};
+use crate::model::row::human_duration;
+use crate::model::{Cell, ColumnSpec, Kind, Row, RowId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewSource {
+    Kind(Kind),
+    /// Every row that is not healthy, across kinds.
+    Problems,
+}
+
+/// The `/` filter: a case-insensitive substring; a leading `!` inverts it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    raw: String,
+    needle: String,
+    inverted: bool,
+}
+
+impl Filter {
+    pub fn parse(raw: &str) -> Filter {
+        let (inverted, needle) = match raw.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        Filter {
+            raw: raw.to_string(),
+            needle: needle.to_ascii_lowercase(),
+            inverted,
+        }
+    }
+
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.needle.is_empty()
+    }
+
+    pub fn matches(&self, row: &Row) -> bool {
+        if self.needle.is_empty() {
+            return true;
+        }
+        let s = &row.id.scope;
+        let hit = [
+            row.id.name.as_str(),
+            s.namespace(),
+            s.context(),
+            s.account(),
+            s.region(),
+            row.health.as_str(),
+            row.reason.as_str(),
+            row.kind().short(),
+        ]
+        .iter()
+        .any(|field| contains_ignore_case(field, &self.needle));
+        hit != self.inverted
+    }
+}
+
+/// Substring test without allocating; `needle` is already lower case.
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sort {
+    pub column: usize,
+    pub descending: bool,
+}
+
+const PROBLEM_COLUMNS: &[ColumnSpec] = &[
+    ColumnSpec {
+        title: "KIND",
+        width: 7,
+    },
+    ColumnSpec {
+        title: "SCOPE",
+        width: 36,
+    },
+    ColumnSpec {
+        title: "NAME",
+        width: 30,
+    },
+    ColumnSpec {
+        title: "HEALTH",
+        width: 11,
+    },
+    ColumnSpec {
+        title: "AGE",
+        width: 5,
+    },
+    ColumnSpec {
+        title: "REASON",
+        width: 60,
+    },
+];
+
+fn problem_cell(row: &Row, col: usize, now: Timestamp) -> Cell {
+    match col {
+        0 => Cell::text(row.kind().short()),
+        1 => Cell::text(row.id.scope.label()),
+        2 => Cell::text(row.id.name.clone()),
+        3 => Cell::number(row.health.severity() as i64, row.health.as_str()),
+        4 => {
+            let age = now.as_second() - row.updated_at.as_second();
+            Cell::number(age, human_duration(age))
+        }
+        _ => Cell::text(row.reason.clone()),
+    }
+}
+
+pub struct TableView {
+    pub source: ViewSource,
+    filter: Filter,
+    /// `None`: the source's natural order (by name; certificates by expiry; problems worst first).
+    sort: Option<Sort>,
+    keys: Vec<RowKey>,
+    cursor: usize,
+    selected: Option<RowId>,
+    built_from: Option<u64>,
+    /// Every row of the source in sort order, unfiltered: a filter keystroke only re-filters it.
+    sorted: Vec<RowKey>,
+    sorted_from: Option<(u64, Option<Sort>)>,
+    /// First row on screen; kept so the cursor moves within the page before the page scrolls.
+    offset: usize,
+}
+
+impl TableView {
+    pub fn new(source: ViewSource) -> TableView {
+        TableView {
+            source,
+            filter: Filter::default(),
+            sort: None,
+            keys: Vec::new(),
+            cursor: 0,
+            selected: None,
+            built_from: None,
+            sorted: Vec::new(),
+            sorted_from: None,
+            offset: 0,
+        }
+    }
+
+    pub fn columns(&self) -> Vec<ColumnSpec> {
+        match self.source {
+            ViewSource::Kind(k) => kinds::columns(k),
+            ViewSource::Problems => PROBLEM_COLUMNS.to_vec(),
+        }
+    }
+
+    pub fn cell(&self, row: &Row, col: usize, now: Timestamp) -> Cell {
+        match self.source {
+            ViewSource::Kind(_) => row.facts.cell(row, col, now),
+            ViewSource::Problems => problem_cell(row, col, now),
+        }
+    }
+
+    pub fn title(&self) -> &'static str {
+        match self.source {
+            ViewSource::Kind(k) => k.title(),
+            ViewSource::Problems => "Problems",
+        }
+    }
+
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    pub fn set_filter(&mut self, raw: &str) {
+        let f = Filter::parse(raw);
+        if f != self.filter {
+            self.filter = f;
+            self.built_from = None;
+        }
+    }
+
+    /// The effective sort: the chosen one or the source's default.
+    pub fn sort(&self) -> Option<Sort> {
+        self.sort.or(match self.source {
+            ViewSource::Kind(k) => Some(Sort {
+                column: default_sort_column(k),
+                descending: false,
+            }),
+            ViewSource::Problems => None,
+        })
+    }
+
+    /// `s`: sort by the next column (after the last one, back to the natural order).
+    pub fn cycle_sort(&mut self) {
+        let n = self.columns().len();
+        self.sort = match self.sort {
+            None => Some(Sort {
+                column: match self.sort() {
+                    Some(s) => (s.column + 1) % n,
+                    None => 0,
+                },
+                descending: false,
+            }),
+            Some(s) if s.column + 1 < n => Some(Sort {
+                column: s.column + 1,
+                descending: false,
+            }),
+            Some(_) => None,
+        };
+        self.built_from = None;
+    }
+
+    /// `S`: reverse the current sort.
+    pub fn reverse_sort(&mut self) {
+        let current = self.sort().unwrap_or(Sort {
+            column: 3,
+            descending: true,
+        });
+        self.sort = Some(Sort {
+            descending: !current.descending,
+            ..current
+        });
+        self.built_from = None;
+    }
+
+    /// Rebuilds the row list if the fleet, the filter or the sort changed since the last build.
+    /// Cheap when nothing did; a new filter alone does not sort again.
+    pub fn refresh(&mut self, fleet: &Fleet, now: Timestamp) {
+        let generation = fleet.generation();
+        if self.built_from == Some(generation) {
+            return;
+        }
+        self.built_from = Some(generation);
+        let sort = self.sort();
+        if self.sorted_from != Some((generation, sort)) {
+            self.sorted = self.sorted_keys(fleet, sort, now);
+            self.sorted_from = Some((generation, sort));
+        }
+        self.keys = if self.filter.is_empty() {
+            self.sorted.clone()
+        } else {
+            self.sorted
+                .iter()
+                .copied()
+                .filter(|k| fleet.get(*k).is_some_and(|r| self.filter.matches(r)))
+                .collect()
+        };
+        self.reselect(fleet);
+    }
+
+    fn sorted_keys(&self, fleet: &Fleet, sort: Option<Sort>, now: Timestamp) -> Vec<RowKey> {
+        let keys: Vec<RowKey> = match self.source {
+            ViewSource::Kind(k) => fleet.keys_of(k).collect(),
+            ViewSource::Problems => fleet.problems(),
+        };
+        let Some(sort) = sort else { return keys };
+        let mut cells: Vec<(Cell, RowKey)> = keys
+            .iter()
+            .map(|k| (self.cell(fleet.get(*k).unwrap(), sort.column, now), *k))
+            .collect();
+        cells.sort_by(|(a, ka), (b, kb)| {
+            let ord = a.cmp_for_sort(b);
+            let ord = if sort.descending { ord.reverse() } else { ord };
+            ord.then_with(|| fleet.get(*ka).unwrap().id.cmp(&fleet.get(*kb).unwrap().id))
+        });
+        cells.into_iter().map(|(_, k)| k).collect()
+    }
+
+    /// Puts the cursor back on the selected row; if it is gone, keeps the cursor's position.
+    fn reselect(&mut self, fleet: &Fleet) {
+        let found = self.selected.as_ref().and_then(|id| {
+            let key = fleet.key_of(id)?;
+            self.keys.iter().position(|k| *k == key)
+        });
+        self.cursor = match found {
+            Some(i) => i,
+            None => self.cursor.min(self.keys.len().saturating_sub(1)),
+        };
+        self.selected = self
+            .selected_key()
+            .and_then(|k| fleet.get(k))
+            .map(|r| r.id.clone());
+    }
+
+    pub fn keys(&self) -> &[RowKey] {
+        &self.keys
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    pub fn selected_key(&self) -> Option<RowKey> {
+        self.keys.get(self.cursor).copied()
+    }
+
+    pub fn selected_id(&self) -> Option<&RowId> {
+        self.selected.as_ref()
+    }
+
+    /// The rows to draw in `height` lines, scrolled so the cursor is visible.
+    pub fn window(&mut self, height: usize) -> std::ops::Range<usize> {
+        if height == 0 {
+            return 0..0;
+        }
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        }
+        if self.cursor >= self.offset + height {
+            self.offset = self.cursor + 1 - height;
+        }
+        self.offset = self.offset.min(self.keys.len().saturating_sub(height));
+        self.offset..(self.offset + height).min(self.keys.len())
+    }
+
+    pub fn move_by(&mut self, fleet: &Fleet, delta: i64) {
+        if self.keys.is_empty() {
+            return;
+        }
+        let last = self.keys.len() as i64 - 1;
+        self.select_index(fleet, (self.cursor as i64 + delta).clamp(0, last) as usize);
+    }
+
+    pub fn to_top(&mut self, fleet: &Fleet) {
+        self.select_index(fleet, 0);
+    }
+
+    pub fn to_bottom(&mut self, fleet: &Fleet) {
+        self.select_index(fleet, self.keys.len().saturating_sub(1));
+    }
+
+    fn select_index(&mut self, fleet: &Fleet, i: usize) {
+        self.cursor = i;
+        self.selected = self
+            .selected_key()
+            .and_then(|k| fleet.get(k))
+            .map(|r| r.id.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_is_case_insensitive_and_invertible() {
+        assert!(contains_ignore_case("phenom-prod-cluster", "prod"));
+        assert!(contains_ignore_case("Phenom", "phen"));
+        assert!(!contains_ignore_case("ph", "phenom"));
+        let f = Filter::parse("!PHENOM");
+        assert_eq!(f.raw(), "!PHENOM");
+        assert!(f.inverted);
+        assert_eq!(f.needle, "phenom");
+        assert!(Filter::parse("!").is_empty());
+    }
+}

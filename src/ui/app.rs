@@ -1,0 +1,497 @@
+//! The UI's state and what each key does to it. No I/O happens here: rows arrive through
+//! `Fleet::apply` from the event loop, which never waits on a backend.
+
+use std::collections::HashMap;
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use tokio::sync::mpsc;
+
+use super::keymap::{Action, action_for};
+use super::pane::{Command, ORDER, Pane, completions, parse_command};
+use super::theme::Theme;
+use crate::actions::{ActionRunner, EventLine, EventSource, RowAction};
+use crate::clock::SharedClock;
+use crate::model::{Health, RowId};
+use crate::store::view::TableView;
+use crate::store::{Fleet, RowKey};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing after `:`.
+    Command(String),
+    /// Typing after `/`; the filter applies as you type.
+    Filter(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detail {
+    pub id: RowId,
+    pub scroll: u16,
+    pub events: DetailEvents,
+}
+
+/// The Kubernetes events of the row in the detail view, fetched when it opens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DetailEvents {
+    /// The row's kind has no events, or the backend serves none.
+    NotApplicable,
+    Loading,
+    Loaded(Vec<EventLine>),
+    Failed(String),
+}
+
+/// What background work tells the UI.
+#[derive(Clone, Debug)]
+pub enum UiEvent {
+    Notice(Message),
+    Events {
+        id: RowId,
+        result: Result<Vec<EventLine>, String>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Per-pane counts for the tab bar, cached per fleet generation.
+#[derive(Clone, Debug, Default)]
+pub struct TabStats {
+    pub generation: Option<u64>,
+    pub problems: usize,
+    pub per_pane: HashMap<Pane, (usize, usize, Option<Health>)>,
+}
+
+pub struct App {
+    pub fleet: Fleet,
+    pub clock: SharedClock,
+    pub theme: Theme,
+    pub read_only: bool,
+    pub pane: Pane,
+    pub mode: Mode,
+    pub detail: Option<Detail>,
+    pub help: bool,
+    pub message: Option<Message>,
+    pub quit: bool,
+    /// Rows per page of the current table, as last rendered.
+    pub page: usize,
+    pub(super) views: HashMap<Pane, TableView>,
+    pub tab_stats: TabStats,
+    /// Carries out write actions; `None` where the backend cannot (the demo).
+    actions: Option<Arc<dyn ActionRunner>>,
+    /// An action waiting for `y`.
+    pub confirm: Option<(RowAction, RowId)>,
+    /// Lists a row's events for the detail view; `None` where the backend has none.
+    event_source: Option<Arc<dyn EventSource>>,
+    notices_tx: mpsc::UnboundedSender<UiEvent>,
+    notices_rx: Option<mpsc::UnboundedReceiver<UiEvent>>,
+}
+
+impl App {
+    pub fn new(fleet: Fleet, clock: SharedClock, theme: Theme, read_only: bool) -> App {
+        let views = ORDER
+            .iter()
+            .map(|p| (*p, TableView::new(p.view_source())))
+            .collect();
+        let (notices_tx, notices_rx) = mpsc::unbounded_channel();
+        App {
+            fleet,
+            clock,
+            theme,
+            read_only,
+            pane: Pane::Overview,
+            mode: Mode::Normal,
+            detail: None,
+            help: false,
+            message: None,
+            quit: false,
+            page: 20,
+            views,
+            tab_stats: TabStats::default(),
+            actions: None,
+            event_source: None,
+            confirm: None,
+            notices_tx,
+            notices_rx: Some(notices_rx),
+        }
+    }
+
+    pub fn with_actions(mut self, runner: Arc<dyn ActionRunner>) -> App {
+        self.actions = Some(runner);
+        self
+    }
+
+    pub fn with_events(mut self, source: Arc<dyn EventSource>) -> App {
+        self.event_source = Some(source);
+        self
+    }
+
+    /// What background work reports, for the event loop to wait on (taken once).
+    pub fn take_notices(&mut self) -> Option<mpsc::UnboundedReceiver<UiEvent>> {
+        self.notices_rx.take()
+    }
+
+    pub fn on_ui_event(&mut self, ev: UiEvent) {
+        match ev {
+            UiEvent::Notice(m) => self.message = Some(m),
+            UiEvent::Events { id, result } => {
+                // Only if the same detail is still open.
+                if let Some(d) = self.detail.as_mut().filter(|d| d.id == id) {
+                    d.events = match result {
+                        Ok(v) => DetailEvents::Loaded(v),
+                        Err(e) => DetailEvents::Failed(e),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Opens the detail view of a row and starts listing its events.
+    fn open_detail(&mut self, id: RowId) {
+        let mut events = DetailEvents::NotApplicable;
+        if let (Some(source), Some(row), Ok(rt)) = (
+            self.event_source.clone(),
+            self.fleet.row(&id),
+            tokio::runtime::Handle::try_current(),
+        ) && row.kind().is_namespaced()
+        {
+            let future = source.events(&id, &row.facts);
+            let tx = self.notices_tx.clone();
+            let for_id = id.clone();
+            rt.spawn(async move {
+                let result = future.await;
+                let _ = tx.send(UiEvent::Events { id: for_id, result });
+            });
+            events = DetailEvents::Loading;
+        }
+        self.detail = Some(Detail {
+            id,
+            scroll: 0,
+            events,
+        });
+    }
+
+    pub fn view(&self, pane: Pane) -> &TableView {
+        &self.views[&pane]
+    }
+
+    pub fn view_mut(&mut self, pane: Pane) -> &mut TableView {
+        self.views.get_mut(&pane).expect("every pane has a view")
+    }
+
+    /// Brings the current pane's table up to date with the fleet (cheap when nothing changed).
+    pub fn refresh(&mut self) {
+        let now = self.clock.now();
+        let pane = self.pane;
+        let view = self.views.get_mut(&pane).expect("every pane has a view");
+        view.refresh(&self.fleet, now);
+        self.refresh_tab_stats();
+    }
+
+    fn refresh_tab_stats(&mut self) {
+        let generation = self.fleet.generation();
+        if self.tab_stats.generation == Some(generation) {
+            return;
+        }
+        let mut per_pane = HashMap::new();
+        for pane in ORDER {
+            if let Pane::Kind(k) = pane {
+                let mut bad = 0;
+                let mut worst = None;
+                for r in self.fleet.rows_of(k) {
+                    if r.health != Health::Healthy {
+                        bad += 1;
+                    }
+                    worst = Some(worst.map_or(r.health, |w: Health| w.max(r.health)));
+                }
+                per_pane.insert(pane, (self.fleet.count(k), bad, worst));
+            }
+        }
+        self.tab_stats = TabStats {
+            generation: Some(generation),
+            problems: self.fleet.problems().len(),
+            per_pane,
+        };
+    }
+
+    /// The row under the cursor, as the fleet is now.
+    pub fn selected_key(&mut self) -> Option<RowKey> {
+        self.refresh();
+        self.view(self.pane).selected_key()
+    }
+
+    fn open_pane(&mut self, pane: Pane) {
+        self.pane = pane;
+        self.detail = None;
+        self.help = false;
+    }
+
+    fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.message = Some(Message {
+            text: text.into(),
+            error,
+        });
+    }
+
+    /// Handles one key press. Returns whether anything on screen may have changed.
+    pub fn handle_key(&mut self, ev: KeyEvent) -> bool {
+        if ev.kind == KeyEventKind::Release {
+            return false;
+        }
+        if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return true;
+        }
+        if let Some((action, id)) = self.confirm.take() {
+            if ev.code == KeyCode::Char('y') {
+                self.start_action(action, id);
+            } else {
+                self.say(format!("{} cancelled", action.verb()), false);
+            }
+            return true;
+        }
+        match self.mode.clone() {
+            Mode::Command(input) => self.command_key(ev, input),
+            Mode::Filter(input) => self.filter_key(ev, input),
+            Mode::Normal => self.normal_key(ev),
+        }
+        true
+    }
+
+    fn command_key(&mut self, ev: KeyEvent, mut input: String) {
+        match ev.code {
+            KeyCode::Esc => self.mode = Mode::Normal,
+            KeyCode::Enter => {
+                self.mode = Mode::Normal;
+                self.run_command(&input);
+            }
+            KeyCode::Tab => {
+                if let Some(first) = completions(&input).first() {
+                    input = first.to_string();
+                }
+                self.mode = Mode::Command(input);
+            }
+            KeyCode::Backspace => {
+                if input.pop().is_none() {
+                    self.mode = Mode::Normal;
+                } else {
+                    self.mode = Mode::Command(input);
+                }
+            }
+            KeyCode::Char(c) => {
+                input.push(c);
+                self.mode = Mode::Command(input);
+            }
+            _ => {}
+        }
+    }
+
+    fn run_command(&mut self, input: &str) {
+        if input.trim().is_empty() {
+            return;
+        }
+        match parse_command(input) {
+            Ok(Command::Open(p)) => {
+                self.open_pane(p);
+                self.message = None;
+            }
+            Ok(Command::Help) => self.help = true,
+            Ok(Command::Quit) => self.quit = true,
+            Err(e) => self.say(e, true),
+        }
+    }
+
+    fn filter_key(&mut self, ev: KeyEvent, mut input: String) {
+        match ev.code {
+            KeyCode::Esc => {
+                input.clear();
+                self.mode = Mode::Normal;
+            }
+            KeyCode::Enter => self.mode = Mode::Normal,
+            KeyCode::Backspace => {
+                input.pop();
+                self.mode = Mode::Filter(input.clone());
+            }
+            KeyCode::Char(c) => {
+                input.push(c);
+                self.mode = Mode::Filter(input.clone());
+            }
+            _ => return,
+        }
+        let pane = self.pane;
+        self.view_mut(pane).set_filter(&input);
+    }
+
+    fn normal_key(&mut self, ev: KeyEvent) {
+        let Some(action) = action_for(&ev) else {
+            return;
+        };
+        self.message = None;
+        // Act on the rows as they are now, even if no frame was drawn since they changed.
+        self.refresh();
+        if self.help {
+            match action {
+                Action::Quit => self.quit = true,
+                Action::CommandBar => {
+                    self.help = false;
+                    self.mode = Mode::Command(String::new());
+                }
+                _ => self.help = false,
+            }
+            return;
+        }
+        if let Some(detail) = &mut self.detail {
+            match action {
+                Action::Down => detail.scroll = detail.scroll.saturating_add(1),
+                Action::Up => detail.scroll = detail.scroll.saturating_sub(1),
+                Action::PageDown => detail.scroll = detail.scroll.saturating_add(10),
+                Action::PageUp => detail.scroll = detail.scroll.saturating_sub(10),
+                Action::Top => detail.scroll = 0,
+                Action::Back => self.detail = None,
+                Action::Quit => self.quit = true,
+                Action::Help => self.help = true,
+                Action::CommandBar => self.mode = Mode::Command(String::new()),
+                Action::Refresh | Action::ToggleSuspend => {
+                    let id = detail.id.clone();
+                    self.ask_action(action, Some(id));
+                }
+                _ => {}
+            }
+            return;
+        }
+        let pane = self.pane;
+        let page = self.page.max(1) as i64;
+        match action {
+            Action::Quit => self.quit = true,
+            Action::CommandBar => self.mode = Mode::Command(String::new()),
+            // Like k9s, `/` starts a new filter; the old one stays until the first key.
+            Action::Filter => self.mode = Mode::Filter(String::new()),
+            Action::Help => self.help = true,
+            Action::Down => self.move_cursor(1),
+            Action::Up => self.move_cursor(-1),
+            Action::PageDown => self.move_cursor(page),
+            Action::PageUp => self.move_cursor(-page),
+            Action::Top => {
+                let (views, fleet) = (&mut self.views, &self.fleet);
+                views.get_mut(&pane).unwrap().to_top(fleet);
+            }
+            Action::Bottom => {
+                let (views, fleet) = (&mut self.views, &self.fleet);
+                views.get_mut(&pane).unwrap().to_bottom(fleet);
+            }
+            Action::Open => {
+                if let Some(id) = self
+                    .selected_key()
+                    .and_then(|k| self.fleet.get(k))
+                    .map(|r| r.id.clone())
+                {
+                    self.open_detail(id);
+                }
+            }
+            Action::Back => {
+                if !self.view(pane).filter().is_empty() {
+                    self.view_mut(pane).set_filter("");
+                }
+            }
+            Action::NextPane => self.open_pane(pane.next(1)),
+            Action::PrevPane => self.open_pane(pane.next(-1)),
+            Action::SortNext => self.view_mut(pane).cycle_sort(),
+            Action::SortReverse => self.view_mut(pane).reverse_sort(),
+            Action::Refresh | Action::ToggleSuspend => self.ask_action(action, None),
+        }
+    }
+
+    /// `R`/`T`: check the action makes sense and is allowed, then ask for confirmation.
+    fn ask_action(&mut self, key: Action, id: Option<RowId>) {
+        let id = id.or_else(|| {
+            self.selected_key()
+                .and_then(|k| self.fleet.get(k))
+                .map(|r| r.id.clone())
+        });
+        let Some(row) = id.as_ref().and_then(|id| self.fleet.row(id)) else {
+            return self.say("no row selected", true);
+        };
+        let action = match key {
+            Action::Refresh => RowAction::refresh_for(row),
+            _ => RowAction::toggle_for(row),
+        };
+        let Some(action) = action else {
+            let what = if key == Action::Refresh {
+                "reconcile or renew"
+            } else {
+                "suspend or resume"
+            };
+            return self.say(format!("cannot {what} a {} row", row.kind().short()), true);
+        };
+        let label = format!(
+            "{} {} on {}",
+            row.kind().title().trim_end_matches('s'),
+            row.id.display_name(),
+            row.id.scope.context()
+        );
+        if self.read_only {
+            return self.say(
+                format!(
+                    "read-only: start opsdeck with --write to {} {label}",
+                    action.verb()
+                ),
+                true,
+            );
+        }
+        if self.actions.is_none() {
+            return self.say(
+                format!(
+                    "{}: this fleet's backend does not carry out write actions",
+                    action.verb()
+                ),
+                true,
+            );
+        }
+        let id = row.id.clone();
+        self.say(
+            format!(
+                "{} {label}? y confirms, any other key cancels",
+                capitalize(action.verb())
+            ),
+            false,
+        );
+        self.confirm = Some((action, id));
+    }
+
+    fn start_action(&mut self, action: RowAction, id: RowId) {
+        let (Some(runner), Some(row)) = (self.actions.clone(), self.fleet.row(&id)) else {
+            return;
+        };
+        let future = runner.run(action, &id, &row.facts);
+        let tx = self.notices_tx.clone();
+        self.say(format!("{} {} …", action.verb(), id.display_name()), false);
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return self.say("no runtime to run the action on", true);
+        };
+        rt.spawn(async move {
+            let m = match future.await {
+                Ok(text) => Message { text, error: false },
+                Err(text) => Message { text, error: true },
+            };
+            let _ = tx.send(UiEvent::Notice(m));
+        });
+    }
+
+    fn move_cursor(&mut self, delta: i64) {
+        let pane = self.pane;
+        let (views, fleet) = (&mut self.views, &self.fleet);
+        views.get_mut(&pane).unwrap().move_by(fleet, delta);
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}

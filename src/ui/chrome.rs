@@ -1,0 +1,193 @@
+//! Header (fleet, sources and their staleness, read-only badge, clock), tab bar, input line and
+//! key hints.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::{App, Mode};
+use super::pane::{ORDER, Pane, completions};
+use crate::model::Health;
+use crate::store::SourceStatus;
+
+pub fn header(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let now = app.clock.now();
+    let hs = t.header();
+    let mut top = vec![
+        Span::styled(" opsdeck ", hs.add_modifier(Modifier::BOLD)),
+        Span::styled(format!("│ {} ", app.fleet.name()), hs),
+        Span::styled(format!("│ {} rows ", app.fleet.len()), hs),
+    ];
+    let problems = app.tab_stats.problems;
+    let pstyle = if problems > 0 {
+        hs.fg(t.health(Health::Degraded))
+    } else {
+        hs.fg(t.health(Health::Healthy))
+    };
+    top.push(Span::styled(format!("│ {problems} problems "), pstyle));
+    let badge = if app.read_only {
+        " READ-ONLY "
+    } else {
+        " WRITE "
+    };
+    top.push(Span::styled("│ ", hs));
+    top.push(Span::styled(badge, t.badge()));
+    let clock = format!(" {} UTC ", now.strftime("%Y-%m-%d %H:%M"));
+    let used: usize = top.iter().map(|s| s.width()).sum();
+    let pad = (area.width as usize).saturating_sub(used + clock.chars().count());
+    top.push(Span::styled(" ".repeat(pad), hs));
+    top.push(Span::styled(clock, hs.add_modifier(Modifier::BOLD)));
+
+    let sources: Vec<_> = app.fleet.sources().collect();
+    let ok = sources
+        .iter()
+        .filter(|s| s.status == SourceStatus::Connected)
+        .count();
+    let mut line2 = vec![Span::styled(
+        format!(" sources {ok}/{} ", sources.len()),
+        t.title(),
+    )];
+    // Sources that need attention first, then the connected ones, dimmed.
+    let mut ordered = sources.clone();
+    ordered.sort_by_key(|s| match s.status {
+        SourceStatus::Error { .. } => 0,
+        SourceStatus::Stale { .. } => 1,
+        SourceStatus::Connecting => 2,
+        SourceStatus::Connected if !s.notes.is_empty() => 3,
+        SourceStatus::Connected => 4,
+    });
+    for s in ordered {
+        let style = match &s.status {
+            SourceStatus::Error { .. } => t.health_style(Health::Failed),
+            SourceStatus::Stale { .. } => t.health_style(Health::Degraded),
+            SourceStatus::Connecting => t.health_style(Health::Progressing),
+            SourceStatus::Connected if !s.notes.is_empty() => t.health_style(Health::Progressing),
+            SourceStatus::Connected => t.dim(),
+        };
+        let mut text = s.describe(now);
+        if let Some(reason) = s.status.reason() {
+            text.push_str(&format!(" ({reason})"));
+        }
+        for (kind, note) in &s.notes {
+            text.push_str(&format!(" [{}: {note}]", kind.short()));
+        }
+        line2.push(Span::styled("│ ", t.dim()));
+        line2.push(Span::styled(format!("{text} "), style));
+    }
+    f.render_widget(
+        Paragraph::new(vec![Line::from(top), Line::from(line2)]),
+        area,
+    );
+}
+
+pub fn tabs(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let mut spans = vec![Span::raw(" ")];
+    for pane in ORDER {
+        let current = pane == app.pane;
+        let (label, worst) = match pane {
+            Pane::Overview => (pane.tab_label().to_string(), None),
+            Pane::Problems => (
+                format!("{} {}", pane.tab_label(), app.tab_stats.problems),
+                None,
+            ),
+            Pane::Kind(_) => match app.tab_stats.per_pane.get(&pane) {
+                Some((n, bad, worst)) if *bad > 0 => {
+                    (format!("{} {bad}/{n}", pane.tab_label()), *worst)
+                }
+                Some((n, _, _)) => (format!("{} {n}", pane.tab_label()), None),
+                None => (pane.tab_label().to_string(), None),
+            },
+        };
+        let style = if current {
+            t.selection()
+        } else if let Some(h) = worst {
+            t.health_style(h)
+        } else {
+            Style::default().fg(t.fg)
+        };
+        spans.push(Span::styled(format!(" {label} "), style));
+        spans.push(Span::styled("│", t.dim()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn input_line(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let line = match &app.mode {
+        Mode::Command(input) => {
+            let hints = completions(input)
+                .into_iter()
+                .take(8)
+                .collect::<Vec<_>>()
+                .join("  ");
+            Line::from(vec![
+                Span::styled(
+                    format!(" :{input}"),
+                    Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+                ),
+                Span::styled("▏", Style::default().fg(t.accent)),
+                Span::styled(format!("   {hints}"), t.dim()),
+            ])
+        }
+        Mode::Filter(input) => Line::from(vec![
+            Span::styled(
+                format!(" /{input}"),
+                Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled("▏", Style::default().fg(t.accent)),
+            Span::styled(
+                "   Enter keeps the filter · Esc clears it · a leading ! inverts",
+                t.dim(),
+            ),
+        ]),
+        Mode::Normal => match &app.message {
+            Some(m) if m.error => Line::from(Span::styled(
+                format!(" {}", m.text),
+                t.health_style(Health::Failed),
+            )),
+            Some(m) => Line::from(Span::styled(
+                format!(" {}", m.text),
+                Style::default().fg(t.accent),
+            )),
+            None => Line::default(),
+        },
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+pub fn footer(f: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let hints: &[(&str, &str)] = if app.detail.is_some() {
+        &[
+            ("esc", "back"),
+            ("j/k", "scroll"),
+            (":", "cmd"),
+            ("?", "help"),
+            ("q", "quit"),
+        ]
+    } else {
+        &[
+            (":", "cmd"),
+            ("/", "filter"),
+            ("?", "help"),
+            ("enter", "details"),
+            ("tab", "pane"),
+            ("s/S", "sort"),
+            ("esc", "back"),
+            ("q", "quit"),
+        ]
+    };
+    let mut spans = vec![Span::raw(" ")];
+    for (k, what) in hints {
+        spans.push(Span::styled(
+            format!("<{k}>"),
+            Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::styled(format!("{what}  "), t.dim()));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}

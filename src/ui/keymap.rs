@@ -1,0 +1,231 @@
+//! Key bindings: one table that both the input handler and the help overlay read, so help always
+//! lists exactly what works.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    CommandBar,
+    Filter,
+    Help,
+    Down,
+    Up,
+    PageDown,
+    PageUp,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    NextPane,
+    PrevPane,
+    SortNext,
+    SortReverse,
+    /// Reconcile a Flux object, renew a certificate.
+    Refresh,
+    /// Suspend or resume a Flux object.
+    ToggleSuspend,
+}
+
+pub struct Binding {
+    pub keys: &'static [&'static str],
+    pub action: Action,
+    pub help: &'static str,
+}
+
+/// Normal-mode bindings, in the order help lists them.
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[":"],
+        action: Action::CommandBar,
+        help: "command bar (:ks, :hr, :ecs… Tab completes)",
+    },
+    Binding {
+        keys: &["/"],
+        action: Action::Filter,
+        help: "filter rows (substring; a leading ! inverts)",
+    },
+    Binding {
+        keys: &["?"],
+        action: Action::Help,
+        help: "this help",
+    },
+    Binding {
+        keys: &["j", "Down"],
+        action: Action::Down,
+        help: "next row",
+    },
+    Binding {
+        keys: &["k", "Up"],
+        action: Action::Up,
+        help: "previous row",
+    },
+    Binding {
+        keys: &["PgDn", "Ctrl-f", "Ctrl-d"],
+        action: Action::PageDown,
+        help: "page down",
+    },
+    Binding {
+        keys: &["PgUp", "Ctrl-b", "Ctrl-u"],
+        action: Action::PageUp,
+        help: "page up",
+    },
+    Binding {
+        keys: &["g", "Home"],
+        action: Action::Top,
+        help: "first row",
+    },
+    Binding {
+        keys: &["G", "End"],
+        action: Action::Bottom,
+        help: "last row",
+    },
+    Binding {
+        keys: &["Enter"],
+        action: Action::Open,
+        help: "details: fields, conditions, related rows, CLI commands",
+    },
+    Binding {
+        keys: &["Esc"],
+        action: Action::Back,
+        help: "back: close details or help, clear the filter",
+    },
+    Binding {
+        keys: &["Tab"],
+        action: Action::NextPane,
+        help: "next pane",
+    },
+    Binding {
+        keys: &["Shift-Tab"],
+        action: Action::PrevPane,
+        help: "previous pane",
+    },
+    Binding {
+        keys: &["s"],
+        action: Action::SortNext,
+        help: "sort by the next column",
+    },
+    Binding {
+        keys: &["S"],
+        action: Action::SortReverse,
+        help: "reverse the sort",
+    },
+    Binding {
+        keys: &["R"],
+        action: Action::Refresh,
+        help: "reconcile (Flux) or renew (certificate); needs --write, asks first",
+    },
+    Binding {
+        keys: &["T"],
+        action: Action::ToggleSuspend,
+        help: "suspend or resume (Flux); needs --write, asks first",
+    },
+    Binding {
+        keys: &["q", "Ctrl-c"],
+        action: Action::Quit,
+        help: "quit (Ctrl-c also quits while typing)",
+    },
+];
+
+/// Keys while typing in the command bar or the filter.
+pub const INPUT_BINDINGS: &[(&str, &str)] = &[
+    ("Enter", "run the command / keep the filter"),
+    ("Esc", "cancel (the filter is cleared)"),
+    ("Tab", "complete the command"),
+    ("Backspace", "delete a character"),
+];
+
+/// The canonical name of a key press, as `BINDINGS` spells it.
+pub fn key_name(ev: &KeyEvent) -> Option<String> {
+    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+    let name = match ev.code {
+        KeyCode::Char(c) if ctrl => format!("Ctrl-{}", c.to_ascii_lowercase()),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab if ev.modifiers.contains(KeyModifiers::SHIFT) => "Shift-Tab".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Down => "Down".into(),
+        KeyCode::Up => "Up".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::Backspace => "Backspace".into(),
+        _ => return None,
+    };
+    Some(name)
+}
+
+pub fn action_for(ev: &KeyEvent) -> Option<Action> {
+    let name = key_name(ev)?;
+    BINDINGS
+        .iter()
+        .find(|b| b.keys.contains(&name.as_str()))
+        .map(|b| b.action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, m)
+    }
+
+    #[test]
+    fn keys_resolve_to_actions() {
+        assert_eq!(
+            action_for(&key(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::PrevPane)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::Bottom)
+        );
+        assert_eq!(
+            action_for(&key(KeyCode::Char('x'), KeyModifiers::NONE)),
+            None
+        );
+    }
+
+    #[test]
+    fn no_key_is_bound_twice() {
+        let mut all: Vec<&str> = BINDINGS
+            .iter()
+            .flat_map(|b| b.keys.iter().copied())
+            .collect();
+        let n = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
+
+    #[test]
+    fn the_keybindings_doc_lists_every_binding() {
+        let doc = include_str!("../../docs/keybindings.md");
+        for b in BINDINGS {
+            for k in b.keys {
+                assert!(
+                    doc.contains(&format!("`{k}`")),
+                    "docs/keybindings.md does not mention `{k}`"
+                );
+            }
+        }
+        for (name, _) in crate::ui::pane::COMMANDS {
+            assert!(
+                doc.contains(&format!("`:{name}`")),
+                "docs/keybindings.md does not mention `:{name}`"
+            );
+        }
+    }
+}

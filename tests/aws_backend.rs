@@ -1,0 +1,567 @@
+//! The AWS backend through the real AWS SDK for Rust against moto's server: a small fleet is
+//! created through the SDK itself, and the rows the backend produces are checked.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_eks::config::Credentials;
+use opsdeck::backend::aws::{self, AwsOptions, Service, source_name};
+use opsdeck::clock::FixedClock;
+use opsdeck::config::Account;
+use opsdeck::model::{Facts, Health, Kind};
+use opsdeck::store::{self, Fleet, SourceStatus, UpdateReceiver};
+use support::cbor_proxy::CborProxy;
+use support::moto::Moto;
+use tokio::task::JoinSet;
+
+fn creds() -> Credentials {
+    Credentials::new("testing", "testing", None, None, "opsdeck-tests")
+}
+
+fn account(name: &str, endpoint: &str, regions: &[&str]) -> Account {
+    Account {
+        name: name.into(),
+        profile: None,
+        role_arn: None,
+        regions: regions.iter().map(|s| s.to_string()).collect(),
+        environment: Some("prod".into()),
+        endpoint_url: Some(endpoint.into()),
+    }
+}
+
+/// An SDK config for creating the fleet in moto.
+async fn sdk(endpoint: &str, region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(endpoint)
+        .credentials_provider(creds())
+        .load()
+        .await
+}
+
+struct Harness {
+    fleet: Fleet,
+    rx: UpdateReceiver,
+    _tasks: JoinSet<()>,
+}
+
+impl Harness {
+    async fn start(accounts: Vec<Account>) -> Harness {
+        let clock = Arc::new(FixedClock::new(support::origin()));
+        let (tx, rx) = store::channel();
+        let opts = AwsOptions {
+            accounts,
+            poll: Duration::from_millis(300),
+            fast_poll: Duration::from_millis(300),
+            static_credentials: Some(creds()),
+        };
+        let tasks = aws::start(opts, clock, tx).await;
+        Harness {
+            fleet: Fleet::new("t"),
+            rx,
+            _tasks: tasks,
+        }
+    }
+
+    async fn until(&mut self, what: &str, ok: impl Fn(&Fleet) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !ok(&self.fleet) {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(batch)) => {
+                    self.fleet.apply(batch);
+                }
+                _ => panic!(
+                    "waited for {what}; sources: {:#?}",
+                    self.fleet.sources().collect::<Vec<_>>()
+                ),
+            }
+        }
+    }
+}
+
+async fn create_fleet(endpoint: &str) {
+    for region in ["us-east-1", "sa-east-1"] {
+        let conf = sdk(endpoint, region).await;
+        let short = if region == "us-east-1" {
+            "use1"
+        } else {
+            "sae1"
+        };
+        let eks = aws_sdk_eks::Client::new(&conf);
+        eks.create_cluster()
+            .name(format!("eks-prod-{short}"))
+            .role_arn("arn:aws:iam::123456789012:role/eks")
+            .version("1.31")
+            .resources_vpc_config(
+                aws_sdk_eks::types::VpcConfigRequest::builder()
+                    .subnet_ids("subnet-1")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let ecs = aws_sdk_ecs::Client::new(&conf);
+        ecs.create_cluster()
+            .cluster_name(format!("phenom-{short}"))
+            .send()
+            .await
+            .unwrap();
+        ecs.register_task_definition()
+            .family("graphql")
+            .container_definitions(
+                aws_sdk_ecs::types::ContainerDefinition::builder()
+                    .name("graphql")
+                    .image("graphql:1")
+                    .memory(512)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        for svc in ["graphql", "auth"] {
+            ecs.create_service()
+                .cluster(format!("phenom-{short}"))
+                .service_name(svc)
+                .task_definition("graphql")
+                .desired_count(2)
+                .send()
+                .await
+                .unwrap();
+        }
+        let rds = aws_sdk_rds::Client::new(&conf);
+        let db = format!("payments-{short}");
+        rds.create_db_instance()
+            .db_instance_identifier(&db)
+            .engine("postgres")
+            .engine_version("16.4")
+            .db_instance_class("db.r6g.large")
+            .allocated_storage(100)
+            .master_username("payments")
+            .master_user_password("not-a-secret-1")
+            .multi_az(true)
+            .tags(
+                aws_sdk_rds::types::Tag::builder()
+                    .key("environment")
+                    .value("production")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        rds.create_db_snapshot()
+            .db_instance_identifier(&db)
+            .db_snapshot_identifier(format!("{db}-clone-20261123"))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn eks_ecs_and_rds_from_two_regions_become_rows() {
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    let mut h = Harness::start(vec![account(
+        "helpdev-prod",
+        &moto.url,
+        &["us-east-1", "sa-east-1"],
+    )])
+    .await;
+    let eks_sources = [
+        source_name("helpdev-prod", "us-east-1", Service::Eks),
+        source_name("helpdev-prod", "sa-east-1", Service::Eks),
+    ];
+    h.until("every EKS, ECS and RDS source to answer", |f| {
+        [Service::Eks, Service::Ecs, Service::Rds]
+            .iter()
+            .flat_map(|s| ["us-east-1", "sa-east-1"].map(|r| source_name("helpdev-prod", r, *s)))
+            .all(|s| {
+                f.source(&s)
+                    .is_some_and(|s| s.status == SourceStatus::Connected)
+            })
+    })
+    .await;
+    assert!(eks_sources.iter().all(|s| h.fleet.source(s).is_some()));
+
+    let clusters: Vec<_> = h.fleet.rows_of(Kind::Cluster).collect();
+    assert_eq!(clusters.len(), 2);
+    let sae1 = clusters
+        .iter()
+        .find(|r| r.id.name == "eks-prod-sae1")
+        .unwrap();
+    assert_eq!(
+        (sae1.id.scope.account(), sae1.id.scope.region()),
+        ("helpdev-prod", "sa-east-1")
+    );
+    let Facts::Cluster(c) = &sae1.facts else {
+        panic!()
+    };
+    assert_eq!((c.status.as_str(), c.version.as_str()), ("ACTIVE", "1.31"));
+    assert_eq!(sae1.health, Health::Healthy);
+
+    // moto runs no tasks: a service with desired 2 reports 0 running, which is a failure.
+    let services: Vec<_> = h.fleet.rows_of(Kind::EcsService).collect();
+    assert_eq!(services.len(), 4);
+    let graphql = services
+        .iter()
+        .find(|r| r.id.name == "graphql" && r.id.scope.context() == "phenom-use1")
+        .unwrap();
+    let Facts::EcsService(s) = &graphql.facts else {
+        panic!()
+    };
+    assert_eq!((s.desired, s.running), (2, 0));
+    assert_eq!(s.task_definition, "graphql:1");
+    assert_eq!(graphql.health, Health::Failed);
+    assert_eq!(graphql.reason, "0/2 running");
+
+    let dbs: Vec<_> = h.fleet.rows_of(Kind::DbInstance).collect();
+    assert_eq!(dbs.len(), 2);
+    let db = dbs.iter().find(|r| r.id.name == "payments-use1").unwrap();
+    let Facts::DbInstance(d) = &db.facts else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            d.engine.as_str(),
+            d.engine_version.as_str(),
+            d.class.as_str()
+        ),
+        ("postgres", "16.4", "db.r6g.large")
+    );
+    assert!(d.multi_az);
+    assert_eq!(d.storage_gb, 100);
+    assert_eq!(d.environment.as_deref(), Some("production"));
+    assert!(
+        d.snapshots
+            .iter()
+            .any(|s| s.id == "payments-use1-clone-20261123"),
+        "{:?}",
+        d.snapshots
+    );
+    assert_eq!(db.health, Health::Healthy);
+    assert_eq!(db.reason, "available, Multi-AZ");
+}
+
+/// Alarms go through the CBOR proxy (see tests/support/cbor_proxy.rs): the SDK speaks RPC v2
+/// CBOR to CloudWatch, which moto's server does not answer.
+async fn create_alarms(endpoint: &str) {
+    for (region, name, firing) in [
+        ("us-east-1", "eks-prod-use1-5xx-rate", false),
+        ("sa-east-1", "eks-prod-sae1-node-cpu-high", true),
+    ] {
+        let cw = aws_sdk_cloudwatch::Client::new(&sdk(endpoint, region).await);
+        cw.put_metric_alarm()
+            .alarm_name(name)
+            .namespace("ContainerInsights")
+            .metric_name("node_cpu_utilization")
+            .dimensions(
+                aws_sdk_cloudwatch::types::Dimension::builder()
+                    .name("ClusterName")
+                    .value(
+                        name.split("-5xx")
+                            .next()
+                            .unwrap()
+                            .trim_end_matches("-node-cpu-high"),
+                    )
+                    .build(),
+            )
+            .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+            .period(60)
+            .evaluation_periods(3)
+            .threshold(80.0)
+            .comparison_operator(
+                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
+            )
+            .send()
+            .await
+            .unwrap();
+        let (state, reason) = if firing {
+            (
+                aws_sdk_cloudwatch::types::StateValue::Alarm,
+                "Threshold Crossed: 3 datapoints [94.2, 91.7, 93.0] were greater than the threshold (80.0)",
+            )
+        } else {
+            (
+                aws_sdk_cloudwatch::types::StateValue::Ok,
+                "Threshold Crossed: no datapoints were greater than the threshold (80.0)",
+            )
+        };
+        cw.set_alarm_state()
+            .alarm_name(name)
+            .state_value(state)
+            .state_reason(reason)
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_firing_alarm_degrades_its_region() {
+    let moto = Moto::start().await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    create_fleet(&proxy.url).await;
+    create_alarms(&proxy.url).await;
+    let mut h = Harness::start(vec![account(
+        "helpdev-prod",
+        &proxy.url,
+        &["us-east-1", "sa-east-1"],
+    )])
+    .await;
+    h.until("both regions with alarms and parts", |f| {
+        f.rows_of(Kind::Region).count() == 2
+            && ["us-east-1", "sa-east-1"].iter().all(|r| {
+                f.source(&source_name("helpdev-prod", r, Service::Rds))
+                    .is_some_and(|s| s.status == SourceStatus::Connected)
+            })
+    })
+    .await;
+    let sae1 = h
+        .fleet
+        .rows_of(Kind::Region)
+        .find(|r| r.id.name == "sa-east-1")
+        .unwrap();
+    let Facts::Region(region) = &sae1.facts else {
+        panic!()
+    };
+    assert_eq!(region.alarms.len(), 1);
+    assert_eq!(region.alarms[0].state, "ALARM");
+    assert_eq!(
+        region.alarms[0].target.as_deref(),
+        Some("eks-prod-sae1"),
+        "the ClusterName dimension names the row"
+    );
+    assert!(
+        sae1.own
+            .reason
+            .starts_with("alarm eks-prod-sae1-node-cpu-high firing: Threshold Crossed"),
+        "{}",
+        sae1.own.reason
+    );
+    assert_eq!(region.parts.clusters.total, 1);
+    // The region's worst: its ECS services run 0/2 in moto (failed) — worse than the alarm.
+    assert_eq!(sae1.health, Health::Failed);
+    assert_eq!(
+        sae1.own.health,
+        Health::Degraded,
+        "the alarm alone degrades the region"
+    );
+    let use1 = h
+        .fleet
+        .rows_of(Kind::Region)
+        .find(|r| r.id.name == "us-east-1")
+        .unwrap();
+    assert_eq!(use1.own.health, Health::Healthy);
+    let Facts::Region(r) = &use1.facts else {
+        panic!()
+    };
+    assert_eq!((r.alarms.len(), r.alarms[0].state.as_str()), (1, "OK"));
+}
+
+fn status_of(f: &Fleet, account: &str, region: &str, service: Service) -> Option<SourceStatus> {
+    f.source(&source_name(account, region, service))
+        .map(|s| s.status.clone())
+}
+
+#[tokio::test]
+async fn regions_and_services_are_polled_concurrently() {
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    // Every request waits 300 ms: in sequence, the first round alone would take many seconds.
+    let proxy = CborProxy::start(&moto.url, Duration::from_millis(300)).await;
+    let mut h = Harness::start(vec![account(
+        "helpdev-prod",
+        &proxy.url,
+        &["us-east-1", "sa-east-1"],
+    )])
+    .await;
+    h.until("every source to answer once", |f| {
+        ["us-east-1", "sa-east-1"].iter().all(|r| {
+            Service::ALL
+                .iter()
+                .all(|s| status_of(f, "helpdev-prod", r, *s) == Some(SourceStatus::Connected))
+        })
+    })
+    .await;
+    // The most requests in flight at one moment: the pollers overlap, they do not queue.
+    let seen = proxy.seen();
+    let most = seen
+        .iter()
+        .map(|a| {
+            seen.iter()
+                .filter(|b| b.start <= a.start && a.start < b.end)
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert!(most >= 6, "at most {most} requests overlapped: {seen:#?}");
+    let services: std::collections::BTreeSet<&str> = seen
+        .iter()
+        .map(|s| s.target.split(' ').next().unwrap())
+        .collect();
+    assert!(services.len() >= 4, "{services:?}");
+}
+
+#[tokio::test]
+async fn access_denied_on_one_service_leaves_the_others_running() {
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    proxy.fail("ecs", "AccessDeniedException");
+    let mut acct = account("phenom", &proxy.url, &["us-east-1"]);
+    acct.profile = None;
+    let mut h = Harness::start(vec![acct]).await;
+    h.until("ECS in error and RDS connected", |f| {
+        matches!(
+            status_of(f, "phenom", "us-east-1", Service::Ecs),
+            Some(SourceStatus::Error { .. })
+        ) && status_of(f, "phenom", "us-east-1", Service::Rds) == Some(SourceStatus::Connected)
+            && status_of(f, "phenom", "us-east-1", Service::Eks) == Some(SourceStatus::Connected)
+    })
+    .await;
+    let Some(SourceStatus::Error { reason }) =
+        status_of(&h.fleet, "phenom", "us-east-1", Service::Ecs)
+    else {
+        unreachable!()
+    };
+    assert!(
+        reason.starts_with("access denied for the default credentials: "),
+        "{reason}"
+    );
+    assert_eq!(h.fleet.count(Kind::EcsService), 0);
+    assert_eq!(h.fleet.count(Kind::DbInstance), 1);
+    assert_eq!(h.fleet.count(Kind::Cluster), 1);
+}
+
+#[tokio::test]
+async fn expired_credentials_say_which_profile_and_how_to_renew() {
+    let moto = Moto::start().await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    proxy.fail("*", "ExpiredToken");
+    let mut acct = account("helpdev-prod", &proxy.url, &["us-east-1"]);
+    acct.profile = Some("helpdev-prod".into());
+    let mut h = Harness::start(vec![acct]).await;
+    h.until("every source in error", |f| {
+        Service::ALL.iter().all(|s| {
+            matches!(
+                status_of(f, "helpdev-prod", "us-east-1", *s),
+                Some(SourceStatus::Error { .. })
+            )
+        })
+    })
+    .await;
+    for s in Service::ALL {
+        let Some(SourceStatus::Error { reason }) =
+            status_of(&h.fleet, "helpdev-prod", "us-east-1", s)
+        else {
+            unreachable!()
+        };
+        assert!(
+            reason.contains("profile helpdev-prod")
+                && reason.contains("aws sso login --profile helpdev-prod"),
+            "{s:?}: {reason}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_endpoint_is_reported_on_its_account_only() {
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    let dead = account("forge", "http://127.0.0.1:9", &["us-west-2"]);
+    let mut h = Harness::start(vec![
+        dead,
+        account("helpdev-prod", &moto.url, &["us-east-1"]),
+    ])
+    .await;
+    h.until("forge in error, helpdev connected", |f| {
+        Service::ALL.iter().all(|s| {
+            matches!(
+                status_of(f, "forge", "us-west-2", *s),
+                Some(SourceStatus::Error { .. })
+            )
+        }) && status_of(f, "helpdev-prod", "us-east-1", Service::Rds)
+            == Some(SourceStatus::Connected)
+    })
+    .await;
+    let Some(SourceStatus::Error { reason }) =
+        status_of(&h.fleet, "forge", "us-west-2", Service::Eks)
+    else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("unreachable") || reason.contains("timed out"),
+        "{reason}"
+    );
+    assert!(
+        h.fleet
+            .rows_of(Kind::DbInstance)
+            .all(|r| r.id.scope.account() == "helpdev-prod")
+    );
+}
+
+#[tokio::test]
+async fn snapshot_json_with_a_config_pointing_at_moto() {
+    let moto = Moto::start().await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    create_fleet(&proxy.url).await;
+    create_alarms(&proxy.url).await;
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[[accounts]]\nname = \"helpdev-prod\"\nregions = [\"us-east-1\", \"sa-east-1\"]\nendpoint_url = \"{}\"\n", proxy.url),
+    )
+    .unwrap();
+    let (home_dir, config_path) = (home.path().to_path_buf(), config.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+            .args([
+                "--config",
+                config_path.to_str().unwrap(),
+                "snapshot",
+                "--json",
+            ])
+            .env("HOME", &home_dir)
+            .env("XDG_STATE_HOME", home_dir.join("state"))
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env_remove("KUBECONFIG")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sources = v["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 8, "4 services × 2 regions");
+    assert!(
+        sources.iter().all(|s| s["status"] == "connected"),
+        "{sources:#?}"
+    );
+    let rows = v["rows"].as_array().unwrap();
+    let count = |k: &str| rows.iter().filter(|r| r["kind"] == k).count();
+    assert_eq!(
+        (
+            count("cluster"),
+            count("ecs_service"),
+            count("db_instance"),
+            count("region")
+        ),
+        (2, 4, 2, 2)
+    );
+    let sae1 = rows
+        .iter()
+        .find(|r| r["kind"] == "region" && r["name"] == "sa-east-1")
+        .unwrap();
+    assert_eq!(sae1["fields"]["alarms"][0]["state"], "ALARM");
+}

@@ -1,0 +1,210 @@
+//! The real binary: snapshot output, errors for bad config and themes, --help.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn opsdeck(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("HOME", home)
+        .env_remove("KUBECONFIG")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("OPSDECK_CONFIG")
+        .output()
+        .expect("the binary runs")
+}
+
+fn row<'a>(rows: &'a [Value], kind: &str, name: &str, ns: Option<&str>) -> &'a Value {
+    rows.iter()
+        .find(|r| {
+            r["kind"] == kind
+                && r["name"] == name
+                && ns.is_none_or(|n| r["scope"]["namespace"] == n)
+        })
+        .unwrap_or_else(|| panic!("{kind} {name} missing"))
+}
+
+#[test]
+fn snapshot_json_lists_all_kinds_and_the_seeded_incidents() {
+    let home = tempfile::tempdir().unwrap();
+    let out = opsdeck(home.path(), &["snapshot", "--demo", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("stdout is only JSON");
+    let rows = v["rows"].as_array().unwrap();
+    let kinds: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "certificate",
+            "cluster",
+            "db_instance",
+            "ecs_service",
+            "flux_source",
+            "helm_release",
+            "kustomization",
+            "organization",
+            "region"
+        ]
+    );
+    let sources = v["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 11);
+    for s in sources {
+        for k in ["name", "status", "age_s", "error"] {
+            assert!(s.get(k).is_some(), "source lacks {k}: {s}");
+        }
+    }
+
+    let ecs = rows
+        .iter()
+        .find(|r| {
+            r["kind"] == "ecs_service"
+                && r["name"] == "functions"
+                && r["scope"]["context"] == "phenom-prod-cluster"
+        })
+        .unwrap();
+    assert_eq!(ecs["health"], "degraded");
+    assert_eq!(
+        (
+            ecs["fields"]["running"].as_u64(),
+            ecs["fields"]["desired"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(
+        row(rows, "helm_release", "hyperfy2-world", Some("numen-games"))["health"],
+        "failed"
+    );
+    let cert = row(rows, "certificate", "r3s3t-tls", None);
+    assert_eq!(cert["health"], "degraded");
+    assert!(
+        cert["reason"].as_str().unwrap().contains("expires in 5 d"),
+        "{cert}"
+    );
+    assert_eq!(
+        row(rows, "kustomization", "art-unchained-pre", None)["health"],
+        "suspended"
+    );
+
+    let sae1 = rows
+        .iter()
+        .find(|r| r["kind"] == "region" && r["name"] == "sa-east-1")
+        .unwrap();
+    assert_eq!(sae1["health"], "degraded");
+    assert_eq!(sae1["fields"]["alarms"][0]["state"], "ALARM");
+    let phenom = rows
+        .iter()
+        .find(|r| r["kind"] == "region" && r["scope"]["account"] == "phenom")
+        .unwrap();
+    assert_eq!(phenom["health"], "degraded");
+    assert_eq!(phenom["fields"]["parts"]["ecs"]["unhealthy"], 1);
+    assert_eq!(
+        row(rows, "organization", "numen-games", None)["health"],
+        "failed"
+    );
+
+    let log = home.path().join("state/opsdeck/opsdeck.log");
+    assert!(
+        std::fs::read_to_string(log)
+            .unwrap()
+            .contains("opsdeck starting"),
+        "logs go to the state dir"
+    );
+}
+
+#[test]
+fn snapshot_table_is_plain_text() {
+    let home = tempfile::tempdir().unwrap();
+    let out = opsdeck(home.path(), &["snapshot", "--demo"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("SOURCE"));
+    let hr = text
+        .lines()
+        .find(|l| l.contains("hyperfy2-world") && l.contains("numen-games "))
+        .unwrap();
+    assert!(hr.contains("helm_release") && hr.contains("failed"), "{hr}");
+    assert!(!text.contains('\u{1b}'), "no escape codes");
+}
+
+#[test]
+fn no_subcommand_without_sources_points_to_the_demo() {
+    let home = tempfile::tempdir().unwrap();
+    let out = opsdeck(home.path(), &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no sources configured") && err.contains("opsdeck demo"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_malformed_config_names_file_line_and_key() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config/opsdeck");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        "fleet_name = \"x\"\n[kube]\ncontext = [\"a\"]\n",
+    )
+    .unwrap();
+    let out = opsdeck(home.path(), &["snapshot", "--demo"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config/opsdeck/config.toml")
+            && err.contains("line 3")
+            && err.contains("context"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_theme_is_an_error_naming_the_file_and_key() {
+    let home = tempfile::tempdir().unwrap();
+    let themes = home.path().join("config/opsdeck/themes");
+    std::fs::create_dir_all(&themes).unwrap();
+    std::fs::write(themes.join("neon.toml"), "[ui]\naccent = \"glow\"\n").unwrap();
+    let out = opsdeck(home.path(), &["demo", "--theme", "neon"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("neon.toml") && err.contains("ui.accent") && err.contains("glow"),
+        "{err}"
+    );
+    let out = opsdeck(home.path(), &["themes"]);
+    let names = String::from_utf8_lossy(&out.stdout);
+    assert!(names.lines().any(|l| l == "neon") && names.lines().any(|l| l == "high-contrast"));
+}
+
+#[test]
+fn help_describes_every_subcommand() {
+    let home = tempfile::tempdir().unwrap();
+    let out = opsdeck(home.path(), &["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for s in [
+        "demo",
+        "snapshot",
+        "themes",
+        "--config",
+        "--theme",
+        "--write",
+        "--log-file",
+    ] {
+        assert!(text.contains(s), "--help lacks {s}");
+    }
+    let out = opsdeck(home.path(), &["demo", "--scale", "0"]);
+    assert!(!out.status.success(), "scale 0 is refused");
+}

@@ -1,0 +1,213 @@
+//! The binary against the API emulator: `opsdeck snapshot --json` through KUBECONFIG, the
+//! `opsdeck kube` write commands, and one-line errors for bad kubeconfigs and contexts.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use support::kube_api::{KubeApi, loaded};
+
+/// Runs the binary off the async runtime, so the emulator keeps serving meanwhile.
+async fn opsdeck(home: &Path, kubeconfig: &Path, args: &[&str]) -> Output {
+    let (home, kubeconfig) = (home.to_path_buf(), kubeconfig.to_path_buf());
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+            .args(&args)
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_STATE_HOME", home.join("state"))
+            .env("KUBECONFIG", &kubeconfig)
+            .env_remove("OPSDECK_CONFIG")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn write_kubeconfig(dir: &Path, text: &str) -> PathBuf {
+    let p = dir.join("kubeconfig");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[tokio::test]
+async fn snapshot_json_through_kubeconfig_prints_the_clusters_rows() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let kc = write_kubeconfig(
+        home.path(),
+        &KubeApi::kubeconfig(&[("prod-cluster", &api.url())]),
+    );
+    let out = opsdeck(home.path(), &kc, &["snapshot", "--json"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sources = v["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 1);
+    assert_eq!(
+        (sources[0]["name"].as_str(), sources[0]["status"].as_str()),
+        (Some("prod-cluster"), Some("connected"))
+    );
+    let rows: BTreeSet<(String, String, String)> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().into(),
+                r["scope"]["namespace"].as_str().unwrap_or("").into(),
+                r["name"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = [
+        ("cluster", "", "prod-cluster"),
+        ("organization", "", "numinia"),
+        ("kustomization", "numinia", "numinia-pro"),
+        ("kustomization", "numinia-pre", "numinia-pre"),
+        ("helm_release", "numinia", "hyperfy2-world"),
+        ("helm_release", "numinia", "elizaos-numi"),
+        ("flux_source", "flux-system", "gitrepository/flux-system"),
+        ("flux_source", "numinia", "helmrepository/numinia-charts"),
+        ("flux_source", "numinia-pre", "ocirepository/podinfo"),
+        ("certificate", "numinia", "numinia-tls"),
+    ]
+    .into_iter()
+    .map(|(a, b, c)| (a.into(), b.into(), c.into()))
+    .collect();
+    assert_eq!(rows, expected);
+    let hr = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "hyperfy2-world")
+        .unwrap();
+    assert_eq!(hr["health"], "failed");
+    assert_eq!(hr["fields"]["chart_version"], "0.4.2");
+}
+
+#[tokio::test]
+async fn kube_commands_write_only_with_write() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let kc = write_kubeconfig(
+        home.path(),
+        &KubeApi::kubeconfig(&[("prod-cluster", &api.url())]),
+    );
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &["kube", "suspend", "hr", "numinia/elizaos-numi"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("read-only") && err.contains("--write"),
+        "{err}"
+    );
+    assert!(!api.requests().iter().any(|r| r.starts_with("PATCH")));
+
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &[
+            "--write",
+            "kube",
+            "suspend",
+            "hr",
+            "numinia/elizaos-numi",
+            "--context",
+            "prod-cluster",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("suspended"));
+    assert_eq!(
+        api.get("HelmRelease", "numinia", "elizaos-numi").unwrap()["spec"]["suspend"],
+        true
+    );
+
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &[
+            "--write",
+            "kube",
+            "reconcile",
+            "ks",
+            "numinia-pre/numinia-pre",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is suspended: resume it first"));
+
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &["--write", "kube", "renew", "cert", "numinia/numinia-tls"],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        api.requests()
+            .iter()
+            .any(|r| r.starts_with("PATCH") && r.contains("/certificates/numinia-tls/status"))
+    );
+}
+
+#[tokio::test]
+async fn bad_kubeconfigs_and_contexts_are_one_line_errors() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let bad = write_kubeconfig(home.path(), "apiVersion: v1\nclusters: [oops\n");
+    let out = opsdeck(home.path(), &bad, &["snapshot", "--json"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&bad.display().to_string()), "{err}");
+
+    let kc = write_kubeconfig(
+        home.path(),
+        &KubeApi::kubeconfig(&[("prod-cluster", &api.url())]),
+    );
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &[
+            "--write",
+            "kube",
+            "resume",
+            "ks",
+            "numinia/numinia-pro",
+            "--context",
+            "forge-prod",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("\"forge-prod\"") && err.contains("update-kubeconfig"),
+        "{err}"
+    );
+}

@@ -1,0 +1,305 @@
+//! A proxy in front of moto that translates CloudWatch's Smithy RPC v2 CBOR protocol (the only
+//! one aws-sdk-cloudwatch speaks) into the JSON protocol moto answers, and back; every other
+//! request is forwarded as it is. Timestamps travel as CBOR tag 1 (epoch seconds) on the SDK's
+//! side and as epoch-second numbers on moto's side. Optionally delays each request, to show
+//! that pollers run concurrently, and records when each request ran.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Request, Response, StatusCode, Uri};
+use ciborium::value::Value as Cbor;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value as Json;
+
+const CLOUDWATCH_PREFIX: &str = "/service/GraniteServiceVersion20100801/operation/";
+
+/// One request as the proxy saw it: when it started and ended, relative to the proxy's start.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub target: String,
+    pub start: Duration,
+    pub end: Duration,
+}
+
+#[derive(Clone)]
+struct Shared {
+    moto: String,
+    client: Client<HttpConnector, Full<Bytes>>,
+    delay: Duration,
+    started: Instant,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    /// (service, error code) pairs answered with that error, in the service's protocol.
+    faults: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+pub struct CborProxy {
+    pub url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    faults: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl CborProxy {
+    pub async fn start(moto: &str, delay: Duration) -> CborProxy {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let faults = Arc::new(Mutex::new(Vec::new()));
+        let shared = Shared {
+            moto: moto.trim_end_matches('/').to_string(),
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            delay,
+            started: Instant::now(),
+            seen: seen.clone(),
+            faults: faults.clone(),
+        };
+        let app = Router::new().fallback(handle).with_state(shared);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        CborProxy {
+            url: format!("http://{addr}"),
+            seen,
+            faults,
+        }
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Answers every request signed for `service` ("ecs", "eks", "rds", "monitoring", or "*"
+    /// for all) with the error `code` (AccessDenied, ExpiredToken…), in that service's protocol.
+    pub fn fail(&self, service: &str, code: &str) {
+        self.faults
+            .lock()
+            .unwrap()
+            .push((service.to_string(), code.to_string()));
+    }
+}
+
+/// A part of a SigV4 request's signing scope ("AKID/date/us-east-1/ecs/aws4_request"):
+/// 2 is the region, 3 the service.
+fn signed_scope(headers: &HeaderMap, part: usize) -> String {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(part))
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn handle(
+    State(s): State<Shared>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    let start = s.started.elapsed();
+    let service = signed_scope(&headers, 3);
+    let region = signed_scope(&headers, 2);
+    tokio::time::sleep(s.delay).await;
+    let target = format!("{service} {}", uri.path());
+    let fault = s
+        .faults
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(svc, _)| *svc == service || svc == "*")
+        .map(|(_, c)| c.clone());
+    let response = if let Some(code) = fault {
+        error_response(&service, &code, &headers)
+    } else if let Some(op) = uri.path().strip_prefix(CLOUDWATCH_PREFIX) {
+        cloudwatch(&s, op, &region, &body).await
+    } else {
+        forward(&s, method, &uri, &headers, body).await
+    };
+    s.seen.lock().unwrap().push(Seen {
+        target,
+        start,
+        end: s.started.elapsed(),
+    });
+    response
+}
+
+/// The error `code` as the service's protocol carries it: CBOR for CloudWatch, XML for the
+/// query and REST-XML services (RDS, Route53, STS), JSON with `x-amzn-errortype` otherwise.
+fn error_response(service: &str, code: &str, headers: &HeaderMap) -> Response<Body> {
+    let message = format!(
+        "injected {code} for {service}: User arn:aws:iam::123456789012:user/oncall is not authorized to perform {service}:Describe*"
+    );
+    if headers.get("smithy-protocol").is_some() {
+        let body = to_cbor_bytes(&Cbor::Map(vec![
+            (Cbor::Text("__type".into()), Cbor::Text(code.into())),
+            (Cbor::Text("message".into()), Cbor::Text(message)),
+        ]));
+        return Response::builder()
+            .status(400)
+            .header("smithy-protocol", "rpc-v2-cbor")
+            .header("content-type", "application/cbor")
+            .body(Body::from(body))
+            .unwrap();
+    }
+    if ["rds", "route53", "sts", "iam"].contains(&service) {
+        let xml = format!(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+        );
+        return Response::builder()
+            .status(403)
+            .header("content-type", "text/xml")
+            .body(Body::from(xml))
+            .unwrap();
+    }
+    let body = serde_json::json!({"__type": code, "message": message}).to_string();
+    Response::builder()
+        .status(403)
+        .header("content-type", "application/x-amz-json-1.1")
+        .header("x-amzn-errortype", code)
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn forward(
+    s: &Shared,
+    method: Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    let url = format!(
+        "{}{}",
+        s.moto,
+        uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    );
+    let mut req = Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        if k != "host" {
+            req = req.header(k, v);
+        }
+    }
+    let resp = s
+        .client
+        .request(req.body(Full::new(body)).unwrap())
+        .await
+        .expect("moto answers");
+    let (parts, body) = resp.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+async fn cloudwatch(s: &Shared, op: &str, region: &str, body: &Bytes) -> Response<Body> {
+    let input: Cbor = if body.is_empty() {
+        Cbor::Map(vec![])
+    } else {
+        ciborium::de::from_reader(&body[..]).expect("the SDK sends CBOR")
+    };
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{}/", s.moto))
+        .header("x-amz-target", format!("GraniteServiceVersion20100801.{op}"))
+        .header("content-type", "application/x-amz-json-1.0")
+        // moto finds the region in the signature's scope; the signature itself is not checked.
+        .header("authorization", format!("AWS4-HMAC-SHA256 Credential=testing/20261123/{region}/monitoring/aws4_request, SignedHeaders=host, Signature=0"))
+        .body(Full::new(Bytes::from(cbor_to_json(&input).to_string())))
+        .unwrap();
+    let resp = s.client.request(req).await.expect("moto answers");
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    let json: Json = serde_json::from_slice(&bytes).unwrap_or(Json::Object(Default::default()));
+    let out = if status.is_success() {
+        json_to_cbor(&json, None)
+    } else {
+        let code = json
+            .get("__type")
+            .and_then(Json::as_str)
+            .unwrap_or("InternalFailure")
+            .rsplit('#')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let message = json
+            .get("message")
+            .or_else(|| json.get("Message"))
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string();
+        Cbor::Map(vec![
+            (Cbor::Text("__type".into()), Cbor::Text(code)),
+            (Cbor::Text("message".into()), Cbor::Text(message)),
+        ])
+    };
+    Response::builder()
+        .status(if status.is_success() {
+            StatusCode::OK
+        } else {
+            status
+        })
+        .header("smithy-protocol", "rpc-v2-cbor")
+        .header("content-type", "application/cbor")
+        .body(Body::from(to_cbor_bytes(&out)))
+        .unwrap()
+}
+
+fn to_cbor_bytes(v: &Cbor) -> Vec<u8> {
+    let mut out = Vec::new();
+    ciborium::ser::into_writer(v, &mut out).unwrap();
+    out
+}
+
+fn cbor_to_json(v: &Cbor) -> Json {
+    match v {
+        Cbor::Integer(i) => Json::from(i128::from(*i) as i64),
+        Cbor::Float(f) => Json::from(*f),
+        Cbor::Text(t) => Json::from(t.clone()),
+        Cbor::Bool(b) => Json::from(*b),
+        Cbor::Null => Json::Null,
+        // Timestamps: epoch seconds on both sides.
+        Cbor::Tag(1, inner) => cbor_to_json(inner),
+        Cbor::Tag(_, inner) => cbor_to_json(inner),
+        Cbor::Array(a) => Json::Array(a.iter().map(cbor_to_json).collect()),
+        Cbor::Map(m) => Json::Object(
+            m.iter()
+                .filter_map(|(k, v)| k.as_text().map(|k| (k.to_string(), cbor_to_json(v))))
+                .collect(),
+        ),
+        Cbor::Bytes(b) => Json::from(b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
+        _ => Json::Null,
+    }
+}
+
+/// JSON into CBOR; members whose name ends in "Timestamp" become tag-1 epoch seconds.
+fn json_to_cbor(v: &Json, key: Option<&str>) -> Cbor {
+    let timestamp = key.is_some_and(|k| k.ends_with("Timestamp"));
+    match v {
+        Json::Number(n) if timestamp => {
+            Cbor::Tag(1, Box::new(Cbor::Float(n.as_f64().unwrap_or(0.0))))
+        }
+        Json::String(t) if timestamp => {
+            let secs = t
+                .parse::<jiff::Timestamp>()
+                .map(|t| t.as_second() as f64)
+                .unwrap_or(0.0);
+            Cbor::Tag(1, Box::new(Cbor::Float(secs)))
+        }
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Cbor::Integer(i.into()),
+            None => Cbor::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        Json::String(t) => Cbor::Text(t.clone()),
+        Json::Bool(b) => Cbor::Bool(*b),
+        Json::Null => Cbor::Null,
+        Json::Array(a) => Cbor::Array(a.iter().map(|x| json_to_cbor(x, None)).collect()),
+        Json::Object(o) => Cbor::Map(
+            o.iter()
+                .map(|(k, v)| (Cbor::Text(k.clone()), json_to_cbor(v, Some(k))))
+                .collect(),
+        ),
+    }
+}

@@ -1,0 +1,77 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use jiff::Timestamp;
+use opsdeck::backend::demo;
+use opsdeck::clock::FixedClock;
+use opsdeck::store::Fleet;
+use opsdeck::ui::{App, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+pub fn origin() -> Timestamp {
+    "2026-11-23T12:00:00Z".parse().unwrap()
+}
+
+/// An app on the seed demo fleet, at a fixed time.
+pub fn demo_app() -> (App, Arc<FixedClock>) {
+    let clock = Arc::new(FixedClock::new(origin()));
+    let mut fleet = Fleet::new("demo");
+    fleet.apply(demo::initial_updates(origin(), 1));
+    (
+        App::new(fleet, clock.clone(), Theme::default_theme(), true),
+        clock,
+    )
+}
+
+pub fn terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(200, 60)).unwrap()
+}
+
+/// Renders the app and returns the screen as text, one line per row.
+pub fn render(term: &mut Terminal<TestBackend>, app: &mut App) -> String {
+    term.draw(|f| opsdeck::ui::draw(f, app)).unwrap();
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+pub fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+pub fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+/// Types text, then Enter.
+pub fn type_line(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.handle_key(key(c));
+    }
+    app.handle_key(code(KeyCode::Enter));
+}
+
+pub fn key_events(text: &str) -> Vec<Event> {
+    text.chars()
+        .map(|c| match c {
+            '\n' => Event::Key(code(KeyCode::Enter)),
+            c => Event::Key(key(c)),
+        })
+        .collect()
+}
+
+pub mod kube_api;
+
+pub mod moto;
+
+pub mod cbor_proxy;

@@ -1,0 +1,301 @@
+//! Drives the real binary in tmux: `opsdeck demo`, every pane, `:ecs`, `/phenom`, Enter, Esc,
+//! `?`, `q`, asserting on what `tmux capture-pane` shows at each step, and that the terminal is
+//! usable afterwards. `scripts/test` installs tmux when it is missing; this test fails (it does
+//! not skip) without it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(home: &Path) -> Tmux {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("opsdeck-test-{}-{n}", std::process::id());
+        let t = Tmux { socket };
+        let env = format!(
+            "env -i PATH=/usr/bin:/bin HOME={h} TERM=xterm-256color XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state PS1='$ ' bash --norc --noprofile",
+            h = home.display()
+        );
+        let out = t.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "demo",
+            "-x",
+            "160",
+            "-y",
+            "48",
+            &env,
+        ]);
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed (scripts/test installs it)")
+    }
+
+    fn capture(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "demo"]).stdout)
+            .into_owned()
+    }
+
+    /// Literal text, then nothing else.
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "demo", "-l", text]);
+    }
+
+    /// Named keys: Enter, Escape, Tab…
+    fn press(&self, key: &str) {
+        self.tmux(&["send-keys", "-t", "demo", key]);
+    }
+
+    /// Records the shell's terminal settings, to compare after opsdeck exits.
+    fn save_stty(&self, home: &Path) {
+        let h = home.display();
+        self.type_text(&format!("cd {h} && stty -g > {h}/before.stty; clear"));
+        self.press("Enter");
+    }
+
+    /// The shell works and its terminal settings are what they were before opsdeck ran.
+    fn assert_stty_restored(&self, home: &Path, after_what: &str) {
+        let h = home.display();
+        self.type_text(&format!("stty -g > {h}/after.stty; echo usable-$((6*7))"));
+        self.press("Enter");
+        self.wait_for(&["usable-42"]);
+        let read = |f: &str| std::fs::read_to_string(home.join(f)).unwrap_or_default();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while read("after.stty").is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(
+            !read("after.stty").is_empty(),
+            "stty -g after {after_what} did not run"
+        );
+        assert_eq!(
+            read("before.stty"),
+            read("after.stty"),
+            "terminal settings are restored after {after_what}"
+        );
+    }
+
+    /// Polls the screen until every needle is on it; panics with the screen otherwise.
+    fn wait_for(&self, needles: &[&str]) -> String {
+        self.wait_until(&format!("{needles:?}"), |s| {
+            needles.iter().all(|n| s.contains(n))
+        })
+    }
+
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.capture();
+            if ok(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("waited for {what}; the screen shows:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
+
+fn body_title(pane: &str) -> String {
+    format!("┌ {pane} [")
+}
+
+#[test]
+fn demo_in_tmux_navigates_and_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(home.path());
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_opsdeck"));
+    tmux.wait_for(&["$"]);
+    tmux.save_stty(home.path());
+
+    tmux.type_text(&format!("{} demo", bin.display()));
+    tmux.press("Enter");
+    let s = tmux.wait_for(&[
+        "opsdeck │ demo",
+        "sources 11/11",
+        "┌ Regions",
+        "┌ Problems [5/5]",
+    ]);
+    assert!(s.contains("READ-ONLY"));
+    assert!(
+        s.lines()
+            .any(|l| l.contains("hyperfy2-world") && l.contains("failed")),
+        "{s}"
+    );
+
+    // Every pane, by Tab.
+    for pane in [
+        "Problems",
+        "Clusters",
+        "ECS services",
+        "Kustomizations",
+        "HelmReleases",
+        "Sources",
+        "Certificates",
+        "RDS",
+        "Regions",
+        "Organizations",
+    ] {
+        tmux.press("Tab");
+        tmux.wait_for(&[&body_title(pane)]);
+    }
+    tmux.press("Tab");
+    tmux.wait_for(&["┌ Regions", "┌ Problems ["]);
+
+    tmux.type_text(":ecs");
+    tmux.wait_for(&[":ecs▏"]);
+    tmux.press("Enter");
+    let s = tmux.wait_for(&["┌ ECS services [8/8]"]);
+    assert!(s.contains("phenom-dev-cluster") && s.contains("1/2"), "{s}");
+
+    tmux.type_text("/phenom");
+    tmux.wait_for(&["/phenom▏"]);
+    tmux.press("Enter");
+    tmux.wait_until("the filter kept after Enter", |s| {
+        s.contains("┌ ECS services [8/8] /phenom") && !s.contains("/phenom▏")
+    });
+
+    tmux.press("Enter");
+    let s = tmux.wait_for(&[
+        "── Fields",
+        "── Commands",
+        "$ aws ecs describe-services --cluster",
+    ]);
+    assert!(s.contains("ECS services") && s.contains("@ phenom-"), "{s}");
+
+    tmux.press("Escape");
+    tmux.wait_for(&["┌ ECS services [8/8] /phenom"]);
+
+    tmux.type_text("?");
+    let s = tmux.wait_for(&["Help — Esc closes", "command bar", ":ks :kustomizations"]);
+    assert!(s.contains("sort by the next column"));
+
+    tmux.type_text("q");
+    // The alternate screen is left: the shell's screen is back.
+    tmux.wait_until("the shell after quitting", |s| {
+        !s.contains("opsdeck │") && s.contains("$")
+    });
+
+    // The terminal is usable: the shell echoes and its settings are what they were.
+    tmux.assert_stty_restored(home.path(), "quit");
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_says_what_happened() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(home.path());
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_opsdeck"));
+    tmux.wait_for(&["$"]);
+    tmux.save_stty(home.path());
+    tmux.type_text(&format!(
+        "OPSDECK_TEST_PANIC=1 {} demo; echo exit-$?",
+        bin.display()
+    ));
+    tmux.press("Enter");
+    let s = tmux.wait_for(&["panicking on purpose", "exit-101"]);
+    assert!(
+        !s.contains("opsdeck │"),
+        "the alternate screen is left after a panic:\n{s}"
+    );
+    tmux.assert_stty_restored(home.path(), "a panic");
+}
+
+#[test]
+fn kubeconfig_errors_show_in_the_tui_without_crashing_it() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path().display().to_string();
+    let bad = home.path().join("bad-kubeconfig");
+    std::fs::write(&bad, "apiVersion: v1\nclusters: [oops\n").unwrap();
+    // A context whose credential plugin fails, as an expired AWS SSO session makes it.
+    let expired = home.path().join("expired-kubeconfig");
+    std::fs::write(
+        &expired,
+        [
+            "apiVersion: v1",
+            "kind: Config",
+            "current-context: eks-prod-use1",
+            "clusters:",
+            "- name: c",
+            "  cluster: {server: \"http://127.0.0.1:9\"}",
+            "contexts:",
+            "- name: eks-prod-use1",
+            "  context: {cluster: c, user: eks}",
+            "users:",
+            "- name: eks",
+            "  user:",
+            "    exec:",
+            "      apiVersion: client.authentication.k8s.io/v1beta1",
+            "      command: sh",
+            "      args: [\"-c\", \"echo 'Token has expired and refresh failed' >&2; exit 255\"]",
+            "      env: [{name: AWS_PROFILE, value: helpdev-prod}]",
+            "      interactiveMode: Never",
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let tmux = Tmux::start(home.path());
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_opsdeck"));
+    tmux.wait_for(&["$"]);
+    tmux.type_text(&format!(
+        "cd {h} && KUBECONFIG={} {}",
+        bad.display(),
+        bin.display()
+    ));
+    tmux.press("Enter");
+    let s = tmux.wait_for(&["kubeconfig · error", "bad-kubeconfig"]);
+    assert!(s.contains("sources 0/1"), "{s}");
+    tmux.type_text(":hr");
+    tmux.press("Enter");
+    tmux.wait_for(&["┌ HelmReleases [0/0]"]);
+    tmux.type_text("q");
+    tmux.wait_until("the shell after quitting", |s| {
+        !s.contains("opsdeck │") && s.contains("$")
+    });
+
+    tmux.type_text(&format!(
+        "clear; KUBECONFIG={} {}",
+        expired.display(),
+        bin.display()
+    ));
+    tmux.press("Enter");
+    let s = tmux.wait_for(&["eks-prod-use1 · error", "the credential plugin failed"]);
+    assert!(
+        s.lines()
+            .any(|l| l.contains("cluster") && l.contains("the credential plugin failed")),
+        "the cluster row says why:\n{s}"
+    );
+    // The details carry the whole message, wrapped.
+    tmux.press("Enter");
+    tmux.wait_for(&["── Fields", "aws sso login --profile helpdev-prod"]);
+    tmux.type_text("q");
+    tmux.wait_until("the shell after quitting", |s| {
+        !s.contains("opsdeck │") && s.contains("$")
+    });
+}
