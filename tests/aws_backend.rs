@@ -57,6 +57,7 @@ impl Harness {
             poll: Duration::from_millis(300),
             fast_poll: Duration::from_millis(300),
             static_credentials: Some(creds()),
+            hosted_zones: vec!["helpdev.io".into()],
         };
         let tasks = aws::start(opts, clock, tx).await;
         Harness {
@@ -299,23 +300,103 @@ async fn create_alarms(endpoint: &str) {
     }
 }
 
+/// A hosted zone with an api record failing over from us-east-1 (primary) to sa-east-1, each
+/// behind a health check. moto reports every health check as passing.
+async fn create_routing(endpoint: &str) {
+    use aws_sdk_route53::types::{
+        AliasTarget, Change, ChangeAction, ChangeBatch, HealthCheckConfig, HealthCheckType,
+        ResourceRecordSet, ResourceRecordSetFailover, RrType,
+    };
+    let r53 = aws_sdk_route53::Client::new(&sdk(endpoint, "us-east-1").await);
+    let zone = r53
+        .create_hosted_zone()
+        .name("helpdev.io")
+        .caller_reference("opsdeck-test-zone")
+        .send()
+        .await
+        .unwrap();
+    let zone_id = zone.hosted_zone().unwrap().id().to_string();
+    let mut changes = Vec::new();
+    for (short, region, primary) in [("use1", "us-east-1", true), ("sae1", "sa-east-1", false)] {
+        let hc = r53
+            .create_health_check()
+            .caller_reference(format!("hc-{short}"))
+            .health_check_config(
+                HealthCheckConfig::builder()
+                    .r#type(HealthCheckType::Https)
+                    .fully_qualified_domain_name(format!("api.{short}.helpdev.io"))
+                    .resource_path("/health")
+                    .port(443)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let hc_id = hc.health_check().unwrap().id().to_string();
+        let record = ResourceRecordSet::builder()
+            .name("api.helpdev.io")
+            .r#type(RrType::A)
+            .set_identifier(short)
+            .failover(if primary {
+                ResourceRecordSetFailover::Primary
+            } else {
+                ResourceRecordSetFailover::Secondary
+            })
+            .alias_target(
+                AliasTarget::builder()
+                    .hosted_zone_id("Z2P70J7HTTTPLU")
+                    .dns_name(format!("k8s-ingress-{short}.{region}.elb.amazonaws.com"))
+                    .evaluate_target_health(true)
+                    .build()
+                    .unwrap(),
+            )
+            .health_check_id(hc_id)
+            .build()
+            .unwrap();
+        changes.push(
+            Change::builder()
+                .action(ChangeAction::Create)
+                .resource_record_set(record)
+                .build()
+                .unwrap(),
+        );
+    }
+    r53.change_resource_record_sets()
+        .hosted_zone_id(zone_id)
+        .change_batch(
+            ChangeBatch::builder()
+                .set_changes(Some(changes))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_firing_alarm_degrades_its_region() {
     let moto = Moto::start().await;
     let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
     create_fleet(&proxy.url).await;
     create_alarms(&proxy.url).await;
+    create_routing(&proxy.url).await;
     let mut h = Harness::start(vec![account(
         "helpdev-prod",
         &proxy.url,
         &["us-east-1", "sa-east-1"],
     )])
     .await;
-    h.until("both regions with alarms and parts", |f| {
+    h.until("both regions with alarms, routing and parts", |f| {
         f.rows_of(Kind::Region).count() == 2
             && ["us-east-1", "sa-east-1"].iter().all(|r| {
-                f.source(&source_name("helpdev-prod", r, Service::Rds))
-                    .is_some_and(|s| s.status == SourceStatus::Connected)
+                [Service::Rds, Service::CloudWatch, Service::Route53]
+                    .iter()
+                    .all(|s| {
+                        f.source(&source_name("helpdev-prod", r, *s))
+                            .is_some_and(|s| s.status == SourceStatus::Connected)
+                    })
             })
     })
     .await;
@@ -342,6 +423,19 @@ async fn a_firing_alarm_degrades_its_region() {
         sae1.own.reason
     );
     assert_eq!(region.parts.clusters.total, 1);
+    assert_eq!(region.health_checks.len(), 1, "{:?}", region.health_checks);
+    assert_eq!(region.health_checks[0].fqdn, "api.sae1.helpdev.io/health");
+    assert_eq!(region.health_checks[0].healthy, Some(true));
+    assert_eq!(region.failover.len(), 1);
+    assert_eq!(
+        (
+            region.failover[0].record.as_str(),
+            region.failover[0].role.as_str(),
+            region.failover[0].serving
+        ),
+        ("api.helpdev.io", "SECONDARY", false),
+        "the healthy primary serves"
+    );
     // The region's worst: its ECS services run 0/2 in moto (failed) — worse than the alarm.
     assert_eq!(sae1.health, Health::Failed);
     assert_eq!(
@@ -359,6 +453,13 @@ async fn a_firing_alarm_degrades_its_region() {
         panic!()
     };
     assert_eq!((r.alarms.len(), r.alarms[0].state.as_str()), (1, "OK"));
+    assert_eq!(r.health_checks.len(), 1);
+    assert_eq!(r.health_checks[0].fqdn, "api.use1.helpdev.io/health");
+    assert_eq!(
+        (r.failover[0].role.as_str(), r.failover[0].serving),
+        ("PRIMARY", true)
+    );
+    assert_eq!(r.role(), "primary ●");
 }
 
 fn status_of(f: &Fleet, account: &str, region: &str, service: Service) -> Option<SourceStatus> {
@@ -509,11 +610,12 @@ async fn snapshot_json_with_a_config_pointing_at_moto() {
     let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
     create_fleet(&proxy.url).await;
     create_alarms(&proxy.url).await;
+    create_routing(&proxy.url).await;
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join("config.toml");
     std::fs::write(
         &config,
-        format!("[[accounts]]\nname = \"helpdev-prod\"\nregions = [\"us-east-1\", \"sa-east-1\"]\nendpoint_url = \"{}\"\n", proxy.url),
+        format!("[aws]\nhosted_zones = [\"helpdev.io\"]\n\n[[accounts]]\nname = \"helpdev-prod\"\nregions = [\"us-east-1\", \"sa-east-1\"]\nendpoint_url = \"{}\"\n", proxy.url),
     )
     .unwrap();
     let (home_dir, config_path) = (home.path().to_path_buf(), config.clone());
@@ -543,7 +645,7 @@ async fn snapshot_json_with_a_config_pointing_at_moto() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let sources = v["sources"].as_array().unwrap();
-    assert_eq!(sources.len(), 8, "4 services × 2 regions");
+    assert_eq!(sources.len(), 10, "5 services × 2 regions");
     assert!(
         sources.iter().all(|s| s["status"] == "connected"),
         "{sources:#?}"
@@ -564,4 +666,80 @@ async fn snapshot_json_with_a_config_pointing_at_moto() {
         .find(|r| r["kind"] == "region" && r["name"] == "sa-east-1")
         .unwrap();
     assert_eq!(sae1["fields"]["alarms"][0]["state"], "ALARM");
+    assert_eq!(sae1["fields"]["failover"][0]["role"], "SECONDARY");
+    assert_eq!(
+        sae1["fields"]["health_checks"][0]["fqdn"],
+        "api.sae1.helpdev.io/health"
+    );
+}
+
+/// The kube side (API emulator) and the AWS side (moto) of the same EKS cluster make one row,
+/// joined by the ARN the kubeconfig names the cluster with.
+#[tokio::test]
+async fn the_kube_and_aws_sides_of_an_eks_cluster_join_into_one_row() {
+    use opsdeck::backend::kube::{self, KubeOptions};
+    use support::kube_api::{KubeApi, loaded};
+
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    let arn = aws_sdk_eks::Client::new(&sdk(&moto.url, "us-east-1").await)
+        .describe_cluster()
+        .name("eks-prod-use1")
+        .send()
+        .await
+        .unwrap()
+        .cluster()
+        .and_then(|c| c.arn().map(str::to_string))
+        .unwrap();
+    let api = loaded().await;
+    let kubeconfig = KubeApi::kubeconfig(&[("helpdev-prod-use1", &api.url())]).replacen(
+        "- name: helpdev-prod-use1\n  cluster:",
+        &format!("- name: {arn}\n  cluster:"),
+        1,
+    );
+    let kubeconfig = kubeconfig.replace("cluster: helpdev-prod-use1", &format!("cluster: {arn}"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, kubeconfig).unwrap();
+
+    let mut h = Harness::start(vec![account("helpdev-prod", &moto.url, &["us-east-1"])]).await;
+    let clock = Arc::new(FixedClock::new(support::origin()));
+    let kube_opts = KubeOptions {
+        kubeconfig: Some(path),
+        contexts: vec![],
+    };
+    let (tx, mut kube_rx) = store::channel();
+    let _kube = kube::start(kube_opts, clock, tx).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let joined = |f: &Fleet| {
+        f.rows_of(Kind::Cluster).any(|r| match &r.facts {
+            Facts::Cluster(c) => c.status == "ACTIVE" && c.api_reachable == Some(true),
+            _ => false,
+        })
+    };
+    while !joined(&h.fleet) {
+        tokio::select! {
+            Some(batch) = h.rx.recv() => { h.fleet.apply(batch); }
+            Some(batch) = kube_rx.recv() => { h.fleet.apply(batch); }
+            _ = tokio::time::sleep_until(deadline) => panic!(
+                "no joined cluster row: {:#?}",
+                h.fleet.rows_of(Kind::Cluster).collect::<Vec<_>>()
+            ),
+        }
+    }
+    let clusters: Vec<_> = h.fleet.rows_of(Kind::Cluster).collect();
+    assert_eq!(clusters.len(), 1, "one row for the cluster: {clusters:#?}");
+    let row = clusters[0];
+    assert_eq!(
+        (row.id.scope.account(), row.id.scope.region()),
+        ("helpdev-prod", "us-east-1"),
+        "under the AWS side's id, so the region rolls it up"
+    );
+    let Facts::Cluster(c) = &row.facts else {
+        unreachable!()
+    };
+    assert_eq!(c.kube_context.as_deref(), Some("helpdev-prod-use1"));
+    assert_eq!(c.arn.as_deref(), Some(arn.as_str()));
+    assert!(c.server_version.is_some(), "{c:?}");
+    assert_eq!(row.health, Health::Healthy, "{}", row.reason);
 }

@@ -134,6 +134,12 @@ impl Row {
         }
     }
 
+    /// Runs the kind's health rule again after the facts changed in place.
+    pub fn reassess(&mut self) {
+        self.own = self.facts.assess(&self.conditions, self.updated_at);
+        (self.health, self.reason) = (self.own.health, self.own.reason.clone());
+    }
+
     pub fn kind(&self) -> Kind {
         self.id.kind
     }

@@ -29,6 +29,10 @@ pub struct Fleet {
     pub(super) org_of_ns: HashMap<NsKey, RowKey>,
     pub(super) dirty_regions: HashSet<RegionKey>,
     pub(super) dirty_orgs: HashSet<RowKey>,
+    /// EKS ARN → the id of its joined cluster row (see join.rs).
+    pub(super) cluster_ids: HashMap<String, RowId>,
+    /// The other side's id of a joined cluster → the row's id.
+    pub(super) joined: HashMap<RowId, RowId>,
     sources: BTreeMap<String, SourceState>,
     generation: u64,
 }
@@ -145,8 +149,11 @@ impl Fleet {
         let before = self.generation;
         for u in updates {
             match u {
-                Update::Upsert(row) => self.upsert(*row),
-                Update::Remove(id) => self.remove(&id),
+                Update::Upsert(row) => {
+                    let row = self.join(*row);
+                    self.upsert(row)
+                }
+                Update::Remove(id) => self.remove_joined(&id),
                 Update::Source { name, status, at } => self.set_source(name, status, at),
                 Update::SourceNote { name, kind, note } => self.set_note(name, kind, note),
             }
@@ -208,11 +215,18 @@ impl Fleet {
             .collect()
     }
 
-    fn upsert(&mut self, row: Row) {
+    pub(super) fn upsert(&mut self, mut row: Row) {
         if let Some(&key) = self.keys.get(&row.id) {
             let old = self.slots[key as usize]
                 .as_ref()
                 .expect("indexed row exists");
+            if row.facts.keep_unreported(&old.facts) {
+                // Two sources write this row: keep the other one's layer (and the roll-up).
+                row.reassess();
+                if row.facts == old.facts && row.own == old.own {
+                    return;
+                }
+            }
             if old.same_content(&row) {
                 return;
             }
@@ -235,15 +249,16 @@ impl Fleet {
         self.generation += 1;
     }
 
-    fn remove(&mut self, id: &RowId) {
-        let Some(key) = self.keys.remove(id) else {
-            return;
-        };
-        if let Some(old) = self.slots[key as usize].take() {
-            self.unindex(key, &old);
+    /// Removes a row and gives it back.
+    pub(super) fn remove(&mut self, id: &RowId) -> Option<Row> {
+        let key = self.keys.remove(id)?;
+        let old = self.slots[key as usize].take();
+        if let Some(old) = &old {
+            self.unindex(key, old);
         }
         self.free.push(key);
         self.generation += 1;
+        old
     }
 
     fn index(&mut self, key: RowKey, row: &Row) {

@@ -2,6 +2,7 @@
 //! regions and organizations, and tracks each source's status.
 
 mod fleet;
+mod join;
 mod related;
 mod rollup;
 mod source;

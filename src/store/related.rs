@@ -48,8 +48,8 @@ impl Fleet {
                     }
                 }
                 // A cluster's organizations live in the kube context named after it.
-                if row.kind() == Kind::Cluster {
-                    let ctx = row.id.scope.context.as_deref().unwrap_or(&row.id.name);
+                if let Facts::Cluster(c) = &row.facts {
+                    let ctx = c.context(row);
                     out.extend(
                         self.keys_of(Kind::Organization)
                             .filter(|k| self.get(*k).is_some_and(|r| r.id.scope.context() == ctx)),

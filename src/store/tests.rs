@@ -8,7 +8,7 @@ use crate::model::kinds::db_instance::DbInstance;
 use crate::model::kinds::ecs_service::EcsService;
 use crate::model::kinds::helm_release::HelmRelease;
 use crate::model::kinds::organization::Organization;
-use crate::model::kinds::region::{Alarm, Region};
+use crate::model::kinds::region::{Alarm, HealthCheck, Region, Reported};
 use crate::model::{Condition, Facts, Health, Kind, Row, RowId, Scope};
 
 fn now() -> Timestamp {
@@ -358,5 +358,70 @@ fn filter_and_sort_views() {
     assert_eq!(
         f.get(*v.keys().last().unwrap()).unwrap().id.name,
         "functions"
+    );
+}
+
+/// The region row as Route53 reports it: only health checks.
+fn routing(healthy: bool) -> Row {
+    let facts = Facts::Region(Region {
+        health_checks: vec![HealthCheck {
+            id: "hc-1".into(),
+            fqdn: "api.use1.phenom.io".into(),
+            healthy: Some(healthy),
+        }],
+        reported: Reported::ROUTING,
+        ..Region::default()
+    });
+    let mut row = region("OK");
+    row = Row::new(
+        row.id,
+        "aws:phenom/us-east-1/route53".into(),
+        facts,
+        vec![],
+        now(),
+    );
+    row
+}
+
+fn alarms_only(state: &str) -> Row {
+    let mut row = region(state);
+    if let Facts::Region(r) = &mut row.facts {
+        r.reported = Reported::ALARMS;
+    }
+    Row::new(row.id, row.source, row.facts, vec![], now())
+}
+
+#[test]
+fn cloudwatch_and_route53_each_keep_the_others_layer_of_a_region() {
+    let mut f = Fleet::new("t");
+    f.apply([
+        Update::upsert(alarms_only("ALARM")),
+        Update::upsert(ecs("api", 2)),
+    ]);
+    f.apply([Update::upsert(routing(false))]);
+    let r = f.rows_of(Kind::Region).next().unwrap();
+    let Facts::Region(facts) = &r.facts else {
+        unreachable!()
+    };
+    assert_eq!(facts.alarms.len(), 1, "route53 kept the alarms");
+    assert_eq!(facts.health_checks.len(), 1);
+    assert_eq!(facts.parts.ecs.total, 1, "roll-up kept");
+    assert_eq!(r.health, Health::Failed, "failed health check is the worst");
+    f.apply([Update::upsert(alarms_only("OK"))]);
+    let r = f.rows_of(Kind::Region).next().unwrap();
+    let Facts::Region(facts) = &r.facts else {
+        unreachable!()
+    };
+    assert_eq!(facts.health_checks.len(), 1, "cloudwatch kept the checks");
+    assert_eq!(r.health, Health::Failed);
+    f.apply([Update::upsert(routing(true))]);
+    assert_eq!(
+        f.rows_of(Kind::Region).next().unwrap().health,
+        Health::Healthy
+    );
+    let generation = f.generation();
+    assert!(
+        !f.apply([Update::upsert(alarms_only("OK"))]),
+        "an unchanged poll changes nothing (generation {generation})"
     );
 }

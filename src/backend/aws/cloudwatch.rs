@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use super::Target;
 use super::errors::{AwsFailure, classify};
-use crate::model::kinds::region::{Alarm, Region};
+use crate::model::kinds::region::{Alarm, Region, Reported};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 
 const TARGET_DIMENSIONS: &[&str] = &[
@@ -53,6 +53,7 @@ pub async fn poll(client: Client, t: Target, now: Timestamp) -> Result<Vec<Row>,
     alarms.sort_by(|a, b| a.name.cmp(&b.name));
     let facts = Facts::Region(Region {
         alarms,
+        reported: Reported::ALARMS,
         ..Region::default()
     });
     let scope = Scope {

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use super::Target;
 use super::errors::{AwsFailure, classify};
-use crate::model::kinds::cluster::Cluster;
+use crate::model::kinds::cluster::{Cluster, Sides};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 
 pub async fn poll(client: Client, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
@@ -38,6 +38,8 @@ pub async fn poll(client: Client, t: Target, now: Timestamp) -> Result<Vec<Row>,
             version: c.version().unwrap_or_default().to_string(),
             platform_version: c.platform_version().map(str::to_string),
             endpoint: c.endpoint().map(str::to_string),
+            arn: c.arn().map(str::to_string),
+            reported: Sides::AWS,
             ..Cluster::default()
         };
         let scope = Scope::aws(account, region).with_context(&name);

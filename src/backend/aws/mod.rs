@@ -1,5 +1,5 @@
-//! The AWS backend: for every configured account and region, EKS, ECS, RDS and CloudWatch are
-//! each a source (`aws:<account>/<region>/<service>`) polled in its own task, so they all run
+//! The AWS backend: for every configured account and region, EKS, ECS, RDS, CloudWatch and
+//! Route53 are each a source (`aws:<account>/<region>/<service>`) polled in its own task, so they all run
 //! concurrently and one failing (AccessDenied, a timeout) leaves the others running.
 
 pub mod cloudwatch;
@@ -8,6 +8,7 @@ pub mod eks;
 pub mod errors;
 mod poll;
 pub mod rds;
+pub mod route53;
 pub mod sdk;
 
 use std::future::Future;
@@ -33,6 +34,8 @@ pub struct AwsOptions {
     pub fast_poll: Duration,
     /// Fixed credentials instead of the profiles' (emulators, tests).
     pub static_credentials: Option<Credentials>,
+    /// Route53 hosted zones (names or ids) whose routed records are shown on the regions.
+    pub hosted_zones: Vec<String>,
 }
 
 impl AwsOptions {
@@ -43,6 +46,7 @@ impl AwsOptions {
             poll: Duration::from_secs(config.aws.poll_seconds.max(1)),
             fast_poll: Duration::from_secs(config.aws.fast_poll_seconds.max(1)),
             static_credentials: None,
+            hosted_zones: config.aws.hosted_zones.clone(),
         })
     }
 }
@@ -53,14 +57,16 @@ pub enum Service {
     Ecs,
     Rds,
     CloudWatch,
+    Route53,
 }
 
 impl Service {
-    pub const ALL: [Service; 4] = [
+    pub const ALL: [Service; 5] = [
         Service::Eks,
         Service::Ecs,
         Service::Rds,
         Service::CloudWatch,
+        Service::Route53,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +75,7 @@ impl Service {
             Service::Ecs => "ecs",
             Service::Rds => "rds",
             Service::CloudWatch => "cloudwatch",
+            Service::Route53 => "route53",
         }
     }
 }
@@ -127,6 +134,7 @@ fn spawn_poller<C, F, Fut>(
 /// Starts a poller per (account, region, service).
 pub async fn start(opts: AwsOptions, clock: SharedClock, tx: UpdateSender) -> JoinSet<()> {
     let mut tasks = JoinSet::new();
+    let zones: Arc<[String]> = opts.hosted_zones.clone().into();
     for account in &opts.accounts {
         for region in regions(account).await {
             let config = sdk::config_for(account, &region, opts.static_credentials.as_ref()).await;
@@ -174,6 +182,18 @@ pub async fn start(opts: AwsOptions, clock: SharedClock, tx: UpdateSender) -> Jo
                         tx,
                         aws_sdk_cloudwatch::Client::new(&config),
                         cloudwatch::poll,
+                    ),
+                    Service::Route53 => spawn_poller(
+                        t,
+                        target,
+                        opts.poll,
+                        c,
+                        tx,
+                        route53::Route53 {
+                            client: aws_sdk_route53::Client::new(&config),
+                            zones: zones.clone(),
+                        },
+                        route53::poll,
                     ),
                 }
             }

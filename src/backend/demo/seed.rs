@@ -315,6 +315,8 @@ fn eks(
         nodes: reachable.then_some(nodes),
         api_error: (!reachable)
             .then(|| "API server unreachable: connection timed out (VPN?)".to_string()),
+        kube_context: Some(name.into()),
+        ..Cluster::default()
     });
     b.aws(
         Kind::Cluster,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use crate::clock::SharedClock;
-use crate::model::kinds::cluster::Cluster;
+use crate::model::kinds::cluster::{Cluster, Sides};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 use crate::store::{SourceStatus, Update, UpdateSender};
 
@@ -271,6 +271,9 @@ impl Board {
             api_reachable: Some(reachable),
             api_error,
             server_version,
+            arn: c.arn.clone(),
+            kube_context: Some(self.context.clone()),
+            reported: Sides::KUBE,
             ..Cluster::default()
         };
         Row::new(

@@ -127,6 +127,8 @@ impl Loaded {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClusterRef {
     pub name: String,
+    /// The EKS ARN, which joins the kube side of a cluster row with the AWS side.
+    pub arn: Option<String>,
     pub account: Option<String>,
     pub region: Option<String>,
 }
@@ -138,12 +140,14 @@ impl ClusterRef {
             ["arn", _, "eks", region, account, rest] if rest.starts_with("cluster/") => {
                 ClusterRef {
                     name: rest.trim_start_matches("cluster/").to_string(),
+                    arn: Some(cluster.to_string()),
                     account: Some(account.to_string()),
                     region: Some(region.to_string()),
                 }
             }
             _ => ClusterRef {
                 name: context.to_string(),
+                arn: None,
                 account: None,
                 region: None,
             },
@@ -254,6 +258,7 @@ users:
             l.cluster_of("prod-cluster"),
             ClusterRef {
                 name: "prod-cluster".into(),
+                arn: Some("arn:aws:eks:eu-west-1:111122223333:cluster/prod-cluster".into()),
                 account: Some("111122223333".into()),
                 region: Some("eu-west-1".into())
             }

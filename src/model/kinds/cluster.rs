@@ -22,6 +22,75 @@ pub struct Cluster {
     pub nodes: Option<u32>,
     /// Why the kube side cannot reach the API (unreachable, expired credentials…), when it cannot.
     pub api_error: Option<String>,
+    /// The EKS ARN: the key that joins the AWS side and the kube side into one row.
+    pub arn: Option<String>,
+    /// The kube context that reaches the cluster: its Flux objects and organizations live there.
+    pub kube_context: Option<String>,
+    /// Which side this row's source reports; the store keeps the other side's fields.
+    #[serde(skip)]
+    pub reported: Sides,
+}
+
+/// The two sources of an EKS cluster row: EKS (status, version, endpoint) and the kube API
+/// (reachability, server version, nodes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sides {
+    pub aws: bool,
+    pub kube: bool,
+}
+
+impl Default for Sides {
+    /// A source that knows both sides (the demo fleet).
+    fn default() -> Self {
+        Sides {
+            aws: true,
+            kube: true,
+        }
+    }
+}
+
+impl Sides {
+    pub const AWS: Sides = Sides {
+        aws: true,
+        kube: false,
+    };
+    pub const KUBE: Sides = Sides {
+        aws: false,
+        kube: true,
+    };
+}
+
+impl Cluster {
+    /// Takes from `older` (the row this one joins) the side this one does not report.
+    pub fn keep_unreported(&mut self, older: &Cluster) {
+        if !self.reported.aws && older.reported.aws {
+            self.provider = older.provider.clone();
+            self.status = older.status.clone();
+            self.version = older.version.clone();
+            self.platform_version = older.platform_version.clone();
+            self.endpoint = older.endpoint.clone();
+            self.reported.aws = true;
+        }
+        if !self.reported.kube && older.reported.kube {
+            self.api_reachable = older.api_reachable;
+            self.server_version = older.server_version.clone();
+            self.nodes = older.nodes;
+            self.api_error = older.api_error.clone();
+            self.kube_context = older.kube_context.clone();
+            self.reported.kube = true;
+        }
+        if self.arn.is_none() {
+            self.arn = older.arn.clone();
+        }
+    }
+
+    /// The context to run kubectl against.
+    pub fn context<'a>(&'a self, row: &'a Row) -> &'a str {
+        self.kube_context
+            .as_deref()
+            .or(row.id.scope.context.as_deref())
+            .unwrap_or(&row.id.name)
+    }
 }
 
 impl KindFacts for Cluster {
@@ -144,10 +213,7 @@ impl KindFacts for Cluster {
                 s.region(),
                 s.account()
             ),
-            format!(
-                "kubectl --context {} get nodes",
-                s.context.as_deref().unwrap_or(&row.id.name)
-            ),
+            format!("kubectl --context {} get nodes", self.context(row)),
         ]
     }
 }
@@ -168,6 +234,37 @@ mod tests {
             nodes: Some(6),
             ..Cluster::default()
         }
+    }
+
+    #[test]
+    fn each_side_keeps_the_others_fields() {
+        let kube = Cluster {
+            reported: Sides::KUBE,
+            kube_context: Some("eks-prod-use1".into()),
+            arn: Some("arn:aws:eks:us-east-1:111122223333:cluster/eks-prod-use1".into()),
+            version: "1.30".into(),
+            ..cluster("", Some(false))
+        };
+        let mut aws = Cluster {
+            reported: Sides::AWS,
+            api_reachable: None,
+            nodes: None,
+            server_version: None,
+            ..cluster("ACTIVE", None)
+        };
+        aws.keep_unreported(&kube);
+        assert_eq!(aws.status, "ACTIVE");
+        assert_eq!(aws.version, "1.31", "EKS says the version");
+        assert_eq!(
+            aws.api_reachable,
+            Some(false),
+            "the kube side says reachability"
+        );
+        assert_eq!(aws.nodes, Some(6));
+        assert_eq!(aws.kube_context.as_deref(), Some("eks-prod-use1"));
+        assert_eq!(aws.reported, Sides::default());
+        let r = row(Kind::Cluster, Facts::Cluster(aws), vec![]);
+        assert_eq!(r.health, Health::Degraded, "ACTIVE but unreachable");
     }
 
     #[test]

@@ -85,6 +85,23 @@ impl Facts {
         with_facts!(self, f => kind_of(f))
     }
 
+    /// For a kind written by two sources (a region: CloudWatch and Route53; an EKS cluster: EKS
+    /// and the kube API), takes from `older` what this one does not report. Others: nothing.
+    pub fn keep_unreported(&mut self, older: &Facts) -> bool {
+        match (self, older) {
+            (Facts::Region(new), Facts::Region(old)) => {
+                new.keep_unreported(old);
+                new.parts = old.parts.clone();
+                true
+            }
+            (Facts::Cluster(new), Facts::Cluster(old)) => {
+                new.keep_unreported(old);
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub fn assess(&self, conditions: &[Condition], now: Timestamp) -> Assessment {
         with_facts!(self, f => f.assess(conditions, now))
     }

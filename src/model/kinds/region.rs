@@ -16,8 +16,40 @@ pub struct Region {
     pub health_checks: Vec<HealthCheck>,
     /// Route53 failover records this region takes part in.
     pub failover: Vec<FailoverRecord>,
+    /// Which of the above this row's source reports; the rest comes from the other source.
+    #[serde(skip)]
+    pub reported: Reported,
     /// Filled by the store: the region's clusters, ECS services and databases.
     pub parts: RegionParts,
+}
+
+/// A region row is written by two AWS sources, CloudWatch (alarms) and Route53 (health checks
+/// and records); each reports its own layer and the store keeps the other's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Reported {
+    pub alarms: bool,
+    pub routing: bool,
+}
+
+impl Default for Reported {
+    /// A source that knows the whole region (the demo fleet).
+    fn default() -> Self {
+        Reported {
+            alarms: true,
+            routing: true,
+        }
+    }
+}
+
+impl Reported {
+    pub const ALARMS: Reported = Reported {
+        alarms: true,
+        routing: false,
+    };
+    pub const ROUTING: Reported = Reported {
+        alarms: false,
+        routing: true,
+    };
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -55,6 +87,19 @@ pub struct FailoverRecord {
 }
 
 impl Region {
+    /// Takes from `older` (the row this one replaces) the layers this one does not report.
+    pub fn keep_unreported(&mut self, older: &Region) {
+        if !self.reported.alarms && older.reported.alarms {
+            self.alarms = older.alarms.clone();
+            self.reported.alarms = true;
+        }
+        if !self.reported.routing && older.reported.routing {
+            self.health_checks = older.health_checks.clone();
+            self.failover = older.failover.clone();
+            self.reported.routing = true;
+        }
+    }
+
     pub fn firing(&self) -> impl Iterator<Item = &Alarm> {
         self.alarms.iter().filter(|a| a.state == "ALARM")
     }
@@ -252,8 +297,31 @@ mod tests {
                 role: "SECONDARY".into(),
                 serving: false,
             }],
+            reported: Reported::default(),
             parts: RegionParts::default(),
         })
+    }
+
+    #[test]
+    fn each_source_keeps_the_other_layer() {
+        let Facts::Region(demo) = region("ALARM", Some(false)) else {
+            unreachable!()
+        };
+        let mut routing = Region {
+            health_checks: vec![],
+            reported: Reported::ROUTING,
+            ..Region::default()
+        };
+        routing.keep_unreported(&demo);
+        assert_eq!(routing.alarms, demo.alarms, "alarms kept");
+        assert!(routing.health_checks.is_empty(), "routing replaced");
+        let mut alarms = Region {
+            reported: Reported::ALARMS,
+            ..Region::default()
+        };
+        alarms.keep_unreported(&routing);
+        assert!(alarms.alarms.is_empty(), "alarms replaced");
+        assert_eq!(alarms.reported, Reported::default());
     }
 
     #[test]
