@@ -208,3 +208,107 @@ fn help_describes_every_subcommand() {
     let out = opsdeck(home.path(), &["demo", "--scale", "0"]);
     assert!(!out.status.success(), "scale 0 is refused");
 }
+
+#[test]
+fn runbook_cli_plans_refuses_applies_and_resumes() {
+    let home = tempfile::tempdir().unwrap();
+    let org = [
+        "runbook",
+        "staging-refresh",
+        "--demo",
+        "--speed",
+        "0",
+        "--source",
+        "phenom-prod-postgres",
+        "--target",
+        "phenom-dev-postgres",
+        "--source-bucket",
+        "phenom-prod-media",
+        "--target-bucket",
+        "phenom-staging-media",
+    ];
+    let journals = home.path().join("state/opsdeck/runbooks");
+    let plan = opsdeck(home.path(), &org);
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(plan.status.success(), "{text}");
+    assert!(
+        text.contains("plan (dry run: nothing is written)")
+            && text.contains("$ aws rds create-db-snapshot"),
+        "{text}"
+    );
+    assert!(text.contains("--confirm phenom-dev-postgres"));
+    assert!(!journals.exists(), "the plan writes nothing");
+
+    let mut args = org.to_vec();
+    args.extend(["--apply", "--confirm", "phenom-dev"]);
+    let refused = opsdeck(home.path(), &args);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("--confirm phenom-dev-postgres (got \"phenom-dev\")")
+    );
+    assert!(!journals.exists());
+
+    let bad = opsdeck(
+        home.path(),
+        &[
+            "runbook",
+            "create-org",
+            "--demo",
+            "--org",
+            "Bad_Org",
+            "--domain",
+            "x",
+            "--space",
+            "w",
+            "--account-id",
+            "1",
+            "--oidc-id",
+            "ABCDEF0123456789",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("DNS-1123") && err.contains("12-digit") && err.contains("domain name"),
+        "{err}"
+    );
+
+    args.pop();
+    args.push("phenom-dev-postgres");
+    let done = opsdeck(home.path(), &args);
+    let text = String::from_utf8_lossy(&done.stdout);
+    assert!(
+        done.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(
+        text.contains("summary:")
+            && text.contains("follow-ups:")
+            && text.contains("objects copied"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&journals).unwrap().count(),
+        1,
+        "one journal"
+    );
+
+    let nothing = opsdeck(home.path(), &["runbook", "resume", "--demo"]);
+    assert_eq!(
+        nothing.status.code(),
+        Some(2),
+        "no interrupted run to resume"
+    );
+    let real = opsdeck(
+        home.path(),
+        &org[..org.len()]
+            .iter()
+            .filter(|a| **a != "--demo")
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(real.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&real.stderr).contains("--demo"));
+}

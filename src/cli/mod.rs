@@ -3,6 +3,7 @@
 
 mod kube;
 mod logging;
+mod runbook;
 mod snapshot;
 mod tui;
 
@@ -78,6 +79,12 @@ pub enum Cmd {
         #[command(subcommand)]
         action: kube::KubeAction,
     },
+    /// Guided procedures: create-org, failover, staging-refresh (plan by default; --apply
+    /// --confirm <env> to run; resume from a journal)
+    Runbook {
+        #[command(subcommand)]
+        runbook: Box<runbook::RunbookCmd>,
+    },
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {
@@ -134,6 +141,7 @@ pub fn main() -> ExitCode {
             }
         }
         Some(Cmd::Kube { action }) => runtime.block_on(kube::run(action, &config, !read_only)),
+        Some(Cmd::Runbook { runbook }) => runtime.block_on(runbook::run(*runbook, &config)),
         Some(Cmd::Themes) => {
             for name in Theme::available(paths::user_themes_dir().as_deref()) {
                 println!("{name}");

@@ -99,6 +99,14 @@ pub fn initial_updates(origin: Timestamp, scale: u32) -> Vec<Update> {
     v
 }
 
+/// Incidents touch a region's alarms only: the routing layer stays as a runbook left it.
+fn alarms_only(mut row: Row) -> Row {
+    if let crate::model::Facts::Region(r) = &mut row.facts {
+        r.reported = crate::model::kinds::region::Reported::ALARMS;
+    }
+    row
+}
+
 fn source_status(name: &str, inc: &Incidents) -> SourceStatus {
     if name == seed::VPN_CONTEXT && inc.vpn_down {
         SourceStatus::Stale {
@@ -181,7 +189,7 @@ async fn run(
                 .is_none_or(|old| !old.same_content(&row));
             if changed {
                 current.insert(row.id.clone(), row.clone());
-                batch.push(Update::upsert(row));
+                batch.push(Update::upsert(alarms_only(row)));
             }
         }
         for name in &names {

@@ -1,0 +1,292 @@
+//! `opsdeck runbook …`: plan (the default), apply with a typed confirmation, resume a journal.
+//! Exit codes: 0 done (or planned), 1 a step failed or the run was interrupted, 2 refused.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use crate::clock::{JumpClock, SharedClock, SimClock, whole_second_now};
+use crate::config::{Config, paths};
+use crate::runbook::create_org::CreateOrg;
+use crate::runbook::demo::{DemoWorld, MemoryGit};
+use crate::runbook::engine::{self, Outcome, RunOptions};
+use crate::runbook::failover::Failover;
+use crate::runbook::git::GitRepo;
+use crate::runbook::ports::{GitOps, Ports};
+use crate::runbook::render::{self, Progress};
+use crate::runbook::staging_refresh::StagingRefresh;
+use crate::runbook::{Runbook, journal};
+
+#[derive(Subcommand, Debug)]
+pub enum RunbookCmd {
+    /// Onboard a tenant organization on the platform cluster (seed 001)
+    CreateOrg {
+        #[command(flatten)]
+        run: RunFlags,
+        /// Organization name (DNS-1123, at most 40 characters)
+        #[arg(long)]
+        org: String,
+        /// The organization's domain
+        #[arg(long)]
+        domain: String,
+        /// A Hyperfy2 space (repeat for several)
+        #[arg(long = "space", required = true)]
+        spaces: Vec<String>,
+        /// AWS account id (12 digits)
+        #[arg(long)]
+        account_id: String,
+        /// The cluster's EKS OIDC provider id
+        #[arg(long)]
+        oidc_id: String,
+        #[arg(long, default_value = "prod-cluster")]
+        cluster: String,
+        #[arg(long, default_value = "eu-west-1")]
+        region: String,
+        /// The organization whose directory is copied
+        #[arg(long, default_value = "numinia")]
+        template: String,
+        #[arg(long, default_value = "numinia-statics")]
+        statics_bucket: String,
+        #[arg(long, default_value = "numinia-statics-bucket")]
+        statics_policy: String,
+    },
+    /// Fail a routed name over from its primary region to the secondary (seed 003); a failback
+    /// is the same with the regions swapped
+    Failover {
+        #[command(flatten)]
+        run: RunFlags,
+        #[arg(long)]
+        zone: String,
+        #[arg(long)]
+        record: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// Make staging a copy of production: snapshot, restore, swap, sync media (seed 004)
+    StagingRefresh {
+        #[command(flatten)]
+        run: RunFlags,
+        /// Source (production) RDS instance
+        #[arg(long)]
+        source: String,
+        /// Target (staging) RDS instance
+        #[arg(long)]
+        target: String,
+        #[arg(long)]
+        source_bucket: String,
+        #[arg(long)]
+        target_bucket: String,
+        /// Restore this snapshot instead of taking a new one
+        #[arg(long)]
+        snapshot: Option<String>,
+    },
+    /// Continue an interrupted run from its journal
+    Resume {
+        #[command(flatten)]
+        run: RunFlags,
+        /// The journal (`$XDG_STATE_HOME/opsdeck/runbooks/*.jsonl`); the newest interrupted one
+        /// when absent
+        journal: Option<PathBuf>,
+    },
+    /// List the runbooks and the interrupted runs that can be resumed
+    List,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunFlags {
+    /// Run against the embedded demo world (simulated AWS, cluster and GitOps repository)
+    #[arg(long)]
+    demo: bool,
+    /// Apply the plan (without it, only the plan is shown and nothing is written)
+    #[arg(long)]
+    apply: bool,
+    /// The target environment's name, typed to confirm --apply
+    #[arg(long, value_name = "ENV")]
+    confirm: Option<String>,
+    /// Go ahead despite the readiness problems the preflight found (journalled)
+    #[arg(long, value_name = "REASON")]
+    override_reason: Option<String>,
+    /// A local clone of the GitOps repository (default: the config's gitops_repo; the demo
+    /// uses an in-memory one)
+    #[arg(long, value_name = "PATH")]
+    repo: Option<PathBuf>,
+    /// Demo clock speed: simulated seconds per real second; 0 jumps over every wait
+    #[arg(long, default_value_t = 60.0)]
+    speed: f64,
+}
+
+fn journal_dir() -> PathBuf {
+    paths::state_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("runbooks")
+}
+
+fn refused(problems: &[String]) -> ExitCode {
+    eprintln!("opsdeck: refused, nothing was written:");
+    for p in problems {
+        eprintln!("  - {p}");
+    }
+    ExitCode::from(2)
+}
+
+/// The ports for a run: the demo world, or the real backends.
+fn ports(flags: &RunFlags, config: &Config) -> Result<Ports, String> {
+    if !flags.demo {
+        return Err("the real AWS and kube sides of the runbook ports are not implemented yet; run with --demo to rehearse on the simulated world".into());
+    }
+    let clock: SharedClock = if flags.speed > 0.0 {
+        Arc::new(SimClock::new(whole_second_now(), flags.speed))
+    } else {
+        Arc::new(JumpClock::new(whole_second_now()))
+    };
+    // A demo never touches the configured repository; an explicit --repo it does.
+    let _ = config;
+    let git: Arc<dyn GitOps> = match &flags.repo {
+        Some(path) => Arc::new(GitRepo::open(path)?),
+        None => MemoryGit::seeded(),
+    };
+    Ok(DemoWorld::new(clock, None, git).ports())
+}
+
+pub async fn run(cmd: RunbookCmd, config: &Config) -> ExitCode {
+    let (flags, rb): (RunFlags, Option<Box<dyn Runbook>>) = match cmd {
+        RunbookCmd::List => {
+            for name in crate::runbook::NAMES {
+                println!("{name}");
+            }
+            let interrupted = journal::interrupted(&journal_dir());
+            if !interrupted.is_empty() {
+                println!("\ninterrupted runs (opsdeck runbook resume <journal>):");
+                for j in interrupted {
+                    println!("  {}", j.display());
+                }
+            }
+            return ExitCode::SUCCESS;
+        }
+        RunbookCmd::CreateOrg {
+            run,
+            org,
+            domain,
+            spaces,
+            account_id,
+            oidc_id,
+            cluster,
+            region,
+            template,
+            statics_bucket,
+            statics_policy,
+        } => {
+            let inputs = CreateOrg {
+                org,
+                domain,
+                spaces,
+                account_id,
+                oidc_provider_id: oidc_id,
+                cluster,
+                region,
+                template,
+                statics_bucket,
+                statics_policy,
+            };
+            match CreateOrg::new(inputs) {
+                Ok(c) => (run, Some(Box::new(c))),
+                Err(p) => return refused(&p),
+            }
+        }
+        RunbookCmd::Failover {
+            run,
+            zone,
+            record,
+            from,
+            to,
+        } => match Failover::new(Failover {
+            zone,
+            record,
+            from,
+            to,
+        }) {
+            Ok(f) => (run, Some(Box::new(f))),
+            Err(p) => return refused(&p),
+        },
+        RunbookCmd::StagingRefresh {
+            run,
+            source,
+            target,
+            source_bucket,
+            target_bucket,
+            snapshot,
+        } => {
+            let day = whole_second_now().strftime("%Y%m%d").to_string();
+            match StagingRefresh::new(StagingRefresh {
+                source,
+                target,
+                source_bucket,
+                target_bucket,
+                snapshot,
+                day,
+            }) {
+                Ok(s) => (run, Some(Box::new(s))),
+                Err(p) => return refused(&p),
+            }
+        }
+        RunbookCmd::Resume { run, journal } => {
+            let Some(path) =
+                journal.or_else(|| journal::interrupted(&journal_dir()).into_iter().next())
+            else {
+                return refused(&[format!("no interrupted run in {}", journal_dir().display())]);
+            };
+            let ports = match ports(&run, config) {
+                Ok(p) => p,
+                Err(e) => return refused(&[e]),
+            };
+            let opts = options(&run);
+            let steps = match journal::replay(&path)
+                .and_then(|r| crate::runbook::from_inputs(&r.runbook, &r.inputs))
+            {
+                Ok(rb) => rb.steps(),
+                Err(e) => return refused(&[e]),
+            };
+            let mut progress = Progress::new(steps.iter().map(|s| s.title.clone()).collect());
+            let outcome = engine::resume(&path, &ports, &opts, &mut |e| progress.print(e)).await;
+            return report(outcome, "");
+        }
+    };
+    let rb = rb.expect("set above");
+    let ports = match ports(&flags, config) {
+        Ok(p) => p,
+        Err(e) => return refused(&[e]),
+    };
+    let opts = options(&flags);
+    let mut progress = Progress::new(rb.steps().iter().map(|s| s.title.clone()).collect());
+    let outcome = engine::run(rb.as_ref(), &ports, &opts, &mut |e| progress.print(e)).await;
+    report(outcome, &rb.target())
+}
+
+fn options(flags: &RunFlags) -> RunOptions {
+    RunOptions {
+        apply: flags.apply,
+        confirm: flags.confirm.clone(),
+        override_reason: flags.override_reason.clone(),
+        journal_dir: journal_dir(),
+        poll: Duration::from_secs(5),
+    }
+}
+
+fn report(outcome: Outcome, target: &str) -> ExitCode {
+    match &outcome {
+        Outcome::Refused(p) => refused(p),
+        Outcome::Planned { .. } | Outcome::Completed { .. } => {
+            print!("{}", render::outcome(&outcome, target));
+            ExitCode::SUCCESS
+        }
+        Outcome::Failed { .. } | Outcome::Interrupted { .. } => {
+            eprint!("{}", render::outcome(&outcome, target));
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,508 @@
+//! The engine: preflight → plan (the default: writes nothing) → typed confirmation of the target
+//! → each step checked, applied and verified, every event journalled → a summary. It stops at the
+//! first failed step with the reason and what to do next. `resume` continues a journal.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use super::journal::{self, Entry, Journal, Phase};
+use super::ports::Ports;
+use super::{Preflight, RunState, Runbook, StepSpec, Verdict};
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// False: show the plan and write nothing.
+    pub apply: bool,
+    /// What the engineer typed to confirm; must equal the runbook's target.
+    pub confirm: Option<String>,
+    /// A typed reason that passes the overridable preflight problems (journalled).
+    pub override_reason: Option<String>,
+    /// Where journals go (`$XDG_STATE_HOME/opsdeck/runbooks`).
+    pub journal_dir: PathBuf,
+    /// Between two verifies of a step that waits, on the run's clock.
+    pub poll: Duration,
+}
+
+impl RunOptions {
+    pub fn plan(journal_dir: PathBuf) -> RunOptions {
+        RunOptions {
+            apply: false,
+            confirm: None,
+            override_reason: None,
+            journal_dir,
+            poll: Duration::from_secs(5),
+        }
+    }
+}
+
+/// What the engine reports as it goes, for the screen.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Started {
+        journal: PathBuf,
+    },
+    Skipped {
+        step: usize,
+    },
+    Applying {
+        step: usize,
+    },
+    Applied {
+        step: usize,
+    },
+    Progress {
+        step: usize,
+        progress: Option<f64>,
+        note: String,
+        elapsed: Duration,
+        expected: Option<Duration>,
+    },
+    Verified {
+        step: usize,
+        elapsed: Duration,
+    },
+    Warned {
+        step: usize,
+        message: String,
+    },
+    Failed {
+        step: usize,
+        reason: String,
+    },
+}
+
+/// An observer's answer: `Stop` ends the run there, as a crash would (tests, Ctrl-C).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    Continue,
+    Stop,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepResult {
+    AlreadyDone,
+    Done,
+    Warned,
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct StepReport {
+    pub key: String,
+    pub title: String,
+    pub result: StepResult,
+    pub elapsed: Duration,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// The dry run: the plan and what the preflight found; nothing written.
+    Planned {
+        steps: Vec<StepSpec>,
+        findings: Vec<String>,
+        overridable: Vec<String>,
+    },
+    /// Refused before anything was written.
+    Refused(Vec<String>),
+    Completed {
+        journal: PathBuf,
+        steps: Vec<StepReport>,
+        follow_ups: Vec<String>,
+    },
+    Failed {
+        journal: PathBuf,
+        steps: Vec<StepReport>,
+        step: String,
+        reason: String,
+        next: String,
+    },
+    /// Stopped by the observer; the journal lets `resume` continue.
+    Interrupted { journal: PathBuf },
+}
+
+impl Outcome {
+    pub fn is_success(&self) -> bool {
+        matches!(self, Outcome::Planned { .. } | Outcome::Completed { .. })
+    }
+}
+
+type Observer<'o> = dyn FnMut(&Event) -> Control + Send + 'o;
+
+/// Runs a runbook from the start.
+pub async fn run(
+    rb: &dyn Runbook,
+    ports: &Ports,
+    opts: &RunOptions,
+    observer: &mut Observer<'_>,
+) -> Outcome {
+    let pre: Preflight = rb.preflight(ports).await;
+    if !pre.problems.is_empty() {
+        return Outcome::Refused(pre.problems);
+    }
+    if !pre.overridable.is_empty()
+        && opts
+            .override_reason
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+    {
+        let mut v = pre.overridable.clone();
+        v.push("refused: pass a typed reason (--override-reason \"…\") to go ahead anyway".into());
+        return Outcome::Refused(v);
+    }
+    if !opts.apply {
+        return Outcome::Planned {
+            steps: rb.steps(),
+            findings: pre.findings,
+            overridable: pre.overridable,
+        };
+    }
+    let target = rb.target();
+    if opts.confirm.as_deref() != Some(target.as_str()) {
+        return Outcome::Refused(vec![format!(
+            "type the target environment name to confirm: --confirm {target}{}",
+            match &opts.confirm {
+                Some(c) => format!(" (got {c:?})"),
+                None => String::new(),
+            }
+        )]);
+    }
+    let now = ports.clock.now();
+    let mut journal = match Journal::create(&opts.journal_dir, rb.name(), &target, now) {
+        Ok(j) => j,
+        Err(e) => {
+            return Outcome::Refused(vec![format!(
+                "cannot write the journal in {}: {e}",
+                opts.journal_dir.display()
+            )]);
+        }
+    };
+    let mut head = vec![
+        Entry::Start {
+            runbook: rb.name().into(),
+            target: target.clone(),
+            inputs: rb.inputs(),
+            steps: rb.steps().into_iter().map(|s| s.key).collect(),
+            at: now,
+        },
+        Entry::Confirmed {
+            typed: target,
+            at: now,
+        },
+    ];
+    if !pre.overridable.is_empty() {
+        head.push(Entry::Override {
+            problems: pre.overridable,
+            reason: opts.override_reason.clone().unwrap_or_default(),
+            at: now,
+        });
+    }
+    for e in &head {
+        if let Err(e) = journal.append(e) {
+            return Outcome::Refused(vec![format!("cannot write the journal: {e}")]);
+        }
+    }
+    execute(
+        rb,
+        ports,
+        opts,
+        journal,
+        BTreeSet::new(),
+        RunState::new(),
+        observer,
+    )
+    .await
+}
+
+/// Continues the run a journal records: verified steps are skipped, the interrupted one is
+/// checked again first.
+pub async fn resume(
+    path: &Path,
+    ports: &Ports,
+    opts: &RunOptions,
+    observer: &mut Observer<'_>,
+) -> Outcome {
+    let replay = match journal::replay(path) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Refused(vec![e]),
+    };
+    if replay.finished == Some(true) {
+        return Outcome::Refused(vec![format!(
+            "{}: this run already completed",
+            path.display()
+        )]);
+    }
+    if !replay.confirmed {
+        return Outcome::Refused(vec![format!(
+            "{}: the run was never confirmed; start it again",
+            path.display()
+        )]);
+    }
+    let rb = match super::from_inputs(&replay.runbook, &replay.inputs) {
+        Ok(rb) => rb,
+        Err(e) => return Outcome::Refused(vec![format!("{}: {e}", path.display())]),
+    };
+    let mut journal = match Journal::reopen(path) {
+        Ok(j) => j,
+        Err(e) => return Outcome::Refused(vec![format!("{}: {e}", path.display())]),
+    };
+    if let Err(e) = journal.append(&Entry::Resumed {
+        at: ports.clock.now(),
+    }) {
+        return Outcome::Refused(vec![format!("cannot write the journal: {e}")]);
+    }
+    let verified = replay.verified.into_iter().collect();
+    execute(
+        rb.as_ref(),
+        ports,
+        opts,
+        journal,
+        verified,
+        replay.state,
+        observer,
+    )
+    .await
+}
+
+fn elapsed(from: Timestamp, to: Timestamp) -> Duration {
+    to.duration_since(from).unsigned_abs()
+}
+
+/// How long a waiting step may take before it fails: four times its usual time, at least ten
+/// minutes.
+fn deadline(spec: &StepSpec) -> Duration {
+    spec.expected.map_or(Duration::from_secs(600), |e| {
+        (e * 4).max(Duration::from_secs(600))
+    })
+}
+
+async fn execute(
+    rb: &dyn Runbook,
+    ports: &Ports,
+    opts: &RunOptions,
+    mut journal: Journal,
+    verified: BTreeSet<String>,
+    mut state: RunState,
+    observer: &mut Observer<'_>,
+) -> Outcome {
+    let path = journal.path().to_path_buf();
+    let clock = ports.clock.clone();
+    let mut reports = Vec::new();
+    if observer(&Event::Started {
+        journal: path.clone(),
+    }) == Control::Stop
+    {
+        return Outcome::Interrupted { journal: path };
+    }
+    macro_rules! log {
+        ($entry:expr) => {
+            if let Err(e) = journal.append(&$entry) {
+                return Outcome::Failed {
+                    journal: path.clone(),
+                    steps: reports,
+                    step: String::new(),
+                    reason: format!("cannot write the journal: {e}"),
+                    next: "free disk space or fix the permissions, then resume".into(),
+                };
+            }
+        };
+    }
+    // A failed step: journalled, reported, and the run ends there.
+    macro_rules! step_failed {
+        ($spec:expr, $i:expr, $reason:expr, $elapsed:expr) => {{
+            let reason: String = $reason;
+            let elapsed: Option<Duration> = $elapsed;
+            log!(Entry::Step {
+                key: $spec.key.clone(),
+                phase: Phase::Failed,
+                detail: Some(reason.clone()),
+                elapsed_ms: elapsed.map(|e| e.as_millis() as u64),
+                state: None,
+                at: clock.now()
+            });
+            log!(Entry::Finished {
+                ok: false,
+                reason: Some(reason.clone()),
+                at: clock.now()
+            });
+            observer(&Event::Failed {
+                step: $i,
+                reason: reason.clone(),
+            });
+            reports.push(StepReport {
+                key: $spec.key.clone(),
+                title: $spec.title.clone(),
+                result: StepResult::Failed,
+                elapsed: elapsed.unwrap_or_default(),
+                note: Some(reason.clone()),
+            });
+            return Outcome::Failed {
+                journal: path.clone(),
+                steps: reports,
+                step: $spec.key.clone(),
+                reason,
+                next: format!(
+                    "fix the cause, then run `opsdeck runbook resume {}`: verified steps are skipped and this one is checked again first",
+                    path.display()
+                ),
+            };
+        }};
+    }
+    let steps = rb.steps();
+    for (i, spec) in steps.iter().enumerate() {
+        if verified.contains(&spec.key) {
+            reports.push(StepReport {
+                key: spec.key.clone(),
+                title: spec.title.clone(),
+                result: StepResult::AlreadyDone,
+                elapsed: Duration::ZERO,
+                note: Some("verified in an earlier run".into()),
+            });
+            continue;
+        }
+        let started = clock.now();
+        let done = if !spec.changes {
+            Ok(false)
+        } else {
+            rb.check(i, ports, &state).await
+        };
+        let done = match done {
+            Ok(d) => d,
+            Err(e) => {
+                let reason = format!("check failed: {e}");
+                step_failed!(spec, i, reason, None);
+            }
+        };
+        let mut result = StepResult::Done;
+        if !spec.changes {
+            // Nothing to apply: straight to the verify.
+        } else if done {
+            result = StepResult::AlreadyDone;
+            log!(Entry::Step {
+                key: spec.key.clone(),
+                phase: Phase::Skipped,
+                detail: Some("already done".into()),
+                elapsed_ms: None,
+                state: None,
+                at: clock.now()
+            });
+            if observer(&Event::Skipped { step: i }) == Control::Stop {
+                return Outcome::Interrupted { journal: path };
+            }
+        } else {
+            log!(Entry::Step {
+                key: spec.key.clone(),
+                phase: Phase::Applying,
+                detail: None,
+                elapsed_ms: None,
+                state: None,
+                at: clock.now()
+            });
+            if observer(&Event::Applying { step: i }) == Control::Stop {
+                return Outcome::Interrupted { journal: path };
+            }
+            if let Err(e) = rb.apply(i, ports, &mut state).await {
+                let reason = e.to_string();
+                step_failed!(spec, i, reason, None);
+            }
+            log!(Entry::Step {
+                key: spec.key.clone(),
+                phase: Phase::Applied,
+                detail: None,
+                elapsed_ms: None,
+                state: Some(state.clone()),
+                at: clock.now()
+            });
+            if observer(&Event::Applied { step: i }) == Control::Stop {
+                return Outcome::Interrupted { journal: path };
+            }
+        }
+        // Verify, waiting with progress while the step says so.
+        let mut note = None;
+        loop {
+            let verdict = match rb.verify(i, ports, &state).await {
+                Ok(v) => v,
+                Err(e) => Verdict::Failed(format!("verify failed: {e}")),
+            };
+            let spent = elapsed(started, clock.now());
+            match verdict {
+                Verdict::Done => break,
+                Verdict::Warn(w) => {
+                    result = StepResult::Warned;
+                    if observer(&Event::Warned {
+                        step: i,
+                        message: w.clone(),
+                    }) == Control::Stop
+                    {
+                        return Outcome::Interrupted { journal: path };
+                    }
+                    note = Some(w);
+                    break;
+                }
+                Verdict::Failed(reason) => {
+                    step_failed!(spec, i, reason, Some(spent));
+                }
+                Verdict::Waiting { progress, note } => {
+                    if spent > deadline(spec) {
+                        let reason = format!("still waiting after {}s: {note}", spent.as_secs());
+                        step_failed!(spec, i, reason, Some(spent));
+                    }
+                    let ev = Event::Progress {
+                        step: i,
+                        progress,
+                        note,
+                        elapsed: spent,
+                        expected: spec.expected,
+                    };
+                    if observer(&ev) == Control::Stop {
+                        return Outcome::Interrupted { journal: path };
+                    }
+                    let wake = clock.now() + opts.poll;
+                    tokio::time::sleep(clock.until(wake)).await;
+                }
+            }
+        }
+        let spent = elapsed(started, clock.now());
+        let phase = if result == StepResult::Warned {
+            Phase::Warned
+        } else {
+            Phase::Verified
+        };
+        log!(Entry::Step {
+            key: spec.key.clone(),
+            phase,
+            detail: note.clone(),
+            elapsed_ms: Some(spent.as_millis() as u64),
+            state: Some(state.clone()),
+            at: clock.now()
+        });
+        reports.push(StepReport {
+            key: spec.key.clone(),
+            title: spec.title.clone(),
+            result,
+            elapsed: spent,
+            note,
+        });
+        if observer(&Event::Verified {
+            step: i,
+            elapsed: spent,
+        }) == Control::Stop
+        {
+            return Outcome::Interrupted { journal: path };
+        }
+    }
+    log!(Entry::Finished {
+        ok: true,
+        reason: None,
+        at: clock.now()
+    });
+    Outcome::Completed {
+        journal: path,
+        steps: reports,
+        follow_ups: rb.follow_ups(),
+    }
+}

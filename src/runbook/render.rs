@@ -1,0 +1,193 @@
+//! Runbook runs as text: the live step lines and the plan or summary, for the CLI and for tests
+//! that check what the screen shows.
+
+use std::time::Duration;
+
+use super::engine::{Control, Event, Outcome, StepReport, StepResult};
+
+/// Turns engine events into step lines, one per change (not one per poll).
+pub struct Progress {
+    titles: Vec<String>,
+    last: Option<(usize, String)>,
+    warned: Option<usize>,
+}
+
+impl Progress {
+    pub fn new(titles: Vec<String>) -> Progress {
+        Progress {
+            titles,
+            last: None,
+            warned: None,
+        }
+    }
+
+    fn line(&self, step: usize, what: &str) -> String {
+        format!(
+            "[{:>2}/{}] {}: {what}",
+            step + 1,
+            self.titles.len(),
+            self.titles[step]
+        )
+    }
+
+    /// The line an event shows, if any.
+    pub fn render(&mut self, e: &Event) -> Option<String> {
+        Some(match e {
+            Event::Started { journal } => format!("journal: {}", journal.display()),
+            Event::Skipped { step } => self.line(*step, "already done"),
+            Event::Applying { step } => self.line(*step, "applying"),
+            Event::Applied { .. } => return None,
+            Event::Progress {
+                step,
+                progress,
+                note,
+                elapsed,
+                expected,
+            } => {
+                let gauge = progress
+                    .map(|p| format!("{:>3.0}% ", p * 100.0))
+                    .unwrap_or_default();
+                let key = (*step, format!("{gauge}{note}"));
+                if self.last.as_ref() == Some(&key) {
+                    return None;
+                }
+                self.last = Some(key);
+                let of = expected
+                    .map(|x| format!(" of ~{}", secs(x)))
+                    .unwrap_or_default();
+                self.line(
+                    *step,
+                    &format!("waiting {gauge}{note} ({}{of})", secs(*elapsed)),
+                )
+            }
+            Event::Verified { step, .. } if self.warned == Some(*step) => return None,
+            Event::Verified { step, elapsed } => {
+                self.line(*step, &format!("done ({})", secs(*elapsed)))
+            }
+            Event::Warned { step, message } => {
+                self.warned = Some(*step);
+                self.line(*step, &format!("done, with a warning: {message}"))
+            }
+            Event::Failed { step, reason } => self.line(*step, &format!("FAILED: {reason}")),
+        })
+    }
+
+    /// Prints an event's line; never stops the run.
+    pub fn print(&mut self, e: &Event) -> Control {
+        if let Some(l) = self.render(e) {
+            println!("{l}");
+        }
+        Control::Continue
+    }
+}
+
+pub fn secs(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// The plan, the summary, the failure or the refusal, as text.
+pub fn outcome(outcome: &Outcome, target: &str) -> String {
+    let mut out = String::new();
+    match outcome {
+        Outcome::Planned {
+            steps,
+            findings,
+            overridable,
+        } => {
+            out.push_str("plan (dry run: nothing is written):\n");
+            for (i, s) in steps.iter().enumerate() {
+                out.push_str(&format!(
+                    "{:>3}. {}\n     {} → {}\n",
+                    i + 1,
+                    s.title,
+                    s.description.what,
+                    s.description.target
+                ));
+                if let Some(cli) = &s.description.equivalent_cli {
+                    out.push_str(&format!("     $ {cli}\n"));
+                }
+            }
+            for f in findings {
+                out.push_str(&format!("note: {f}\n"));
+            }
+            for o in overridable {
+                out.push_str(&format!("overridden: {o}\n"));
+            }
+            out.push_str(&format!("\nto apply: add --apply --confirm {target}\n"));
+        }
+        Outcome::Refused(problems) => {
+            out.push_str("refused, nothing was written:\n");
+            for p in problems {
+                out.push_str(&format!("  - {p}\n"));
+            }
+        }
+        Outcome::Completed {
+            journal,
+            steps,
+            follow_ups,
+        } => {
+            out.push_str(&summary(steps));
+            if !follow_ups.is_empty() {
+                out.push_str("\nfollow-ups:\n");
+                for f in follow_ups {
+                    out.push_str(&format!("  [ ] {f}\n"));
+                }
+            }
+            out.push_str(&format!("\njournal: {}\n", journal.display()));
+        }
+        Outcome::Failed {
+            journal,
+            steps,
+            step,
+            reason,
+            next,
+        } => {
+            out.push_str(&summary(steps));
+            out.push_str(&format!(
+                "step {step} failed: {reason}\nnext: {next}\njournal: {}\n",
+                journal.display()
+            ));
+        }
+        Outcome::Interrupted { journal } => {
+            out.push_str(&format!(
+                "interrupted; resume with: opsdeck runbook resume {}\n",
+                journal.display()
+            ));
+        }
+    }
+    out
+}
+
+fn summary(steps: &[StepReport]) -> String {
+    let mut out = String::from("\nsummary:\n");
+    let total: Duration = steps.iter().map(|s| s.elapsed).sum();
+    for s in steps {
+        let result = match s.result {
+            StepResult::AlreadyDone => "already done",
+            StepResult::Done => "done",
+            StepResult::Warned => "warning",
+            StepResult::Failed => "FAILED",
+        };
+        out.push_str(&format!(
+            "  {:<58} {:<12} {:>7}\n",
+            s.title,
+            result,
+            secs(s.elapsed)
+        ));
+        if let Some(n) = &s.note {
+            out.push_str(&format!("      {n}\n"));
+        }
+    }
+    out.push_str(&format!(
+        "  {:<58} {:<12} {:>7}\n",
+        "total",
+        "",
+        secs(total)
+    ));
+    out
+}
