@@ -623,14 +623,11 @@ impl Runbook for CreateOrg {
                     }
                     let hrs = ports.cluster.helm_releases(&self.cluster, org).await?;
                     let ready = hrs.iter().filter(|h| h.ready == Some(true)).count();
-                    if hrs.is_empty() || ready < hrs.len() {
-                        let frac = if hrs.is_empty() {
-                            0.75
-                        } else {
-                            0.75 + 0.25 * ready as f64 / hrs.len() as f64
-                        };
+                    // A new organization may have no HelmRelease yet (spaces come later): all
+                    // of none are Ready.
+                    if ready < hrs.len() {
                         return Ok(Verdict::Waiting {
-                            progress: Some(frac),
+                            progress: Some(0.75 + 0.25 * ready as f64 / hrs.len() as f64),
                             note: format!("HelmReleases ready {ready}/{}", hrs.len()),
                         });
                     }

@@ -24,6 +24,7 @@ const CLOUDWATCH_PREFIX: &str = "/service/GraniteServiceVersion20100801/operatio
 /// One request as the proxy saw it: when it started and ended, relative to the proxy's start.
 #[derive(Clone, Debug)]
 pub struct Seen {
+    pub method: String,
     pub target: String,
     pub start: Duration,
     pub end: Duration,
@@ -107,6 +108,7 @@ async fn handle(
     let region = signed_scope(&headers, 2);
     tokio::time::sleep(s.delay).await;
     let target = format!("{service} {}", uri.path());
+    let verb = method.to_string();
     let fault = s
         .faults
         .lock()
@@ -122,6 +124,7 @@ async fn handle(
         forward(&s, method, &uri, &headers, body).await
     };
     s.seen.lock().unwrap().push(Seen {
+        method: verb,
         target,
         start,
         end: s.started.elapsed(),

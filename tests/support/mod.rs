@@ -72,6 +72,7 @@ pub fn key_events(text: &str) -> Vec<Event> {
 
 pub mod kube_api;
 
+pub mod fleet;
 pub mod moto;
 
 pub mod cbor_proxy;

@@ -6,6 +6,7 @@ pub mod cloudwatch;
 pub mod ecs;
 pub mod eks;
 pub mod errors;
+pub mod ops;
 mod poll;
 pub mod rds;
 pub mod route53;

@@ -307,14 +307,14 @@ fn serving(
 }
 
 /// `us-east-1` → `use1`, `sa-east-1` → `sae1`: the codes platform teams put in names.
-fn short_code(region: &str) -> Option<String> {
+pub(crate) fn short_code(region: &str) -> Option<String> {
     let mut parts = region.split('-');
     let (geo, dir, n) = (parts.next()?, parts.next()?, parts.next()?);
     Some(format!("{geo}{}{n}", dir.get(..1)?))
 }
 
 /// Whether `text` names `region`, in full or by its short code as a whole word.
-fn mentions(text: &str, region: &str) -> bool {
+pub(crate) fn mentions(text: &str, region: &str) -> bool {
     if text.contains(region) {
         return true;
     }

@@ -1,0 +1,431 @@
+//! The runbooks' AWS steps through the real SDK against moto: create-org's IAM role, policies,
+//! secrets and S3 prefixes; the failover's Route53 change batch; the staging refresh's RDS
+//! snapshot, restore and rename and its S3 sync. The cluster side is the demo world's.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use opsdeck::backend::aws::ops::{AwsCloudOps, Dns, RESTORED_FROM_TAG};
+use opsdeck::clock::{JumpClock, SharedClock};
+use opsdeck::config::Account;
+use opsdeck::runbook::Runbook;
+use opsdeck::runbook::create_org::CreateOrg;
+use opsdeck::runbook::demo::{DemoWorld, INGRESS, MemoryGit};
+use opsdeck::runbook::engine::{self, Control, Outcome, RunOptions};
+use opsdeck::runbook::failover::Failover;
+use opsdeck::runbook::ports::Ports;
+use opsdeck::runbook::staging_refresh::StagingRefresh;
+use support::cbor_proxy::CborProxy;
+use support::fleet::{create_routing, creds, sdk};
+use support::moto::Moto;
+
+fn account(endpoint: &str) -> Account {
+    Account {
+        name: "numinia".into(),
+        profile: None,
+        role_arn: None,
+        regions: vec![],
+        environment: Some("prod".into()),
+        endpoint_url: Some(endpoint.into()),
+    }
+}
+
+/// The AWS side against `endpoint`, the cluster and GitOps sides from the demo world.
+fn ports(endpoint: &str, home_region: &str) -> Ports {
+    let clock: SharedClock = Arc::new(JumpClock::new(support::origin()));
+    let dns = Dns::Fixed(BTreeMap::from([(
+        "acmegames.io".to_string(),
+        vec![INGRESS.to_string()],
+    )]));
+    let cloud = AwsCloudOps::new(account(endpoint), home_region, Some(creds()), dns);
+    let demo = DemoWorld::new(clock, None, MemoryGit::seeded()).ports();
+    Ports {
+        cloud: Arc::new(cloud),
+        ..demo
+    }
+}
+
+fn apply(dir: &std::path::Path, target: &str) -> RunOptions {
+    RunOptions {
+        apply: true,
+        confirm: Some(target.into()),
+        override_reason: None,
+        journal_dir: dir.to_path_buf(),
+        poll: Duration::from_secs(5),
+    }
+}
+
+async fn run(rb: &dyn Runbook, ports: &Ports) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    engine::run(rb, ports, &apply(dir.path(), &rb.target()), &mut |_| {
+        Control::Continue
+    })
+    .await
+}
+
+fn assert_completed(out: &Outcome) {
+    assert!(matches!(out, Outcome::Completed { .. }), "{out:#?}");
+}
+
+#[tokio::test]
+async fn create_org_makes_the_role_policies_secrets_and_prefixes() {
+    let moto = Moto::start().await;
+    let conf = sdk(&moto.url, "eu-west-1").await;
+    let iam = aws_sdk_iam::Client::new(&conf);
+    iam.create_policy()
+        .policy_name("numinia-statics-bucket")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::numinia-statics/*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket("numinia-statics")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let rb = CreateOrg::new(CreateOrg {
+        org: "acme-games".into(),
+        domain: "acmegames.io".into(),
+        spaces: vec!["world".into()],
+        account_id: "123456789012".into(),
+        oidc_provider_id: "5E1F3A0C9D2B4F6A8C7E".into(),
+        cluster: "prod-cluster".into(),
+        region: "eu-west-1".into(),
+        template: "numinia".into(),
+        statics_bucket: "numinia-statics".into(),
+        statics_policy: "numinia-statics-bucket".into(),
+    })
+    .unwrap();
+    let ports = ports(&moto.url, "eu-west-1");
+    let out = run(&rb, &ports).await;
+    assert_completed(&out);
+
+    let role = iam
+        .get_role()
+        .role_name("acme-games-secret-manager-role")
+        .send()
+        .await
+        .unwrap();
+    let trust = urlencoding_decode(role.role().unwrap().assume_role_policy_document().unwrap());
+    assert!(
+        trust.contains("system:serviceaccount:acme-games:acme-games"),
+        "{trust}"
+    );
+    assert!(
+        trust.contains("oidc.eks.eu-west-1.amazonaws.com/id/5E1F3A0C9D2B4F6A8C7E"),
+        "{trust}"
+    );
+    let attached: Vec<String> = iam
+        .list_attached_role_policies()
+        .role_name("acme-games-secret-manager-role")
+        .send()
+        .await
+        .unwrap()
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_name().map(str::to_string))
+        .collect();
+    let mut attached = attached;
+    attached.sort();
+    assert_eq!(
+        attached,
+        [
+            "acme-games-pre-secret-manager-policy",
+            "acme-games-pro-secret-manager-policy",
+            "numinia-statics-bucket"
+        ]
+    );
+
+    let sm = aws_sdk_secretsmanager::Client::new(&conf);
+    for env in ["pre", "pro"] {
+        let v = sm
+            .get_secret_value()
+            .secret_id(format!("hyperfy2-acme-games-world-{env}"))
+            .send()
+            .await
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_str(v.secret_string().unwrap()).unwrap();
+        assert!(doc["JWT_SECRET"].as_str().unwrap().len() >= 64);
+        assert!(doc["ADMIN_CODE"].as_str().unwrap().len() >= 24);
+    }
+    let keys: Vec<String> = s3
+        .list_objects_v2()
+        .bucket("numinia-statics")
+        .prefix("hyperfy-spaces/acme-games/")
+        .send()
+        .await
+        .unwrap()
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_string))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "hyperfy-spaces/acme-games/world/dev/assets/",
+            "hyperfy-spaces/acme-games/world/latest/assets/"
+        ]
+    );
+
+    // A second run finds everything in place and creates nothing twice.
+    let again = run(&rb, &ports).await;
+    let Outcome::Completed { steps, .. } = &again else {
+        panic!("{again:?}")
+    };
+    for s in steps.iter().filter(|s| {
+        [
+            "iam-role",
+            "iam-policies",
+            "attach-policies",
+            "secrets",
+            "s3-prefixes",
+        ]
+        .contains(&s.key.as_str())
+    }) {
+        assert_eq!(s.result, engine::StepResult::AlreadyDone, "{s:?}");
+    }
+}
+
+/// IAM returns policy documents URL-encoded.
+fn urlencoding_decode(s: &str) -> String {
+    let mut out = Vec::new();
+    let mut rest = s.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        let hex = tail.get(..2).and_then(|h| std::str::from_utf8(h).ok());
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(decoded) if b == b'%' => {
+                out.push(decoded);
+                rest = &tail[2..];
+            }
+            _ => {
+                out.push(b);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn failover_shifts_the_route53_records_in_one_batch_and_back() {
+    let moto = Moto::start().await;
+    // CloudWatch (the primary's alarms) speaks CBOR: through the translating proxy.
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    for (region, short) in [("us-east-1", "use1"), ("sa-east-1", "sae1")] {
+        aws_sdk_eks::Client::new(&sdk(&proxy.url, region).await)
+            .create_cluster()
+            .name(format!("eks-prod-{short}"))
+            .role_arn("arn:aws:iam::123456789012:role/eks")
+            .resources_vpc_config(
+                aws_sdk_eks::types::VpcConfigRequest::builder()
+                    .subnet_ids("subnet-1")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    create_routing(&proxy.url).await;
+    let ports = ports(&proxy.url, "us-east-1");
+    let rb = Failover::new(Failover {
+        zone: "helpdev.io".into(),
+        record: "api.helpdev.io".into(),
+        from: "us-east-1".into(),
+        to: "sa-east-1".into(),
+    })
+    .unwrap();
+    let records = ports
+        .cloud
+        .routed_records("helpdev.io", "api.helpdev.io")
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 2);
+    let role_of = |recs: &[opsdeck::runbook::ports::RoutedRecord], region: &str| {
+        let r = recs.iter().find(|r| r.region == region).unwrap();
+        (r.role.clone(), r.serving)
+    };
+    assert_eq!(role_of(&records, "us-east-1"), ("PRIMARY".into(), true));
+
+    let batches = || {
+        proxy
+            .seen()
+            .iter()
+            .filter(|s| {
+                s.method == "POST"
+                    && s.target.starts_with("route53 ")
+                    && s.target.ends_with("/rrset")
+            })
+            .count()
+    };
+    let before = batches();
+    assert_completed(&run(&rb, &ports).await);
+    let records = ports
+        .cloud
+        .routed_records("helpdev.io", "api.helpdev.io")
+        .await
+        .unwrap();
+    assert_eq!(role_of(&records, "sa-east-1"), ("PRIMARY".into(), true));
+    assert_eq!(role_of(&records, "us-east-1"), ("SECONDARY".into(), false));
+    assert_eq!(batches() - before, 1, "one change batch for both records");
+
+    assert_completed(&run(&rb.failback(), &ports).await);
+    let records = ports
+        .cloud
+        .routed_records("helpdev.io", "api.helpdev.io")
+        .await
+        .unwrap();
+    assert_eq!(role_of(&records, "us-east-1"), ("PRIMARY".into(), true));
+}
+
+#[tokio::test]
+async fn staging_refresh_snapshots_restores_swaps_and_syncs() {
+    let moto = Moto::start().await;
+    let conf = sdk(&moto.url, "us-east-1").await;
+    let rds = aws_sdk_rds::Client::new(&conf);
+    for (id, env) in [
+        ("phenom-prod-postgres", "production"),
+        ("phenom-dev-postgres", "staging"),
+    ] {
+        rds.create_db_instance()
+            .db_instance_identifier(id)
+            .engine("postgres")
+            .engine_version("17.4")
+            .db_instance_class("db.m5.large")
+            .allocated_storage(100)
+            .master_username("phenomprod")
+            .master_user_password("not-a-secret-1")
+            .tags(
+                aws_sdk_rds::types::Tag::builder()
+                    .key("environment")
+                    .value(env)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
+    for b in ["phenom-prod-media", "phenom-staging-media"] {
+        s3.create_bucket().bucket(b).send().await.unwrap();
+    }
+    for i in 0..25 {
+        let bucket = if i < 5 {
+            vec!["phenom-prod-media", "phenom-staging-media"]
+        } else {
+            vec!["phenom-prod-media"]
+        };
+        for b in bucket {
+            s3.put_object()
+                .bucket(b)
+                .key(format!("media/{i:03}.webp"))
+                .body(vec![i as u8; 16].into())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    let ports = ports(&moto.url, "us-east-1");
+    let rb = StagingRefresh::new(StagingRefresh {
+        source: "phenom-prod-postgres".into(),
+        target: "phenom-dev-postgres".into(),
+        source_bucket: "phenom-prod-media".into(),
+        target_bucket: "phenom-staging-media".into(),
+        snapshot: None,
+        day: "20261123".into(),
+    })
+    .unwrap();
+
+    // Production as the target is refused before anything is written.
+    let onto_prod = StagingRefresh {
+        target: "phenom-prod-postgres".into(),
+        source: "phenom-dev-postgres".into(),
+        ..rb.clone()
+    };
+    assert!(matches!(run(&onto_prod, &ports).await, Outcome::Refused(_)));
+    let snaps = rds
+        .describe_db_snapshots()
+        .snapshot_type("manual")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        snaps.db_snapshots().is_empty(),
+        "nothing written: {snaps:?}"
+    );
+
+    assert_completed(&run(&rb, &ports).await);
+    let dev = ports
+        .cloud
+        .db("phenom-dev-postgres")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        dev.restored_from.as_deref(),
+        Some("phenom-prod-postgres-clone-20261123")
+    );
+    assert_eq!(dev.environment.as_deref(), Some("staging"));
+    let old = ports
+        .cloud
+        .db("phenom-dev-postgres-old-20261123")
+        .await
+        .unwrap();
+    assert!(old.is_some(), "the old instance is kept until verified");
+    assert!(
+        ports
+            .cloud
+            .db("phenom-dev-postgres-restored-20261123")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let prod = ports
+        .cloud
+        .db("phenom-prod-postgres")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        prod.snapshots
+            .iter()
+            .any(|(id, _)| id == "phenom-prod-postgres-clone-20261123")
+    );
+    assert_eq!(
+        ports
+            .cloud
+            .bucket_diff("phenom-prod-media", "phenom-staging-media")
+            .await
+            .unwrap(),
+        (0, 25)
+    );
+    let tags = rds
+        .list_tags_for_resource()
+        .resource_name("arn:aws:rds:us-east-1:123456789012:db:phenom-dev-postgres")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tag_list()
+            .iter()
+            .any(|t| t.key() == Some(RESTORED_FROM_TAG)),
+        "{tags:?}"
+    );
+}
