@@ -429,3 +429,113 @@ async fn staging_refresh_snapshots_restores_swaps_and_syncs() {
         "{tags:?}"
     );
 }
+
+#[tokio::test]
+async fn the_cli_runs_a_staging_refresh_on_the_configured_account() {
+    let moto = Moto::start().await;
+    let conf = sdk(&moto.url, "us-east-1").await;
+    let rds = aws_sdk_rds::Client::new(&conf);
+    for (id, env) in [
+        ("phenom-prod-postgres", "production"),
+        ("phenom-dev-postgres", "staging"),
+    ] {
+        rds.create_db_instance()
+            .db_instance_identifier(id)
+            .engine("postgres")
+            .db_instance_class("db.m5.large")
+            .allocated_storage(100)
+            .master_username("phenomprod")
+            .master_user_password("not-a-secret-1")
+            .tags(
+                aws_sdk_rds::types::Tag::builder()
+                    .key("environment")
+                    .value(env)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&conf)
+            .force_path_style(true)
+            .build(),
+    );
+    for b in ["phenom-prod-media", "phenom-staging-media"] {
+        s3.create_bucket().bucket(b).send().await.unwrap();
+    }
+    s3.put_object()
+        .bucket("phenom-prod-media")
+        .key("media/1.webp")
+        .body(vec![1u8; 4].into())
+        .send()
+        .await
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"phenom\"\nregions = [\"us-east-1\"]\nendpoint_url = \"{}\"\n",
+            moto.url
+        ),
+    )
+    .unwrap();
+    let (home_dir, config_path) = (home.path().to_path_buf(), config.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+            .args([
+                "--config",
+                config_path.to_str().unwrap(),
+                "--write",
+                "runbook",
+                "staging-refresh",
+            ])
+            .args([
+                "--source",
+                "phenom-prod-postgres",
+                "--target",
+                "phenom-dev-postgres",
+            ])
+            .args([
+                "--source-bucket",
+                "phenom-prod-media",
+                "--target-bucket",
+                "phenom-staging-media",
+            ])
+            .args(["--apply", "--confirm", "phenom-dev-postgres"])
+            .env("HOME", &home_dir)
+            .env("XDG_STATE_HOME", home_dir.join("state"))
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("KUBECONFIG")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("summary:") && stdout.contains("Sync s3://phenom-prod-media"),
+        "{stdout}"
+    );
+    let tags = rds
+        .list_tags_for_resource()
+        .resource_name("arn:aws:rds:us-east-1:123456789012:db:phenom-dev-postgres")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tag_list()
+            .iter()
+            .any(|t| t.key() == Some(RESTORED_FROM_TAG)),
+        "{tags:?}"
+    );
+}

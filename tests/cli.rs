@@ -17,6 +17,7 @@ fn opsdeck(home: &Path, args: &[&str]) -> Output {
         .env_remove("AWS_DEFAULT_REGION")
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("OPSDECK_CONFIG")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("the binary runs")
 }
@@ -301,14 +302,14 @@ fn runbook_cli_plans_refuses_applies_and_resumes() {
         Some(2),
         "no interrupted run to resume"
     );
-    let real = opsdeck(
-        home.path(),
-        &org[..org.len()]
-            .iter()
-            .filter(|a| **a != "--demo")
-            .copied()
-            .collect::<Vec<_>>(),
+    // Without --demo the run acts on the configured AWS account, so applying needs --write.
+    let mut real: Vec<&str> = org.iter().filter(|a| **a != "--demo").copied().collect();
+    real.extend(["--apply", "--confirm", "phenom-dev-postgres"]);
+    let out = opsdeck(home.path(), &real);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("read-only") && err.contains("--write"),
+        "{err}"
     );
-    assert_eq!(real.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&real.stderr).contains("--demo"));
 }

@@ -219,3 +219,137 @@ async fn every_action_is_refused_without_write() {
         "not even read"
     );
 }
+
+/// The runbooks' cluster port over the same client: namespaces, service accounts, Flux
+/// readiness and the ingress load balancer, by context or by the EKS cluster it points at.
+#[tokio::test]
+async fn the_runbook_cluster_port_reads_namespaces_accounts_flux_and_the_ingress() {
+    use opsdeck::backend::kube::cluster_ops::KubeClusterOps;
+    use opsdeck::backend::kube::kubeconfig::Loaded;
+    use opsdeck::runbook::ports::ClusterOps;
+    use support::kube_api::{Resource, all_resources};
+
+    const SERVICE_ACCOUNTS: Resource = Resource {
+        group: "",
+        version: "v1",
+        kind: "ServiceAccount",
+        plural: "serviceaccounts",
+        namespaced: true,
+    };
+    const SERVICES: Resource = Resource {
+        group: "",
+        version: "v1",
+        kind: "Service",
+        plural: "services",
+        namespaced: true,
+    };
+    let mut resources = all_resources();
+    resources.extend([SERVICE_ACCOUNTS, SERVICES]);
+    let api = KubeApi::start(resources).await;
+    for f in support::kube_api::CLUSTER_FIXTURES {
+        for obj in support::kube_api::fixture(f) {
+            api.apply(obj);
+        }
+    }
+    let arn = "arn:aws:eks:eu-west-1:111122223333:cluster/prod-cluster";
+    let yaml = KubeApi::kubeconfig(&[("numinia-prod", &api.url())])
+        .replacen(
+            "- name: numinia-prod\n  cluster:",
+            &format!("- name: {arn}\n  cluster:"),
+            1,
+        )
+        .replace("cluster: numinia-prod", &format!("cluster: {arn}"));
+    let ops = KubeClusterOps::new(Loaded {
+        config: Kubeconfig::from_yaml(&yaml).unwrap(),
+        files: vec![],
+    });
+
+    // By the EKS cluster name its context points at.
+    assert!(
+        ops.namespace_exists("prod-cluster", "numinia")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !ops.namespace_exists("prod-cluster", "acme-games")
+            .await
+            .unwrap()
+    );
+    let missing = ops
+        .namespace_exists("forge-prod", "x")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains("aws eks update-kubeconfig --name forge-prod"),
+        "{missing}"
+    );
+
+    let ks = ops
+        .kustomization("numinia-prod", "numinia", "numinia-pro")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ks.ready, Some(true));
+    assert!(
+        ops.kustomization("numinia-prod", "numinia", "nope")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut hrs = ops.helm_releases("numinia-prod", "numinia").await.unwrap();
+    hrs.sort_by(|a, b| a.name.cmp(&b.name));
+    assert_eq!(
+        hrs.iter()
+            .map(|h| (h.name.as_str(), h.ready))
+            .collect::<Vec<_>>(),
+        [
+            ("elizaos-numi", Some(true)),
+            ("hyperfy2-world", Some(false))
+        ]
+    );
+
+    let not_yet = ops.cluster_ready("prod-cluster").await.unwrap();
+    assert!(
+        !not_yet.ready && not_yet.reason.contains("flux-system"),
+        "{not_yet:?}"
+    );
+    api.apply(serde_json::json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+        "metadata": {"name": "flux-system", "namespace": "flux-system"},
+        "spec": {"interval": "10m", "path": "./clusters/prod-cluster", "prune": true, "sourceRef": {"kind": "GitRepository", "name": "flux-system"}},
+        "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "ReconciliationSucceeded", "message": "Applied revision: main@sha1:7d3e"}]}
+    }));
+    assert!(ops.cluster_ready("prod-cluster").await.unwrap().ready);
+
+    assert_eq!(
+        ops.service_account_role("prod-cluster", "numinia", "numinia")
+            .await
+            .unwrap(),
+        None
+    );
+    api.apply(serde_json::json!({
+        "apiVersion": "v1", "kind": "ServiceAccount",
+        "metadata": {"name": "numinia", "namespace": "numinia", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/numinia-secret-manager-role"}}
+    }));
+    assert_eq!(
+        ops.service_account_role("prod-cluster", "numinia", "numinia")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("arn:aws:iam::111122223333:role/numinia-secret-manager-role")
+    );
+    api.apply(serde_json::json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "traefik", "namespace": "traefik"},
+        "spec": {"type": "LoadBalancer", "ports": [{"port": 443}]},
+        "status": {"loadBalancer": {"ingress": [{"hostname": "k8s-traefik-2c1f3d.elb.eu-west-1.amazonaws.com"}]}}
+    }));
+    assert_eq!(
+        ops.ingress_address("prod-cluster")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("k8s-traefik-2c1f3d.elb.eu-west-1.amazonaws.com")
+    );
+}

@@ -141,7 +141,9 @@ pub fn main() -> ExitCode {
             }
         }
         Some(Cmd::Kube { action }) => runtime.block_on(kube::run(action, &config, !read_only)),
-        Some(Cmd::Runbook { runbook }) => runtime.block_on(runbook::run(*runbook, &config)),
+        Some(Cmd::Runbook { runbook }) => {
+            runtime.block_on(runbook::run(*runbook, &config, !read_only))
+        }
         Some(Cmd::Themes) => {
             for name in Theme::available(paths::user_themes_dir().as_deref()) {
                 println!("{name}");

@@ -8,14 +8,18 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 
-use crate::clock::{JumpClock, SharedClock, SimClock, whole_second_now};
+use crate::backend::aws::ops::{AwsCloudOps, Dns};
+use crate::backend::kube::cluster_ops::KubeClusterOps;
+use crate::backend::kube::kubeconfig;
+use crate::clock::{JumpClock, SharedClock, SimClock, SystemClock, whole_second_now};
+use crate::config::Account;
 use crate::config::{Config, paths};
 use crate::runbook::create_org::CreateOrg;
 use crate::runbook::demo::{DemoWorld, MemoryGit};
 use crate::runbook::engine::{self, Outcome, RunOptions};
 use crate::runbook::failover::Failover;
 use crate::runbook::git::GitRepo;
-use crate::runbook::ports::{GitOps, Ports};
+use crate::runbook::ports::{ClusterOps, GitOps, Ports, Unavailable};
 use crate::runbook::render::{self, Progress};
 use crate::runbook::staging_refresh::StagingRefresh;
 use crate::runbook::{Runbook, journal};
@@ -99,7 +103,8 @@ pub enum RunbookCmd {
 
 #[derive(Args, Debug, Clone)]
 pub struct RunFlags {
-    /// Run against the embedded demo world (simulated AWS, cluster and GitOps repository)
+    /// Rehearse on the embedded demo world (simulated AWS, cluster and GitOps repository)
+    /// instead of the configured AWS account, kube contexts and GitOps repository
     #[arg(long)]
     demo: bool,
     /// Apply the plan (without it, only the plan is shown and nothing is written)
@@ -115,6 +120,9 @@ pub struct RunFlags {
     /// uses an in-memory one)
     #[arg(long, value_name = "PATH")]
     repo: Option<PathBuf>,
+    /// The configured AWS account to act in (default: the first in the config)
+    #[arg(long, value_name = "NAME")]
+    account: Option<String>,
     /// Demo clock speed: simulated seconds per real second; 0 jumps over every wait
     #[arg(long, default_value_t = 60.0)]
     speed: f64,
@@ -135,9 +143,9 @@ fn refused(problems: &[String]) -> ExitCode {
 }
 
 /// The ports for a run: the demo world, or the real backends.
-fn ports(flags: &RunFlags, config: &Config) -> Result<Ports, String> {
+fn ports(flags: &RunFlags, config: &Config, write: bool) -> Result<Ports, String> {
     if !flags.demo {
-        return Err("the real AWS and kube sides of the runbook ports are not implemented yet; run with --demo to rehearse on the simulated world".into());
+        return real_ports(flags, config, write);
     }
     let clock: SharedClock = if flags.speed > 0.0 {
         Arc::new(SimClock::new(whole_second_now(), flags.speed))
@@ -153,7 +161,55 @@ fn ports(flags: &RunFlags, config: &Config) -> Result<Ports, String> {
     Ok(DemoWorld::new(clock, None, git).ports())
 }
 
-pub async fn run(cmd: RunbookCmd, config: &Config) -> ExitCode {
+/// AWS from the configured account, the clusters from the kubeconfig, the GitOps repository
+/// from --repo or the config; what is not configured fails only the steps that need it.
+fn real_ports(flags: &RunFlags, config: &Config, write: bool) -> Result<Ports, String> {
+    if flags.apply && !write {
+        return Err("read-only: runbooks change things; start opsdeck with --write (or set write = true) to apply, or rehearse with --demo".into());
+    }
+    let account = match &flags.account {
+        Some(name) => config
+            .accounts
+            .iter()
+            .find(|a| &a.name == name)
+            .cloned()
+            .ok_or_else(|| format!("no account {name:?} in the config ([[accounts]] name = …)"))?,
+        None => config.accounts.first().cloned().unwrap_or(Account {
+            name: "default".into(),
+            profile: None,
+            role_arn: None,
+            regions: vec![],
+            environment: None,
+            endpoint_url: None,
+        }),
+    };
+    let region = account
+        .regions
+        .first()
+        .cloned()
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .unwrap_or_else(|| "us-east-1".into());
+    let cloud = AwsCloudOps::new(account, &region, None, Dns::System);
+    let cluster: Arc<dyn ClusterOps> = match kubeconfig::load(config.kube.kubeconfig.as_deref()) {
+        Ok(loaded) => Arc::new(KubeClusterOps::new(loaded)),
+        Err(e) => Arc::new(Unavailable(e.to_string())),
+    };
+    let git: Arc<dyn GitOps> = match flags.repo.as_ref().or(config.gitops_repo.as_ref()) {
+        Some(path) => Arc::new(GitRepo::open(path)?),
+        None => Arc::new(Unavailable(
+            "no GitOps repository: pass --repo PATH or set gitops_repo in the config".into(),
+        )),
+    };
+    Ok(Ports {
+        cluster,
+        cloud: Arc::new(cloud),
+        git,
+        clock: Arc::new(SystemClock),
+    })
+}
+
+pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
     let (flags, rb): (RunFlags, Option<Box<dyn Runbook>>) = match cmd {
         RunbookCmd::List => {
             for name in crate::runbook::NAMES {
@@ -240,7 +296,7 @@ pub async fn run(cmd: RunbookCmd, config: &Config) -> ExitCode {
             else {
                 return refused(&[format!("no interrupted run in {}", journal_dir().display())]);
             };
-            let ports = match ports(&run, config) {
+            let ports = match ports(&run, config, write) {
                 Ok(p) => p,
                 Err(e) => return refused(&[e]),
             };
@@ -257,7 +313,7 @@ pub async fn run(cmd: RunbookCmd, config: &Config) -> ExitCode {
         }
     };
     let rb = rb.expect("set above");
-    let ports = match ports(&flags, config) {
+    let ports = match ports(&flags, config, write) {
         Ok(p) => p,
         Err(e) => return refused(&[e]),
     };

@@ -564,12 +564,20 @@ impl Runbook for CreateOrg {
                 Step::Dns => {
                     let addrs = ports.cloud.resolve(&self.domain).await?;
                     let lb = ports.cluster.ingress_address(&self.cluster).await?;
+                    // The domain may be a CNAME of the balancer or resolve to its addresses.
+                    let lb_addrs = match &lb {
+                        Some(lb) => ports.cloud.resolve(lb).await?,
+                        None => vec![],
+                    };
+                    let points = |lb: &String| {
+                        addrs.contains(lb) || addrs.iter().any(|a| lb_addrs.contains(a))
+                    };
                     match (addrs.is_empty(), lb) {
                         (true, _) => Verdict::Warn(format!(
                             "{} does not resolve yet: point it at the cluster's load balancer before cert-manager can issue (HTTP-01)",
                             self.domain
                         )),
-                        (false, Some(lb)) if !addrs.contains(&lb) => Verdict::Warn(format!(
+                        (false, Some(lb)) if !points(&lb) => Verdict::Warn(format!(
                             "{} resolves to {} but the ingress is {lb}: cert-manager cannot validate until it points there",
                             self.domain,
                             addrs.join(", ")

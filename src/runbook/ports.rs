@@ -161,3 +161,62 @@ pub trait GitOps: Send + Sync {
     /// Commits everything written since on `branch` (created from the current HEAD).
     fn commit<'a>(&'a self, branch: &'a str, message: &'a str) -> OpsFuture<'a, String>;
 }
+
+/// A port that is not configured: every call fails with why and how to configure it (a
+/// failover needs no GitOps repository; a staging refresh needs no kubeconfig).
+pub struct Unavailable(pub String);
+
+impl Unavailable {
+    fn fail<'a, T: Send + 'a>(&'a self) -> OpsFuture<'a, T> {
+        Box::pin(async move { Err(OpsError::Failed(self.0.clone())) })
+    }
+}
+
+impl ClusterOps for Unavailable {
+    fn namespace_exists<'a>(&'a self, _: &'a str, _: &'a str) -> OpsFuture<'a, bool> {
+        self.fail()
+    }
+    fn service_account_role<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a str,
+    ) -> OpsFuture<'a, Option<String>> {
+        self.fail()
+    }
+    fn kustomization<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a str,
+    ) -> OpsFuture<'a, Option<FluxStatus>> {
+        self.fail()
+    }
+    fn helm_releases<'a>(&'a self, _: &'a str, _: &'a str) -> OpsFuture<'a, Vec<FluxStatus>> {
+        self.fail()
+    }
+    fn ingress_address<'a>(&'a self, _: &'a str) -> OpsFuture<'a, Option<String>> {
+        self.fail()
+    }
+    fn cluster_ready<'a>(&'a self, _: &'a str) -> OpsFuture<'a, Readiness> {
+        self.fail()
+    }
+}
+
+impl GitOps for Unavailable {
+    fn list<'a>(&'a self, _: &'a str) -> OpsFuture<'a, Vec<String>> {
+        self.fail()
+    }
+    fn read<'a>(&'a self, _: &'a str) -> OpsFuture<'a, Option<String>> {
+        self.fail()
+    }
+    fn write<'a>(&'a self, _: &'a str, _: &'a str) -> OpsFuture<'a, ()> {
+        self.fail()
+    }
+    fn find_commit<'a>(&'a self, _: &'a str, _: &'a str) -> OpsFuture<'a, Option<String>> {
+        self.fail()
+    }
+    fn commit<'a>(&'a self, _: &'a str, _: &'a str) -> OpsFuture<'a, String> {
+        self.fail()
+    }
+}

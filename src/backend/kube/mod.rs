@@ -3,6 +3,7 @@
 
 pub mod actions;
 mod board;
+pub mod cluster_ops;
 pub mod context;
 pub mod errors;
 pub mod kubeconfig;
