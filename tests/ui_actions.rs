@@ -212,3 +212,140 @@ async fn the_detail_view_shows_events_when_they_arrive() {
     app.handle_key(code(KeyCode::Enter));
     assert!(!render(&mut term, &mut app).contains("── Events"));
 }
+
+/// `:runbooks` on the demo world: the form refuses bad input, the plan shows before anything
+/// runs, the target must be typed, the steps run with their times, and the new organization
+/// reaches the fleet.
+#[tokio::test]
+async fn a_runbook_runs_from_the_tui_on_the_demo_world() {
+    use opsdeck::clock::JumpClock;
+    use opsdeck::runbook::demo::{DemoWorld, MemoryGit};
+
+    let (mut app, _) = demo_app();
+    app.read_only = false;
+    let (tx, mut rx) = opsdeck::store::channel();
+    let world = DemoWorld::new(
+        Arc::new(JumpClock::new(origin())),
+        Some(tx),
+        MemoryGit::seeded(),
+    );
+    let journals = tempfile::tempdir().unwrap();
+    let mut app = app.with_runbooks(world.ports(), journals.path().to_path_buf());
+    let mut notices = app.take_notices().unwrap();
+    let mut term = terminal();
+
+    type_line(&mut app, ":runbooks");
+    let screen = render(&mut term, &mut app);
+    assert!(
+        screen.contains("create-org") && screen.contains("staging-refresh"),
+        "{screen}"
+    );
+    app.handle_key(code(KeyCode::Enter));
+    // A bad organization name is refused in the form.
+    for c in "Acme!".chars() {
+        app.handle_key(key(c));
+    }
+    app.handle_key(code(KeyCode::Enter));
+    let screen = render(&mut term, &mut app);
+    assert!(screen.contains("DNS-1123"), "{screen}");
+    for _ in 0..5 {
+        app.handle_key(code(KeyCode::Backspace));
+    }
+    for (i, value) in [
+        "acme-games",
+        "acmegames.io",
+        "world",
+        "111122223333",
+        "5E1F3A0C9D2B4F6A8C7E",
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            app.handle_key(code(KeyCode::Tab));
+        }
+        for c in value.chars() {
+            app.handle_key(key(c));
+        }
+    }
+    app.handle_key(code(KeyCode::Enter));
+    let planned = notices.recv().await.unwrap();
+    app.on_ui_event(planned);
+    let screen = render(&mut term, &mut app);
+    assert!(
+        screen.contains("plan (nothing written yet)") && screen.contains("aws iam create-role"),
+        "{screen}"
+    );
+    assert!(world.creates().is_empty(), "the plan writes nothing");
+
+    // The wrong target is refused; the right one runs.
+    type_line(&mut app, "prod");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("type prod-cluster exactly")
+    );
+    for _ in 0..4 {
+        app.handle_key(code(KeyCode::Backspace));
+    }
+    type_line(&mut app, "prod-cluster");
+    loop {
+        let ev = notices.recv().await.unwrap();
+        let done = matches!(ev, UiEvent::RunbookDone(_));
+        app.on_ui_event(ev);
+        if done {
+            break;
+        }
+    }
+    while let Ok(batch) = rx.try_recv() {
+        app.fleet.apply(batch);
+    }
+    let screen = render(&mut term, &mut app);
+    assert!(
+        screen.contains("finished") && screen.contains("summary:") && screen.contains("journal:"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Flux applies the organization") && screen.contains("done"),
+        "{screen}"
+    );
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.runbook.is_none());
+    type_line(&mut app, ":org");
+    let screen = render(&mut term, &mut app);
+    assert!(
+        screen.contains("acme-games"),
+        "the new organization is a row:\n{screen}"
+    );
+}
+
+#[tokio::test]
+async fn runbooks_do_not_apply_read_only() {
+    use opsdeck::clock::JumpClock;
+    use opsdeck::runbook::demo::{DemoWorld, MemoryGit};
+
+    let (app, _) = demo_app();
+    let world = DemoWorld::new(
+        Arc::new(JumpClock::new(origin())),
+        None,
+        MemoryGit::seeded(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app.with_runbooks(world.ports(), dir.path().to_path_buf());
+    let mut notices = app.take_notices().unwrap();
+    type_line(&mut app, ":runbooks");
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Enter));
+    app.handle_key(code(KeyCode::Enter));
+    let planned = notices.recv().await.unwrap();
+    app.on_ui_event(planned);
+    type_line(&mut app, "sa-east-1");
+    assert!(
+        app.message.as_ref().unwrap().text.starts_with("read-only"),
+        "{:?}",
+        app.message
+    );
+    assert!(world.creates().is_empty());
+}

@@ -159,7 +159,15 @@ pub fn main() -> ExitCode {
                 Err(e) => return fail(e),
             };
             let name = config.fleet_name.clone().unwrap_or_else(|| "fleet".into());
-            runtime.block_on(tui::real(sources, name, theme, read_only))
+            // Runbooks in the TUI act on the configured world; without one, `:runbooks` says so.
+            let ports = match runbook::configured_ports(&config, None, None) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    tracing::warn!("runbooks unavailable: {e}");
+                    None
+                }
+            };
+            runtime.block_on(tui::real(sources, name, theme, read_only, ports))
         }
     }
 }

@@ -128,7 +128,7 @@ pub struct RunFlags {
     speed: f64,
 }
 
-fn journal_dir() -> PathBuf {
+pub fn journal_dir() -> PathBuf {
     paths::state_dir()
         .unwrap_or_else(std::env::temp_dir)
         .join("runbooks")
@@ -161,17 +161,25 @@ fn ports(flags: &RunFlags, config: &Config, write: bool) -> Result<Ports, String
     Ok(DemoWorld::new(clock, None, git).ports())
 }
 
-/// AWS from the configured account, the clusters from the kubeconfig, the GitOps repository
-/// from --repo or the config; what is not configured fails only the steps that need it.
 fn real_ports(flags: &RunFlags, config: &Config, write: bool) -> Result<Ports, String> {
     if flags.apply && !write {
         return Err("read-only: runbooks change things; start opsdeck with --write (or set write = true) to apply, or rehearse with --demo".into());
     }
-    let account = match &flags.account {
+    configured_ports(config, flags.account.as_deref(), flags.repo.as_deref())
+}
+
+/// AWS from the configured account, the clusters from the kubeconfig, the GitOps repository
+/// from `repo` or the config; what is not configured fails only the steps that need it.
+pub fn configured_ports(
+    config: &Config,
+    account: Option<&str>,
+    repo: Option<&std::path::Path>,
+) -> Result<Ports, String> {
+    let account = match account {
         Some(name) => config
             .accounts
             .iter()
-            .find(|a| &a.name == name)
+            .find(|a| a.name == name)
             .cloned()
             .ok_or_else(|| format!("no account {name:?} in the config ([[accounts]] name = …)"))?,
         None => config.accounts.first().cloned().unwrap_or(Account {
@@ -195,7 +203,7 @@ fn real_ports(flags: &RunFlags, config: &Config, write: bool) -> Result<Ports, S
         Ok(loaded) => Arc::new(KubeClusterOps::new(loaded)),
         Err(e) => Arc::new(Unavailable(e.to_string())),
     };
-    let git: Arc<dyn GitOps> = match flags.repo.as_ref().or(config.gitops_repo.as_ref()) {
+    let git: Arc<dyn GitOps> = match repo.or(config.gitops_repo.as_deref()) {
         Some(path) => Arc::new(GitRepo::open(path)?),
         None => Arc::new(Unavailable(
             "no GitOps repository: pass --repo PATH or set gitops_repo in the config".into(),

@@ -10,12 +10,20 @@ use crate::backend::demo::{self, DemoOptions};
 use crate::backend::kube;
 use crate::clock::whole_second_now;
 use crate::clock::{SharedClock, SimClock, SystemClock};
+use crate::runbook::Ports;
+use crate::runbook::demo::{DemoWorld, MemoryGit};
 use crate::store::{self, Fleet};
 use crate::ui::terminal::TerminalGuard;
 use crate::ui::{App, Theme, event_loop};
 
 /// The TUI on the configured kube contexts.
-pub async fn real(sources: Sources, fleet_name: String, theme: Theme, read_only: bool) -> ExitCode {
+pub async fn real(
+    sources: Sources,
+    fleet_name: String,
+    theme: Theme,
+    read_only: bool,
+    runbook_ports: Option<Ports>,
+) -> ExitCode {
     let clock: SharedClock = Arc::new(SystemClock);
     let (tx, rx) = store::channel();
     let loaded = sources
@@ -24,6 +32,9 @@ pub async fn real(sources: Sources, fleet_name: String, theme: Theme, read_only:
         .and_then(|k| kube::kubeconfig::load(k.kubeconfig.as_deref()).ok());
     let tasks = super::start_sources(sources, clock.clone(), tx).await;
     let mut app = App::new(Fleet::new(fleet_name), clock, theme, read_only);
+    if let Some(ports) = runbook_ports {
+        app = app.with_runbooks(ports, super::runbook::journal_dir());
+    }
     if let Some(loaded) = loaded {
         let ops = Arc::new(kube::actions::KubeActions::new(loaded, !read_only));
         app = app.with_actions(ops.clone()).with_events(ops);
@@ -41,13 +52,16 @@ pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> Exit
         speed,
         ..DemoOptions::default()
     };
+    // Runbooks act on the demo world, whose changes reach the fleet like the backend's.
+    let world = DemoWorld::new(clock.clone(), Some(tx.clone()), MemoryGit::seeded());
     let task = demo::spawn(opts, clock.clone(), tx);
     let fleet_name = if scale > 1 {
         format!("demo ×{scale}")
     } else {
         "demo".to_string()
     };
-    let app = App::new(Fleet::new(fleet_name), clock, theme, read_only);
+    let app = App::new(Fleet::new(fleet_name), clock, theme, read_only)
+        .with_runbooks(world.ports(), super::runbook::journal_dir());
     tracing::info!(scale, speed, "demo started");
     let code = run(app, rx).await;
     task.abort();

@@ -2,7 +2,7 @@
 //! `Fleet::apply` from the event loop, which never waits on a backend.
 
 use std::collections::HashMap;
-
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -10,10 +10,13 @@ use tokio::sync::mpsc;
 
 use super::keymap::{Action, action_for};
 use super::pane::{Command, ORDER, Pane, completions, parse_command};
+use super::runbook::{Request, RunbookScreen};
 use super::theme::Theme;
 use crate::actions::{ActionRunner, EventLine, EventSource, RowAction};
 use crate::clock::SharedClock;
 use crate::model::{Health, RowId};
+use crate::runbook::engine::{self, Control, Event, Outcome, RunOptions};
+use crate::runbook::{Ports, Runbook, journal, render};
 use crate::store::view::TableView;
 use crate::store::{Fleet, RowKey};
 
@@ -47,6 +50,11 @@ pub enum DetailEvents {
 #[derive(Clone, Debug)]
 pub enum UiEvent {
     Notice(Message),
+    /// A runbook's preflight and plan (or refusal).
+    RunbookPlanned(Outcome),
+    RunbookEvent(Event),
+    /// The run's outcome as text.
+    RunbookDone(String),
     Events {
         id: RowId,
         result: Result<Vec<EventLine>, String>,
@@ -90,6 +98,13 @@ pub struct App {
     event_source: Option<Arc<dyn EventSource>>,
     notices_tx: mpsc::UnboundedSender<UiEvent>,
     notices_rx: Option<mpsc::UnboundedReceiver<UiEvent>>,
+    /// `:runbooks`, while open.
+    pub runbook: Option<RunbookScreen>,
+    /// The world runbooks act on; `None` where none is set up.
+    runbook_ports: Option<Ports>,
+    runbook_dir: PathBuf,
+    /// The runbook whose plan is being made.
+    planning: Option<Arc<dyn Runbook>>,
 }
 
 impl App {
@@ -118,7 +133,18 @@ impl App {
             confirm: None,
             notices_tx,
             notices_rx: Some(notices_rx),
+            runbook: None,
+            runbook_ports: None,
+            runbook_dir: std::env::temp_dir().join("opsdeck-runbooks"),
+            planning: None,
         }
+    }
+
+    /// Runbooks act on `ports` and journal into `dir`.
+    pub fn with_runbooks(mut self, ports: Ports, dir: PathBuf) -> App {
+        self.runbook_ports = Some(ports);
+        self.runbook_dir = dir;
+        self
     }
 
     pub fn with_actions(mut self, runner: Arc<dyn ActionRunner>) -> App {
@@ -139,6 +165,21 @@ impl App {
     pub fn on_ui_event(&mut self, ev: UiEvent) {
         match ev {
             UiEvent::Notice(m) => self.message = Some(m),
+            UiEvent::RunbookPlanned(outcome) => {
+                if let (Some(screen), Some(rb)) = (self.runbook.as_mut(), self.planning.take()) {
+                    screen.planned(rb, outcome);
+                }
+            }
+            UiEvent::RunbookEvent(e) => {
+                if let Some(screen) = self.runbook.as_mut() {
+                    screen.event(&e);
+                }
+            }
+            UiEvent::RunbookDone(text) => {
+                if let Some(screen) = self.runbook.as_mut() {
+                    screen.finished(text);
+                }
+            }
             UiEvent::Events { id, result } => {
                 // Only if the same detail is still open.
                 if let Some(d) = self.detail.as_mut().filter(|d| d.id == id) {
@@ -255,6 +296,10 @@ impl App {
             }
             return true;
         }
+        if self.runbook.is_some() && self.mode == Mode::Normal {
+            self.runbook_key(ev);
+            return true;
+        }
         match self.mode.clone() {
             Mode::Command(input) => self.command_key(ev, input),
             Mode::Filter(input) => self.filter_key(ev, input),
@@ -301,6 +346,10 @@ impl App {
                 self.message = None;
             }
             Ok(Command::Help) => self.help = true,
+            Ok(Command::Runbooks) => {
+                self.runbook = Some(RunbookScreen::new(self.runbook_dir.clone()));
+                self.message = None;
+            }
             Ok(Command::Quit) => self.quit = true,
             Err(e) => self.say(e, true),
         }
@@ -480,6 +529,91 @@ impl App {
             };
             let _ = tx.send(UiEvent::Notice(m));
         });
+    }
+
+    fn runbook_key(&mut self, ev: KeyEvent) {
+        let day = self.clock.now().strftime("%Y%m%d").to_string();
+        let Some(screen) = self.runbook.as_mut() else {
+            return;
+        };
+        let request = screen.key(ev, &day);
+        let Some(ports) = self.runbook_ports.clone() else {
+            if !matches!(request, Request::None | Request::Close) {
+                self.say("no world to run runbooks on here", true);
+            }
+            if matches!(request, Request::Close) {
+                self.runbook = None;
+            }
+            return;
+        };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return self.say("no runtime to run the runbook on", true);
+        };
+        let tx = self.notices_tx.clone();
+        let mut opts = RunOptions::plan(self.runbook_dir.clone());
+        match request {
+            Request::None => {}
+            Request::Close => self.runbook = None,
+            Request::Plan(rb) => {
+                self.planning = Some(rb.clone());
+                rt.spawn(async move {
+                    let out =
+                        engine::run(rb.as_ref(), &ports, &opts, &mut |_| Control::Continue).await;
+                    let _ = tx.send(UiEvent::RunbookPlanned(out));
+                });
+            }
+            Request::Apply {
+                rb,
+                confirm,
+                reason,
+            } => {
+                if self.read_only {
+                    return self.say(
+                        format!(
+                            "read-only: start opsdeck with --write to apply {}",
+                            rb.name()
+                        ),
+                        true,
+                    );
+                }
+                if confirm != rb.target() {
+                    return self.say(format!("type {} exactly to confirm", rb.target()), true);
+                }
+                (opts.apply, opts.confirm, opts.override_reason) = (true, Some(confirm), reason);
+                screen.start_running(rb.steps().into_iter().map(|s| s.title).collect());
+                rt.spawn(async move {
+                    let events = tx.clone();
+                    let out = engine::run(rb.as_ref(), &ports, &opts, &mut |e| {
+                        let _ = events.send(UiEvent::RunbookEvent(e.clone()));
+                        Control::Continue
+                    })
+                    .await;
+                    let _ = tx.send(UiEvent::RunbookDone(render::outcome(&out, &rb.target())));
+                });
+            }
+            Request::Resume(path) => {
+                if self.read_only {
+                    return self.say(
+                        "read-only: start opsdeck with --write to resume a run",
+                        true,
+                    );
+                }
+                let titles = journal::replay(&path)
+                    .and_then(|r| crate::runbook::from_inputs(&r.runbook, &r.inputs))
+                    .map(|rb| rb.steps().into_iter().map(|s| s.title).collect())
+                    .unwrap_or_default();
+                screen.start_running(titles);
+                rt.spawn(async move {
+                    let events = tx.clone();
+                    let out = engine::resume(&path, &ports, &opts, &mut |e| {
+                        let _ = events.send(UiEvent::RunbookEvent(e.clone()));
+                        Control::Continue
+                    })
+                    .await;
+                    let _ = tx.send(UiEvent::RunbookDone(render::outcome(&out, "")));
+                });
+            }
+        }
     }
 
     fn move_cursor(&mut self, delta: i64) {

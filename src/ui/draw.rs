@@ -6,7 +6,7 @@ use ratatui::widgets::Block;
 
 use super::app::App;
 use super::pane::Pane;
-use super::{chrome, detail, help, overview, table};
+use super::{chrome, detail, help, overview, runbook, table};
 
 pub fn draw(f: &mut Frame, app: &mut App) {
     app.refresh();
@@ -32,6 +32,9 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     }
     chrome::input_line(f, input, app);
     chrome::footer(f, footer, app);
+    if let Some(screen) = &app.runbook {
+        runbook::render(f, body, app, screen);
+    }
     if app.help {
         help::render(f, body, app);
     }

@@ -45,6 +45,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         let what = match cmd {
             Command::Open(p) => p.title(),
             Command::Help => "this help",
+            Command::Runbooks => "runbooks: create-org, failover, staging-refresh, resume",
             Command::Quit => "quit",
         };
         let names = names

@@ -10,6 +10,7 @@ mod help;
 pub mod keymap;
 mod overview;
 pub mod pane;
+pub mod runbook;
 mod table;
 pub mod terminal;
 pub mod theme;

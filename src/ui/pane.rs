@@ -29,6 +29,7 @@ pub const ORDER: [Pane; 11] = [
 pub enum Command {
     Open(Pane),
     Help,
+    Runbooks,
     Quit,
 }
 
@@ -58,6 +59,8 @@ pub const COMMANDS: &[(&str, Command)] = &[
         "organizations",
         Command::Open(Pane::Kind(Kind::Organization)),
     ),
+    ("runbooks", Command::Runbooks),
+    ("rb", Command::Runbooks),
     ("help", Command::Help),
     ("q", Command::Quit),
     ("quit", Command::Quit),
