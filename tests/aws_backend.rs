@@ -653,3 +653,99 @@ async fn the_kube_and_aws_sides_of_an_eks_cluster_join_into_one_row() {
     assert!(c.server_version.is_some(), "{c:?}");
     assert_eq!(row.health, Health::Healthy, "{}", row.reason);
 }
+
+/// GetMetricData (through the CBOR proxy) becomes short series on the RDS and ECS rows, and the
+/// newest free-storage point feeds the low-storage health rule.
+#[tokio::test]
+async fn metrics_become_series_on_their_rows() {
+    use aws_sdk_cloudwatch::primitives::DateTime;
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+
+    let moto = Moto::start().await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    create_fleet(&proxy.url).await;
+    let cw = aws_sdk_cloudwatch::Client::new(&sdk(&proxy.url, "sa-east-1").await);
+    let origin = support::origin().as_second();
+    let datum = |metric: &str, dims: &[(&str, &str)], minutes_ago: i64, value: f64| {
+        MetricDatum::builder()
+            .metric_name(metric)
+            .set_dimensions(Some(
+                dims.iter()
+                    .map(|(k, v)| Dimension::builder().name(*k).value(*v).build())
+                    .collect(),
+            ))
+            .timestamp(DateTime::from_secs(origin - minutes_ago * 60))
+            .value(value)
+            .build()
+    };
+    let db = [("DBInstanceIdentifier", "payments-sae1")];
+    cw.put_metric_data()
+        .namespace("AWS/RDS")
+        .metric_data(datum("CPUUtilization", &db, 25, 20.0))
+        .metric_data(datum("CPUUtilization", &db, 15, 60.0))
+        .metric_data(datum("CPUUtilization", &db, 5, 90.0))
+        // 5 GB free of 100: below the 10 % the health rule warns at.
+        .metric_data(datum(
+            "FreeStorageSpace",
+            &db,
+            5,
+            5.0 * 1024.0 * 1024.0 * 1024.0,
+        ))
+        .send()
+        .await
+        .unwrap();
+    let svc = [("ClusterName", "phenom-sae1"), ("ServiceName", "graphql")];
+    cw.put_metric_data()
+        .namespace("AWS/ECS")
+        .metric_data(datum("CPUUtilization", &svc, 10, 41.0))
+        .metric_data(datum("MemoryUtilization", &svc, 10, 73.0))
+        .send()
+        .await
+        .unwrap();
+    let mut h = Harness::start(vec![account("helpdev-prod", &proxy.url, &["sa-east-1"])]).await;
+    h.until("the database with its series", |f| {
+        f.rows_of(Kind::DbInstance)
+            .any(|r| !r.facts.metrics().is_empty())
+            && f.rows_of(Kind::EcsService)
+                .any(|r| !r.facts.metrics().is_empty())
+    })
+    .await;
+    let row = h
+        .fleet
+        .rows_of(Kind::DbInstance)
+        .find(|r| r.id.name == "payments-sae1")
+        .unwrap();
+    let cpu = row
+        .facts
+        .metrics()
+        .iter()
+        .find(|s| s.name == "CPU %")
+        .unwrap();
+    assert_eq!(cpu.points, [20.0, 60.0, 90.0], "oldest first");
+    let Facts::DbInstance(d) = &row.facts else {
+        unreachable!()
+    };
+    assert!(
+        (d.free_storage_gb.unwrap() - 5.0).abs() < 1e-6,
+        "{:?}",
+        d.free_storage_gb
+    );
+    assert_ne!(
+        row.own.health,
+        Health::Healthy,
+        "low free storage shows: {}",
+        row.own.reason
+    );
+    let graphql = h
+        .fleet
+        .rows_of(Kind::EcsService)
+        .find(|r| r.id.name == "graphql")
+        .unwrap();
+    let names: Vec<&str> = graphql
+        .facts
+        .metrics()
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["CPU %", "memory %"]);
+}

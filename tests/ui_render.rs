@@ -359,3 +359,27 @@ fn forbidden_kinds_are_named_in_the_header_and_the_pane() {
     type_line(&mut app, ":ks");
     assert!(!line_with(&render(&mut term, &mut app), "Kustomizations [").contains("forbidden"));
 }
+
+#[test]
+fn the_detail_of_a_database_draws_its_metrics_as_sparklines() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    type_line(&mut app, ":rds");
+    type_line(&mut app, "/phenom-prod-postgres");
+    app.handle_key(code(crossterm::event::KeyCode::Enter));
+    let screen = render(&mut term, &mut app);
+    assert!(
+        screen.contains("Metrics (last 3 h, 5-minute averages)"),
+        "{screen}"
+    );
+    let cpu = screen
+        .lines()
+        .find(|l| l.contains("CPU %"))
+        .expect("a CPU line");
+    assert!(cpu.chars().any(|c| ('▁'..='█').contains(&c)), "{cpu}");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("free storage GB") && l.contains("now "))
+    );
+}

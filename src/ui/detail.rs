@@ -133,6 +133,22 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
     lines.push(section(theme, "Fields"));
     field_lines(theme, "", &row.facts.to_json(), &mut lines);
 
+    let metrics = row.facts.metrics();
+    if !metrics.is_empty() {
+        lines.push(Line::default());
+        lines.push(section(theme, "Metrics (last 3 h, 5-minute averages)"));
+        for m in metrics {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {:<18}", m.name),
+                    Style::default().fg(theme.title),
+                ),
+                Span::styled(m.sparkline(), Style::default().fg(theme.accent)),
+                Span::raw(format!("  now {:.1}", m.last().unwrap_or_default())),
+            ]));
+        }
+    }
+
     if !row.conditions.is_empty() {
         lines.push(Line::default());
         lines.push(section(theme, "Conditions"));

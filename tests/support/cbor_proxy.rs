@@ -298,6 +298,12 @@ fn json_to_cbor(v: &Json, key: Option<&str>) -> Cbor {
         Json::String(t) => Cbor::Text(t.clone()),
         Json::Bool(b) => Cbor::Bool(*b),
         Json::Null => Cbor::Null,
+        // GetMetricData's "Timestamps": a list of timestamps.
+        Json::Array(a) if key.is_some_and(|k| k.ends_with("Timestamps")) => Cbor::Array(
+            a.iter()
+                .map(|x| json_to_cbor(x, Some("Timestamp")))
+                .collect(),
+        ),
         Json::Array(a) => Cbor::Array(a.iter().map(|x| json_to_cbor(x, None)).collect()),
         Json::Object(o) => Cbor::Map(
             o.iter()

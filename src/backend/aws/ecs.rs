@@ -1,12 +1,12 @@
 //! ECS: ListClusters, ListServices and DescribeServices (in batches of 10, the API's limit) into
 //! service rows: running vs desired, the PRIMARY deployment's rollout state, recent events.
 
-use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::Service;
 use jiff::Timestamp;
 
 use super::Target;
 use super::errors::{AwsFailure, classify};
+use super::metrics::{self, Wanted};
 use crate::model::kinds::ecs_service::EcsService;
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 
@@ -54,10 +54,19 @@ pub fn facts(s: &Service) -> EcsService {
             .take(EVENTS)
             .filter_map(|e| e.message().map(str::to_string))
             .collect(),
+        metrics: vec![],
     }
 }
 
-pub async fn poll(client: Client, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
+/// ECS, and CloudWatch for the services' CPU and memory.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub ecs: aws_sdk_ecs::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
+    let client = &clients.ecs;
     let (account, region, source, profile) = (
         t.account.as_str(),
         t.region.as_str(),
@@ -100,6 +109,43 @@ pub async fn poll(client: Client, t: Target, now: Timestamp) -> Result<Vec<Row>,
                     now,
                 ));
             }
+        }
+    }
+    let key = |r: &Row| format!("{}/{}", r.id.scope.context(), r.id.name);
+    let wanted: Vec<Wanted> = rows
+        .iter()
+        .flat_map(|r| {
+            let dims = || {
+                vec![
+                    ("ClusterName", r.id.scope.context().to_string()),
+                    ("ServiceName", r.id.name.clone()),
+                ]
+            };
+            [
+                Wanted {
+                    row: key(r),
+                    name: "CPU %",
+                    namespace: "AWS/ECS",
+                    metric: "CPUUtilization",
+                    dimensions: dims(),
+                    scale: 1.0,
+                },
+                Wanted {
+                    row: key(r),
+                    name: "memory %",
+                    namespace: "AWS/ECS",
+                    metric: "MemoryUtilization",
+                    dimensions: dims(),
+                    scale: 1.0,
+                },
+            ]
+        })
+        .collect();
+    let mut series = metrics::fetch(&clients.cloudwatch, &wanted, now).await;
+    for row in &mut rows {
+        let k = key(row);
+        if let (Facts::EcsService(svc), Some(s)) = (&mut row.facts, series.remove(&k)) {
+            svc.metrics = s;
         }
     }
     Ok(rows)

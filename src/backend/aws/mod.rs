@@ -6,6 +6,7 @@ pub mod cloudwatch;
 pub mod ecs;
 pub mod eks;
 pub mod errors;
+pub mod metrics;
 pub mod ops;
 mod poll;
 pub mod rds;
@@ -163,7 +164,10 @@ pub async fn start(opts: AwsOptions, clock: SharedClock, tx: UpdateSender) -> Jo
                         opts.fast_poll,
                         c,
                         tx,
-                        aws_sdk_ecs::Client::new(&config),
+                        ecs::Clients {
+                            ecs: aws_sdk_ecs::Client::new(&config),
+                            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+                        },
                         ecs::poll,
                     ),
                     Service::Rds => spawn_poller(
@@ -172,7 +176,10 @@ pub async fn start(opts: AwsOptions, clock: SharedClock, tx: UpdateSender) -> Jo
                         opts.poll,
                         c,
                         tx,
-                        aws_sdk_rds::Client::new(&config),
+                        rds::Clients {
+                            rds: aws_sdk_rds::Client::new(&config),
+                            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+                        },
                         rds::poll,
                     ),
                     Service::CloudWatch => spawn_poller(

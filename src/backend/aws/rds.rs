@@ -1,11 +1,11 @@
 //! RDS: DescribeDBInstances (status, engine, class, Multi-AZ, storage, endpoint, backup window,
 //! environment tag) and DescribeDBSnapshots for each instance's newest snapshots.
 
-use aws_sdk_rds::Client;
 use jiff::Timestamp;
 
 use super::Target;
 use super::errors::{AwsFailure, classify};
+use super::metrics::{self, Wanted};
 use crate::model::kinds::db_instance::{DbInstance, Snapshot};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 
@@ -16,7 +16,17 @@ fn ts(t: Option<&aws_sdk_rds::primitives::DateTime>) -> Option<Timestamp> {
     t.and_then(|t| Timestamp::from_second(t.secs()).ok())
 }
 
-pub async fn poll(client: Client, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
+/// RDS, and CloudWatch for the instances' CPU and free storage.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub rds: aws_sdk_rds::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+const GB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
+    let client = &clients.rds;
     let (account, region, source, profile) = (
         t.account.as_str(),
         t.region.as_str(),
@@ -89,6 +99,7 @@ pub async fn poll(client: Client, t: Target, now: Timestamp) -> Result<Vec<Row>,
                 .unwrap_or_default(),
             environment,
             snapshots,
+            metrics: vec![],
         };
         rows.push(Row::new(
             RowId::new(Kind::DbInstance, Scope::aws(account, region), id),
@@ -97,6 +108,42 @@ pub async fn poll(client: Client, t: Target, now: Timestamp) -> Result<Vec<Row>,
             vec![],
             now,
         ));
+    }
+    let wanted: Vec<Wanted> = rows
+        .iter()
+        .flat_map(|r| {
+            let dims = || vec![("DBInstanceIdentifier", r.id.name.clone())];
+            [
+                Wanted {
+                    row: r.id.name.clone(),
+                    name: "CPU %",
+                    namespace: "AWS/RDS",
+                    metric: "CPUUtilization",
+                    dimensions: dims(),
+                    scale: 1.0,
+                },
+                Wanted {
+                    row: r.id.name.clone(),
+                    name: "free storage GB",
+                    namespace: "AWS/RDS",
+                    metric: "FreeStorageSpace",
+                    dimensions: dims(),
+                    scale: 1.0 / GB,
+                },
+            ]
+        })
+        .collect();
+    let mut series = metrics::fetch(&clients.cloudwatch, &wanted, now).await;
+    for row in &mut rows {
+        if let (Facts::DbInstance(db), Some(s)) = (&mut row.facts, series.remove(&row.id.name)) {
+            // The newest free-storage point feeds the low-storage health rule.
+            db.free_storage_gb = s
+                .iter()
+                .find(|s| s.name == "free storage GB")
+                .and_then(|s| s.last());
+            db.metrics = s;
+            row.reassess();
+        }
     }
     Ok(rows)
 }

@@ -16,6 +16,7 @@ use crate::model::kinds::ecs_service::EcsService;
 use crate::model::kinds::organization::Organization;
 use crate::model::kinds::project_object;
 use crate::model::kinds::region::{Alarm, FailoverRecord, HealthCheck, Region};
+use crate::model::kinds::series::Series;
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 
 /// A tenant organization of the numinia platform.
@@ -368,7 +369,24 @@ fn db(
         backup_window: Some("03:00-04:00".into()),
         pending_maintenance: vec![],
         environment: Some(env.into()),
+        metrics: vec![
+            wave("CPU %", 35.0, 20.0, storage as f64),
+            wave("free storage GB", free, 1.5, 3.0),
+        ],
         snapshots,
+    }
+}
+
+/// A made-up but plausible series of 36 five-minute points for the demo's sparklines.
+fn wave(name: &str, base: f64, amplitude: f64, phase: f64) -> Series {
+    Series {
+        name: name.into(),
+        points: (0..36)
+            .map(|i| {
+                let x = i as f64 / 5.0 + phase;
+                (base + amplitude * (x.sin() * 0.7 + (x * 2.3).cos() * 0.3)).max(0.0)
+            })
+            .collect(),
     }
 }
 
@@ -919,6 +937,10 @@ fn phenom(b: &mut Builder<'_>) {
                 port: Some(port),
                 failed_tasks: if short { 3 } else { 0 },
                 events,
+                metrics: vec![
+                    wave("CPU %", 30.0 + 5.0 * i as f64, 15.0, i as f64),
+                    wave("memory %", 55.0, 10.0, 2.0 * i as f64),
+                ],
             });
             b.aws(
                 Kind::EcsService,

@@ -26,6 +26,9 @@ pub struct DbInstance {
     pub environment: Option<String>,
     /// Newest first.
     pub snapshots: Vec<Snapshot>,
+    /// CPU and free storage over the last hours (shown as sparklines, not as fields).
+    #[serde(skip)]
+    pub metrics: Vec<super::series::Series>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -24,6 +24,9 @@ pub struct EcsService {
     pub failed_tasks: u32,
     /// The newest service events, newest first.
     pub events: Vec<String>,
+    /// CPU and memory over the last hours (shown as sparklines, not as fields).
+    #[serde(skip)]
+    pub metrics: Vec<super::series::Series>,
 }
 
 impl KindFacts for EcsService {

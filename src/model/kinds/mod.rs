@@ -12,6 +12,7 @@ pub mod kustomization;
 pub mod organization;
 pub mod parts;
 pub mod region;
+pub mod series;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -112,6 +113,15 @@ impl Facts {
 
     pub fn cli(&self, row: &Row) -> Vec<String> {
         with_facts!(self, f => f.cli(row))
+    }
+
+    /// The short metric series a row carries (RDS, ECS), for sparklines.
+    pub fn metrics(&self) -> &[series::Series] {
+        match self {
+            Facts::DbInstance(d) => &d.metrics,
+            Facts::EcsService(e) => &e.metrics,
+            _ => &[],
+        }
     }
 
     pub fn to_json(&self) -> serde_json::Value {
