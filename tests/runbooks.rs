@@ -795,3 +795,40 @@ async fn a_failed_step_stops_the_run_with_the_reason_and_what_next() {
         ["directory", "namespace", "iam-role", "iam-policies"]
     );
 }
+
+#[tokio::test]
+async fn the_failover_shows_its_clock_against_the_rto() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Demo::new();
+    let mut notes = Vec::new();
+    let out = engine::run(
+        &failover(),
+        &d.ports,
+        &apply(dir.path(), "sa-east-1"),
+        &mut |e| {
+            if let Event::Progress {
+                step: 2,
+                progress,
+                note,
+                ..
+            } = e
+            {
+                notes.push((*progress, note.clone()));
+            }
+            Control::Continue
+        },
+    )
+    .await;
+    completed(&out);
+    assert!(
+        !notes.is_empty(),
+        "Route53 kept answering the old way for a TTL"
+    );
+    let (progress, note) = notes.last().unwrap();
+    assert!(note.contains("since the change, RTO 5m00s"), "{note}");
+    let used = progress.unwrap();
+    assert!(
+        used > 0.0 && used < 1.0,
+        "a TTL uses part of the RTO: {used}"
+    );
+}

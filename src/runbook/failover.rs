@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::inputs::Problems;
 use super::ports::Ports;
+use super::render::secs;
 use super::{Preflight, RunState, Runbook, StepDescription, StepFuture, StepSpec, Verdict};
 
 /// The recovery time objective of seed 003.
@@ -219,7 +220,7 @@ impl Runbook for Failover {
         &'a self,
         step: usize,
         ports: &'a Ports,
-        _: &'a mut RunState,
+        state: &'a mut RunState,
     ) -> StepFuture<'a, ()> {
         Box::pin(async move {
             if step == 1 {
@@ -227,6 +228,8 @@ impl Runbook for Failover {
                     .cloud
                     .shift_failover(&self.zone, &self.record, &self.to)
                     .await?;
+                // The RTO clock runs from the change.
+                state.insert("shifted_at".into(), ports.clock.now().to_string());
             }
             Ok(())
         })
@@ -262,16 +265,33 @@ impl Runbook for Failover {
                 _ => {
                     let records = ports.cloud.routed_records(&self.zone, &self.record).await?;
                     let to = records.iter().find(|r| r.region == self.to);
+                    // Time since the change against the RTO: the gauge is the RTO used up.
+                    let since = state
+                        .get("shifted_at")
+                        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                        .map(|t| ports.clock.now().duration_since(t).unsigned_abs());
+                    let rto_used = since.map(|s| s.as_secs_f64() / RTO.as_secs_f64());
+                    let clock = since
+                        .map(|s| format!(" — {} since the change, RTO {}", secs(s), secs(RTO)))
+                        .unwrap_or_default();
                     match to {
-                        Some(r) if r.serving && r.healthy != Some(false) => Verdict::Done,
+                        Some(r) if r.serving && r.healthy != Some(false) => match since {
+                            Some(s) if s > RTO => Verdict::Warn(format!(
+                                "{} serves {} after the change, past the {}-minute RTO",
+                                self.to,
+                                secs(s),
+                                RTO.as_secs() / 60
+                            )),
+                            _ => Verdict::Done,
+                        },
                         Some(r) if r.healthy == Some(false) => Verdict::Waiting {
-                            progress: None,
-                            note: format!("{}'s health check is failing", self.to),
+                            progress: rto_used,
+                            note: format!("{}'s health check is failing{clock}", self.to),
                         },
                         _ => Verdict::Waiting {
-                            progress: None,
+                            progress: rto_used,
                             note: format!(
-                                "Route53 still answers with {}",
+                                "Route53 still answers with {}{clock}",
                                 records
                                     .iter()
                                     .find(|r| r.serving)

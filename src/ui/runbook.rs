@@ -618,12 +618,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, screen: &RunbookScreen) {
             }
         }
     }
-    let popup = Rect {
-        x: area.x + 1,
-        y: area.y,
-        width: area.width.saturating_sub(2),
-        height: area.height,
-    };
+    // The whole body, so nothing of the pane underneath shows at the edges.
+    let popup = area;
     f.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)
