@@ -45,15 +45,19 @@ pub enum RunbookCmd {
         /// The cluster's EKS OIDC provider id
         #[arg(long)]
         oidc_id: String,
+        /// The platform cluster (its directory in the GitOps repository); typed to confirm
         #[arg(long, default_value = "prod-cluster")]
         cluster: String,
+        /// The cluster's region (its OIDC issuer)
         #[arg(long, default_value = "eu-west-1")]
         region: String,
         /// The organization whose directory is copied
         #[arg(long, default_value = "numinia")]
         template: String,
+        /// The bucket that holds hyperfy-spaces/<org>/…
         #[arg(long, default_value = "numinia-statics")]
         statics_bucket: String,
+        /// The IAM policy that grants the statics bucket, attached to the org's role
         #[arg(long, default_value = "numinia-statics-bucket")]
         statics_policy: String,
     },
@@ -62,12 +66,16 @@ pub enum RunbookCmd {
     Failover {
         #[command(flatten)]
         run: RunFlags,
+        /// The Route53 hosted zone (e.g. helpdev.io)
         #[arg(long)]
         zone: String,
+        /// The failover record (e.g. api.helpdev.io)
         #[arg(long)]
         record: String,
+        /// The region serving now (e.g. us-east-1)
         #[arg(long)]
         from: String,
+        /// The region to serve from (e.g. sa-east-1); typed to confirm
         #[arg(long)]
         to: String,
     },
@@ -81,8 +89,10 @@ pub enum RunbookCmd {
         /// Target (staging) RDS instance
         #[arg(long)]
         target: String,
+        /// The production media bucket
         #[arg(long)]
         source_bucket: String,
+        /// The staging media bucket
         #[arg(long)]
         target_bucket: String,
         /// Restore this snapshot instead of taking a new one
@@ -107,6 +117,9 @@ pub struct RunFlags {
     /// instead of the configured AWS account, kube contexts and GitOps repository
     #[arg(long)]
     demo: bool,
+    /// Show the plan and write nothing (the default)
+    #[arg(long, conflicts_with = "apply")]
+    plan: bool,
     /// Apply the plan (without it, only the plan is shown and nothing is written)
     #[arg(long)]
     apply: bool,
