@@ -349,3 +349,79 @@ async fn runbooks_do_not_apply_read_only() {
     );
     assert!(world.creates().is_empty());
 }
+
+/// An interrupted run is offered in `:runbooks` and resumes from its journal.
+#[tokio::test]
+async fn an_interrupted_run_resumes_from_the_tui() {
+    use opsdeck::clock::JumpClock;
+    use opsdeck::runbook::demo::{DemoWorld, MemoryGit};
+    use opsdeck::runbook::engine::{self, Control, Event, Outcome, RunOptions};
+    use opsdeck::runbook::failover::Failover;
+
+    let world = DemoWorld::new(
+        Arc::new(JumpClock::new(origin())),
+        None,
+        MemoryGit::seeded(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let rb = Failover::new(Failover {
+        zone: "helpdev.io".into(),
+        record: "api.helpdev.io".into(),
+        from: "us-east-1".into(),
+        to: "sa-east-1".into(),
+    })
+    .unwrap();
+    let opts = RunOptions {
+        apply: true,
+        confirm: Some("sa-east-1".into()),
+        ..RunOptions::plan(dir.path().to_path_buf())
+    };
+    // Killed right after the records were shifted.
+    let out = engine::run(&rb, &world.ports(), &opts, &mut |e| {
+        if matches!(e, Event::Applied { step: 1 }) {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    })
+    .await;
+    assert!(matches!(out, Outcome::Interrupted { .. }), "{out:?}");
+
+    let (mut app, _) = demo_app();
+    app.read_only = false;
+    let mut app = app.with_runbooks(world.ports(), dir.path().to_path_buf());
+    let mut notices = app.take_notices().unwrap();
+    let mut term = terminal();
+    type_line(&mut app, ":runbooks");
+    let screen = render(&mut term, &mut app);
+    assert!(
+        screen.contains("Interrupted runs") && screen.contains("failover-sa-east-1-"),
+        "{screen}"
+    );
+    for _ in 0..3 {
+        app.handle_key(code(KeyCode::Down));
+    }
+    app.handle_key(code(KeyCode::Enter));
+    loop {
+        let ev = notices.recv().await.unwrap();
+        let done = matches!(ev, UiEvent::RunbookDone(_));
+        app.on_ui_event(ev);
+        if done {
+            break;
+        }
+    }
+    let screen = render(&mut term, &mut app);
+    assert!(screen.contains("summary:"), "{screen}");
+    let shifted = screen
+        .lines()
+        .find(|l| l.contains("Route53 records of api.helpdev.io") && l.contains("already done"));
+    assert!(
+        shifted.is_some(),
+        "the shifted records are not shifted again:\n{screen}"
+    );
+    assert!(
+        world.creates().values().all(|n| *n == 1),
+        "{:?}",
+        world.creates()
+    );
+}
