@@ -166,7 +166,6 @@ fn ports(flags: &RunFlags, config: &Config, write: bool) -> Result<Ports, String
         Arc::new(JumpClock::new(whole_second_now()))
     };
     // A demo never touches the configured repository; an explicit --repo it does.
-    let _ = config;
     let git: Arc<dyn GitOps> = match &flags.repo {
         Some(path) => Arc::new(GitRepo::open(path)?),
         None => MemoryGit::seeded(),
@@ -322,9 +321,7 @@ pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
                 Err(e) => return refused(&[e]),
             };
             let opts = options(&run);
-            let steps = match journal::replay(&path)
-                .and_then(|r| crate::runbook::from_inputs(&r.runbook, &r.inputs))
-            {
+            let steps = match crate::runbook::from_journal(&path) {
                 Ok(rb) => rb.steps(),
                 Err(e) => return refused(&[e]),
             };

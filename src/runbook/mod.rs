@@ -120,6 +120,12 @@ pub struct Preflight {
 /// The runbooks by name, for the CLI and `:runbooks`.
 pub const NAMES: &[&str] = &["create-org", "failover", "staging-refresh"];
 
+/// The runbook a journal records.
+pub fn from_journal(path: &std::path::Path) -> Result<Box<dyn Runbook>, String> {
+    let replay = journal::replay(path)?;
+    from_inputs(&replay.runbook, &replay.inputs)
+}
+
 /// Rebuilds a runbook from its journalled inputs.
 pub fn from_inputs(name: &str, inputs: &serde_json::Value) -> Result<Box<dyn Runbook>, String> {
     match name {

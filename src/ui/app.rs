@@ -16,7 +16,7 @@ use crate::actions::{ActionRunner, EventLine, EventSource, RowAction};
 use crate::clock::SharedClock;
 use crate::model::{Health, RowId};
 use crate::runbook::engine::{self, Control, Event, Outcome, RunOptions};
-use crate::runbook::{Ports, Runbook, journal, render};
+use crate::runbook::{Ports, Runbook, render};
 use crate::store::view::TableView;
 use crate::store::{Fleet, RowKey};
 
@@ -582,12 +582,7 @@ impl App {
                 (opts.apply, opts.confirm, opts.override_reason) = (true, Some(confirm), reason);
                 screen.start_running(rb.steps().into_iter().map(|s| s.title).collect());
                 rt.spawn(async move {
-                    let events = tx.clone();
-                    let out = engine::run(rb.as_ref(), &ports, &opts, &mut |e| {
-                        let _ = events.send(UiEvent::RunbookEvent(e.clone()));
-                        Control::Continue
-                    })
-                    .await;
+                    let out = engine::run(rb.as_ref(), &ports, &opts, &mut forward(&tx)).await;
                     let _ = tx.send(UiEvent::RunbookDone(render::outcome(&out, &rb.target())));
                 });
             }
@@ -598,18 +593,12 @@ impl App {
                         true,
                     );
                 }
-                let titles = journal::replay(&path)
-                    .and_then(|r| crate::runbook::from_inputs(&r.runbook, &r.inputs))
+                let titles = crate::runbook::from_journal(&path)
                     .map(|rb| rb.steps().into_iter().map(|s| s.title).collect())
                     .unwrap_or_default();
                 screen.start_running(titles);
                 rt.spawn(async move {
-                    let events = tx.clone();
-                    let out = engine::resume(&path, &ports, &opts, &mut |e| {
-                        let _ = events.send(UiEvent::RunbookEvent(e.clone()));
-                        Control::Continue
-                    })
-                    .await;
+                    let out = engine::resume(&path, &ports, &opts, &mut forward(&tx)).await;
                     let _ = tx.send(UiEvent::RunbookDone(render::outcome(&out, "")));
                 });
             }
@@ -620,6 +609,14 @@ impl App {
         let pane = self.pane;
         let (views, fleet) = (&mut self.views, &self.fleet);
         views.get_mut(&pane).unwrap().move_by(fleet, delta);
+    }
+}
+
+/// A run's observer that hands every event to the UI.
+fn forward(tx: &mpsc::UnboundedSender<UiEvent>) -> impl FnMut(&Event) -> Control + Send + '_ {
+    move |e| {
+        let _ = tx.send(UiEvent::RunbookEvent(e.clone()));
+        Control::Continue
     }
 }
 

@@ -12,7 +12,7 @@ use aws_sdk_route53::types::{
 };
 
 use super::errors::{AwsFailure, classify};
-use super::route53::{healthy, mentions};
+use super::route53::{healthy, mentions, record_text};
 use super::sdk;
 use crate::config::Account;
 use crate::runbook::ports::{CloudOps, DbState, OpsError, OpsFuture, RegionState, RoutedRecord};
@@ -255,18 +255,9 @@ impl AwsCloudOps {
     }
 
     fn set_region(set: &ResourceRecordSet) -> Option<String> {
-        let mut text = set.set_identifier().unwrap_or_default().to_string();
-        if let Some(a) = set.alias_target() {
-            text.push(' ');
-            text.push_str(a.dns_name());
-        }
-        for v in set.resource_records() {
-            text.push(' ');
-            text.push_str(v.value());
-        }
         set.region()
             .map(|r| r.as_str().to_string())
-            .or_else(|| region_in(&text))
+            .or_else(|| region_in(&record_text(set)))
     }
 
     async fn keys(&self, bucket: &str) -> Result<BTreeSet<String>, OpsError> {

@@ -228,15 +228,7 @@ impl Routed {
             (None, None, Some(w)) => Policy::Weighted(w),
             _ => return None,
         };
-        let mut text = set.set_identifier().unwrap_or_default().to_string();
-        if let Some(a) = set.alias_target() {
-            text.push(' ');
-            text.push_str(a.dns_name());
-        }
-        for v in set.resource_records() {
-            text.push(' ');
-            text.push_str(v.value());
-        }
+        let text = record_text(set);
         Some(Routed {
             zone: zone.to_string(),
             name: set.name().trim_end_matches('.').to_string(),
@@ -304,6 +296,21 @@ fn serving(
         .collect();
     out.sort_by(|a, b| (&a.zone, &a.record).cmp(&(&b.zone, &b.record)));
     out
+}
+
+/// Where a record set names its region when it has no latency region: its set identifier,
+/// alias target and values, space-separated.
+pub(crate) fn record_text(set: &ResourceRecordSet) -> String {
+    let mut text = set.set_identifier().unwrap_or_default().to_string();
+    if let Some(a) = set.alias_target() {
+        text.push(' ');
+        text.push_str(a.dns_name());
+    }
+    for v in set.resource_records() {
+        text.push(' ');
+        text.push_str(v.value());
+    }
+    text
 }
 
 /// `us-east-1` → `use1`, `sa-east-1` → `sae1`: the codes platform teams put in names.
