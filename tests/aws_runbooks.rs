@@ -81,11 +81,7 @@ async fn create_org_makes_the_role_policies_secrets_and_prefixes() {
         .send()
         .await
         .unwrap();
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = s3_client(&conf);
     s3.create_bucket()
         .bucket("numinia-statics")
         .create_bucket_configuration(
@@ -291,10 +287,20 @@ async fn failover_shifts_the_route53_records_in_one_batch_and_back() {
     assert_eq!(role_of(&records, "us-east-1"), ("PRIMARY".into(), true));
 }
 
-#[tokio::test]
-async fn staging_refresh_snapshots_restores_swaps_and_syncs() {
-    let moto = Moto::start().await;
-    let conf = sdk(&moto.url, "us-east-1").await;
+/// S3 the way emulators answer: path-style.
+fn s3_client(conf: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(conf)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+/// phenom's production and staging databases (tagged by environment) and media buckets:
+/// `objects` media objects in production, the first `shared` of them in staging too. Returns
+/// the RDS client the assertions use.
+async fn staging_world(endpoint: &str, objects: usize, shared: usize) -> aws_sdk_rds::Client {
+    let conf = sdk(endpoint, "us-east-1").await;
     let rds = aws_sdk_rds::Client::new(&conf);
     for (id, env) in [
         ("phenom-prod-postgres", "production"),
@@ -318,23 +324,19 @@ async fn staging_refresh_snapshots_restores_swaps_and_syncs() {
             .await
             .unwrap();
     }
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = s3_client(&conf);
     for b in ["phenom-prod-media", "phenom-staging-media"] {
         s3.create_bucket().bucket(b).send().await.unwrap();
     }
-    for i in 0..25 {
-        let bucket = if i < 5 {
-            vec!["phenom-prod-media", "phenom-staging-media"]
+    for i in 0..objects {
+        let buckets: &[&str] = if i < shared {
+            &["phenom-prod-media", "phenom-staging-media"]
         } else {
-            vec!["phenom-prod-media"]
+            &["phenom-prod-media"]
         };
-        for b in bucket {
+        for b in buckets {
             s3.put_object()
-                .bucket(b)
+                .bucket(*b)
                 .key(format!("media/{i:03}.webp"))
                 .body(vec![i as u8; 16].into())
                 .send()
@@ -342,6 +344,13 @@ async fn staging_refresh_snapshots_restores_swaps_and_syncs() {
                 .unwrap();
         }
     }
+    rds
+}
+
+#[tokio::test]
+async fn staging_refresh_snapshots_restores_swaps_and_syncs() {
+    let moto = Moto::start().await;
+    let rds = staging_world(&moto.url, 25, 5).await;
     let ports = ports(&moto.url, "us-east-1");
     let rb = StagingRefresh::new(StagingRefresh {
         source: "phenom-prod-postgres".into(),
@@ -433,44 +442,7 @@ async fn staging_refresh_snapshots_restores_swaps_and_syncs() {
 #[tokio::test]
 async fn the_cli_runs_a_staging_refresh_on_the_configured_account() {
     let moto = Moto::start().await;
-    let conf = sdk(&moto.url, "us-east-1").await;
-    let rds = aws_sdk_rds::Client::new(&conf);
-    for (id, env) in [
-        ("phenom-prod-postgres", "production"),
-        ("phenom-dev-postgres", "staging"),
-    ] {
-        rds.create_db_instance()
-            .db_instance_identifier(id)
-            .engine("postgres")
-            .db_instance_class("db.m5.large")
-            .allocated_storage(100)
-            .master_username("phenomprod")
-            .master_user_password("not-a-secret-1")
-            .tags(
-                aws_sdk_rds::types::Tag::builder()
-                    .key("environment")
-                    .value(env)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    }
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&conf)
-            .force_path_style(true)
-            .build(),
-    );
-    for b in ["phenom-prod-media", "phenom-staging-media"] {
-        s3.create_bucket().bucket(b).send().await.unwrap();
-    }
-    s3.put_object()
-        .bucket("phenom-prod-media")
-        .key("media/1.webp")
-        .body(vec![1u8; 4].into())
-        .send()
-        .await
-        .unwrap();
+    let rds = staging_world(&moto.url, 1, 0).await;
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join("config.toml");
     std::fs::write(
