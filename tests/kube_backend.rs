@@ -433,3 +433,19 @@ async fn an_exec_plugin_that_fails_says_how_to_renew() {
     );
     assert!(!reason.contains('\n'), "one line: {reason}");
 }
+
+/// Over a VPN every request is a round trip: the API groups are discovered all at once, not
+/// one after the other.
+#[tokio::test]
+async fn api_groups_are_discovered_at_once() {
+    let api = loaded().await;
+    api.set_latency(Duration::from_millis(200));
+    let mut h = Harness::start(&KubeApi::kubeconfig(&[("prod-cluster", &api.url())]), &[]).await;
+    h.until("the context to connect", |f| connected(f, "prod-cluster"))
+        .await;
+    let most = api.most_concurrent_discovery();
+    assert!(
+        most >= 4,
+        "at most {most} discovery requests were in flight at once"
+    );
+}

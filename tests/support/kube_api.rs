@@ -172,6 +172,14 @@ struct Inner {
     faults: BTreeMap<String, Fault>,
     /// Requests seen, "METHOD path?query", for assertions.
     requests: Vec<String>,
+    /// Every request waits this long first, like a round trip over a VPN.
+    latency: Duration,
+    bookmark_every: Duration,
+    /// Serialized lists at the current resourceVersion, by what they select.
+    list_cache: BTreeMap<String, Bytes>,
+    /// Discovery requests (`/api/v1`, `/apis/{g}/{v}`) in flight now, and the most at once.
+    discovery_in_flight: usize,
+    discovery_most: usize,
 }
 
 #[derive(Clone)]
@@ -195,6 +203,11 @@ impl KubeApi {
             log: Vec::new(),
             faults: BTreeMap::new(),
             requests: Vec::new(),
+            latency: Duration::ZERO,
+            bookmark_every: Duration::from_millis(200),
+            list_cache: BTreeMap::new(),
+            discovery_in_flight: 0,
+            discovery_most: 0,
         }));
         let (events, _) = broadcast::channel(4096);
         let app = Router::new()
@@ -211,6 +224,10 @@ impl KubeApi {
                 }),
             )
             .fallback(resource_request)
+            .layer(axum::middleware::from_fn_with_state(
+                (inner.clone(), events.clone()),
+                round_trip,
+            ))
             .with_state((inner.clone(), events.clone()));
         let backend = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let backend_addr = backend.local_addr().unwrap();
@@ -219,12 +236,14 @@ impl KubeApi {
         });
         let (up, up_rx) = watch::channel(true);
         let addr = proxy(backend_addr, up_rx).await;
-        // Bookmarks every 200 ms keep watchers' resourceVersions fresh, as the apiserver does.
+        // Bookmarks keep watchers' resourceVersions fresh, as the apiserver does (every 200 ms
+        // unless set otherwise, so tests see them soon).
         let ev = events.clone();
         let inner2 = inner.clone();
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_millis(200)).await;
+                let every = inner2.lock().unwrap().bookmark_every;
+                tokio::time::sleep(every).await;
                 let rv = inner2.lock().unwrap().rv;
                 let _ = ev.send(WatchEvent {
                     rv,
@@ -283,6 +302,7 @@ impl KubeApi {
         let res = self.resource_for_kind(&kind);
         let mut g = self.inner.lock().unwrap();
         g.rv += 1;
+        g.list_cache.clear();
         let rv = g.rv;
         let ns = if res.namespaced {
             obj["metadata"]["namespace"]
@@ -330,6 +350,7 @@ impl KubeApi {
             return;
         };
         g.rv += 1;
+        g.list_cache.clear();
         let rv = g.rv;
         obj["metadata"]["resourceVersion"] = json!(rv.to_string());
         let ev = WatchEvent {
@@ -365,6 +386,35 @@ impl KubeApi {
             Some(f) => g.faults.insert(plural.to_string(), f),
             None => g.faults.remove(plural),
         };
+    }
+
+    /// Delays every request, discovery included, by `latency`.
+    pub fn set_latency(&self, latency: Duration) {
+        self.inner.lock().unwrap().latency = latency;
+    }
+
+    /// How often open watches get a BOOKMARK (the apiserver sends about one a minute).
+    pub fn set_bookmark_interval(&self, every: Duration) {
+        self.inner.lock().unwrap().bookmark_every = every;
+    }
+
+    /// The most discovery requests that were in flight at one moment.
+    pub fn most_concurrent_discovery(&self) -> usize {
+        self.inner.lock().unwrap().discovery_most
+    }
+
+    /// Serializes every resource's whole list now, so the first clients do not wait for it.
+    pub fn prewarm_lists(&self) {
+        let resources = self.inner.lock().unwrap().resources.clone();
+        for res in resources {
+            let t = Target {
+                res,
+                namespace: None,
+                name: None,
+                status: false,
+            };
+            list(&self.inner, &t, &BTreeMap::new());
+        }
     }
 
     /// Forgets history: every resourceVersion up to now is too old, so a watch resuming from
@@ -665,7 +715,7 @@ fn matches_labels(obj: &Value, selector: Option<&String>) -> bool {
 }
 
 fn list(inner: &Arc<Mutex<Inner>>, t: &Target, q: &BTreeMap<String, String>) -> Response {
-    let g = inner.lock().unwrap();
+    let mut g = inner.lock().unwrap();
     if let Some(rv) = q.get("resourceVersion").and_then(|v| v.parse::<u64>().ok())
         && rv != 0
         && rv < g.compacted
@@ -676,28 +726,79 @@ fn list(inner: &Arc<Mutex<Inner>>, t: &Target, q: &BTreeMap<String, String>) -> 
             format!("too old resource version: {rv} ({})", g.compacted),
         );
     }
-    let items: Vec<Value> = g
+    // Like the apiserver's watch cache, a list is served from memory: the same list at the same
+    // resourceVersion is serialized once (the fleet bench asks for it from many clients).
+    let key = format!(
+        "{} {:?} {:?} {:?}",
+        t.res.plural,
+        t.namespace,
+        q.get("labelSelector"),
+        q.get("fieldSelector")
+    );
+    if let Some(body) = g.list_cache.get(&key) {
+        return json_response(body.clone());
+    }
+    let items: Vec<&Value> = g
         .objects
         .iter()
         .filter(|((p, ns, _), _)| {
             *p == t.res.plural && t.namespace.as_ref().is_none_or(|n| n == ns)
         })
-        .map(|(_, o)| o.clone())
+        .map(|(_, o)| o)
         .filter(|o| {
             matches_labels(o, q.get("labelSelector")) && matches_fields(o, q.get("fieldSelector"))
         })
         .collect();
-    axum::Json(json!({
-        "kind": format!("{}List", t.res.kind), "apiVersion": t.res.api_version(),
-        "metadata": {"resourceVersion": g.rv.to_string()}, "items": items
-    }))
-    .into_response()
+    let body = Bytes::from(
+        serde_json::to_vec(&json!({
+            "kind": format!("{}List", t.res.kind), "apiVersion": t.res.api_version(),
+            "metadata": {"resourceVersion": g.rv.to_string()}, "items": items
+        }))
+        .unwrap(),
+    );
+    g.list_cache.insert(key, body.clone());
+    json_response(body)
 }
 
+fn json_response(body: Bytes) -> Response {
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+/// Every request first waits the configured latency.
+async fn round_trip(
+    State((inner, _)): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let discovery =
+        path == "/api/v1" || (path.starts_with("/apis/") && path.split('/').count() == 4);
+    let latency = {
+        let mut g = inner.lock().unwrap();
+        if discovery {
+            g.discovery_in_flight += 1;
+            g.discovery_most = g.discovery_most.max(g.discovery_in_flight);
+        }
+        g.latency
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let response = next.run(request).await;
+    if discovery {
+        inner.lock().unwrap().discovery_in_flight -= 1;
+    }
+    response
+}
+
+/// One watch event, `type` before `object` as the apiserver writes it (Go's field order).
 fn watch_line(kind: &str, object: &Value) -> Bytes {
-    let mut s = serde_json::to_string(&json!({"type": kind, "object": object})).unwrap();
-    s.push('\n');
-    Bytes::from(s)
+    let object = serde_json::to_string(object).unwrap();
+    Bytes::from(format!("{{\"type\":\"{kind}\",\"object\":{object}}}\n"))
 }
 
 fn watch_stream(
@@ -857,6 +958,7 @@ fn patch(
         }
     }
     g.rv += 1;
+    g.list_cache.clear();
     let rv = g.rv;
     next["metadata"]["resourceVersion"] = json!(rv.to_string());
     g.objects.insert(key, next.clone());

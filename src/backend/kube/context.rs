@@ -50,15 +50,22 @@ fn client_failure(reason: &str, aws_profile: Option<&str>) -> Failure {
 }
 
 /// Which watched resources the cluster serves. `Err` when the API server cannot be asked.
+/// The API groups are asked all at once: over a VPN each question is a round trip.
 async fn discover(
     client: &kube::Client,
     aws_profile: Option<&str>,
 ) -> Result<Vec<(Watched, bool)>, Failure> {
-    let mut out = Vec::new();
     let mut groups: Vec<&str> = WATCHED.iter().map(|w| w.api_version).collect();
     groups.dedup();
-    for gv in groups {
-        let served: Vec<String> = match client.list_api_group_resources(gv).await {
+    let answers = futures_util::future::join_all(
+        groups
+            .iter()
+            .map(|gv| async move { (*gv, client.list_api_group_resources(gv).await) }),
+    )
+    .await;
+    let mut out = Vec::new();
+    for (gv, answer) in answers {
+        let served: Vec<String> = match answer {
             Ok(list) => list.resources.into_iter().map(|r| r.name).collect(),
             Err(e) => match classify(&e, aws_profile) {
                 Failure::NotFound => Vec::new(),
@@ -108,9 +115,6 @@ pub async fn run(kubeconfig: Kubeconfig, board: Board, aws_profile: Option<Strin
         }
     };
     board.set_context_failure(None).await;
-    if let Ok(info) = client.apiserver_version().await {
-        board.set_server_version(Some(info.git_version)).await;
-    }
     board.register(
         std::iter::once((crate::model::Kind::Organization, "namespaces")).chain(
             available
@@ -120,6 +124,15 @@ pub async fn run(kubeconfig: Kubeconfig, board: Board, aws_profile: Option<Strin
         ),
     );
     let mut tasks = JoinSet::new();
+    // The version is for the cluster row only: the watchers do not wait for it.
+    let (version_client, version_board) = (client.clone(), board.clone());
+    tasks.spawn(async move {
+        if let Ok(info) = version_client.apiserver_version().await {
+            version_board
+                .set_server_version(Some(info.git_version))
+                .await;
+        }
+    });
     tasks.spawn(namespaces::run(
         client.clone(),
         board.clone(),
