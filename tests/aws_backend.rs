@@ -12,7 +12,7 @@ use opsdeck::config::Account;
 use opsdeck::model::{Facts, Health, Kind};
 use opsdeck::store::{self, Fleet, SourceStatus, UpdateReceiver};
 use support::cbor_proxy::CborProxy;
-use support::fleet::{create_routing, creds, sdk};
+use support::fleet::{create_alarms, create_fleet, create_routing, creds, sdk};
 use support::moto::Moto;
 use tokio::task::JoinSet;
 
@@ -65,84 +65,6 @@ impl Harness {
                 ),
             }
         }
-    }
-}
-
-async fn create_fleet(endpoint: &str) {
-    for region in ["us-east-1", "sa-east-1"] {
-        let conf = sdk(endpoint, region).await;
-        let short = if region == "us-east-1" {
-            "use1"
-        } else {
-            "sae1"
-        };
-        let eks = aws_sdk_eks::Client::new(&conf);
-        eks.create_cluster()
-            .name(format!("eks-prod-{short}"))
-            .role_arn("arn:aws:iam::123456789012:role/eks")
-            .version("1.31")
-            .resources_vpc_config(
-                aws_sdk_eks::types::VpcConfigRequest::builder()
-                    .subnet_ids("subnet-1")
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let ecs = aws_sdk_ecs::Client::new(&conf);
-        ecs.create_cluster()
-            .cluster_name(format!("phenom-{short}"))
-            .send()
-            .await
-            .unwrap();
-        ecs.register_task_definition()
-            .family("graphql")
-            .container_definitions(
-                aws_sdk_ecs::types::ContainerDefinition::builder()
-                    .name("graphql")
-                    .image("graphql:1")
-                    .memory(512)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        for svc in ["graphql", "auth"] {
-            ecs.create_service()
-                .cluster(format!("phenom-{short}"))
-                .service_name(svc)
-                .task_definition("graphql")
-                .desired_count(2)
-                .send()
-                .await
-                .unwrap();
-        }
-        let rds = aws_sdk_rds::Client::new(&conf);
-        let db = format!("payments-{short}");
-        rds.create_db_instance()
-            .db_instance_identifier(&db)
-            .engine("postgres")
-            .engine_version("16.4")
-            .db_instance_class("db.r6g.large")
-            .allocated_storage(100)
-            .master_username("payments")
-            .master_user_password("not-a-secret-1")
-            .multi_az(true)
-            .tags(
-                aws_sdk_rds::types::Tag::builder()
-                    .key("environment")
-                    .value("production")
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        rds.create_db_snapshot()
-            .db_instance_identifier(&db)
-            .db_snapshot_identifier(format!("{db}-clone-20261123"))
-            .send()
-            .await
-            .unwrap();
     }
 }
 
@@ -229,60 +151,6 @@ async fn eks_ecs_and_rds_from_two_regions_become_rows() {
     );
     assert_eq!(db.health, Health::Healthy);
     assert_eq!(db.reason, "available, Multi-AZ");
-}
-
-/// Alarms go through the CBOR proxy (see tests/support/cbor_proxy.rs): the SDK speaks RPC v2
-/// CBOR to CloudWatch, which moto's server does not answer.
-async fn create_alarms(endpoint: &str) {
-    for (region, name, firing) in [
-        ("us-east-1", "eks-prod-use1-5xx-rate", false),
-        ("sa-east-1", "eks-prod-sae1-node-cpu-high", true),
-    ] {
-        let cw = aws_sdk_cloudwatch::Client::new(&sdk(endpoint, region).await);
-        cw.put_metric_alarm()
-            .alarm_name(name)
-            .namespace("ContainerInsights")
-            .metric_name("node_cpu_utilization")
-            .dimensions(
-                aws_sdk_cloudwatch::types::Dimension::builder()
-                    .name("ClusterName")
-                    .value(
-                        name.split("-5xx")
-                            .next()
-                            .unwrap()
-                            .trim_end_matches("-node-cpu-high"),
-                    )
-                    .build(),
-            )
-            .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
-            .period(60)
-            .evaluation_periods(3)
-            .threshold(80.0)
-            .comparison_operator(
-                aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold,
-            )
-            .send()
-            .await
-            .unwrap();
-        let (state, reason) = if firing {
-            (
-                aws_sdk_cloudwatch::types::StateValue::Alarm,
-                "Threshold Crossed: 3 datapoints [94.2, 91.7, 93.0] were greater than the threshold (80.0)",
-            )
-        } else {
-            (
-                aws_sdk_cloudwatch::types::StateValue::Ok,
-                "Threshold Crossed: no datapoints were greater than the threshold (80.0)",
-            )
-        };
-        cw.set_alarm_state()
-            .alarm_name(name)
-            .state_value(state)
-            .state_reason(reason)
-            .send()
-            .await
-            .unwrap();
-    }
 }
 
 #[tokio::test]
@@ -414,6 +282,47 @@ async fn regions_and_services_are_polled_concurrently() {
         .map(|s| s.target.split(' ').next().unwrap())
         .collect();
     assert!(services.len() >= 4, "{services:?}");
+}
+
+#[tokio::test]
+async fn one_poll_asks_what_does_not_depend_on_each_other_at_once() {
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    create_routing(&moto.url).await;
+    // Each request waits long enough that calls made one after the other never overlap.
+    let proxy = CborProxy::start(&moto.url, Duration::from_millis(300)).await;
+    let mut h = Harness::start(vec![account("helpdev-prod", &proxy.url, &["us-east-1"])]).await;
+    h.until("every source to answer once", |f| {
+        Service::ALL
+            .iter()
+            .all(|s| status_of(f, "helpdev-prod", "us-east-1", *s) == Some(SourceStatus::Connected))
+    })
+    .await;
+    let seen = proxy.seen();
+    let calls = |op: &str, mentions: &str| -> Vec<_> {
+        seen.iter()
+            .filter(|s| s.operation.contains(op) && s.body.contains(mentions))
+            .cloned()
+            .collect()
+    };
+    let together = |a: &[support::cbor_proxy::Seen], b: &[support::cbor_proxy::Seen]| {
+        a.iter()
+            .any(|x| b.iter().any(|y| x.start < y.end && y.start < x.end))
+    };
+    // ECS: the services' descriptions and their metrics; RDS: the snapshots and the metrics;
+    // Route53: the health checks and the zones' records.
+    for (a, b) in [
+        (("DescribeServices", ""), ("GetMetricData", "AWS/ECS")),
+        (("DescribeDBSnapshots", ""), ("GetMetricData", "AWS/RDS")),
+        (("/healthcheck", ""), ("/hostedzone", "")),
+    ] {
+        let (x, y) = (calls(a.0, a.1), calls(b.0, b.1));
+        assert!(!x.is_empty() && !y.is_empty(), "{a:?} {b:?}: {seen:#?}");
+        assert!(
+            together(&x, &y),
+            "{a:?} waited for {b:?} or the reverse: {seen:#?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ use opsdeck::runbook::failover::Failover;
 use opsdeck::runbook::ports::Ports;
 use opsdeck::runbook::staging_refresh::StagingRefresh;
 use support::cbor_proxy::CborProxy;
-use support::fleet::{create_routing, creds, sdk};
+use support::fleet::{create_eks_cluster, create_routing, creds, sdk};
 use support::moto::Moto;
 
 fn account(endpoint: &str) -> Account {
@@ -222,18 +222,7 @@ async fn failover_shifts_the_route53_records_in_one_batch_and_back() {
     // CloudWatch (the primary's alarms) speaks CBOR: through the translating proxy.
     let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
     for (region, short) in [("us-east-1", "use1"), ("sa-east-1", "sae1")] {
-        aws_sdk_eks::Client::new(&sdk(&proxy.url, region).await)
-            .create_cluster()
-            .name(format!("eks-prod-{short}"))
-            .role_arn("arn:aws:iam::123456789012:role/eks")
-            .resources_vpc_config(
-                aws_sdk_eks::types::VpcConfigRequest::builder()
-                    .subnet_ids("subnet-1")
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        create_eks_cluster(&proxy.url, region, &format!("eks-prod-{short}")).await;
     }
     create_routing(&proxy.url).await;
     let ports = ports(&proxy.url, "us-east-1");

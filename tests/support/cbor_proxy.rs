@@ -26,6 +26,11 @@ const CLOUDWATCH_PREFIX: &str = "/service/GraniteServiceVersion20100801/operatio
 pub struct Seen {
     pub method: String,
     pub target: String,
+    /// The operation: from X-Amz-Target (JSON protocols), `Action=` (query protocols), the
+    /// CloudWatch path, else the method and path (REST protocols).
+    pub operation: String,
+    /// The request body as text, lossily (CBOR strings stay readable).
+    pub body: String,
     pub start: Duration,
     pub end: Duration,
 }
@@ -109,6 +114,19 @@ async fn handle(
     tokio::time::sleep(s.delay).await;
     let target = format!("{service} {}", uri.path());
     let verb = method.to_string();
+    let text = String::from_utf8_lossy(&body).to_string();
+    let operation = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit('.').next())
+        .or_else(|| uri.path().strip_prefix(CLOUDWATCH_PREFIX))
+        .map(str::to_string)
+        .or_else(|| {
+            text.split('&')
+                .find_map(|kv| kv.strip_prefix("Action="))
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| format!("{verb} {}", uri.path()));
     let fault = s
         .faults
         .lock()
@@ -126,6 +144,8 @@ async fn handle(
     s.seen.lock().unwrap().push(Seen {
         method: verb,
         target,
+        operation,
+        body: text,
         start,
         end: s.started.elapsed(),
     });

@@ -91,3 +91,154 @@ pub async fn create_routing(endpoint: &str) {
         .await
         .unwrap();
 }
+
+/// The two regions most tests use: an EKS cluster, an ECS cluster with two services and a
+/// Multi-AZ RDS instance with a snapshot in each of us-east-1 and sa-east-1.
+pub async fn create_fleet(endpoint: &str) {
+    for (region, short) in [("us-east-1", "use1"), ("sa-east-1", "sae1")] {
+        create_region(endpoint, region, short).await;
+    }
+}
+
+/// An EKS cluster running Kubernetes 1.31.
+pub async fn create_eks_cluster(endpoint: &str, region: &str, name: &str) {
+    aws_sdk_eks::Client::new(&sdk(endpoint, region).await)
+        .create_cluster()
+        .name(name)
+        .role_arn("arn:aws:iam::123456789012:role/eks")
+        .version("1.31")
+        .resources_vpc_config(
+            aws_sdk_eks::types::VpcConfigRequest::builder()
+                .subnet_ids("subnet-1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// One region's EKS cluster `eks-prod-{short}`, ECS cluster `phenom-{short}` (graphql, auth)
+/// and RDS instance `payments-{short}` with a snapshot.
+pub async fn create_region(endpoint: &str, region: &str, short: &str) {
+    {
+        let conf = sdk(endpoint, region).await;
+        create_eks_cluster(endpoint, region, &format!("eks-prod-{short}")).await;
+        let ecs = aws_sdk_ecs::Client::new(&conf);
+        ecs.create_cluster()
+            .cluster_name(format!("phenom-{short}"))
+            .send()
+            .await
+            .unwrap();
+        ecs.register_task_definition()
+            .family("graphql")
+            .container_definitions(
+                aws_sdk_ecs::types::ContainerDefinition::builder()
+                    .name("graphql")
+                    .image("graphql:1")
+                    .memory(512)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        for svc in ["graphql", "auth"] {
+            ecs.create_service()
+                .cluster(format!("phenom-{short}"))
+                .service_name(svc)
+                .task_definition("graphql")
+                .desired_count(2)
+                .send()
+                .await
+                .unwrap();
+        }
+        let rds = aws_sdk_rds::Client::new(&conf);
+        let db = format!("payments-{short}");
+        rds.create_db_instance()
+            .db_instance_identifier(&db)
+            .engine("postgres")
+            .engine_version("16.4")
+            .db_instance_class("db.r6g.large")
+            .allocated_storage(100)
+            .master_username("payments")
+            .master_user_password("not-a-secret-1")
+            .multi_az(true)
+            .tags(
+                aws_sdk_rds::types::Tag::builder()
+                    .key("environment")
+                    .value("production")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        rds.create_db_snapshot()
+            .db_instance_identifier(&db)
+            .db_snapshot_identifier(format!("{db}-clone-20261123"))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+/// Alarms go through the CBOR proxy (see tests/support/cbor_proxy.rs): the SDK speaks RPC v2
+/// CBOR to CloudWatch, which moto's server does not answer. One alarm per region of
+/// `create_fleet`, the sa-east-1 one firing.
+pub async fn create_alarms(endpoint: &str) {
+    create_alarm(
+        endpoint,
+        "us-east-1",
+        "eks-prod-use1-5xx-rate",
+        "eks-prod-use1",
+        false,
+    )
+    .await;
+    create_alarm(
+        endpoint,
+        "sa-east-1",
+        "eks-prod-sae1-node-cpu-high",
+        "eks-prod-sae1",
+        true,
+    )
+    .await;
+}
+
+/// A CloudWatch alarm on a cluster's node CPU, set firing or OK.
+pub async fn create_alarm(endpoint: &str, region: &str, name: &str, cluster: &str, firing: bool) {
+    let cw = aws_sdk_cloudwatch::Client::new(&sdk(endpoint, region).await);
+    cw.put_metric_alarm()
+        .alarm_name(name)
+        .namespace("ContainerInsights")
+        .metric_name("node_cpu_utilization")
+        .dimensions(
+            aws_sdk_cloudwatch::types::Dimension::builder()
+                .name("ClusterName")
+                .value(cluster)
+                .build(),
+        )
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+        .period(60)
+        .evaluation_periods(3)
+        .threshold(80.0)
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .unwrap();
+    let (state, reason) = if firing {
+        (
+            aws_sdk_cloudwatch::types::StateValue::Alarm,
+            "Threshold Crossed: 3 datapoints [94.2, 91.7, 93.0] were greater than the threshold (80.0)",
+        )
+    } else {
+        (
+            aws_sdk_cloudwatch::types::StateValue::Ok,
+            "Threshold Crossed: no datapoints were greater than the threshold (80.0)",
+        )
+    };
+    cw.set_alarm_state()
+        .alarm_name(name)
+        .state_value(state)
+        .state_reason(reason)
+        .send()
+        .await
+        .unwrap();
+}

@@ -1,10 +1,11 @@
-//! EKS: ListClusters + DescribeCluster into cluster rows.
+//! EKS: ListClusters + DescribeCluster (all clusters at once) into cluster rows.
 
 use aws_sdk_eks::Client;
+use futures_util::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
 
-use super::Target;
 use super::errors::{AwsFailure, classify};
+use super::{CONCURRENT_CALLS, Target};
 use crate::model::kinds::cluster::{Cluster, Sides};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 
@@ -20,14 +21,19 @@ pub async fn poll(client: Client, t: Target, now: Timestamp) -> Result<Vec<Row>,
     while let Some(name) = pages.next().await {
         names.push(name.map_err(|e| classify(&e, profile))?);
     }
+    let described: Vec<_> = futures_util::stream::iter(names)
+        .map(|name| {
+            let client = &client;
+            async move {
+                let out = client.describe_cluster().name(&name).send().await;
+                out.map(|o| (name, o)).map_err(|e| classify(&e, profile))
+            }
+        })
+        .buffered(CONCURRENT_CALLS)
+        .try_collect()
+        .await?;
     let mut rows = Vec::new();
-    for name in names {
-        let out = client
-            .describe_cluster()
-            .name(&name)
-            .send()
-            .await
-            .map_err(|e| classify(&e, profile))?;
+    for (name, out) in described {
         let Some(c) = out.cluster() else { continue };
         let facts = Cluster {
             provider: "EKS".into(),

@@ -27,6 +27,10 @@ use crate::model::Row;
 use crate::store::UpdateSender;
 use errors::AwsFailure;
 
+/// How many calls of one poll may be in flight at once: over a VPN each is a round trip, and
+/// a poll's describes need not wait for each other.
+const CONCURRENT_CALLS: usize = 8;
+
 #[derive(Clone, Debug)]
 pub struct AwsOptions {
     pub accounts: Vec<Account>,

@@ -1,11 +1,14 @@
 //! RDS: DescribeDBInstances (status, engine, class, Multi-AZ, storage, endpoint, backup window,
-//! environment tag) and DescribeDBSnapshots for each instance's newest snapshots.
+//! environment tag) and DescribeDBSnapshots for each instance's newest snapshots, read for all
+//! instances at once, alongside their CPU and free-storage metrics.
 
 use jiff::Timestamp;
 
-use super::Target;
+use futures_util::{StreamExt, TryStreamExt};
+
 use super::errors::{AwsFailure, classify};
 use super::metrics::{self, Wanted};
+use super::{CONCURRENT_CALLS, Target};
 use crate::model::kinds::db_instance::{DbInstance, Snapshot};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 
@@ -14,6 +17,55 @@ const SNAPSHOTS: usize = 5;
 
 fn ts(t: Option<&aws_sdk_rds::primitives::DateTime>) -> Option<Timestamp> {
     t.and_then(|t| Timestamp::from_second(t.secs()).ok())
+}
+
+/// An instance's snapshots, as DescribeDBSnapshots lists them.
+async fn snapshots_of(
+    client: &aws_sdk_rds::Client,
+    id: &str,
+    profile: Option<&str>,
+    now: Timestamp,
+) -> Result<Vec<Snapshot>, AwsFailure> {
+    let mut snapshots = Vec::new();
+    let mut pages = client
+        .describe_db_snapshots()
+        .db_instance_identifier(id)
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(s) = pages.next().await {
+        let s = s.map_err(|e| classify(&e, profile))?;
+        snapshots.push(Snapshot {
+            id: s.db_snapshot_identifier().unwrap_or_default().to_string(),
+            created: ts(s.snapshot_create_time()).unwrap_or(now),
+            status: s.status().unwrap_or_default().to_string(),
+            snapshot_type: s.snapshot_type().unwrap_or_default().to_string(),
+        });
+    }
+    Ok(snapshots)
+}
+
+/// An instance's CPU and free-storage series.
+fn wanted_series(id: &str) -> [Wanted; 2] {
+    let dims = || vec![("DBInstanceIdentifier", id.to_string())];
+    [
+        Wanted {
+            row: id.to_string(),
+            name: "CPU %",
+            namespace: "AWS/RDS",
+            metric: "CPUUtilization",
+            dimensions: dims(),
+            scale: 1.0,
+        },
+        Wanted {
+            row: id.to_string(),
+            name: "free storage GB",
+            namespace: "AWS/RDS",
+            metric: "FreeStorageSpace",
+            dimensions: dims(),
+            scale: 1.0 / GB,
+        },
+    ]
 }
 
 /// RDS, and CloudWatch for the instances' CPU and free storage.
@@ -42,25 +94,28 @@ pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row
     while let Some(db) = pages.next().await {
         instances.push(db.map_err(|e| classify(&e, profile))?);
     }
+    // Each instance's snapshots at once, and the metrics (which need only the identifiers)
+    // alongside: one round trip after DescribeDBInstances.
+    let wanted: Vec<Wanted> = instances
+        .iter()
+        .flat_map(|db| wanted_series(db.db_instance_identifier().unwrap_or_default()))
+        .collect();
+    let reading: Vec<_> = instances
+        .iter()
+        .map(|db| {
+            let id = db.db_instance_identifier().unwrap_or_default();
+            snapshots_of(client, id, profile, now)
+        })
+        .collect();
+    let snapshots = futures_util::stream::iter(reading)
+        .buffered(CONCURRENT_CALLS)
+        .try_collect::<Vec<_>>();
+    let (snapshots, mut series) =
+        futures_util::future::join(snapshots, metrics::fetch(&clients.cloudwatch, &wanted, now))
+            .await;
     let mut rows = Vec::new();
-    for db in instances {
+    for (db, mut snapshots) in instances.iter().zip(snapshots?) {
         let id = db.db_instance_identifier().unwrap_or_default().to_string();
-        let mut snapshots = Vec::new();
-        let mut pages = client
-            .describe_db_snapshots()
-            .db_instance_identifier(&id)
-            .into_paginator()
-            .items()
-            .send();
-        while let Some(s) = pages.next().await {
-            let s = s.map_err(|e| classify(&e, profile))?;
-            snapshots.push(Snapshot {
-                id: s.db_snapshot_identifier().unwrap_or_default().to_string(),
-                created: ts(s.snapshot_create_time()).unwrap_or(now),
-                status: s.status().unwrap_or_default().to_string(),
-                snapshot_type: s.snapshot_type().unwrap_or_default().to_string(),
-            });
-        }
         snapshots.sort_by_key(|s| std::cmp::Reverse(s.created));
         snapshots.truncate(SNAPSHOTS);
         let environment = db
@@ -109,31 +164,6 @@ pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row
             now,
         ));
     }
-    let wanted: Vec<Wanted> = rows
-        .iter()
-        .flat_map(|r| {
-            let dims = || vec![("DBInstanceIdentifier", r.id.name.clone())];
-            [
-                Wanted {
-                    row: r.id.name.clone(),
-                    name: "CPU %",
-                    namespace: "AWS/RDS",
-                    metric: "CPUUtilization",
-                    dimensions: dims(),
-                    scale: 1.0,
-                },
-                Wanted {
-                    row: r.id.name.clone(),
-                    name: "free storage GB",
-                    namespace: "AWS/RDS",
-                    metric: "FreeStorageSpace",
-                    dimensions: dims(),
-                    scale: 1.0 / GB,
-                },
-            ]
-        })
-        .collect();
-    let mut series = metrics::fetch(&clients.cloudwatch, &wanted, now).await;
     for row in &mut rows {
         if let (Facts::DbInstance(db), Some(s)) = (&mut row.facts, series.remove(&row.id.name)) {
             // The newest free-storage point feeds the low-storage health rule.

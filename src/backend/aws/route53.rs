@@ -26,17 +26,30 @@ pub struct Route53 {
 
 pub async fn poll(r53: Route53, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
     let profile = t.profile.as_deref();
-    let checks = health_checks(&r53.client, profile).await?;
+    // The checks and the records do not depend on each other: read them at the same time.
+    let routed = async {
+        let zones = zone_ids(&r53.client, &r53.zones, profile).await?;
+        let sets = join_all(
+            zones
+                .iter()
+                .map(|z| record_sets(&r53.client, &z.id, profile)),
+        )
+        .await;
+        let mut records = Vec::new();
+        for (zone, sets) in zones.iter().zip(sets) {
+            records.extend(
+                sets?
+                    .iter()
+                    .filter_map(|set| Routed::from_set(&zone.name, set)),
+            );
+        }
+        Ok::<_, AwsFailure>(records)
+    };
+    let (checks, records) =
+        futures_util::future::join(health_checks(&r53.client, profile), routed).await;
+    let (checks, records) = (checks?, records?);
     let health: HashMap<&str, Option<bool>> =
         checks.iter().map(|c| (c.id.as_str(), c.healthy)).collect();
-    let mut records = Vec::new();
-    for zone in zone_ids(&r53.client, &r53.zones, profile).await? {
-        for set in record_sets(&r53.client, &zone.id, profile).await? {
-            if let Some(rec) = Routed::from_set(&zone.name, &set) {
-                records.push(rec);
-            }
-        }
-    }
     let failover = serving(&records, &health, &checks, &t.region);
     // A check is the region's when a record of the region uses it or its target names the region.
     let mut used: Vec<&str> = records
