@@ -57,7 +57,7 @@ impl Condition {
 
     /// Reads `status.conditions` of a whole API object.
     pub fn all_from_object(obj: &Value) -> Vec<Condition> {
-        obj.pointer("/status/conditions")
+        crate::model::json::at(obj, "/status/conditions")
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Condition::from_json).collect())
             .unwrap_or_default()

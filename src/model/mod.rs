@@ -2,6 +2,7 @@
 
 pub mod condition;
 pub mod health;
+pub mod json;
 pub mod kind;
 pub mod kinds;
 pub mod row;

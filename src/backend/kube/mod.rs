@@ -9,6 +9,7 @@ pub mod errors;
 pub mod kubeconfig;
 mod namespaces;
 pub mod ops;
+pub mod raw;
 pub mod resources;
 mod watch;
 

@@ -9,12 +9,13 @@ use std::fmt::Debug;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use kube::api::{Api, DynamicObject};
+use kube::api::Api;
 use kube::runtime::watcher::{self, Event};
 use serde::de::DeserializeOwned;
 
 use super::board::{Board, WatchState};
 use super::errors::{Failure, classify_watch};
+use super::raw::RawObject;
 use super::resources::Watched;
 use crate::model::kinds::project_object;
 use crate::model::{Kind, RowId};
@@ -155,10 +156,9 @@ pub struct ObjectRows {
 }
 
 impl ObjectRows {
-    fn project(&self, obj: &DynamicObject) -> Option<crate::model::Row> {
-        let value = serde_json::to_value(obj).ok()?;
+    fn project(&self, obj: &RawObject) -> Option<crate::model::Row> {
         project_object(
-            &value,
+            &obj.json().ok()?,
             &self.board.context,
             self.board.source(),
             self.board.clock().now(),
@@ -166,12 +166,12 @@ impl ObjectRows {
     }
 }
 
-impl Handler<DynamicObject> for ObjectRows {
+impl Handler<RawObject> for ObjectRows {
     fn init(&mut self) {
         self.listing.clear();
     }
 
-    fn init_apply(&mut self, obj: DynamicObject, out: &mut Vec<Update>) {
+    fn init_apply(&mut self, obj: RawObject, out: &mut Vec<Update>) {
         if let Some(row) = self.project(&obj) {
             self.listing.insert(row.id.clone());
             out.push(Update::upsert(row));
@@ -184,14 +184,14 @@ impl Handler<DynamicObject> for ObjectRows {
         self.known = seen;
     }
 
-    fn apply(&mut self, obj: DynamicObject, out: &mut Vec<Update>) {
+    fn apply(&mut self, obj: RawObject, out: &mut Vec<Update>) {
         if let Some(row) = self.project(&obj) {
             self.known.insert(row.id.clone());
             out.push(Update::upsert(row));
         }
     }
 
-    fn delete(&mut self, obj: DynamicObject, out: &mut Vec<Update>) {
+    fn delete(&mut self, obj: RawObject, out: &mut Vec<Update>) {
         if let Some(row) = self.project(&obj) {
             self.known.remove(&row.id);
             out.push(Update::Remove(row.id));
@@ -205,7 +205,7 @@ pub async fn run(
     board: Board,
     aws_profile: Option<String>,
 ) {
-    let api: Api<DynamicObject> = Api::all_with(client, &watched.api_resource());
+    let api: Api<RawObject> = Api::all_with(client, &watched.api_resource());
     let id = Identity {
         kind: watched.kind,
         plural: watched.plural,

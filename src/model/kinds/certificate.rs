@@ -29,8 +29,7 @@ impl Certificate {
         let time = |p: &str| flux::str_at(obj, p).and_then(|s| s.parse().ok());
         let issuer_kind = flux::str_at(obj, "/spec/issuerRef/kind").unwrap_or("Issuer");
         let facts = Certificate {
-            dns_names: obj
-                .pointer("/spec/dnsNames")
+            dns_names: crate::model::json::at(obj, "/spec/dnsNames")
                 .and_then(Value::as_array)
                 .map(|a| {
                     a.iter()

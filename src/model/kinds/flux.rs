@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use crate::model::condition::{find, is_true};
+use crate::model::json::at;
 use crate::model::{Assessment, Condition, Health};
 
 pub fn assess(suspended: bool, conditions: &[Condition]) -> Assessment {
@@ -45,7 +46,7 @@ pub fn first_line(s: &str) -> &str {
 }
 
 pub fn str_at<'a>(obj: &'a Value, pointer: &str) -> Option<&'a str> {
-    obj.pointer(pointer).and_then(Value::as_str)
+    at(obj, pointer).and_then(Value::as_str)
 }
 
 pub fn string_at(obj: &Value, pointer: &str) -> Option<String> {
@@ -53,14 +54,14 @@ pub fn string_at(obj: &Value, pointer: &str) -> Option<String> {
 }
 
 pub fn suspended(obj: &Value) -> bool {
-    obj.pointer("/spec/suspend")
+    at(obj, "/spec/suspend")
         .and_then(Value::as_bool)
         .unwrap_or(false)
 }
 
 /// "Kind/name" of a `sourceRef`, with the namespace when it differs from the object's.
 pub fn source_ref(obj: &Value, pointer: &str) -> String {
-    let Some(r) = obj.pointer(pointer) else {
+    let Some(r) = at(obj, pointer) else {
         return "-".into();
     };
     let kind = r.get("kind").and_then(Value::as_str).unwrap_or("?");

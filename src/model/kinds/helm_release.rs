@@ -32,7 +32,11 @@ pub struct HelmRelease {
 impl HelmRelease {
     pub fn project(obj: &Value, context: &str, source: Arc<str>, now: Timestamp) -> Option<Row> {
         let m = flux::meta(obj)?;
-        let count = |p: &str| obj.pointer(p).and_then(Value::as_u64).unwrap_or(0) as u32;
+        let count = |p: &str| {
+            crate::model::json::at(obj, p)
+                .and_then(Value::as_u64)
+                .unwrap_or(0) as u32
+        };
         let last_attempted = flux::string_at(obj, "/status/lastAttemptedRevision");
         let facts = HelmRelease {
             suspended: flux::suspended(obj),
@@ -41,7 +45,7 @@ impl HelmRelease {
                 .unwrap_or_default(),
             chart_version: flux::string_at(obj, "/status/history/0/chartVersion")
                 .or_else(|| last_attempted.clone()),
-            source: if obj.pointer("/spec/chartRef").is_some() {
+            source: if crate::model::json::at(obj, "/spec/chartRef").is_some() {
                 flux::source_ref(obj, "/spec/chartRef")
             } else {
                 flux::source_ref(obj, "/spec/chart/spec/sourceRef")
