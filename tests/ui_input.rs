@@ -91,3 +91,57 @@ async fn keys_are_handled_while_another_source_floods_the_store() {
     assert_eq!(app.pane, Pane::Kind(Kind::HelmRelease));
     flood.abort();
 }
+
+/// A stream of changes a few milliseconds apart costs a few frames, not one per change, and the
+/// last change is on screen once they stop.
+#[tokio::test]
+async fn a_burst_of_changes_costs_a_few_frames_and_the_last_one_is_drawn() {
+    let (mut app, _) = demo_app();
+    let (tx, rx) = store::channel();
+    const CHANGES: usize = 200;
+    let flap = |status| {
+        vec![Update::Source {
+            name: "flapping".into(),
+            status,
+            at: origin(),
+        }]
+    };
+    let last = SourceStatus::Error {
+        reason: "the last change".into(),
+    };
+    let final_status = last.clone();
+    let sender = tokio::spawn(async move {
+        for i in 0..CHANGES {
+            let status = if i % 2 == 0 {
+                SourceStatus::Connecting
+            } else {
+                SourceStatus::Connected
+            };
+            if tx.send(flap(status)).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let _ = tx.send(flap(final_status)).await;
+        // The channel stays open: the loop ends because the observer saw the last change.
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    });
+    let (_key_tx, key_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut term = terminal();
+    let mut frames = 0;
+    let mut rx = rx;
+    let run = event_loop::run_observed(&mut term, &mut app, key_stream(key_rx), &mut rx, |app| {
+        frames += 1;
+        app.fleet.source("flapping").map(|s| &s.status) != Some(&last)
+    });
+    tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the last change was drawn")
+        .unwrap();
+    sender.abort();
+    // One frame per change would be 200; at 30 a second over the burst it is far fewer.
+    assert!(
+        frames < CHANGES / 4,
+        "{frames} frames for {CHANGES} changes"
+    );
+}

@@ -1,11 +1,12 @@
 //! The Fleet: rows in a slab addressed by `RowKey`, with the indexes the panes and roll-ups need.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use jiff::Timestamp;
 
 use super::Update;
 use super::source::{SourceState, SourceStatus};
+use super::tally::HealthTally;
 use crate::model::{Facts, Health, Kind, Row, RowId};
 
 /// A stable handle to a row for as long as the row exists.
@@ -35,7 +36,19 @@ pub struct Fleet {
     pub(super) joined: HashMap<RowId, RowId>,
     sources: BTreeMap<String, SourceState>,
     generation: u64,
+    /// Rows' health by kind (roll-ups included).
+    pub(super) tallies: BTreeMap<Kind, HealthTally>,
+    /// Rows whose own health is not healthy: the Problems list's length.
+    own_problems: usize,
+    /// The rows changed lately, with the generation of each change, so a view can move those
+    /// rows instead of sorting all of them again.
+    changes: VecDeque<(u64, RowKey)>,
+    /// Changes up to this generation have left `changes`.
+    changes_floor: u64,
 }
+
+/// How many recent row changes the fleet remembers for the views.
+const CHANGE_LOG: usize = 4096;
 
 pub(super) fn region_key(row: &Row) -> Option<RegionKey> {
     let s = &row.id.scope;
@@ -100,6 +113,39 @@ impl Fleet {
         self.by_kind.get(&kind).map_or(0, BTreeSet::len)
     }
 
+    /// How many rows of `kind` are in each health state.
+    pub fn tally(&self, kind: Kind) -> HealthTally {
+        self.tallies.get(&kind).copied().unwrap_or_default()
+    }
+
+    /// The rows changed (upserted, removed, rolled up) after `generation`; `None` when that
+    /// is too long ago to tell. A key may have been removed, or reused by another row.
+    pub fn changed_since(&self, generation: u64) -> Option<Vec<RowKey>> {
+        (generation >= self.changes_floor).then(|| {
+            self.changes
+                .iter()
+                .filter(|(g, _)| *g > generation)
+                .map(|(_, k)| *k)
+                .collect()
+        })
+    }
+
+    /// Counts a change of row `key` as a new generation.
+    pub(super) fn changed(&mut self, key: RowKey) {
+        self.generation += 1;
+        if self.changes.len() == CHANGE_LOG
+            && let Some((g, _)) = self.changes.pop_front()
+        {
+            self.changes_floor = g;
+        }
+        self.changes.push_back((self.generation, key));
+    }
+
+    /// How many rows `problems` lists, without listing them.
+    pub fn problem_count(&self) -> usize {
+        self.own_problems
+    }
+
     pub fn all(&self) -> impl Iterator<Item = (RowKey, &Row)> + '_ {
         self.slots
             .iter()
@@ -160,10 +206,6 @@ impl Fleet {
         }
         self.recompute_rollups();
         self.generation != before
-    }
-
-    pub(super) fn bump(&mut self) {
-        self.generation += 1;
     }
 
     pub(super) fn row_mut(&mut self, key: RowKey) -> Option<&mut Row> {
@@ -234,6 +276,7 @@ impl Fleet {
             self.unindex(key, &old);
             self.index(key, &row);
             self.slots[key as usize] = Some(row);
+            self.changed(key);
         } else {
             let key = match self.free.pop() {
                 Some(k) => k,
@@ -245,8 +288,8 @@ impl Fleet {
             self.keys.insert(row.id.clone(), key);
             self.index(key, &row);
             self.slots[key as usize] = Some(row);
+            self.changed(key);
         }
-        self.generation += 1;
     }
 
     /// Removes a row and gives it back.
@@ -257,12 +300,16 @@ impl Fleet {
             self.unindex(key, old);
         }
         self.free.push(key);
-        self.generation += 1;
+        self.changed(key);
         old
     }
 
     fn index(&mut self, key: RowKey, row: &Row) {
         self.by_kind.entry(row.kind()).or_default().insert(key);
+        self.tallies.entry(row.kind()).or_default().add(row.health);
+        if row.own.health != Health::Healthy {
+            self.own_problems += 1;
+        }
         self.mark_dirty(key, row);
         if let Some(rk) = region_key(row) {
             if row.kind() == Kind::Region {
@@ -287,6 +334,12 @@ impl Fleet {
     fn unindex(&mut self, key: RowKey, row: &Row) {
         if let Some(s) = self.by_kind.get_mut(&row.kind()) {
             s.remove(&key);
+        }
+        if let Some(t) = self.tallies.get_mut(&row.kind()) {
+            t.remove(row.health);
+        }
+        if row.own.health != Health::Healthy {
+            self.own_problems -= 1;
         }
         self.mark_dirty(key, row);
         if let Some(rk) = region_key(row) {

@@ -6,10 +6,12 @@ mod join;
 mod related;
 mod rollup;
 mod source;
+mod tally;
 pub mod view;
 
 pub use fleet::{Fleet, RowKey};
 pub use source::{SourceState, SourceStatus};
+pub use tally::HealthTally;
 
 use crate::model::{Row, RowId};
 

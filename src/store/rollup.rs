@@ -104,8 +104,14 @@ impl Fleet {
         let before = (row.facts.clone(), row.health, row.reason.clone());
         set_parts(&mut row.facts);
         settle(row, worst);
+        let (kind, health) = (row.kind(), row.health);
         if (&row.facts, row.health, &row.reason) != (&before.0, before.1, &before.2) {
-            self.bump();
+            if health != before.1 {
+                let tally = self.tallies.entry(kind).or_default();
+                tally.remove(before.1);
+                tally.add(health);
+            }
+            self.changed(key);
         }
     }
 }

@@ -425,3 +425,77 @@ fn cloudwatch_and_route53_each_keep_the_others_layer_of_a_region() {
         "an unchanged poll changes nothing (generation {generation})"
     );
 }
+
+/// The tallies kept as rows change agree with counting every row, through upserts, health
+/// changes of parts (which change their roll-ups' health) and removals.
+#[test]
+fn health_tallies_and_problem_count_follow_every_change() {
+    let check = |f: &Fleet| {
+        for kind in Kind::ALL {
+            let rows: Vec<&Row> = f.rows_of(kind).collect();
+            let t = f.tally(kind);
+            assert_eq!(t.total(), rows.len(), "{kind:?}");
+            let bad = rows.iter().filter(|r| r.health != Health::Healthy).count();
+            assert_eq!(t.not_healthy(), bad, "{kind:?}");
+            assert_eq!(t.worst(), rows.iter().map(|r| r.health).max(), "{kind:?}");
+        }
+        assert_eq!(f.problem_count(), f.problems().len());
+    };
+    let mut f = Fleet::new("t");
+    f.apply(crate::backend::demo::initial_updates(now(), 1));
+    check(&f);
+    f.apply(upserts(vec![
+        region("OK"),
+        ecs("graphql", 2),
+        ecs("auth", 0),
+        org("acme", &["acme-a"]),
+        hr("acme-a", "web", "False"),
+    ]));
+    check(&f);
+    // The failing service recovers: its region's roll-up changes health with it.
+    f.apply(upserts(vec![ecs("auth", 2), hr("acme-a", "web", "True")]));
+    check(&f);
+    let some: Vec<RowId> = f.all().step_by(3).map(|(_, r)| r.id.clone()).collect();
+    f.apply(some.into_iter().map(Update::Remove));
+    check(&f);
+}
+
+/// A view that moves changed rows into place shows the same order as one sorted from scratch,
+/// whatever the column, through changes of health and reason, removals and new rows.
+#[test]
+fn moving_changed_rows_gives_the_order_of_a_full_sort() {
+    let mut f = Fleet::new("t");
+    f.apply(crate::backend::demo::initial_updates(now(), 2));
+    let source = ViewSource::Kind(Kind::HelmRelease);
+    let columns = TableView::new(source).columns().len();
+    for sorts in 0..=columns {
+        let mut kept = TableView::new(source);
+        for _ in 0..sorts {
+            kept.cycle_sort();
+        }
+        kept.refresh(&f, now());
+        let existing: Vec<Row> = f.rows_of(Kind::HelmRelease).take(12).cloned().collect();
+        for (round, ready) in ["False", "True", "Unknown"].into_iter().enumerate() {
+            let mut changes: Vec<Update> = existing
+                .iter()
+                .skip(round)
+                .step_by(2)
+                .map(|r| {
+                    let mut changed = hr(r.id.scope.namespace(), &r.id.name, ready);
+                    changed.id = r.id.clone();
+                    Update::upsert(changed)
+                })
+                .collect();
+            changes.push(Update::upsert(hr("new-ns", &format!("new-{round}"), ready)));
+            changes.push(Update::Remove(existing[round * 3].id.clone()));
+            f.apply(changes);
+            kept.refresh(&f, now());
+            let mut fresh = TableView::new(source);
+            for _ in 0..sorts {
+                fresh.cycle_sort();
+            }
+            fresh.refresh(&f, now());
+            assert_eq!(kept.keys(), fresh.keys(), "{sorts} sorts, round {round}");
+        }
+    }
+}

@@ -239,23 +239,19 @@ impl App {
         if self.tab_stats.generation == Some(generation) {
             return;
         }
-        let mut per_pane = HashMap::new();
-        for pane in ORDER {
-            if let Pane::Kind(k) = pane {
-                let mut bad = 0;
-                let mut worst = None;
-                for r in self.fleet.rows_of(k) {
-                    if r.health != Health::Healthy {
-                        bad += 1;
-                    }
-                    worst = Some(worst.map_or(r.health, |w: Health| w.max(r.health)));
+        let per_pane = ORDER
+            .into_iter()
+            .filter_map(|pane| match pane {
+                Pane::Kind(k) => {
+                    let t = self.fleet.tally(k);
+                    Some((pane, (t.total(), t.not_healthy(), t.worst())))
                 }
-                per_pane.insert(pane, (self.fleet.count(k), bad, worst));
-            }
-        }
+                _ => None,
+            })
+            .collect();
         self.tab_stats = TabStats {
             generation: Some(generation),
-            problems: self.fleet.problems().len(),
+            problems: self.fleet.problem_count(),
             per_pane,
         };
     }

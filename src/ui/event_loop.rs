@@ -1,6 +1,7 @@
 //! The UI task: waits on input, store updates and the next moment the screen's text changes
-//! (clock, ages), and redraws only then. Nothing here waits on the network: backends run in
-//! their own tasks and only ever reach the UI through the update channel.
+//! (clock, ages), and redraws only then; updates at most 30 times a second. Nothing here waits
+//! on the network: backends run in their own tasks and only ever reach the UI through the
+//! update channel.
 
 use std::io;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use crossterm::event::Event;
 use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use tokio::time::Instant;
 
 use super::app::App;
 use super::draw::draw;
@@ -18,10 +20,14 @@ use crate::store::{SourceStatus, UpdateReceiver};
 /// At most this many queued batches are applied before the loop looks at input again.
 const MAX_BATCHES_PER_WAKE: usize = 256;
 
+/// Store updates redraw at most this often (30 frames a second): a fill or a burst of changes
+/// costs a few frames rather than one per batch. Keys redraw at once.
+const UPDATE_FRAME_GAP: Duration = Duration::from_millis(33);
+
 pub async fn run<B, E>(
     terminal: &mut Terminal<B>,
     app: &mut App,
-    mut events: E,
+    events: E,
     mut updates: UpdateReceiver,
 ) -> anyhow::Result<()>
 where
@@ -29,7 +35,27 @@ where
     B::Error: Send + Sync + 'static,
     E: Stream<Item = io::Result<Event>> + Unpin,
 {
+    run_observed(terminal, app, events, &mut updates, |_| true).await
+}
+
+/// `run`, calling `observe` after every frame with the app as drawn; the loop ends when it
+/// returns false. The fleet benchmark watches the real loop fill this way.
+pub async fn run_observed<B, E>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    mut events: E,
+    updates: &mut UpdateReceiver,
+    mut observe: impl FnMut(&App) -> bool,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+{
     let mut dirty = true;
+    // Changed by updates, waiting for the next frame slot.
+    let mut pending = false;
+    let mut last_frame = Instant::now();
     let mut updates_open = true;
     let mut notices = app
         .take_notices()
@@ -37,16 +63,20 @@ where
     loop {
         if dirty {
             terminal.draw(|f| draw(f, app))?;
-            dirty = false;
+            (dirty, pending, last_frame) = (false, false, Instant::now());
             panic_for_tests();
+            if !observe(app) {
+                return Ok(());
+            }
         }
         if app.quit {
             return Ok(());
         }
         let wake = next_display_change(app);
+        let frame_slot = last_frame + UPDATE_FRAME_GAP;
         tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(Event::Key(key))) => dirty |= app.handle_key(key),
+                Some(Ok(Event::Key(key))) => dirty |= app.handle_key(key) || pending,
                 Some(Ok(Event::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e.into()),
@@ -55,17 +85,21 @@ where
             batch = updates.recv(), if updates_open => match batch {
                 Some(batch) => {
                     let mut changed = app.fleet.apply(batch);
-                    // A burst costs one redraw.
                     for _ in 0..MAX_BATCHES_PER_WAKE {
                         match updates.try_recv() {
                             Ok(more) => changed |= app.fleet.apply(more),
                             Err(_) => break,
                         }
                     }
-                    dirty |= changed;
+                    if changed && Instant::now() >= frame_slot {
+                        dirty = true;
+                    } else {
+                        pending |= changed;
+                    }
                 }
                 None => updates_open = false,
             },
+            _ = tokio::time::sleep_until(frame_slot), if pending => dirty = true,
             Some(ev) = notices.recv() => {
                 app.on_ui_event(ev);
                 dirty = true;
