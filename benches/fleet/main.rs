@@ -1,195 +1,343 @@
-//! The fleet-scale run: the kube backend against the Kubernetes API emulator serving many
-//! contexts × Flux and cert-manager objects, every request delayed like a VPN round trip.
-//! Measures, in one run: the time to the first frame (before any answer), the time until every
-//! context is connected and every row present, the same for one context alone (the physical
-//! floor) and the ratio of the two, and the peak RSS. Writes the figures to
-//! `target/bench-fleet.txt` (or `$OPSDECK_BENCH_OUT`).
+//! The fleet-scale run: opsdeck against 20 Kubernetes contexts × 2,000 Flux and cert-manager
+//! objects and 6 AWS regions, every request delayed like a VPN round trip. The remote side runs
+//! in a child process (`emulator.rs`, `aws.rs`) so only opsdeck's own work is measured here.
 //!
-//! `cargo bench --bench fleet` runs 20 contexts × 2,000 objects with 100 ms per request; under
-//! `cargo test --all-targets` (no `--bench` flag) it runs 2 contexts × 40 objects without delay,
-//! only to prove the harness still works.
+//! Measures, in one run: the first frame (before any answer); the time until every source is
+//! connected and every row present; the same for the slowest single source alone (one context,
+//! one region: the physical floor) and the ratio; RSS after the fill and its peak; CPU over an
+//! idle minute under the real event loop; RSS after ten minutes of churn at 50 changes/s; and
+//! the sequential `kubectl get <kind> -A -o json` loop over the same contexts. Writes the
+//! figures to `target/bench-fleet.txt` (or `$OPSDECK_BENCH_OUT`).
+//!
+//! `cargo bench --bench fleet` runs the full shape (about 13 minutes); under `cargo test
+//! --all-targets` (no `--bench` flag) it runs a small one in seconds, only to prove the harness
+//! still works. `OPSDECK_FLEET_{CONTEXTS,OBJECTS,REGIONS,LATENCY_MS,IDLE_SECS,CHURN_SECS}`
+//! override the shape (0 regions: no AWS side); `OPSDECK_FLEET_KUBECTL=0` leaves kubectl out.
 
 #[allow(dead_code)]
-#[path = "../tests/support/kube_api.rs"]
+#[path = "../../tests/support/cbor_proxy.rs"]
+mod cbor_proxy;
+#[allow(dead_code)]
+#[path = "../../tests/support/fleet.rs"]
+mod fleet;
+#[allow(dead_code)]
+#[path = "../../tests/support/kube_api.rs"]
 mod kube_api;
+#[allow(dead_code)]
+#[path = "../../tests/support/moto.rs"]
+mod moto;
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod aws;
+mod emulator;
+mod kubectl;
+mod objects;
+mod readings;
+mod session;
 
-use kube_api::{Fault, KubeApi, all_resources};
-use opsdeck::backend::kube::{self, KubeOptions};
-use opsdeck::clock::SystemClock;
-use opsdeck::store::{self, Fleet, SourceStatus};
-use opsdeck::ui::{App, Theme};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use serde_json::{Value, json};
+use std::path::Path;
+use std::time::Duration;
 
-/// Objects of one context: a quarter each of Kustomizations, HelmReleases, GitRepositories
-/// and Certificates, in tenant namespaces, shaped like the real ones.
-fn objects(per_context: usize) -> Vec<Value> {
-    let ready = |reason: &str, message: &str| {
-        json!([{"type": "Ready", "status": "True", "reason": reason, "message": message,
-                "lastTransitionTime": "2026-11-23T11:00:00Z"}])
-    };
-    let quarter = per_context / 4;
-    let mut v = Vec::new();
-    for i in 0..quarter {
-        let ns = format!("tenant-{:02}", i % 40);
-        let name = format!("space-{i:04}");
-        v.push(json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
-            "metadata": {"name": name, "namespace": ns},
-            "spec": {"interval": "10m", "path": format!("./tenants/{ns}/{name}"), "prune": true,
-                     "sourceRef": {"kind": "GitRepository", "name": "tenants"}},
-            "status": {"lastAppliedRevision": "main@sha1:5f1c2e7a", "conditions": ready("ReconciliationSucceeded", "Applied revision: main@sha1:5f1c2e7a")}}));
-        v.push(
-            json!({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
-            "metadata": {"name": name, "namespace": ns},
-            "spec": {"interval": "10m", "chart": {"spec": {"chart": "hyperfy2", "version": "0.4.x",
-                     "sourceRef": {"kind": "HelmRepository", "name": "charts"}}}},
-            "status": {"history": [{"chartVersion": "0.4.2", "status": "deployed"}],
-                       "conditions": ready("UpgradeSucceeded", "Helm upgrade succeeded")}}),
-        );
-        v.push(json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
-            "metadata": {"name": name, "namespace": ns},
-            "spec": {"interval": "1m", "url": format!("ssh://git@github.com/tenants/{name}")},
-            "status": {"artifact": {"revision": "main@sha1:5f1c2e7a"}, "conditions": ready("Succeeded", "stored artifact")}}));
-        v.push(json!({"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
-            "metadata": {"name": format!("{name}-tls"), "namespace": ns},
-            "spec": {"secretName": format!("{name}-tls"), "dnsNames": [format!("{name}.example.io")],
-                     "issuerRef": {"name": "letsencrypt-prod", "kind": "ClusterIssuer"}},
-            "status": {"notAfter": "2027-02-01T00:00:00Z", "renewalTime": "2027-01-02T00:00:00Z",
-                       "conditions": ready("Ready", "Certificate is up to date and has not expired")}}));
-    }
-    v
+use emulator::{Emulators, Shape, context_names};
+use opsdeck::backend::kube::KubeOptions;
+use opsdeck::cli::Sources;
+use session::Session;
+
+/// What one run does.
+struct Plan {
+    shape: Shape,
+    idle: Duration,
+    churn_per_second: u32,
+    churn_seconds: u64,
+    full: bool,
 }
 
-/// Peak resident set size of this process, from /proc (Linux), in MB.
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(format!("OPSDECK_FLEET_{name}"))
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
-/// Starts the backend on `contexts` contexts of `api` and waits until every one is connected
-/// and `rows` rows are in the store. Returns the fill time.
-async fn fill(api: &KubeApi, contexts: usize, rows: usize) -> Duration {
-    let names: Vec<String> = (0..contexts).map(|i| format!("ctx-{i:02}")).collect();
-    let pairs: Vec<(&str, String)> = names.iter().map(|n| (n.as_str(), api.url())).collect();
-    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(n, u)| (*n, u.as_str())).collect();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kubeconfig");
-    std::fs::write(&path, KubeApi::kubeconfig(&pairs)).unwrap();
-    let (tx, mut rx) = store::channel();
-    let start = Instant::now();
-    let _tasks = kube::start(
-        KubeOptions {
-            kubeconfig: Some(path),
-            contexts: names.clone(),
+fn plan() -> Plan {
+    let full = std::env::args().any(|a| a == "--bench");
+    let pick = |full_value, quick_value| if full { full_value } else { quick_value };
+    Plan {
+        shape: Shape {
+            contexts: env_or("CONTEXTS", pick(20, 2)) as usize,
+            per_context: env_or("OBJECTS", pick(2000, 40)) as usize,
+            regions: env_or("REGIONS", pick(6, 1)) as usize,
+            latency: Duration::from_millis(env_or("LATENCY_MS", pick(100, 5))),
         },
-        Arc::new(SystemClock),
-        tx,
-    )
-    .await;
-    let mut fleet = Fleet::new("bench");
-    loop {
-        let batch = rx.recv().await.expect("the backend runs");
-        fleet.apply(batch);
-        let connected = names.iter().all(|n| {
-            fleet
-                .source(n)
-                .is_some_and(|s| s.status == SourceStatus::Connected)
+        idle: Duration::from_secs(env_or("IDLE_SECS", pick(60, 1))),
+        churn_per_second: 50,
+        churn_seconds: env_or("CHURN_SECS", pick(600, 1)),
+        full,
+    }
+}
+
+fn kube(kubeconfig: &Path, contexts: &[String]) -> KubeOptions {
+    KubeOptions {
+        kubeconfig: Some(kubeconfig.to_path_buf()),
+        contexts: contexts.to_vec(),
+    }
+}
+
+/// The figures of a run, printed and written to a file as they come.
+struct Report {
+    lines: Vec<String>,
+}
+
+impl Report {
+    fn line(&mut self, text: String) {
+        println!("{text}");
+        self.lines.push(text);
+    }
+
+    fn target(&mut self, what: &str, figure: String, met: bool, target: &str) {
+        let verdict = if met { "met" } else { "MISSED" };
+        self.line(format!("{what}: {figure} (target {target}: {verdict})"));
+    }
+
+    fn write(&self) {
+        let out = std::env::var("OPSDECK_BENCH_OUT").unwrap_or_else(|_| {
+            let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+            format!("{dir}/bench-fleet.txt")
         });
-        if connected && fleet.len() >= rows {
-            return start.elapsed();
+        let text = self.lines.join("\n") + "\n";
+        if let Err(e) = std::fs::write(&out, text) {
+            eprintln!("cannot write {out}: {e}");
+        } else {
+            println!("written to {out}");
         }
     }
 }
 
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
 fn main() {
-    let full = std::env::args().any(|a| a == "--bench");
-    let (contexts, per_context, latency) = if full {
-        (20, 2000, Duration::from_millis(100))
-    } else {
-        (2, 40, Duration::ZERO)
-    };
+    if std::env::var(emulator::ROLE).is_ok_and(|r| r == "emulator") {
+        emulator::serve();
+        return;
+    }
+    let plan = plan();
+    let shape = plan.shape;
+    let mut report = Report { lines: Vec::new() };
+    report.line(format!(
+        "fleet: {} contexts × {} objects, {} AWS regions, {} ms per request{}",
+        shape.contexts,
+        shape.per_context,
+        shape.regions,
+        shape.latency.as_millis(),
+        if plan.full { "" } else { " (quick mode)" }
+    ));
+    let kubectl_version = kubectl::version();
+    let remote = Emulators::spawn(shape);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = remote.write_kubeconfig(dir.path());
+    let names = context_names(shape.contexts);
+    let aws_sources = aws::source_names(shape.regions);
+    // Rows per context: its objects and its cluster row (organizations come on top).
+    let rows_per_context = shape.per_context / 4 * 4 + 1;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    let mut report = Vec::new();
-    report.push(format!(
-        "fleet: {contexts} contexts × {per_context} objects, {} ms per request",
-        latency.as_millis()
-    ));
+    let aws_url = remote.aws_url.clone();
+    let remote_pid = remote.pid();
+    let (names_, kubeconfig_, aws_sources_) =
+        (names.clone(), kubeconfig.clone(), aws_sources.clone());
 
-    // The first frame: the app and its first draw, before any source has answered.
-    let start = Instant::now();
-    let mut app = App::new(
-        Fleet::new("bench"),
-        Arc::new(SystemClock),
-        Theme::default_theme(),
-        true,
+    let fill = runtime.block_on(async move {
+        let (names, kubeconfig, aws_sources) = (names_, kubeconfig_, aws_sources_);
+        // The floors: the slowest single chain of each backend, alone.
+        let mut alone = Session::start(Sources {
+            kube: Some(kube(&kubeconfig, &names[..1])),
+            aws: None,
+        })
+        .await;
+        let one_context = alone.fill(&names[..1], rows_per_context).await;
+        drop(alone);
+        let (one_region, slowest_alone) = if shape.regions > 0 {
+            let mut alone = Session::start(Sources {
+                kube: None,
+                aws: Some(aws::options(&aws_url, 1)),
+            })
+            .await;
+            let one_region = alone.fill(&aws_sources[..5], 0).await;
+            (one_region, alone.slowest(|_| true))
+        } else {
+            (Duration::ZERO, "no region".into())
+        };
+
+        // The whole fleet, as an engineer opening opsdeck sees it.
+        let cpu_before = (
+            readings::cpu_seconds(),
+            readings::cpu_seconds_of(&remote_pid),
+            readings::main_thread_cpu_seconds(),
+        );
+        let mut session = Session::start(Sources {
+            kube: Some(kube(&kubeconfig, &names)),
+            aws: (shape.regions > 0).then(|| aws::options(&aws_url, shape.regions)),
+        })
+        .await;
+        let first_frame = session.first_frame;
+        let expected: Vec<String> = names.iter().cloned().chain(aws_sources.clone()).collect();
+        let all = session
+            .fill(&expected, rows_per_context * shape.contexts)
+            .await;
+        let fill_cpu = (
+            readings::cpu_seconds() - cpu_before.0,
+            readings::cpu_seconds_of(&remote_pid) - cpu_before.1,
+            readings::main_thread_cpu_seconds() - cpu_before.2,
+        );
+        let rows = session.app.fleet.len();
+        let is_aws = |n: &str| n.starts_with("aws:");
+        let slowest = format!(
+            "{}; {}",
+            session.slowest(|n| !is_aws(n)),
+            session.slowest(is_aws)
+        );
+        let rss_filled = readings::rss_mb();
+        let peak_filled = readings::peak_rss_mb();
+
+        // Idle, then churn, under the real event loop.
+        let churn_per_second = plan.churn_per_second;
+        let churn_seconds = plan.churn_seconds;
+        let (idle_cpu, churned, rss_churned, remote) = session
+            .run_loop(plan.idle, move |idle_cpu| async move {
+                let (remote, n) = tokio::task::spawn_blocking(move || {
+                    let mut remote = remote;
+                    let n = remote.churn(churn_per_second, churn_seconds);
+                    (remote, n)
+                })
+                .await
+                .unwrap();
+                // Let the last changes reach the store.
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                (idle_cpu, n, readings::rss_mb(), remote)
+            })
+            .await;
+        Fill {
+            first_frame,
+            one_context,
+            one_region,
+            all,
+            rows,
+            fill_cpu,
+            slowest,
+            slowest_alone,
+            rss_filled,
+            peak_filled,
+            idle_cpu,
+            churned,
+            rss_churned,
+            remote,
+        }
+    });
+    let remote = fill.remote;
+
+    let floor = fill.one_context.max(fill.one_region);
+    let ratio = fill.all.as_secs_f64() / floor.as_secs_f64().max(1e-9);
+    report.target(
+        "first frame",
+        format!("{:.2} ms", ms(fill.first_frame)),
+        fill.first_frame < Duration::from_millis(50),
+        "< 50 ms",
     );
-    let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
-    term.draw(|f| opsdeck::ui::draw(f, &mut app)).unwrap();
-    report.push(format!(
-        "first frame: {:.2} ms",
-        start.elapsed().as_secs_f64() * 1000.0
+    report.line(format!(
+        "one context alone: {:.0} ms; one region alone: {:.0} ms (last: {})",
+        ms(fill.one_context),
+        ms(fill.one_region),
+        fill.slowest_alone
     ));
+    report.line(format!(
+        "full fill, {} rows from {} sources: {:.0} ms (last: {})",
+        fill.rows,
+        shape.contexts + aws_sources.len(),
+        ms(fill.all),
+        fill.slowest
+    ));
+    report.line(format!(
+        "CPU during the full fill: opsdeck {:.2} s (UI thread {:.2} s), the emulators {:.2} s",
+        fill.fill_cpu.0, fill.fill_cpu.2, fill.fill_cpu.1
+    ));
+    report.target(
+        "full fill / slowest single source",
+        format!("{ratio:.2}"),
+        ratio <= 1.5,
+        "≤ 1.5",
+    );
+    report.target(
+        "RSS after the fill",
+        format!(
+            "{:.0} MB (peak so far {:.0} MB)",
+            fill.rss_filled, fill.peak_filled
+        ),
+        fill.peak_filled < 150.0,
+        "peak < 150 MB",
+    );
+    report.target(
+        &format!("idle CPU over {} s", plan.idle.as_secs()),
+        format!("{:.2} % of one core", fill.idle_cpu * 100.0),
+        fill.idle_cpu < 0.01,
+        "< 1 %",
+    );
+    let growth = (fill.rss_churned - fill.rss_filled) / fill.rss_filled;
+    report.target(
+        &format!(
+            "RSS after {} s of churn ({} changes at {}/s)",
+            plan.churn_seconds, fill.churned, plan.churn_per_second
+        ),
+        format!(
+            "{:.0} MB, {:+.1} % (peak {:.0} MB)",
+            fill.rss_churned,
+            growth * 100.0,
+            readings::peak_rss_mb()
+        ),
+        growth < 0.10,
+        "growth < 10 %",
+    );
 
-    let (all, one) = runtime.block_on(async {
-        let api = KubeApi::start(all_resources()).await;
-        for obj in objects(per_context) {
-            api.apply(obj);
-        }
-        let namespaces: std::collections::BTreeSet<String> = (0..40.min(per_context / 4))
-            .map(|i| format!("tenant-{i:02}"))
-            .collect();
-        for ns in &namespaces {
-            api.apply(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
-        }
-        for r in all_resources() {
-            if latency > Duration::ZERO {
-                api.set_fault(r.plural, Some(Fault::Delay(latency)));
-            }
-        }
-        // Flux objects and certificates become rows; per context, plus its cluster row.
-        let rows_per_context = per_context / 4 * 4 + 1;
-        let one = fill(&api, 1, rows_per_context).await;
-        let all = fill(&api, contexts, rows_per_context * contexts).await;
-        (all, one)
-    });
-    report.push(format!(
-        "full fill, {contexts} contexts: {:.0} ms",
-        all.as_secs_f64() * 1000.0
-    ));
-    report.push(format!(
-        "one context alone (the floor): {:.0} ms",
-        one.as_secs_f64() * 1000.0
-    ));
-    report.push(format!(
-        "ratio: {:.2} (target ≤ 1.5)",
-        all.as_secs_f64() / one.as_secs_f64().max(1e-9)
-    ));
-    if let Some(rss) = peak_rss_mb() {
-        report.push(format!(
-            "peak RSS: {rss:.0} MB (the emulator runs in this process too)"
+    if env_or("KUBECTL", 1) == 0 {
+        report.line("kubectl loop: not run (OPSDECK_FLEET_KUBECTL=0)".into());
+    } else {
+        let (kubectl_time, kubectl_items) = kubectl::sequential_loop(&kubeconfig, &names);
+        let speedup = kubectl_time.as_secs_f64() / fill.all.as_secs_f64().max(1e-9);
+        report.line(format!(
+            "kubectl loop ({kubectl_version}), {} contexts × {} kinds, {kubectl_items} objects: {:.0} ms",
+            shape.contexts,
+            objects::KINDS.len(),
+            ms(kubectl_time)
         ));
+        report.target(
+            "kubectl loop / opsdeck full fill",
+            format!("{speedup:.1}×"),
+            speedup >= 10.0,
+            "≥ 10×",
+        );
     }
-    let text = report.join("\n") + "\n";
-    print!("{text}");
-    let out = std::env::var("OPSDECK_BENCH_OUT").unwrap_or_else(|_| {
-        let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-        format!("{dir}/bench-fleet.txt")
-    });
-    if let Err(e) = std::fs::write(&out, &text) {
-        eprintln!("cannot write {out}: {e}");
-    }
+    drop(remote);
+    report.write();
+}
+
+/// What the async part of the run measured.
+struct Fill {
+    first_frame: Duration,
+    one_context: Duration,
+    one_region: Duration,
+    all: Duration,
+    rows: usize,
+    /// CPU seconds during the full fill: opsdeck's, the remote side's, opsdeck's UI thread.
+    fill_cpu: (f64, f64, f64),
+    /// The last source to connect in the full run, and alone in its region.
+    slowest: String,
+    slowest_alone: String,
+    rss_filled: f64,
+    peak_filled: f64,
+    idle_cpu: f64,
+    churned: usize,
+    rss_churned: f64,
+    remote: Emulators,
 }

@@ -1,0 +1,53 @@
+//! The tool people use today, timed on the same emulators: `kubectl get <kind> -A -o json` for
+//! every kind holding rows, context after context, as a shell loop over a fleet does.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::objects::KINDS;
+
+/// `kubectl version --client`'s first line; panics with how to install it when missing (the
+/// bench scripts install Debian's kubernetes-client).
+pub fn version() -> String {
+    let out = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("kubectl is not runnable ({e}): apt-get install kubernetes-client (scripts/bench does)")
+        });
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("kubectl")
+        .to_string()
+}
+
+/// Runs the sequential loop; returns the wall time and how many objects kubectl printed.
+pub fn sequential_loop(kubeconfig: &Path, contexts: &[String]) -> (Duration, usize) {
+    // A fresh discovery cache, as on a machine that has not talked to these clusters lately.
+    let cache = tempfile::tempdir().unwrap();
+    let start = Instant::now();
+    let mut items = 0;
+    for ctx in contexts {
+        for kind in KINDS {
+            let out = Command::new("kubectl")
+                .arg("--kubeconfig")
+                .arg(kubeconfig)
+                .arg("--cache-dir")
+                .arg(cache.path())
+                .args(["--context", ctx, "get", kind, "-A", "-o", "json"])
+                .stderr(Stdio::inherit())
+                .output()
+                .expect("kubectl runs");
+            assert!(
+                out.status.success(),
+                "kubectl get {kind} --context {ctx} failed"
+            );
+            let list: serde_json::Value =
+                serde_json::from_slice(&out.stdout).expect("kubectl prints a JSON list");
+            items += list["items"].as_array().map_or(0, Vec::len);
+        }
+    }
+    (start.elapsed(), items)
+}
