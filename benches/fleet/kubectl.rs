@@ -16,11 +16,14 @@ pub fn version() -> String {
         .unwrap_or_else(|e| {
             panic!("kubectl is not runnable ({e}): apt-get install kubernetes-client (scripts/bench does)")
         });
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap_or("kubectl")
-        .to_string()
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or_default();
+    // "Client Version: v1.32.4" (recent) or "Client Version: version.Info{…GitVersion:"v1.20.2"…}".
+    let version = match first.split_once("GitVersion:\"") {
+        Some((_, rest)) => rest.split('"').next().unwrap_or_default(),
+        None => first.trim_start_matches("Client Version:").trim(),
+    };
+    format!("kubectl {version}")
 }
 
 /// Runs the sequential loop; returns the wall time and how many objects kubectl printed.
