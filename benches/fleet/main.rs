@@ -7,7 +7,8 @@
 //! one region: the physical floor) and the ratio; RSS after the fill and its peak; CPU over an
 //! idle minute under the real event loop; RSS after ten minutes of churn at 50 changes/s; and
 //! the sequential `kubectl get <kind> -A -o json` loop over the same contexts. Writes the
-//! figures to `target/bench-fleet.txt` (or `$OPSDECK_BENCH_OUT`).
+//! figures to `target/bench-fleet.txt` (or `$OPSDECK_BENCH_OUT`; `bench-fleet-quick.txt` in
+//! quick mode).
 //!
 //! `cargo bench --bench fleet` runs the full shape (about 13 minutes); under `cargo test
 //! --all-targets` (no `--bench` flag) it runs a small one in seconds, only to prove the harness
@@ -98,10 +99,17 @@ impl Report {
         self.line(format!("{what}: {figure} (target {target}: {verdict})"));
     }
 
-    fn write(&self) {
+    /// To `$OPSDECK_BENCH_OUT`, else `target/bench-fleet.txt` (`bench-fleet-quick.txt` in quick
+    /// mode, so a test run does not overwrite the figures of the last full run).
+    fn write(&self, full: bool) {
         let out = std::env::var("OPSDECK_BENCH_OUT").unwrap_or_else(|_| {
             let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-            format!("{dir}/bench-fleet.txt")
+            let name = if full {
+                "bench-fleet"
+            } else {
+                "bench-fleet-quick"
+            };
+            format!("{dir}/{name}.txt")
         });
         let text = self.lines.join("\n") + "\n";
         if let Err(e) = std::fs::write(&out, text) {
@@ -319,7 +327,7 @@ fn main() {
         );
     }
     drop(remote);
-    report.write();
+    report.write(plan.full);
 }
 
 /// What the async part of the run measured.
