@@ -633,29 +633,15 @@ impl CloudOps for AwsCloudOps {
                     .and_then(|t| t.value())
                     .map(str::to_string)
             };
-            let mut snaps = Vec::new();
-            let mut pages = rds
-                .describe_db_snapshots()
-                .db_instance_identifier(id)
-                .into_paginator()
-                .items()
-                .send();
-            while let Some(s) = pages.next().await {
-                let s = s.map_err(|e| fail(e, self.profile()))?;
-                snaps.push((
-                    s.snapshot_create_time()
-                        .map(|t| t.secs())
-                        .unwrap_or(i64::MAX),
-                    s.db_snapshot_identifier().unwrap_or_default().to_string(),
-                    s.status().unwrap_or_default().to_string(),
-                ));
-            }
-            snaps.sort_by_key(|s| std::cmp::Reverse(s.0));
+            // A snapshot being taken has no creation time yet: it is the newest.
+            let snaps = super::rds::snapshots_of(&rds, id, jiff::Timestamp::MAX)
+                .await
+                .map_err(|e| fail(e, self.profile()))?;
             Ok(Some(DbState {
                 id: id.into(),
                 status: d.db_instance_status().unwrap_or_default().to_string(),
                 environment: tag("environment"),
-                snapshots: snaps.into_iter().map(|(_, s, st)| (s, st)).collect(),
+                snapshots: snaps.into_iter().map(|s| (s.id, s.status)).collect(),
                 restored_from: tag(RESTORED_FROM_TAG),
             }))
         })

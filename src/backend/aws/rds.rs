@@ -2,6 +2,9 @@
 //! environment tag) and DescribeDBSnapshots for each instance's newest snapshots, read for all
 //! instances at once, alongside their CPU and free-storage metrics.
 
+use aws_sdk_rds::config::http::HttpResponse;
+use aws_sdk_rds::error::SdkError;
+use aws_sdk_rds::operation::describe_db_snapshots::DescribeDBSnapshotsError;
 use jiff::Timestamp;
 
 use futures_util::{StreamExt, TryStreamExt};
@@ -19,13 +22,13 @@ fn ts(t: Option<&aws_sdk_rds::primitives::DateTime>) -> Option<Timestamp> {
     t.and_then(|t| Timestamp::from_second(t.secs()).ok())
 }
 
-/// An instance's snapshots, as DescribeDBSnapshots lists them.
-async fn snapshots_of(
+/// An instance's snapshots, newest first; one without a creation time yet (being taken)
+/// counts as created at `pending_at`. The RDS rows and the runbooks' CloudOps both read them.
+pub(super) async fn snapshots_of(
     client: &aws_sdk_rds::Client,
     id: &str,
-    profile: Option<&str>,
-    now: Timestamp,
-) -> Result<Vec<Snapshot>, AwsFailure> {
+    pending_at: Timestamp,
+) -> Result<Vec<Snapshot>, SdkError<DescribeDBSnapshotsError, HttpResponse>> {
     let mut snapshots = Vec::new();
     let mut pages = client
         .describe_db_snapshots()
@@ -34,14 +37,15 @@ async fn snapshots_of(
         .items()
         .send();
     while let Some(s) = pages.next().await {
-        let s = s.map_err(|e| classify(&e, profile))?;
+        let s = s?;
         snapshots.push(Snapshot {
             id: s.db_snapshot_identifier().unwrap_or_default().to_string(),
-            created: ts(s.snapshot_create_time()).unwrap_or(now),
+            created: ts(s.snapshot_create_time()).unwrap_or(pending_at),
             status: s.status().unwrap_or_default().to_string(),
             snapshot_type: s.snapshot_type().unwrap_or_default().to_string(),
         });
     }
+    snapshots.sort_by_key(|s| std::cmp::Reverse(s.created));
     Ok(snapshots)
 }
 
@@ -104,7 +108,11 @@ pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row
         .iter()
         .map(|db| {
             let id = db.db_instance_identifier().unwrap_or_default();
-            snapshots_of(client, id, profile, now)
+            async move {
+                snapshots_of(client, id, now)
+                    .await
+                    .map_err(|e| classify(&e, profile))
+            }
         })
         .collect();
     let snapshots = futures_util::stream::iter(reading)
@@ -116,7 +124,6 @@ pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row
     let mut rows = Vec::new();
     for (db, mut snapshots) in instances.iter().zip(snapshots?) {
         let id = db.db_instance_identifier().unwrap_or_default().to_string();
-        snapshots.sort_by_key(|s| std::cmp::Reverse(s.created));
         snapshots.truncate(SNAPSHOTS);
         let environment = db
             .tag_list()
