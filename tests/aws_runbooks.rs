@@ -336,6 +336,22 @@ async fn staging_world(endpoint: &str, objects: usize, shared: usize) -> aws_sdk
     rds
 }
 
+/// The instance carries the tag that names the snapshot it was restored from.
+async fn assert_tagged_as_restored(rds: &aws_sdk_rds::Client, db: &str) {
+    let tags = rds
+        .list_tags_for_resource()
+        .resource_name(format!("arn:aws:rds:us-east-1:123456789012:db:{db}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tag_list()
+            .iter()
+            .any(|t| t.key() == Some(RESTORED_FROM_TAG)),
+        "{tags:?}"
+    );
+}
+
 #[tokio::test]
 async fn staging_refresh_snapshots_restores_swaps_and_syncs() {
     let moto = Moto::start().await;
@@ -414,18 +430,7 @@ async fn staging_refresh_snapshots_restores_swaps_and_syncs() {
             .unwrap(),
         (0, 25)
     );
-    let tags = rds
-        .list_tags_for_resource()
-        .resource_name("arn:aws:rds:us-east-1:123456789012:db:phenom-dev-postgres")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        tags.tag_list()
-            .iter()
-            .any(|t| t.key() == Some(RESTORED_FROM_TAG)),
-        "{tags:?}"
-    );
+    assert_tagged_as_restored(&rds, "phenom-dev-postgres").await;
 }
 
 #[tokio::test]
@@ -487,16 +492,5 @@ async fn the_cli_runs_a_staging_refresh_on_the_configured_account() {
         stdout.contains("summary:") && stdout.contains("Sync s3://phenom-prod-media"),
         "{stdout}"
     );
-    let tags = rds
-        .list_tags_for_resource()
-        .resource_name("arn:aws:rds:us-east-1:123456789012:db:phenom-dev-postgres")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        tags.tag_list()
-            .iter()
-            .any(|t| t.key() == Some(RESTORED_FROM_TAG)),
-        "{tags:?}"
-    );
+    assert_tagged_as_restored(&rds, "phenom-dev-postgres").await;
 }
