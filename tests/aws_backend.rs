@@ -439,19 +439,13 @@ async fn snapshot_json_with_a_config_pointing_at_moto() {
     .unwrap();
     let (home_dir, config_path) = (home.path().to_path_buf(), config.clone());
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        support::opsdeck_on_moto(&home_dir)
             .args([
                 "--config",
                 config_path.to_str().unwrap(),
                 "snapshot",
                 "--json",
             ])
-            .env("HOME", &home_dir)
-            .env("XDG_STATE_HOME", home_dir.join("state"))
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env_remove("AWS_PROFILE")
-            .env_remove("KUBECONFIG")
             .output()
             .unwrap()
     })

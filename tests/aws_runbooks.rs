@@ -449,7 +449,7 @@ async fn the_cli_runs_a_staging_refresh_on_the_configured_account() {
     .unwrap();
     let (home_dir, config_path) = (home.path().to_path_buf(), config.clone());
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        support::opsdeck_on_moto(&home_dir)
             .args([
                 "--config",
                 config_path.to_str().unwrap(),
@@ -470,13 +470,6 @@ async fn the_cli_runs_a_staging_refresh_on_the_configured_account() {
                 "phenom-staging-media",
             ])
             .args(["--apply", "--confirm", "phenom-dev-postgres"])
-            .env("HOME", &home_dir)
-            .env("XDG_STATE_HOME", home_dir.join("state"))
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("KUBECONFIG")
             .output()
             .unwrap()
     })

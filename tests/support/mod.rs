@@ -70,6 +70,20 @@ pub fn key_events(text: &str) -> Vec<Event> {
         .collect()
 }
 
+/// The opsdeck binary in a scratch `home`, with moto's test credentials and no ambient
+/// profile, kubeconfig or instance metadata: what the AWS tests run the CLI with.
+pub fn opsdeck_on_moto(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"));
+    cmd.env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("KUBECONFIG");
+    cmd
+}
+
 pub mod kube_api;
 
 pub mod fleet;
