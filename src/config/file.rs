@@ -1,5 +1,6 @@
 //! The config file (`config.toml`). Missing is fine; malformed is an error naming the file, the
-//! line and the key.
+//! line and the key; a value toml accepts but opsdeck cannot use (an endpoint that is not a URL,
+//! a mistyped region, two accounts of one name) is caught here too, before any source starts.
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,41 @@ pub enum ConfigError {
     /// toml's message carries the line, the column and the offending key.
     #[error("config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
+    /// `key` is the value's path, e.g. `accounts[1].endpoint_url`.
+    #[error(
+        "config file {path}: {key} = {value:?} is not a URL (expected http://host[:port] or https://host[:port])"
+    )]
+    NotAUrl {
+        path: PathBuf,
+        key: String,
+        value: String,
+    },
+    /// Accounts label rows and sources (`aws:<account>/…`): two of one name would be one.
+    #[error(
+        "config file {path}: accounts[{index}].name = {name:?} repeats accounts[{first}].name; account names must be unique"
+    )]
+    DuplicateAccount {
+        path: PathBuf,
+        index: usize,
+        first: usize,
+        name: String,
+    },
+    #[error(
+        "config file {path}: accounts[{index}].name = {value:?} is blank; every account needs a name (it labels rows and sources)"
+    )]
+    EmptyAccountName {
+        path: PathBuf,
+        index: usize,
+        value: String,
+    },
+    /// `key` is e.g. `accounts[0].regions[1]`; `hint` is the closest known region or the list.
+    #[error("config file {path}: {key} = {value:?} is not an AWS region; {hint}")]
+    UnknownRegion {
+        path: PathBuf,
+        key: String,
+        value: String,
+        hint: String,
+    },
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -37,9 +73,13 @@ pub struct Config {
     pub aws: AwsConfig,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct KubeConfig {
+    /// `false` turns the kube side off (no contexts, not even the kubeconfig's current one), for
+    /// users of AWS only.
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
     /// Contexts to watch; empty means the kubeconfig's current context.
     #[serde(default)]
     pub contexts: Vec<String>,
@@ -67,6 +107,10 @@ pub struct Account {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AwsConfig {
+    /// `false` turns the AWS side off (no accounts, not even the ambient credentials), for users
+    /// of Kubernetes only.
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
     /// Seconds between two polls of EKS, RDS and Route53.
     #[serde(default = "default_poll")]
     pub poll_seconds: u64,
@@ -78,6 +122,10 @@ pub struct AwsConfig {
     pub hosted_zones: Vec<String>,
 }
 
+fn default_enabled() -> bool {
+    true
+}
+
 fn default_poll() -> u64 {
     30
 }
@@ -86,9 +134,20 @@ fn default_fast_poll() -> u64 {
     15
 }
 
+impl Default for KubeConfig {
+    fn default() -> Self {
+        KubeConfig {
+            enabled: default_enabled(),
+            contexts: Vec::new(),
+            kubeconfig: None,
+        }
+    }
+}
+
 impl Default for AwsConfig {
     fn default() -> Self {
         AwsConfig {
+            enabled: default_enabled(),
             poll_seconds: default_poll(),
             fast_poll_seconds: default_fast_poll(),
             hosted_zones: Vec::new(),
@@ -117,16 +176,198 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
-        })
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    /// The checks toml's types cannot make; the first mistake, in file order, is the error.
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let file = || path.to_path_buf();
+        for (i, account) in self.accounts.iter().enumerate() {
+            if account.name.trim().is_empty() {
+                return Err(ConfigError::EmptyAccountName {
+                    path: file(),
+                    index: i,
+                    value: account.name.clone(),
+                });
+            }
+            if let Some(first) = self.accounts[..i]
+                .iter()
+                .position(|a| a.name == account.name)
+            {
+                return Err(ConfigError::DuplicateAccount {
+                    path: file(),
+                    index: i,
+                    first,
+                    name: account.name.clone(),
+                });
+            }
+            if let Some(url) = account.endpoint_url.as_deref().filter(|u| !is_http_url(u)) {
+                return Err(ConfigError::NotAUrl {
+                    path: file(),
+                    key: format!("accounts[{i}].endpoint_url"),
+                    value: url.to_string(),
+                });
+            }
+            for (j, region) in account.regions.iter().enumerate() {
+                if !AWS_REGIONS.contains(&region.as_str()) {
+                    let hint = match closest_region(region) {
+                        Some(known) => format!("did you mean {known}?"),
+                        None => format!("known regions: {}", AWS_REGIONS.join(", ")),
+                    };
+                    return Err(ConfigError::UnknownRegion {
+                        path: file(),
+                        key: format!("accounts[{i}].regions[{j}]"),
+                        value: region.clone(),
+                        hint,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether any real source (kube context or AWS account) is configured.
     pub fn has_sources(&self) -> bool {
         !self.kube.contexts.is_empty() || !self.accounts.is_empty()
     }
+}
+
+/// The region codes of the AWS partitions the SDK resolves (commercial, China, GovCloud and the
+/// European Sovereign Cloud), as in its partition table. A region AWS opens later needs a line
+/// here.
+const AWS_REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "mx-central-1",
+    "sa-east-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "eusc-de-east-1",
+];
+
+/// The known region within two edits of `value` (case and surrounding spaces aside), the first
+/// of the nearest.
+fn closest_region(value: &str) -> Option<&'static str> {
+    let value = value.trim().to_ascii_lowercase();
+    AWS_REGIONS
+        .iter()
+        .map(|known| (edit_distance(&value, known), *known))
+        .filter(|(distance, _)| *distance <= 2)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
+}
+
+/// Levenshtein distance: insertions, deletions and substitutions, one each.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// `http(s)://host[:port]`, then any path: what the SDK's endpoint override takes. The host is
+/// a name, an IPv4 address or a bracketed IPv6 one; no user info, no spaces.
+fn is_http_url(url: &str) -> bool {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return false;
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return false;
+    }
+    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
+    let (host_ok, port) = match authority.strip_prefix('[') {
+        Some(bracketed) => {
+            let Some((ip, after)) = bracketed.split_once(']') else {
+                return false;
+            };
+            let port = match after.strip_prefix(':') {
+                Some(port) => Some(port),
+                None if after.is_empty() => None,
+                None => return false,
+            };
+            (is_ipv6_literal(ip), port)
+        }
+        None => match authority.split_once(':') {
+            Some((host, port)) => (is_host_name(host), Some(port)),
+            None => (is_host_name(authority), None),
+        },
+    };
+    host_ok && port.is_none_or(is_port)
+}
+
+fn is_host_name(host: &str) -> bool {
+    !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        && !host.starts_with(['.', '-'])
+        && !host.contains("..")
+}
+
+fn is_ipv6_literal(ip: &str) -> bool {
+    ip.contains(':')
+        && ip
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'))
+}
+
+/// 1 to 65535, digits only.
+fn is_port(port: &str) -> bool {
+    !port.is_empty()
+        && port.chars().all(|c| c.is_ascii_digit())
+        && port.parse::<u16>().is_ok_and(|n| n > 0)
 }
 
 #[cfg(test)]
@@ -173,6 +414,151 @@ environment = "prod"
             e.to_string().contains("line 1") && e.to_string().contains("write"),
             "{e}"
         );
+    }
+
+    fn error(text: &str) -> String {
+        Config::parse(text, Path::new("/p/config.toml"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn each_side_can_be_turned_off_and_both_are_on_by_default() {
+        let c = Config::parse(
+            "[kube]\nenabled = false\n[aws]\nenabled = false\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert!(!c.kube.enabled && !c.aws.enabled);
+        let c = Config::parse("[kube]\ncontexts = [\"a\"]\n[aws]\n", Path::new("c.toml")).unwrap();
+        assert!(c.kube.enabled && c.aws.enabled);
+        assert_eq!(c.aws, AwsConfig::default());
+        let d = Config::default();
+        assert!(d.kube.enabled && d.aws.enabled);
+        assert_eq!(Config::parse("", Path::new("c.toml")).unwrap(), d);
+    }
+
+    #[test]
+    fn an_endpoint_that_is_not_a_url_names_the_key_and_the_value() {
+        let msg = error(
+            "[[accounts]]\nname = \"a\"\nendpoint_url = \"http://127.0.0.1:5000\"\n\
+             [[accounts]]\nname = \"b\"\nendpoint_url = \"localhost:5000\"\n",
+        );
+        assert_eq!(
+            msg,
+            "config file /p/config.toml: accounts[1].endpoint_url = \"localhost:5000\" is not a URL \
+             (expected http://host[:port] or https://host[:port])"
+        );
+    }
+
+    #[test]
+    fn urls_are_http_or_https_with_a_host_and_an_optional_port() {
+        for good in [
+            "http://127.0.0.1:5000",
+            "http://localhost:4566/",
+            "https://s3.us-east-1.amazonaws.com",
+            "HTTPS://moto.internal:443/path?x=1",
+            "http://[::1]:5000",
+            "http://[fe80::1]",
+            "http://moto_server:65535",
+        ] {
+            assert!(is_http_url(good), "{good}");
+        }
+        for bad in [
+            "localhost:5000",
+            "ftp://x",
+            "http://",
+            "http:///path",
+            "not a url",
+            "http://host name",
+            "http://host:",
+            "http://host:0",
+            "http://host:65536",
+            "http://host:80a",
+            "http://host:1:2",
+            "http://user@host",
+            "http://.host",
+            "http://a..b",
+            "http://[::1",
+            "http://[::1]x",
+            "http://[]:80",
+            "",
+        ] {
+            assert!(!is_http_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn two_accounts_of_one_name_are_an_error_naming_both() {
+        let msg = error(
+            "[[accounts]]\nname = \"phenom\"\n[[accounts]]\nname = \"helpdev\"\n\
+             [[accounts]]\nname = \"phenom\"\nregions = [\"sa-east-1\"]\n",
+        );
+        assert_eq!(
+            msg,
+            "config file /p/config.toml: accounts[2].name = \"phenom\" repeats accounts[0].name; \
+             account names must be unique"
+        );
+    }
+
+    #[test]
+    fn a_blank_account_name_is_an_error() {
+        let msg = error("[[accounts]]\nname = \"\"\n");
+        assert!(
+            msg.starts_with("config file /p/config.toml: accounts[0].name = \"\" is blank"),
+            "{msg}"
+        );
+        let msg = error("[[accounts]]\nname = \"ok\"\n[[accounts]]\nname = \"  \"\n");
+        assert!(msg.contains("accounts[1].name = \"  \""), "{msg}");
+    }
+
+    #[test]
+    fn an_unknown_region_suggests_the_closest_or_lists_them() {
+        let msg = error("[[accounts]]\nname = \"a\"\nregions = [\"us-east-1\", \"us-east-7\"]\n");
+        assert_eq!(
+            msg,
+            "config file /p/config.toml: accounts[0].regions[1] = \"us-east-7\" is not an AWS region; \
+             did you mean us-east-1?"
+        );
+        let msg = error("[[accounts]]\nname = \"a\"\nregions = [\"mars-1\"]\n");
+        assert!(
+            msg.contains("regions[0] = \"mars-1\"")
+                && msg.contains("known regions: us-east-1, us-east-2,")
+                && msg.contains("us-gov-west-1"),
+            "{msg}"
+        );
+        assert_eq!(closest_region("US-WEST-2"), Some("us-west-2"));
+        assert_eq!(closest_region("eu-west-12"), Some("eu-west-1"));
+        assert_eq!(closest_region("sa-east"), Some("sa-east-1"));
+        assert_eq!(closest_region("europe"), None);
+    }
+
+    #[test]
+    fn every_known_region_is_accepted_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        for region in AWS_REGIONS {
+            assert!(seen.insert(*region), "{region} twice");
+            assert!(
+                region
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{region}"
+            );
+        }
+        let all = AWS_REGIONS
+            .iter()
+            .map(|r| format!("\"{r}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let c = Config::parse(
+            &format!("[[accounts]]\nname = \"a\"\nregions = [{all}]\n"),
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.accounts[0].regions.len(), AWS_REGIONS.len());
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("abc", "abc"), 0);
     }
 
     #[test]

@@ -1,0 +1,144 @@
+//! The real binary on config mistakes toml accepts: each is a one-line error at load naming the
+//! file, the key and the value, before any source starts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn opsdeck(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("HOME", home)
+        .env_remove("KUBECONFIG")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("OPSDECK_CONFIG")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Writes `text` as a config file in a scratch home and returns the home and the file.
+fn config(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("mine.toml");
+    std::fs::write(&file, text).unwrap();
+    (home, file)
+}
+
+/// Runs `opsdeck --config FILE snapshot --json`, expects exit 1 and returns stderr, which must
+/// name the file.
+fn rejected(text: &str) -> String {
+    let (home, file) = config(text);
+    let path = file.to_str().unwrap();
+    let out = opsdeck(home.path(), &["--config", path, "snapshot", "--json"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(err.contains(&format!("config file {path}:")), "{err}");
+    err
+}
+
+#[test]
+fn an_endpoint_that_is_not_a_url_is_named() {
+    let err = rejected(
+        "[[accounts]]\nname = \"phenom\"\nendpoint_url = \"http://127.0.0.1:5000\"\n\n\
+         [[accounts]]\nname = \"helpdev\"\nendpoint_url = \"localhost:5000\"\n",
+    );
+    assert!(
+        err.contains("accounts[1].endpoint_url")
+            && err.contains("\"localhost:5000\"")
+            && err.contains("not a URL"),
+        "{err}"
+    );
+    for bad in ["ftp://moto", "http://", "not a url", "http://moto:99999"] {
+        let err = rejected(&format!(
+            "[[accounts]]\nname = \"phenom\"\nendpoint_url = \"{bad}\"\n"
+        ));
+        assert!(
+            err.contains(&format!("accounts[0].endpoint_url = \"{bad}\"")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn two_accounts_of_one_name_are_named_with_both_indices() {
+    let err = rejected(
+        "[[accounts]]\nname = \"phenom\"\nprofile = \"a\"\n\n\
+         [[accounts]]\nname = \"helpdev\"\n\n\
+         [[accounts]]\nname = \"phenom\"\nprofile = \"b\"\n",
+    );
+    assert!(
+        err.contains("accounts[2].name")
+            && err.contains("accounts[0]")
+            && err.contains("\"phenom\"")
+            && err.contains("unique"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_region_is_named_with_the_closest_known_one() {
+    let err =
+        rejected("[[accounts]]\nname = \"phenom\"\nregions = [\"us-east-1\", \"us-east-7\"]\n");
+    assert!(
+        err.contains("accounts[0].regions")
+            && err.contains("\"us-east-7\"")
+            && err.contains("not an AWS region")
+            && err.contains("did you mean us-east-1?"),
+        "{err}"
+    );
+    let err = rejected("[[accounts]]\nname = \"phenom\"\nregions = [\"moon-base-1\"]\n");
+    assert!(
+        err.contains("accounts[0].regions")
+            && err.contains("\"moon-base-1\"")
+            && err.contains("sa-east-1"),
+        "the hint lists the known regions: {err}"
+    );
+}
+
+#[test]
+fn a_blank_account_name_is_named() {
+    let err = rejected("[[accounts]]\nname = \"\"\nregions = [\"us-east-1\"]\n");
+    assert!(
+        err.contains("accounts[0].name = \"\"") && err.contains("needs a name"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_config_turning_both_sides_off_loads() {
+    let (home, file) = config(
+        "fleet_name = \"platform\"\n\n\
+         [kube]\nenabled = false\n\n\
+         [aws]\nenabled = false\n\n\
+         [[accounts]]\nname = \"phenom\"\nregions = [\"us-east-1\", \"sa-east-1\"]\n\
+         endpoint_url = \"http://127.0.0.1:5000\"\n",
+    );
+    let out = opsdeck(
+        home.path(),
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "snapshot",
+            "--demo",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert!(v["rows"].as_array().is_some_and(|rows| !rows.is_empty()));
+}
