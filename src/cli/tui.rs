@@ -13,7 +13,8 @@ use crate::clock::{SharedClock, SimClock, SystemClock};
 use crate::runbook::Ports;
 use crate::runbook::demo::{DemoWorld, MemoryGit};
 use crate::store::{self, Fleet};
-use crate::ui::terminal::TerminalGuard;
+use crate::ui::event_loop::Stop;
+use crate::ui::terminal::{Signals, TerminalGuard};
 use crate::ui::{App, Theme, event_loop};
 
 /// The TUI on the configured kube contexts.
@@ -68,16 +69,30 @@ pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> Exit
     code
 }
 
+/// Runs the TUI until `q`, an error or a stop signal (SIGHUP, SIGINT, SIGQUIT, SIGTERM). Each
+/// way out leaves through the guard's drop, which restores the terminal before opsdeck exits; a
+/// panic restores it in the guard's panic hook. After a signal the exit status is 128 + its
+/// number (130 for SIGINT, 143 for SIGTERM): see `StopSignal::exit_code`.
 async fn run(mut app: App, rx: crate::store::UpdateReceiver) -> ExitCode {
+    // Before raw mode, so that no moment is left where a signal ends opsdeck with the terminal raw.
+    let mut signals = match Signals::install() {
+        Ok(s) => s,
+        Err(e) => return super::fail(format!("cannot handle signals: {e}")),
+    };
     let result = {
         let mut guard = match TerminalGuard::enter() {
             Ok(g) => g,
             Err(e) => return super::fail(format!("cannot set up the terminal: {e}")),
         };
-        event_loop::run(&mut guard.terminal, &mut app, EventStream::new(), rx).await
+        let events = EventStream::new();
+        event_loop::run_until_signal(guard.terminal(), &mut app, events, rx, &mut signals).await
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Stop::Quit) => ExitCode::SUCCESS,
+        Ok(Stop::Signal(signal)) => {
+            tracing::info!(signal = signal.name(), "stopped by a signal");
+            signal.exit_code()
+        }
         Err(e) => {
             tracing::error!("TUI stopped: {e:#}");
             super::fail(e)

@@ -1,7 +1,7 @@
-//! The UI task: waits on input, store updates and the next moment the screen's text changes
-//! (clock, ages), and redraws only then; updates at most 30 times a second. Nothing here waits
-//! on the network: backends run in their own tasks and only ever reach the UI through the
-//! update channel.
+//! The UI task: waits on input, store updates, the next moment the screen's text changes (clock,
+//! ages) and, in the real TUI, the signals that stop it; redraws only on change, updates at most
+//! 30 times a second. Nothing here waits on the network: backends run in their own tasks and
+//! only ever reach the UI through the update channel.
 
 use std::io;
 use std::time::Duration;
@@ -15,6 +15,7 @@ use tokio::time::Instant;
 use super::app::App;
 use super::draw::draw;
 use super::pane::Pane;
+use super::terminal::{Signals, StopSignal};
 use crate::store::{SourceStatus, UpdateReceiver};
 
 /// At most this many queued batches are applied before the loop looks at input again.
@@ -38,15 +39,58 @@ where
     run_observed(terminal, app, events, &mut updates, |_| true).await
 }
 
+/// Why the loop ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// `q`, the end of the input, or the observer said so.
+    Quit,
+    /// SIGHUP, SIGINT, SIGQUIT or SIGTERM arrived: the caller restores the terminal and exits.
+    Signal(StopSignal),
+}
+
+/// `run` that also ends when one of `signals` arrives, saying which: the real TUI's loop. The
+/// signals are one more thing the loop waits on, so input never waits on them nor they on it.
+pub async fn run_until_signal<B, E>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    events: E,
+    mut updates: UpdateReceiver,
+    signals: &mut Signals,
+) -> anyhow::Result<Stop>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+{
+    run_inner(terminal, app, events, &mut updates, |_| true, Some(signals)).await
+}
+
 /// `run`, calling `observe` after every frame with the app as drawn; the loop ends when it
 /// returns false. The fleet benchmark watches the real loop fill this way.
 pub async fn run_observed<B, E>(
     terminal: &mut Terminal<B>,
     app: &mut App,
+    events: E,
+    updates: &mut UpdateReceiver,
+    observe: impl FnMut(&App) -> bool,
+) -> anyhow::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+{
+    run_inner(terminal, app, events, updates, observe, None).await?;
+    Ok(())
+}
+
+async fn run_inner<B, E>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
     mut events: E,
     updates: &mut UpdateReceiver,
     mut observe: impl FnMut(&App) -> bool,
-) -> anyhow::Result<()>
+    mut signals: Option<&mut Signals>,
+) -> anyhow::Result<Stop>
 where
     B: Backend,
     B::Error: Send + Sync + 'static,
@@ -66,11 +110,11 @@ where
             (dirty, pending, last_frame) = (false, false, Instant::now());
             panic_for_tests();
             if !observe(app) {
-                return Ok(());
+                return Ok(Stop::Quit);
             }
         }
         if app.quit {
-            return Ok(());
+            return Ok(Stop::Quit);
         }
         let wake = next_display_change(app);
         let frame_slot = last_frame + UPDATE_FRAME_GAP;
@@ -80,7 +124,7 @@ where
                 Some(Ok(Event::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e.into()),
-                None => return Ok(()),
+                None => return Ok(Stop::Quit),
             },
             batch = updates.recv(), if updates_open => match batch {
                 Some(batch) => {
@@ -105,7 +149,16 @@ where
                 dirty = true;
             }
             _ = tokio::time::sleep(wake) => dirty = true,
+            sig = next_signal(signals.as_deref_mut()) => return Ok(Stop::Signal(sig)),
         }
+    }
+}
+
+/// The next stop signal; never, without handlers (tests and benchmarks).
+async fn next_signal(signals: Option<&mut Signals>) -> StopSignal {
+    match signals {
+        Some(signals) => signals.recv().await,
+        None => std::future::pending().await,
     }
 }
 
