@@ -348,7 +348,7 @@ async fn access_denied_on_one_service_leaves_the_others_running() {
         unreachable!()
     };
     assert!(
-        reason.starts_with("access denied for the default credentials: "),
+        reason.starts_with("ecs: access denied for the default credentials: "),
         "{reason}"
     );
     assert_eq!(h.fleet.count(Kind::EcsService), 0);

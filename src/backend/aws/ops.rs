@@ -6,6 +6,7 @@ use std::sync::Mutex;
 
 use aws_config::SdkConfig;
 use aws_sdk_eks::config::Credentials;
+use aws_sdk_eks::config::http::HttpResponse;
 use aws_sdk_eks::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_route53::types::{
     Change, ChangeAction, ChangeBatch, ResourceRecordSet, ResourceRecordSetFailover, RrType,
@@ -38,10 +39,9 @@ pub struct AwsCloudOps {
     zones: Mutex<HashMap<String, String>>,
 }
 
-fn fail<E, R>(e: SdkError<E, R>, profile: Option<&str>) -> OpsError
+fn fail<E>(e: SdkError<E, HttpResponse>, profile: Option<&str>) -> OpsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     let code = e.code().unwrap_or_default().to_string();
     if code == "EntityAlreadyExists"

@@ -1,6 +1,7 @@
 //! One source: a service of an AWS account in a region, polled at an interval. Each poll yields
 //! the source's whole set of rows; the difference with the last set is sent (upserts for what
-//! changed, removals for what is gone), and the source's status follows the outcome.
+//! changed, removals for what is gone), and the source's status follows the outcome; a failure's
+//! reason starts with the service (`ecs: …`).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -21,6 +22,8 @@ pub async fn run<F, Fut>(
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Vec<Row>, AwsFailure>>,
 {
+    // Every reason starts with the service, as the source `aws:<account>/<region>/<service>` says.
+    let service = source.rsplit('/').next().unwrap_or(&source).to_string();
     let status = |status: SourceStatus, at| Update::Source {
         name: source.clone(),
         status,
@@ -54,15 +57,18 @@ pub async fn run<F, Fut>(
             }
             Err(failure) => {
                 tracing::debug!(%source, ?failure, "poll failed");
+                let named = |r: &str| format!("{service}: {r}");
                 let s = match failure {
                     AwsFailure::AccessDenied(r)
                     | AwsFailure::Credentials(r)
-                    | AwsFailure::Other(r) => SourceStatus::Error { reason: r },
+                    | AwsFailure::Other(r) => SourceStatus::Error { reason: named(&r) },
                     AwsFailure::Throttled => SourceStatus::Stale {
-                        reason: "throttled, retrying".into(),
+                        reason: named("throttled, retrying"),
                     },
-                    AwsFailure::Unreachable(r) if answered => SourceStatus::Stale { reason: r },
-                    AwsFailure::Unreachable(r) => SourceStatus::Error { reason: r },
+                    AwsFailure::Unreachable(r) if answered => {
+                        SourceStatus::Stale { reason: named(&r) }
+                    }
+                    AwsFailure::Unreachable(r) => SourceStatus::Error { reason: named(&r) },
                 };
                 vec![status(s, now)]
             }
