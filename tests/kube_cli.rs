@@ -180,7 +180,7 @@ async fn bad_kubeconfigs_and_contexts_are_one_line_errors() {
     let home = tempfile::tempdir().unwrap();
     let bad = write_kubeconfig(home.path(), "apiVersion: v1\nclusters: [oops\n");
     let out = opsdeck(home.path(), &bad, &["snapshot", "--json"]).await;
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(4), "nothing could be read");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains(&bad.display().to_string()), "{err}");

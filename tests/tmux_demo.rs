@@ -3,9 +3,13 @@
 //! usable afterwards. `scripts/test` installs tmux when it is missing; this test fails (it does
 //! not skip) without it.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use support::kube_api::{Fault, KubeApi, loaded};
 
 struct Tmux {
     socket: String,
@@ -285,10 +289,10 @@ fn kubeconfig_errors_show_in_the_tui_without_crashing_it() {
         bin.display()
     ));
     tmux.press("Enter");
-    let s = tmux.wait_for(&["eks-prod-use1 · error", "the credential plugin failed"]);
+    let s = tmux.wait_for(&["eks-prod-use1 · error", "the credential plugin sh failed"]);
     assert!(
         s.lines()
-            .any(|l| l.contains("cluster") && l.contains("the credential plugin failed")),
+            .any(|l| l.contains("cluster") && l.contains("the credential plugin sh failed")),
         "the cluster row says why:\n{s}"
     );
     // The details carry the whole message, wrapped.
@@ -298,4 +302,81 @@ fn kubeconfig_errors_show_in_the_tui_without_crashing_it() {
     tmux.wait_until("the shell after quitting", |s| {
         !s.contains("opsdeck │") && s.contains("$")
     });
+}
+
+/// A credential plugin that never answers: the TUI draws, says the context is connecting, and
+/// `q` exits at once — the plugin sleeps for ten minutes, the wait below is 20 s.
+#[test]
+fn a_hanging_credential_plugin_never_holds_the_tui_hostage() {
+    let home = tempfile::tempdir().unwrap();
+    let kc = home.path().join("hanging-kubeconfig");
+    std::fs::write(
+        &kc,
+        [
+            "apiVersion: v1",
+            "kind: Config",
+            "current-context: eks-prod-use1",
+            "clusters:",
+            "- name: c",
+            "  cluster: {server: \"http://127.0.0.1:9\"}",
+            "contexts:",
+            "- name: eks-prod-use1",
+            "  context: {cluster: c, user: eks}",
+            "users:",
+            "- name: eks",
+            "  user:",
+            "    exec:",
+            "      apiVersion: client.authentication.k8s.io/v1beta1",
+            "      command: sh",
+            "      args: [\"-c\", \"sleep 600\"]",
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let tmux = Tmux::start(home.path());
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_opsdeck"));
+    tmux.wait_for(&["$"]);
+    tmux.save_stty(home.path());
+    tmux.type_text(&format!("KUBECONFIG={} {}", kc.display(), bin.display()));
+    tmux.press("Enter");
+    tmux.wait_for(&["eks-prod-use1 · connecting", "Overview"]);
+    tmux.type_text("q");
+    tmux.wait_until("the shell right after q", |s| {
+        !s.contains("opsdeck │") && s.contains("$")
+    });
+    tmux.assert_stty_restored(home.path(), "q with a hanging plugin");
+}
+
+/// One resource answering 500 in a live cluster: the TUI names the kind in the header, the
+/// cluster row is degraded, and the other kinds' rows are there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_500_on_one_kind_shows_as_that_kinds_note_in_the_tui() {
+    let api = loaded().await;
+    api.set_fault("helmreleases", Some(Fault::ServerError));
+    let home = tempfile::tempdir().unwrap();
+    let kc = home.path().join("kubeconfig");
+    std::fs::write(&kc, KubeApi::kubeconfig(&[("prod-cluster", &api.url())])).unwrap();
+    tokio::task::spawn_blocking(move || {
+        let tmux = Tmux::start(home.path());
+        let bin = PathBuf::from(env!("CARGO_BIN_EXE_opsdeck"));
+        tmux.wait_for(&["$"]);
+        tmux.type_text(&format!("KUBECONFIG={} {}", kc.display(), bin.display()));
+        tmux.press("Enter");
+        // Connected (1/1) with the kind's note: the context stays up for one failing kind.
+        tmux.wait_for(&[
+            "sources 1/1",
+            "[hr: unavailable: 500",
+            "Ks 1/2",
+            "degraded: HelmReleases unavailable",
+        ]);
+        tmux.type_text(":hr");
+        tmux.press("Enter");
+        tmux.wait_for(&["prod-cluster: unavailable: 500"]);
+        tmux.type_text("q");
+        tmux.wait_until("the shell after quitting", |s| {
+            !s.contains("opsdeck │") && s.contains("$")
+        });
+    })
+    .await
+    .unwrap();
 }

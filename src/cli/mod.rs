@@ -58,6 +58,11 @@ pub enum Cmd {
         speed: f64,
     },
     /// Print the fleet once, as a table or as JSON, then exit
+    ///
+    /// Waits until every source has answered or failed (bounded by --timeout) and always prints
+    /// every row and every source's status. Exit status: 0 every source and kind answered;
+    /// 1 opsdeck could not start (bad config); 2 usage error; 3 partial: some sources or kinds
+    /// failed or timed out, the rest is printed; 4 nothing could be read.
     Snapshot {
         /// Read the embedded demo fleet instead of the configured sources
         #[arg(long)]
@@ -68,7 +73,8 @@ pub enum Cmd {
         /// Demo fleet scale (see `opsdeck demo --scale`)
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=200))]
         scale: u32,
-        /// Seconds to wait for every source to answer
+        /// Seconds to wait for every source to answer (a source still listing then is reported
+        /// as timed out)
         #[arg(long, default_value_t = 30)]
         timeout: u64,
     },
@@ -117,10 +123,18 @@ pub fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
+    let code = dispatch(cli, &config, &runtime);
+    // A credential plugin that never answers holds a blocking thread (kube-rs runs it
+    // synchronously): exiting must not wait for it.
+    runtime.shutdown_background();
+    code
+}
+
+fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> ExitCode {
     let read_only = !(cli.write || config.write);
     match cli.command {
         Some(Cmd::Demo { scale, speed }) => {
-            let theme = match load_theme(&cli.theme, &config) {
+            let theme = match load_theme(&cli.theme, config) {
                 Ok(t) => t,
                 Err(e) => return fail(e),
             };
@@ -135,14 +149,14 @@ pub fn main() -> ExitCode {
             if demo {
                 return runtime.block_on(snapshot::demo(scale, json, timeout));
             }
-            match sources(&config) {
+            match sources(config) {
                 Some(sources) => runtime.block_on(snapshot::real(sources, json, timeout)),
                 None => no_sources(&cli),
             }
         }
-        Some(Cmd::Kube { action }) => runtime.block_on(kube::run(action, &config, !read_only)),
+        Some(Cmd::Kube { action }) => runtime.block_on(kube::run(action, config, !read_only)),
         Some(Cmd::Runbook { runbook }) => {
-            runtime.block_on(runbook::run(*runbook, &config, !read_only))
+            runtime.block_on(runbook::run(*runbook, config, !read_only))
         }
         Some(Cmd::Themes) => {
             for name in Theme::available(paths::user_themes_dir().as_deref()) {
@@ -151,16 +165,16 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         None => {
-            let Some(sources) = sources(&config) else {
+            let Some(sources) = sources(config) else {
                 return no_sources(&cli);
             };
-            let theme = match load_theme(&cli.theme, &config) {
+            let theme = match load_theme(&cli.theme, config) {
                 Ok(t) => t,
                 Err(e) => return fail(e),
             };
             let name = config.fleet_name.clone().unwrap_or_else(|| "fleet".into());
             // Runbooks in the TUI act on the configured world; without one, `:runbooks` says so.
-            let ports = match runbook::configured_ports(&config, None, None) {
+            let ports = match runbook::configured_ports(config, None, None) {
                 Ok(p) => Some(p),
                 Err(e) => {
                     tracing::warn!("runbooks unavailable: {e}");
@@ -211,11 +225,18 @@ fn sources(config: &Config) -> Option<Sources> {
         kubeconfig: config.kube.kubeconfig.clone(),
         contexts: config.kube.contexts.clone(),
     };
-    let kube = (!kube.contexts.is_empty()
-        || kube.kubeconfig.is_some()
-        || env_set("KUBECONFIG")
-        || home_has(".kube/config"))
+    let kube = (config.kube.enabled
+        && (!kube.contexts.is_empty()
+            || kube.kubeconfig.is_some()
+            || env_set("KUBECONFIG")
+            || home_has(".kube/config")))
     .then_some(kube);
+    if !config.aws.enabled {
+        return kube.map(|kube| Sources {
+            kube: Some(kube),
+            aws: None,
+        });
+    }
     let aws = AwsOptions::from_config(config).or_else(|| {
         let ambient = [
             "AWS_PROFILE",

@@ -8,6 +8,7 @@ use super::Sources;
 use crate::backend::demo::{self, DemoOptions};
 use crate::clock::{SharedClock, SimClock, SystemClock, whole_second_now};
 use crate::snapshot::{Snapshot, settle};
+use crate::store::source::note_is_failure;
 use crate::store::{self, Fleet, UpdateReceiver};
 
 pub async fn demo(scale: u32, json: bool, timeout_s: u64) -> ExitCode {
@@ -35,31 +36,20 @@ pub async fn real(sources: Sources, json: bool, timeout_s: u64) -> ExitCode {
 
 async fn print(clock: SharedClock, mut rx: UpdateReceiver, json: bool, timeout_s: u64) -> ExitCode {
     let mut fleet = Fleet::new("snapshot");
-    let complete = settle(&mut fleet, &mut rx, Duration::from_secs(timeout_s)).await;
-    let snap = Snapshot::of(&fleet, clock.now());
+    settle(&mut fleet, &mut rx, Duration::from_secs(timeout_s)).await;
+    let snap = Snapshot::of(&fleet, clock.now(), timeout_s);
     if json {
         println!("{}", snap.to_json());
     } else {
         print!("{}", snap.to_table());
     }
-    let errors: Vec<String> = snap
-        .sources
-        .iter()
-        .filter_map(|s| {
-            s.error
-                .as_ref()
-                .map(|e| format!("opsdeck: {}: {e}", s.name))
-        })
-        .collect();
-    for e in &errors {
-        eprintln!("{e}");
+    for s in &snap.sources {
+        if let Some(e) = &s.error {
+            eprintln!("opsdeck: {}: {e}", s.name);
+        }
+        for (kind, note) in s.notes.iter().filter(|(_, n)| note_is_failure(n)) {
+            eprintln!("opsdeck: {}: {kind}: {note}", s.name);
+        }
     }
-    if !complete {
-        eprintln!("opsdeck: not every source answered within {timeout_s}s; their rows are missing");
-        ExitCode::from(3)
-    } else if !errors.is_empty() {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    }
+    ExitCode::from(snap.completeness().exit_code())
 }

@@ -5,7 +5,7 @@ mod fleet;
 mod join;
 mod related;
 mod rollup;
-mod source;
+pub mod source;
 mod tally;
 pub mod view;
 

@@ -51,6 +51,18 @@ impl SourceStatus {
     }
 }
 
+/// How a kind's note starts when its resource fails to list or watch (the rest of the source
+/// answers).
+pub const UNAVAILABLE: &str = "unavailable";
+/// How a kind's note starts when some of its objects could not be read and were left out.
+pub const SKIPPED: &str = "skipped unreadable objects:";
+
+/// Whether a kind's note means rows may be missing (as opposed to "not installed" or RBAC,
+/// which are answers).
+pub fn note_is_failure(note: &str) -> bool {
+    note.starts_with(UNAVAILABLE) || note.contains(SKIPPED)
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceState {
     pub name: String,

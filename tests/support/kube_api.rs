@@ -147,8 +147,16 @@ pub enum Fault {
     Forbidden,
     /// 500 Internal Server Error.
     ServerError,
+    /// 503 Service Unavailable with `Retry-After` (seconds), as an aggregated API that is down
+    /// or an apiserver shedding load answers.
+    Unavailable { retry_after: u32 },
+    /// 429 Too Many Requests with `Retry-After: 1`, as API priority and fairness answers.
+    TooManyRequests,
     /// Every request for the resource waits this long first.
     Delay(Duration),
+    /// Watches of the resource send this many events, then the connection is cut in the middle
+    /// of the next one (half a JSON line, then EOF), as a dropped VPN or a proxy timeout does.
+    CutWatchAfter(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -169,7 +177,8 @@ struct Inner {
     /// Events older than this resourceVersion are gone: asking for them is 410.
     compacted: u64,
     log: Vec<WatchEvent>,
-    faults: BTreeMap<String, Fault>,
+    /// Fault per resource, and for how many more requests (`None`: until cleared).
+    faults: BTreeMap<String, (Fault, Option<u32>)>,
     /// Requests seen, "METHOD path?query", for assertions.
     requests: Vec<String>,
     /// Every request waits this long first, like a round trip over a VPN.
@@ -383,9 +392,40 @@ impl KubeApi {
     pub fn set_fault(&self, plural: &str, fault: Option<Fault>) {
         let mut g = self.inner.lock().unwrap();
         match fault {
-            Some(f) => g.faults.insert(plural.to_string(), f),
+            Some(f) => g.faults.insert(plural.to_string(), (f, None)),
             None => g.faults.remove(plural),
         };
+    }
+
+    /// A fault for the next `calls` requests of the resource only, then it answers again.
+    pub fn set_fault_for(&self, plural: &str, fault: Fault, calls: u32) {
+        self.inner
+            .lock()
+            .unwrap()
+            .faults
+            .insert(plural.to_string(), (fault, Some(calls)));
+    }
+
+    /// Stores an object as given, valid for its kind or not (a field of the wrong type, a
+    /// missing status): what a CRD without a strict schema, or an old version, can hold.
+    pub fn apply_unchecked(&self, plural: &str, ns: &str, name: &str, obj: Value) {
+        let mut g = self.inner.lock().unwrap();
+        g.rv += 1;
+        g.list_cache.clear();
+        let rv = g.rv;
+        let key = (plural.to_string(), ns.to_string(), name.to_string());
+        let old = g.objects.get(&key).cloned().unwrap_or(Value::Null);
+        g.objects.insert(key, obj.clone());
+        let ev = WatchEvent {
+            rv,
+            plural: plural.to_string(),
+            kind: if old.is_null() { "ADDED" } else { "MODIFIED" },
+            object: obj,
+            old,
+        };
+        g.log.push(ev.clone());
+        drop(g);
+        let _ = self.events.send(ev);
     }
 
     /// Delays every request, discovery included, by `latency`.
@@ -621,9 +661,22 @@ async fn resource_request(
                 format!("the server could not find the requested resource ({path})"),
             );
         };
-        let fault = g.faults.get(t.res.plural).cloned();
+        let plural = t.res.plural;
+        let fault = match g.faults.get_mut(plural) {
+            Some((_, Some(0))) => {
+                g.faults.remove(plural);
+                None
+            }
+            Some((f, Some(n))) => {
+                *n -= 1;
+                Some(f.clone())
+            }
+            Some((f, None)) => Some(f.clone()),
+            None => None,
+        };
         (t, fault)
     };
+    let mut cut_after = None;
     match fault {
         Some(Fault::Forbidden) => {
             return status(
@@ -649,12 +702,36 @@ async fn resource_request(
             "an error on the server (\"etcd timeout\") has prevented the request from succeeding"
                 .into(),
         ),
+        Some(Fault::Unavailable { retry_after }) => {
+            let mut r = status(
+                503,
+                "ServiceUnavailable",
+                format!(
+                    "the server is currently unable to handle the request (get {})",
+                    target.res.plural
+                ),
+            );
+            r.headers_mut()
+                .insert("retry-after", retry_after.to_string().parse().unwrap());
+            return r;
+        }
+        Some(Fault::TooManyRequests) => {
+            let mut r = status(
+                429,
+                "TooManyRequests",
+                "the server has received too many requests and has asked us to try again later"
+                    .into(),
+            );
+            r.headers_mut().insert("retry-after", "1".parse().unwrap());
+            return r;
+        }
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+        Some(Fault::CutWatchAfter(n)) => cut_after = Some(n),
         None => {}
     }
     let watching = q.get("watch").is_some_and(|w| w == "true" || w == "1");
     match (method, &target.name) {
-        (Method::GET, None) if watching => watch_stream(inner, events, target, &q),
+        (Method::GET, None) if watching => watch_stream(inner, events, target, &q, cut_after),
         (Method::GET, None) => list(&inner, &target, &q),
         (Method::GET, Some(name)) => {
             let g = inner.lock().unwrap();
@@ -806,6 +883,7 @@ fn watch_stream(
     events: broadcast::Sender<WatchEvent>,
     t: Target,
     q: &BTreeMap<String, String>,
+    cut_after: Option<usize>,
 ) -> Response {
     let from: u64 = q
         .get("resourceVersion")
@@ -832,7 +910,12 @@ fn watch_stream(
                 .collect())
         }
     };
+    let tx = CuttingSender {
+        tx,
+        left: cut_after,
+    };
     tokio::spawn(async move {
+        let mut tx = tx;
         // What a watcher with this filter sees of an event: like the apiserver, an object that
         // starts or stops matching a label selector arrives as ADDED or DELETED.
         let seen_as = |e: &WatchEvent| -> Option<&'static str> {
@@ -914,6 +997,31 @@ fn watch_stream(
         .header("content-type", "application/json")
         .body(Body::from_stream(stream))
         .unwrap()
+}
+
+/// The sending end of a watch body that, given a count, cuts the stream in the middle of the
+/// event after it: half a line, then the body ends.
+struct CuttingSender {
+    tx: tokio::sync::mpsc::Sender<Result<Bytes, Infallible>>,
+    left: Option<usize>,
+}
+
+impl CuttingSender {
+    async fn send(&mut self, line: Result<Bytes, Infallible>) -> Result<(), ()> {
+        let Ok(line) = line;
+        match &mut self.left {
+            Some(0) => {
+                let half = line.slice(..line.len() / 2);
+                let _ = self.tx.send(Ok(half)).await;
+                Err(())
+            }
+            Some(n) => {
+                *n -= 1;
+                self.tx.send(Ok(line)).await.map_err(|_| ())
+            }
+            None => self.tx.send(Ok(line)).await.map_err(|_| ()),
+        }
+    }
 }
 
 fn patch(

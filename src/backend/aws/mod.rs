@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 use crate::clock::SharedClock;
 use crate::config::{Account, Config};
 use crate::model::Row;
-use crate::store::UpdateSender;
+use crate::store::{SourceStatus, Update, UpdateSender};
 use errors::AwsFailure;
 
 /// How many calls of one poll may be in flight at once: over a VPN each is a round trip, and
@@ -151,6 +151,15 @@ pub async fn start(opts: AwsOptions, clock: SharedClock, tx: UpdateSender) -> Jo
                     profile: account.profile.clone(),
                     source: Arc::from(source_name(&account.name, &region, service)),
                 };
+                // Announced before its poller starts: whoever waits for every source (the
+                // snapshot) knows this one before any other has answered.
+                let _ = tx
+                    .send(vec![Update::Source {
+                        name: target.source.to_string(),
+                        status: SourceStatus::Connecting,
+                        at: clock.now(),
+                    }])
+                    .await;
                 let (t, c, tx) = (&mut tasks, clock.clone(), tx.clone());
                 match service {
                     Service::Eks => spawn_poller(

@@ -1,6 +1,10 @@
 //! One context's status, from the states of its watchers: connecting until every watcher has
-//! listed once; stale (rows kept) while the API server cannot be reached; an error when the
-//! credentials fail; per-kind notes for what RBAC forbids or the cluster does not have.
+//! listed once (or failed twice: its first retry is the answer); connected while any of them
+//! answers; stale (rows kept) or an error only when none does, or when the client, discovery or
+//! the credentials fail for the whole context. A watcher that fails on its own (5xx, 429, a cut
+//! stream) is its kind's note, as RBAC and missing CRDs are, and the cluster row's "degraded":
+//! one kind never takes the context down with it (the Kubernetes API conventions let any one
+//! list fail; kube-rs's watcher retries it).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -10,8 +14,9 @@ use crate::model::kinds::cluster::{Cluster, Sides};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 use crate::store::{SourceStatus, Update, UpdateSender};
 
-use super::errors::Failure;
+use super::errors::{Failure, shorten};
 use super::kubeconfig::ClusterRef;
+use crate::store::source::{SKIPPED, UNAVAILABLE};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WatchState {
@@ -22,8 +27,15 @@ pub enum WatchState {
     Failing(Failure),
 }
 
+/// Consecutive failures after which a watcher counts as answered, for "connecting".
+const SETTLED_AFTER_FAILURES: u32 = 2;
+
 struct Inner {
     states: BTreeMap<(Kind, &'static str), WatchState>,
+    /// Consecutive failures per watcher, reset when it lists.
+    failures: BTreeMap<(Kind, &'static str), u32>,
+    /// Objects a watcher could not read, named ("ns/name (why)").
+    skipped: BTreeMap<(Kind, &'static str), Vec<String>>,
     /// A failure before any watcher exists (client, discovery).
     context_failure: Option<Failure>,
     ever_synced: bool,
@@ -53,6 +65,8 @@ impl Board {
             clock,
             inner: Arc::new(Mutex::new(Inner {
                 states: BTreeMap::new(),
+                failures: BTreeMap::new(),
+                skipped: BTreeMap::new(),
                 context_failure: None,
                 ever_synced: false,
                 status: None,
@@ -78,13 +92,37 @@ impl Board {
     pub async fn set_watch(&self, kind: Kind, plural: &'static str, state: WatchState) {
         let updates = {
             let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-            if g.states.get(&(kind, plural)) == Some(&state) {
+            let key = (kind, plural);
+            let failures = g.failures.entry(key).or_insert(0);
+            let before = *failures;
+            *failures = match state {
+                WatchState::Failing(_) => failures.saturating_add(1),
+                _ => 0,
+            };
+            // A repeated failure matters once: when it makes the watcher count as answered.
+            let newly_settled =
+                before < SETTLED_AFTER_FAILURES && *failures >= SETTLED_AFTER_FAILURES;
+            if g.states.get(&key) == Some(&state) && !newly_settled {
                 return;
             }
             if state == WatchState::Synced {
                 g.context_failure = None;
             }
-            g.states.insert((kind, plural), state);
+            g.states.insert(key, state);
+            self.recompute(&mut g)
+        };
+        self.send(updates).await;
+    }
+
+    /// The objects of a watcher that could not be read: its kind's note names them.
+    pub async fn set_skipped(&self, kind: Kind, plural: &'static str, skipped: Vec<String>) {
+        let updates = {
+            let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            if skipped.is_empty() {
+                g.skipped.remove(&(kind, plural));
+            } else {
+                g.skipped.insert((kind, plural), skipped);
+            }
             self.recompute(&mut g)
         };
         self.send(updates).await;
@@ -137,43 +175,74 @@ impl Board {
     }
 
     fn recompute(&self, g: &mut Inner) -> Vec<Update> {
-        let failing: Vec<&Failure> = g
-            .context_failure
-            .iter()
-            .chain(g.states.values().filter_map(|s| match s {
+        let settled = |key: &(Kind, &'static str), s: &WatchState| match s {
+            WatchState::Listing => false,
+            WatchState::Failing(_) => {
+                g.failures.get(key).copied().unwrap_or(0) >= SETTLED_AFTER_FAILURES
+            }
+            _ => true,
+        };
+        let all_settled = !g.states.is_empty() && g.states.iter().all(|(k, s)| settled(k, s));
+        let answering = g.states.values().any(|s| {
+            matches!(
+                s,
+                WatchState::Synced | WatchState::Forbidden | WatchState::NotInstalled(_)
+            )
+        });
+        let watch_failures: Vec<&Failure> = g
+            .states
+            .values()
+            .filter_map(|s| match s {
                 WatchState::Failing(f) => Some(f),
                 _ => None,
-            }))
+            })
             .collect();
-        // Connected once every watcher has finished its first list (or learnt it cannot).
-        if failing.is_empty()
-            && !g.states.is_empty()
-            && g.states.values().all(|s| *s != WatchState::Listing)
-        {
-            g.ever_synced = true;
-        }
-        let auth = failing.iter().find_map(|f| match f {
-            Failure::Auth(r) => Some(r.clone()),
-            _ => None,
-        });
-        let other = failing.iter().find_map(|f| match f {
-            Failure::Unreachable(r) | Failure::Other(r) => Some(r.clone()),
-            _ => None,
-        });
-        let status = if let Some(reason) = auth {
-            SourceStatus::Error { reason }
-        } else if let Some(reason) = other {
-            if g.ever_synced {
-                SourceStatus::Stale { reason }
-            } else {
-                SourceStatus::Error { reason }
+        let whole = |f: &Failure, ever_synced: bool| match f {
+            Failure::Auth(reason) => SourceStatus::Error {
+                reason: reason.clone(),
+            },
+            Failure::Unreachable(reason) | Failure::Other(reason) | Failure::Forbidden(reason)
+                if ever_synced =>
+            {
+                SourceStatus::Stale {
+                    reason: reason.clone(),
+                }
             }
-        } else if !g.ever_synced
-            && (g.states.is_empty() || g.states.values().any(|s| *s == WatchState::Listing))
+            Failure::Unreachable(reason) | Failure::Other(reason) | Failure::Forbidden(reason) => {
+                SourceStatus::Error {
+                    reason: reason.clone(),
+                }
+            }
+            Failure::NotFound => SourceStatus::Error {
+                reason: "the API server answered 404 for its own API".into(),
+            },
+        };
+        // Credentials belong to the context, not to a kind: a 401 anywhere is everyone's.
+        let auth = watch_failures
+            .iter()
+            .find(|f| matches!(f, Failure::Auth(_)))
+            .copied();
+        let status = if let Some(f) = g.context_failure.as_ref().or(auth) {
+            whole(f, g.ever_synced)
+        } else if answering {
+            if all_settled {
+                g.ever_synced = true;
+            }
+            if g.ever_synced {
+                SourceStatus::Connected
+            } else {
+                SourceStatus::Connecting
+            }
+        } else if let Some(f) = watch_failures
+            .iter()
+            .find(|f| matches!(f, Failure::Unreachable(_)))
+            .or(watch_failures.first())
+            .filter(|_| all_settled || g.ever_synced)
         {
-            SourceStatus::Connecting
+            // Nothing of the context answers: that is the context's own failure.
+            whole(f, g.ever_synced)
         } else {
-            SourceStatus::Connected
+            SourceStatus::Connecting
         };
         let now = self.clock.now();
         let mut out = Vec::new();
@@ -186,13 +255,29 @@ impl Board {
             });
         }
         // A kind gets a note when none of its watchers can show anything.
-        let mut by_kind: BTreeMap<Kind, Vec<&WatchState>> = BTreeMap::new();
-        for ((kind, _), s) in &g.states {
-            by_kind.entry(*kind).or_default().push(s);
+        let mut by_kind: BTreeMap<Kind, Vec<(&'static str, &WatchState)>> = BTreeMap::new();
+        for ((kind, plural), s) in &g.states {
+            by_kind.entry(*kind).or_default().push((plural, s));
         }
+        // A context that answers as a whole names its failing kinds; when it does not, its own
+        // status says why and the kinds have nothing to add.
+        let name_failures = matches!(status, SourceStatus::Connected | SourceStatus::Connecting);
         let mut notes = Vec::new();
-        for (kind, states) in by_kind {
-            let note = if states.iter().all(|s| **s == WatchState::Forbidden) {
+        let mut unavailable = Vec::new();
+        for (kind, watchers) in by_kind {
+            let failing: Vec<(&str, &Failure)> = watchers
+                .iter()
+                .filter_map(|(p, s)| match s {
+                    WatchState::Failing(f) => Some((*p, f)),
+                    _ => None,
+                })
+                .collect();
+            let states: Vec<&WatchState> = watchers.iter().map(|(_, s)| *s).collect();
+            let note = if name_failures && !failing.is_empty() {
+                let text = unavailable_text(watchers.len(), &failing);
+                unavailable.push(format!("{} {text}", kind.title()));
+                Some(text)
+            } else if states.iter().all(|s| **s == WatchState::Forbidden) {
                 Some("forbidden (RBAC)".to_string())
             } else if let Some(WatchState::NotInstalled(what)) = states
                 .iter()
@@ -206,6 +291,22 @@ impl Board {
             } else {
                 None
             };
+            let skipped: Vec<&String> = watchers
+                .iter()
+                .filter_map(|(p, _)| g.skipped.get(&(kind, *p)))
+                .flatten()
+                .collect();
+            let note = match (note, skipped.is_empty()) {
+                (note, true) => note,
+                (note, false) => {
+                    let list: Vec<&str> = skipped.iter().map(|s| s.as_str()).collect();
+                    let text = format!("{SKIPPED} {}", list.join(", "));
+                    Some(match note {
+                        Some(n) => format!("{n}; {text}"),
+                        None => text,
+                    })
+                }
+            };
             notes.push((kind, note));
         }
         for (kind, note) in notes {
@@ -218,17 +319,19 @@ impl Board {
                 });
             }
         }
-        // The cluster row: the API's reachability as the kube side sees it.
+        // The cluster row: the API's reachability as the kube side sees it, reachable as soon as
+        // any kind answers.
         let reachable = match &status {
             SourceStatus::Connected => Some(true),
             SourceStatus::Stale { .. } | SourceStatus::Error { .. } => Some(false),
-            SourceStatus::Connecting => None,
+            SourceStatus::Connecting => answering.then_some(true),
         };
         if let Some(reachable) = reachable {
             let row = self.cluster_row(
                 reachable,
                 status.reason().map(str::to_string),
                 g.server_version.clone(),
+                unavailable,
                 now,
             );
             if g.cluster_row
@@ -247,6 +350,7 @@ impl Board {
         reachable: bool,
         api_error: Option<String>,
         server_version: Option<String>,
+        unavailable: Vec<String>,
         now: jiff::Timestamp,
     ) -> Row {
         let c = &self.cluster;
@@ -271,6 +375,7 @@ impl Board {
             api_reachable: Some(reachable),
             api_error,
             server_version,
+            unavailable,
             arn: c.arn.clone(),
             kube_context: Some(self.context.clone()),
             reported: Sides::KUBE,
@@ -284,6 +389,21 @@ impl Board {
             now,
         )
     }
+}
+
+/// "unavailable (500: etcd timeout); retrying", naming the resources when the kind has several
+/// and only some fail.
+fn unavailable_text(watchers: usize, failing: &[(&str, &Failure)]) -> String {
+    let which = if watchers > 1 {
+        let plurals: Vec<&str> = failing.iter().map(|(p, _)| *p).collect();
+        format!(" ({})", plurals.join(", "))
+    } else {
+        String::new()
+    };
+    format!(
+        "{UNAVAILABLE}{which}: {}; retrying",
+        shorten(&failing[0].1.reason(), 160)
+    )
 }
 
 /// "v1.31.4-eks-2d98532" → "1.31".

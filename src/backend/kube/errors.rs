@@ -15,6 +15,19 @@ pub enum Failure {
     Other(String),
 }
 
+impl Failure {
+    /// What to show: the words of the failure.
+    pub fn reason(&self) -> String {
+        match self {
+            Failure::Forbidden(r)
+            | Failure::Unreachable(r)
+            | Failure::Auth(r)
+            | Failure::Other(r) => r.clone(),
+            Failure::NotFound => "not found".into(),
+        }
+    }
+}
+
 fn api_status(e: &kube::Error) -> Option<(u16, String)> {
     match e {
         kube::Error::Api(s) => Some((s.code, s.message.clone())),
@@ -100,4 +113,15 @@ fn renew_hint(profile: Option<&str>) -> String {
             " — renew the credentials of this context (e.g. aws sso login) and it reconnects".into()
         }
     }
+}
+
+/// At most `max` characters, cut on a character boundary with an ellipsis: API messages and
+/// plugin output can be pages long, and a header line is not.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }

@@ -13,6 +13,12 @@ pub enum KubeconfigError {
         "no kubeconfig found: set KUBECONFIG or create ~/.kube/config (for EKS: aws eks update-kubeconfig --name <cluster>)"
     )]
     NotFound,
+    /// kubectl skips missing files of `KUBECONFIG`, but when none exists the variable is
+    /// surely wrong: say which files it names.
+    #[error(
+        "KUBECONFIG names no file that exists ({files}); fix the variable or unset it to use ~/.kube/config"
+    )]
+    VariableNamesNothing { files: String },
     #[error(
         "context {context:?} is not in {files} (contexts there: {available}); fix [kube] contexts in the config or run: aws eks update-kubeconfig --name <cluster> --alias {context}"
     )]
@@ -181,12 +187,16 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 /// Loads `explicit`, else every file of `KUBECONFIG` (merged, the first wins, as kubectl does),
 /// else `~/.kube/config`.
 pub fn load(explicit: Option<&Path>) -> Result<Loaded, KubeconfigError> {
+    let mut from_variable = false;
     let files: Vec<PathBuf> = match explicit {
         Some(p) => vec![p.to_path_buf()],
         None => match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
-            Some(v) => std::env::split_paths(&v)
-                .filter(|p| !p.as_os_str().is_empty())
-                .collect(),
+            Some(v) => {
+                from_variable = true;
+                std::env::split_paths(&v)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            }
             None => {
                 let home = std::env::var_os("HOME")
                     .map(PathBuf::from)
@@ -195,12 +205,21 @@ pub fn load(explicit: Option<&Path>) -> Result<Loaded, KubeconfigError> {
             }
         },
     };
+    let named = files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     let existing: Vec<PathBuf> = files
         .into_iter()
         .filter(|p| explicit.is_some() || p.exists())
         .collect();
     if existing.is_empty() {
-        return Err(KubeconfigError::NotFound);
+        return Err(if from_variable {
+            KubeconfigError::VariableNamesNothing { files: named }
+        } else {
+            KubeconfigError::NotFound
+        });
     }
     let mut merged: Option<Kubeconfig> = None;
     for path in &existing {

@@ -88,6 +88,8 @@ pub async fn start(opts: KubeOptions, clock: SharedClock, tx: UpdateSender) -> J
     };
     for ctx in contexts {
         let board = Board::new(&ctx, loaded.cluster_of(&ctx), tx.clone(), clock.clone());
+        // Announced before the task starts: whoever waits for every source knows this one.
+        board.announce().await;
         let profile = loaded.aws_profile(&ctx);
         tasks.spawn(context::run(loaded.config.clone(), board, profile));
     }

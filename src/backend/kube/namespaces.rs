@@ -2,11 +2,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::Namespace;
 use kube::api::Api;
+use kube::core::{ApiResource, GroupVersionKind};
 use kube::runtime::watcher;
 
 use super::board::Board;
+use super::raw::RawObject;
 use super::watch::{Handler, Identity, supervise};
 use crate::model::kinds::organization::{LABEL, Organization};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
@@ -21,10 +22,20 @@ struct OrgRows {
     listing: Orgs,
 }
 
+/// Namespaces are read as raw objects too: a typed list fails whole on one odd namespace.
+type Namespace = RawObject;
+
 fn org_of(ns: &Namespace) -> Option<(String, String)> {
-    let name = ns.metadata.name.clone()?;
-    let org = ns.metadata.labels.as_ref()?.get(LABEL)?.clone();
+    use kube::Resource;
+    let meta = ns.meta();
+    let name = meta.name.clone()?;
+    let org = meta.labels.as_ref()?.get(LABEL)?.clone();
     Some((org, name))
+}
+
+fn ns_name(ns: &Namespace) -> &str {
+    use kube::Resource;
+    ns.meta().name.as_deref().unwrap_or_default()
 }
 
 /// `orgs` without the namespace `ns` (and without organizations left empty).
@@ -92,7 +103,7 @@ impl Handler<Namespace> for OrgRows {
     }
 
     fn apply(&mut self, ns: Namespace, out: &mut Vec<Update>) {
-        let mut next = without(&self.orgs, ns.metadata.name.as_deref().unwrap_or_default());
+        let mut next = without(&self.orgs, ns_name(&ns));
         if let Some((org, name)) = org_of(&ns) {
             next.entry(org).or_default().insert(name);
         }
@@ -100,13 +111,17 @@ impl Handler<Namespace> for OrgRows {
     }
 
     fn delete(&mut self, ns: Namespace, out: &mut Vec<Update>) {
-        let next = without(&self.orgs, ns.metadata.name.as_deref().unwrap_or_default());
+        let next = without(&self.orgs, ns_name(&ns));
         self.replace(next, out);
     }
 }
 
 pub async fn run(client: kube::Client, board: Board, aws_profile: Option<String>) {
-    let api: Api<Namespace> = Api::all(client);
+    let resource = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("", "v1", "Namespace"),
+        "namespaces",
+    );
+    let api: Api<Namespace> = Api::all_with(client, &resource);
     let id = Identity {
         kind: Kind::Organization,
         plural: "namespaces",

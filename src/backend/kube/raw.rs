@@ -8,7 +8,6 @@
 use std::borrow::Cow;
 
 use kube::core::{ApiResource, DynamicResourceScope, ObjectMeta};
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -18,6 +17,9 @@ pub struct RawObject {
     meta: ObjectMeta,
     /// The whole object's JSON text.
     text: Box<RawValue>,
+    /// Why the metadata did not parse as `ObjectMeta`, when it did not: the object is kept
+    /// (with what could be read of its name) so one bad object never fails its whole list.
+    malformed: Option<String>,
 }
 
 /// The metadata of an object; serde skips the rest of the text without building it.
@@ -27,21 +29,63 @@ struct Envelope {
     metadata: ObjectMeta,
 }
 
+/// The metadata fields read from an object whose metadata does not parse, each only if it is
+/// a string.
+#[derive(Deserialize)]
+struct LooseEnvelope {
+    #[serde(default)]
+    metadata: serde_json::Map<String, Value>,
+}
+
 impl RawObject {
     /// The whole object as JSON.
     pub fn json(&self) -> serde_json::Result<Value> {
         serde_json::from_str(self.text.get())
+    }
+
+    /// Why this object cannot be read as a Kubernetes object, if it cannot.
+    pub fn malformed(&self) -> Option<&str> {
+        self.malformed.as_deref()
+    }
+
+    /// "namespace/name" or "name", as far as they can be read.
+    pub fn label(&self) -> String {
+        let name = self.meta.name.as_deref().unwrap_or("(unnamed)");
+        match &self.meta.namespace {
+            Some(ns) => format!("{ns}/{name}"),
+            None => name.to_string(),
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for RawObject {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = Box::<RawValue>::deserialize(d)?;
-        let Envelope { metadata } = serde_json::from_str(text.get()).map_err(D::Error::custom)?;
-        Ok(RawObject {
-            meta: metadata,
-            text,
-        })
+        match serde_json::from_str::<Envelope>(text.get()) {
+            Ok(Envelope { metadata }) => Ok(RawObject {
+                meta: metadata,
+                text,
+                malformed: None,
+            }),
+            Err(e) => {
+                let loose = serde_json::from_str::<LooseEnvelope>(text.get())
+                    .map(|l| l.metadata)
+                    .unwrap_or_default();
+                let field = |k: &str| loose.get(k).and_then(Value::as_str).map(str::to_string);
+                let meta = ObjectMeta {
+                    name: field("name"),
+                    namespace: field("namespace"),
+                    resource_version: field("resourceVersion"),
+                    uid: field("uid"),
+                    ..ObjectMeta::default()
+                };
+                Ok(RawObject {
+                    meta,
+                    text,
+                    malformed: Some(format!("metadata: {e}")),
+                })
+            }
+        }
     }
 }
 
@@ -110,8 +154,37 @@ mod tests {
     }
 
     #[test]
-    fn malformed_metadata_is_an_error_not_a_panic() {
-        let err = serde_json::from_str::<RawObject>(r#"{"metadata": {"name": 7}}"#).unwrap_err();
-        assert!(err.to_string().contains("invalid type"), "{err}");
+    fn malformed_metadata_is_kept_and_said_not_an_error() {
+        let obj = serde_json::from_str::<RawObject>(
+            r#"{"metadata": {"name": "web", "namespace": "acme", "labels": 7, "resourceVersion": "9"}}"#,
+        )
+        .unwrap();
+        assert!(
+            obj.malformed().is_some_and(|m| m.contains("invalid type")),
+            "{:?}",
+            obj.malformed()
+        );
+        assert_eq!(obj.label(), "acme/web");
+        assert_eq!(obj.resource_version().as_deref(), Some("9"));
+        let obj = serde_json::from_str::<RawObject>(r#"{"metadata": "nope"}"#).unwrap();
+        assert!(obj.malformed().is_some());
+        assert_eq!(obj.label(), "(unnamed)");
+    }
+
+    #[test]
+    fn a_list_with_one_bad_object_keeps_the_others() {
+        let list = r#"{"metadata": {"resourceVersion": "abc-opaque"}, "items": [
+            {"metadata": {"name": "a", "resourceVersion": "x1"}},
+            {"metadata": {"name": 7}},
+            {"metadata": {"name": "c", "resourceVersion": "x3"}}]}"#;
+        let list: kube::core::ObjectList<RawObject> = serde_json::from_str(list).unwrap();
+        assert_eq!(list.items.len(), 3);
+        assert_eq!(
+            list.items
+                .iter()
+                .filter(|o| o.malformed().is_none())
+                .count(),
+            2
+        );
     }
 }

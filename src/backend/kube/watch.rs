@@ -4,7 +4,7 @@
 //! was away; 410 Gone relists at once; other errors back off. A `Handler` turns events into
 //! updates: objects into rows (`ObjectRows`), namespaces into organizations (`namespaces.rs`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Debug;
 use std::time::Duration;
 
@@ -33,6 +33,10 @@ pub trait Handler<K> {
     fn init_done(&mut self, out: &mut Vec<Update>);
     fn apply(&mut self, obj: K, out: &mut Vec<Update>);
     fn delete(&mut self, obj: K, out: &mut Vec<Update>);
+    /// The objects that could not be read, when that changed since the last call.
+    fn take_skipped(&mut self) -> Option<Vec<String>> {
+        None
+    }
 }
 
 /// What a watcher is, for the board: which kind, which resource, what provides it.
@@ -77,6 +81,7 @@ pub async fn supervise<K, H>(
                     handler.init_done(&mut batch);
                     flush(&board, &mut batch).await;
                     backoff.reset();
+                    report_skipped(&board, id, &mut handler).await;
                     board
                         .set_watch(id.kind, id.plural, WatchState::Synced)
                         .await;
@@ -84,6 +89,7 @@ pub async fn supervise<K, H>(
                 Ok(Event::Apply(obj)) => {
                     handler.apply(obj, &mut batch);
                     flush(&board, &mut batch).await;
+                    report_skipped(&board, id, &mut handler).await;
                 }
                 Ok(Event::Delete(obj)) => {
                     handler.delete(obj, &mut batch);
@@ -110,6 +116,12 @@ pub async fn supervise<K, H>(
             board.set_watch(id.kind, id.plural, state).await;
             tokio::time::sleep(backoff.next()).await;
         }
+    }
+}
+
+async fn report_skipped<K, H: Handler<K>>(board: &Board, id: Identity, handler: &mut H) {
+    if let Some(skipped) = handler.take_skipped() {
+        board.set_skipped(id.kind, id.plural, skipped).await;
     }
 }
 
@@ -147,34 +159,72 @@ async fn flush(board: &Board, batch: &mut Vec<Update>) {
     }
 }
 
+/// At most this many unreadable objects are named in a kind's note; the rest are counted.
+const SKIPPED_NAMED: usize = 3;
+
 /// Flux and cert-manager objects into rows: each object is projected as it arrives and dropped.
 pub struct ObjectRows {
     board: Board,
     /// Rows this watcher put in the store, so a relist can remove what disappeared.
     known: HashSet<RowId>,
     listing: HashSet<RowId>,
+    /// Objects that could not be projected ("ns/name: why"), by label, and whether that set
+    /// changed since the board was told.
+    skipped: BTreeMap<String, String>,
+    listing_skipped: BTreeMap<String, String>,
+    skipped_changed: bool,
 }
 
 impl ObjectRows {
-    fn project(&self, obj: &RawObject) -> Option<crate::model::Row> {
+    fn new(board: Board) -> ObjectRows {
+        ObjectRows {
+            board,
+            known: HashSet::new(),
+            listing: HashSet::new(),
+            skipped: BTreeMap::new(),
+            listing_skipped: BTreeMap::new(),
+            skipped_changed: false,
+        }
+    }
+
+    /// The object's row, or why it has none.
+    fn project(&self, obj: &RawObject) -> Result<crate::model::Row, String> {
+        if let Some(why) = obj.malformed() {
+            return Err(why.to_string());
+        }
+        let json = obj.json().map_err(|e| e.to_string())?;
         project_object(
-            &obj.json().ok()?,
+            &json,
             &self.board.context,
             self.board.source(),
             self.board.clock().now(),
         )
+        .ok_or_else(|| "not a readable object of its kind".to_string())
+    }
+
+    fn skip(&mut self, obj: &RawObject, why: String) {
+        tracing::debug!(context = %self.board.context, object = %obj.label(), "skipped: {why}");
+        if self.skipped.insert(obj.label(), why.clone()).as_ref() != Some(&why) {
+            self.skipped_changed = true;
+        }
     }
 }
 
 impl Handler<RawObject> for ObjectRows {
     fn init(&mut self) {
         self.listing.clear();
+        self.listing_skipped.clear();
     }
 
     fn init_apply(&mut self, obj: RawObject, out: &mut Vec<Update>) {
-        if let Some(row) = self.project(&obj) {
-            self.listing.insert(row.id.clone());
-            out.push(Update::upsert(row));
+        match self.project(&obj) {
+            Ok(row) => {
+                self.listing.insert(row.id.clone());
+                out.push(Update::upsert(row));
+            }
+            Err(why) => {
+                self.listing_skipped.insert(obj.label(), why);
+            }
         }
     }
 
@@ -182,17 +232,47 @@ impl Handler<RawObject> for ObjectRows {
         let seen = std::mem::take(&mut self.listing);
         out.extend(self.known.difference(&seen).cloned().map(Update::Remove));
         self.known = seen;
-    }
-
-    fn apply(&mut self, obj: RawObject, out: &mut Vec<Update>) {
-        if let Some(row) = self.project(&obj) {
-            self.known.insert(row.id.clone());
-            out.push(Update::upsert(row));
+        let skipped = std::mem::take(&mut self.listing_skipped);
+        if skipped != self.skipped {
+            self.skipped = skipped;
+            self.skipped_changed = true;
         }
     }
 
+    fn apply(&mut self, obj: RawObject, out: &mut Vec<Update>) {
+        match self.project(&obj) {
+            Ok(row) => {
+                if self.skipped.remove(&obj.label()).is_some() {
+                    self.skipped_changed = true;
+                }
+                self.known.insert(row.id.clone());
+                out.push(Update::upsert(row));
+            }
+            Err(why) => self.skip(&obj, why),
+        }
+    }
+
+    fn take_skipped(&mut self) -> Option<Vec<String>> {
+        if !std::mem::take(&mut self.skipped_changed) {
+            return None;
+        }
+        let mut named: Vec<String> = self
+            .skipped
+            .iter()
+            .take(SKIPPED_NAMED)
+            .map(|(label, why)| format!("{label} ({why})"))
+            .collect();
+        if self.skipped.len() > SKIPPED_NAMED {
+            named.push(format!("{} more", self.skipped.len() - SKIPPED_NAMED));
+        }
+        Some(named)
+    }
+
     fn delete(&mut self, obj: RawObject, out: &mut Vec<Update>) {
-        if let Some(row) = self.project(&obj) {
+        if self.skipped.remove(&obj.label()).is_some() {
+            self.skipped_changed = true;
+        }
+        if let Ok(row) = self.project(&obj) {
             self.known.remove(&row.id);
             out.push(Update::Remove(row.id));
         }
@@ -211,11 +291,7 @@ pub async fn run(
         plural: watched.plural,
         provided_by: watched.provided_by,
     };
-    let handler = ObjectRows {
-        board: board.clone(),
-        known: HashSet::new(),
-        listing: HashSet::new(),
-    };
+    let handler = ObjectRows::new(board.clone());
     supervise(
         api,
         watcher::Config::default(),

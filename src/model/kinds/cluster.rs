@@ -22,6 +22,10 @@ pub struct Cluster {
     pub nodes: Option<u32>,
     /// Why the kube side cannot reach the API (unreachable, expired credentials…), when it cannot.
     pub api_error: Option<String>,
+    /// Kinds the API serves but cannot list now ("HelmReleases unavailable: 500 …"): the
+    /// cluster answers, so it is degraded, not down.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unavailable: Vec<String>,
     /// The EKS ARN: the key that joins the AWS side and the kube side into one row.
     pub arn: Option<String>,
     /// The kube context that reaches the cluster: its Flux objects and organizations live there.
@@ -76,12 +80,21 @@ impl Cluster {
             self.server_version = older.server_version.clone();
             self.nodes = older.nodes;
             self.api_error = older.api_error.clone();
+            self.unavailable = older.unavailable.clone();
             self.kube_context = older.kube_context.clone();
             self.reported.kube = true;
         }
         if self.arn.is_none() {
             self.arn = older.arn.clone();
         }
+    }
+
+    /// "degraded: HelmReleases unavailable (500 …)": some kinds fail, the rest answer.
+    fn degraded_kinds(&self) -> Assessment {
+        Assessment::new(
+            Health::Degraded,
+            format!("degraded: {}", self.unavailable.join("; ")),
+        )
     }
 
     /// The context to run kubectl against.
@@ -168,6 +181,7 @@ impl KindFacts for Cluster {
                         None => "ACTIVE but the API server is unreachable".into(),
                     },
                 ),
+                Some(true) if !self.unavailable.is_empty() => self.degraded_kinds(),
                 Some(true) => {
                     let mut reason = String::from("ACTIVE, API reachable");
                     if let Some(v) = &self.server_version {
@@ -182,6 +196,7 @@ impl KindFacts for Cluster {
             },
             // Seen from the kube side only: no EKS status, reachability decides.
             "" => match self.api_reachable {
+                Some(true) if !self.unavailable.is_empty() => self.degraded_kinds(),
                 Some(true) => Assessment::new(
                     Health::Healthy,
                     format!(

@@ -1,6 +1,8 @@
 //! One file per kind: its facts (the projection), its columns, its health rule and its tests.
 //! `Facts` is the closed set of them, so the store and the UI can stay kind-agnostic.
 
+#[cfg(test)]
+mod arbitrary;
 pub mod certificate;
 pub mod cluster;
 pub mod db_instance;
