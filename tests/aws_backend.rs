@@ -169,12 +169,17 @@ async fn a_firing_alarm_degrades_its_region() {
     h.until("both regions with alarms, routing and parts", |f| {
         f.rows_of(Kind::Region).count() == 2
             && ["us-east-1", "sa-east-1"].iter().all(|r| {
-                [Service::Rds, Service::CloudWatch, Service::Route53]
-                    .iter()
-                    .all(|s| {
-                        f.source(&source_name("helpdev-prod", r, *s))
-                            .is_some_and(|s| s.status == SourceStatus::Connected)
-                    })
+                [
+                    Service::Ecs,
+                    Service::Rds,
+                    Service::CloudWatch,
+                    Service::Route53,
+                ]
+                .iter()
+                .all(|s| {
+                    f.source(&source_name("helpdev-prod", r, *s))
+                        .is_some_and(|s| s.status == SourceStatus::Connected)
+                })
             })
     })
     .await;

@@ -277,6 +277,8 @@ fn runbook_cli_plans_refuses_applies_and_resumes() {
 
     args.pop();
     args.push("phenom-dev-postgres");
+    // A rehearsal is the real flow: applying needs --write in the demo too.
+    args.push("--write");
     let done = opsdeck(home.path(), &args);
     let text = String::from_utf8_lossy(&done.stdout);
     assert!(

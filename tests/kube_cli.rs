@@ -211,3 +211,71 @@ async fn bad_kubeconfigs_and_contexts_are_one_line_errors() {
         "{err}"
     );
 }
+
+/// What a write names goes into a URL path: a name with `/`, `..` or `?` is refused before any
+/// request, so `…/hyperfy2-world/status` can never patch the status subresource.
+#[tokio::test]
+async fn names_that_are_not_object_names_are_refused_before_any_request() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let kc = write_kubeconfig(
+        home.path(),
+        &KubeApi::kubeconfig(&[("prod-cluster", &api.url())]),
+    );
+    for object in [
+        "numinia/hyperfy2-world/status",
+        "numinia/..",
+        "numinia/hyperfy2-world?dryRun=All",
+        "../numinia/x",
+        "numinia/Hyperfy2",
+    ] {
+        let out = opsdeck(
+            home.path(),
+            &kc,
+            &["--write", "kube", "suspend", "hr", object],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(1), "{object}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("DNS-1123"), "{object}: {err}");
+    }
+    assert!(
+        !api.requests().iter().any(|r| r.starts_with("PATCH")),
+        "{:?}",
+        api.requests()
+    );
+}
+
+/// Without --write nothing happens at all: no credential plugin, no request, no "annotating…".
+#[tokio::test]
+async fn a_write_without_write_is_refused_before_the_plugin_runs() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let marker = home.path().join("plugin-ran");
+    let kc = write_kubeconfig(
+        home.path(),
+        &format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster:\n    server: {}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: sh\n      args: [\"-c\", \"touch {}; exit 1\"]\n",
+            api.url(),
+            marker.display()
+        ),
+    );
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &["kube", "reconcile", "hr", "numinia/hyperfy2-world"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("read-only") && err.contains("--write"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("annotating") && !err.contains("waiting"),
+        "{err}"
+    );
+    assert!(!marker.exists(), "the credential plugin must not run");
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
+}

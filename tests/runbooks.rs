@@ -354,9 +354,12 @@ async fn crash_and_resume_everywhere(rb: &dyn Runbook, setup: impl Fn(&Demo)) {
         let Outcome::Interrupted { journal: path } = out else {
             panic!("stop at {stop_at}: {out:?}")
         };
-        let resumed = engine::resume(&path, &d.ports, &apply(dir.path(), ""), &mut |_| {
-            Control::Continue
-        })
+        let resumed = engine::resume(
+            &path,
+            &d.ports,
+            &apply(dir.path(), &rb.target()),
+            &mut |_| Control::Continue,
+        )
         .await;
         completed(&resumed);
         let twice: Vec<_> = d

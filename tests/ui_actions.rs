@@ -402,6 +402,11 @@ async fn an_interrupted_run_resumes_from_the_tui() {
         app.handle_key(code(KeyCode::Down));
     }
     app.handle_key(code(KeyCode::Enter));
+    // Resuming is guarded like a start: the plan, then the target typed.
+    let screen = render(&mut term, &mut app);
+    assert!(screen.contains("sa-east-1"), "{screen}");
+    assert!(world.creates().is_empty() || world.creates().values().all(|n| *n == 1));
+    type_line(&mut app, "sa-east-1");
     loop {
         let ev = notices.recv().await.unwrap();
         let done = matches!(ev, UiEvent::RunbookDone(_));

@@ -10,6 +10,7 @@ use crate::backend::kube::kubeconfig;
 use crate::backend::kube::ops::{KubeOps, ReconcileOptions};
 use crate::backend::kube::resources::Watched;
 use crate::config::Config;
+use crate::runbook::inputs::{is_dns_label, is_dns_subdomain};
 
 #[derive(Subcommand, Debug)]
 pub enum KubeAction {
@@ -67,6 +68,12 @@ impl KubeAction {
 }
 
 pub async fn run(action: KubeAction, config: &Config, write: bool) -> ExitCode {
+    // Refused before any kubeconfig is read, any credential plugin runs or any progress is said.
+    if !write {
+        return super::fail(
+            "read-only: start opsdeck with --write (or set write = true in the config) to change objects",
+        );
+    }
     let t = action.target();
     let Some(kind) = Watched::by_name(&t.kind) else {
         return super::fail(format!(
@@ -80,6 +87,12 @@ pub async fn run(action: KubeAction, config: &Config, write: bool) -> ExitCode {
             t.object
         ));
     };
+    if !is_dns_label(ns) || !is_dns_subdomain(name) {
+        return super::fail(format!(
+            "{:?} is not namespace/name: a namespace is a DNS-1123 label and a name a DNS-1123 subdomain (lowercase letters, digits, '-' and '.'), with no '/', '?' or '..'",
+            t.object
+        ));
+    }
     let loaded = match kubeconfig::load(config.kube.kubeconfig.as_deref()) {
         Ok(l) => l,
         Err(e) => return super::fail(e),

@@ -1,7 +1,12 @@
 //! `opsdeck runbook …`: plan (the default), apply with a typed confirmation, resume a journal.
 //! Exit codes: 0 done (or planned), 1 a step failed or the run was interrupted, 2 refused.
+//!
+//! Every write passes one gate, the demo's included (a rehearsal is the real flow): `--write` (or
+//! `write = true`), `--apply` and `--confirm <target>`, checked before anything is written or
+//! reported as started, on a start and on a resume alike. A resume runs only in the world its
+//! journal ran in.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +27,7 @@ use crate::runbook::git::GitRepo;
 use crate::runbook::ports::{ClusterOps, GitOps, Ports, Unavailable};
 use crate::runbook::render::{self, Progress};
 use crate::runbook::staging_refresh::StagingRefresh;
-use crate::runbook::{Runbook, journal};
+use crate::runbook::{Runbook, World, journal};
 
 #[derive(Subcommand, Debug)]
 pub enum RunbookCmd {
@@ -99,7 +104,8 @@ pub enum RunbookCmd {
         #[arg(long)]
         snapshot: Option<String>,
     },
-    /// Continue an interrupted run from its journal
+    /// Continue an interrupted run from its journal, in the world it ran in (`--demo` for a
+    /// rehearsal's): like a start, it needs --write, --apply and --confirm <target>
     Resume {
         #[command(flatten)]
         run: RunFlags,
@@ -114,13 +120,15 @@ pub enum RunbookCmd {
 #[derive(Args, Debug, Clone)]
 pub struct RunFlags {
     /// Rehearse on the embedded demo world (simulated AWS, cluster and GitOps repository)
-    /// instead of the configured AWS account, kube contexts and GitOps repository
+    /// instead of the configured AWS account, kube contexts and GitOps repository; applying
+    /// still needs --write
     #[arg(long)]
     demo: bool,
     /// Show the plan and write nothing (the default)
     #[arg(long, conflicts_with = "apply")]
     plan: bool,
-    /// Apply the plan (without it, only the plan is shown and nothing is written)
+    /// Apply the plan (without it, only the plan is shown and nothing is written); needs --write
+    /// and --confirm
     #[arg(long)]
     apply: bool,
     /// The target environment's name, typed to confirm --apply
@@ -155,10 +163,27 @@ fn refused(problems: &[String]) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// Why `--apply` may not write: read-only (no `--write`, no `write = true`), in the demo too.
+fn write_problem(flags: &RunFlags, write: bool) -> Option<String> {
+    if !flags.apply || write {
+        return None;
+    }
+    Some(if flags.demo {
+        "read-only: --apply writes, in the demo too (a rehearsal is the real flow, and --repo is a real repository); add --write (or set write = true)".into()
+    } else {
+        "read-only: runbooks change things; start opsdeck with --write (or set write = true) to apply, or rehearse with --demo --write".into()
+    })
+}
+
+/// A path as the world records it: absolute and resolved, so the same clone is the same world.
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// The ports for a run: the demo world, or the real backends.
-fn ports(flags: &RunFlags, config: &Config, write: bool) -> Result<Ports, String> {
+fn ports(flags: &RunFlags, config: &Config) -> Result<Ports, String> {
     if !flags.demo {
-        return real_ports(flags, config, write);
+        return configured_ports(config, flags.account.as_deref(), flags.repo.as_deref());
     }
     let clock: SharedClock = if flags.speed > 0.0 {
         Arc::new(SimClock::new(whole_second_now(), flags.speed))
@@ -170,18 +195,16 @@ fn ports(flags: &RunFlags, config: &Config, write: bool) -> Result<Ports, String
         Some(path) => Arc::new(GitRepo::open(path)?),
         None => MemoryGit::seeded(),
     };
-    Ok(DemoWorld::new(clock, None, git).ports())
-}
-
-fn real_ports(flags: &RunFlags, config: &Config, write: bool) -> Result<Ports, String> {
-    if flags.apply && !write {
-        return Err("read-only: runbooks change things; start opsdeck with --write (or set write = true) to apply, or rehearse with --demo".into());
-    }
-    configured_ports(config, flags.account.as_deref(), flags.repo.as_deref())
+    let mut ports = DemoWorld::new(clock, None, git).ports();
+    ports.world = World::Demo {
+        repo: flags.repo.as_deref().map(canonical),
+    };
+    Ok(ports)
 }
 
 /// AWS from the configured account, the clusters from the kubeconfig, the GitOps repository
-/// from `repo` or the config; what is not configured fails only the steps that need it.
+/// from `repo` or the config; what is not configured fails only the steps that need it. The
+/// ports' world names all three, for the journal.
 pub fn configured_ports(
     config: &Config,
     account: Option<&str>,
@@ -210,12 +233,37 @@ pub fn configured_ports(
         .or_else(|| std::env::var("AWS_REGION").ok())
         .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
         .unwrap_or_else(|| "us-east-1".into());
+    // The credential chain reads AWS_PROFILE when the account names no profile.
+    let profile = account
+        .profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+    let (account_name, role_arn, endpoint_url) = (
+        account.name.clone(),
+        account.role_arn.clone(),
+        account.endpoint_url.clone(),
+    );
     let cloud = AwsCloudOps::new(account, &region, None, Dns::System);
-    let cluster: Arc<dyn ClusterOps> = match kubeconfig::load(config.kube.kubeconfig.as_deref()) {
-        Ok(loaded) => Arc::new(KubeClusterOps::new(loaded)),
-        Err(e) => Arc::new(Unavailable(e.to_string())),
-    };
-    let git: Arc<dyn GitOps> = match repo.or(config.gitops_repo.as_deref()) {
+    let (cluster, kube_contexts): (Arc<dyn ClusterOps>, Vec<String>) =
+        match kubeconfig::load(config.kube.kubeconfig.as_deref()) {
+            Ok(loaded) => {
+                let mut names: Vec<String> = loaded
+                    .config
+                    .contexts
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect();
+                names.sort();
+                let ops: Arc<dyn ClusterOps> = Arc::new(KubeClusterOps::new(loaded));
+                (ops, names)
+            }
+            Err(e) => {
+                let ops: Arc<dyn ClusterOps> = Arc::new(Unavailable(e.to_string()));
+                (ops, Vec::new())
+            }
+        };
+    let repo = repo.or(config.gitops_repo.as_deref());
+    let git: Arc<dyn GitOps> = match repo {
         Some(path) => Arc::new(GitRepo::open(path)?),
         None => Arc::new(Unavailable(
             "no GitOps repository: pass --repo PATH or set gitops_repo in the config".into(),
@@ -226,6 +274,15 @@ pub fn configured_ports(
         cloud: Arc::new(cloud),
         git,
         clock: Arc::new(SystemClock),
+        world: World::Real {
+            account: account_name,
+            profile,
+            role_arn,
+            endpoint_url,
+            region,
+            kube_contexts,
+            repo: repo.map(canonical),
+        },
     })
 }
 
@@ -316,22 +373,22 @@ pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
             else {
                 return refused(&[format!("no interrupted run in {}", journal_dir().display())]);
             };
-            let ports = match ports(&run, config, write) {
-                Ok(p) => p,
-                Err(e) => return refused(&[e]),
-            };
-            let opts = options(&run);
-            let steps = match crate::runbook::from_journal(&path) {
-                Ok(rb) => rb.steps(),
-                Err(e) => return refused(&[e]),
-            };
-            let mut progress = Progress::new(steps.iter().map(|s| s.title.clone()).collect());
-            let outcome = engine::resume(&path, &ports, &opts, &mut |e| progress.print(e)).await;
-            return report(outcome, "");
+            return resume(&run, &path, config, write).await;
         }
     };
     let rb = rb.expect("set above");
-    let ports = match ports(&flags, config, write) {
+    // The gate of a write, before the preflight reads the world: --write, then the typed target.
+    let mut problems: Vec<String> = write_problem(&flags, write).into_iter().collect();
+    if flags.apply {
+        problems.extend(engine::confirm_problem(
+            &rb.target(),
+            flags.confirm.as_deref(),
+        ));
+    }
+    if !problems.is_empty() {
+        return refused(&problems);
+    }
+    let ports = match ports(&flags, config) {
         Ok(p) => p,
         Err(e) => return refused(&[e]),
     };
@@ -339,6 +396,46 @@ pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
     let mut progress = Progress::new(rb.steps().iter().map(|s| s.title.clone()).collect());
     let outcome = engine::run(rb.as_ref(), &ports, &opts, &mut |e| progress.print(e)).await;
     report(outcome, &rb.target())
+}
+
+/// `runbook resume`: the gate of a start (`--write`, `--apply`, the typed target) and the
+/// journal's world, all checked before a step runs or a line of progress is printed.
+async fn resume(flags: &RunFlags, path: &Path, config: &Config, write: bool) -> ExitCode {
+    let replay = match journal::replay(path) {
+        Ok(r) => r,
+        Err(e) => return refused(&[e]),
+    };
+    let mut problems: Vec<String> = Vec::new();
+    if !write {
+        problems.push(
+            "read-only: a resume writes, in the demo too; add --write (or set write = true)".into(),
+        );
+    }
+    let ports = match ports(flags, config) {
+        Ok(p) => p,
+        Err(e) => {
+            problems.push(e);
+            return refused(&problems);
+        }
+    };
+    problems.extend(engine::resume_problems(
+        path,
+        &replay,
+        &ports.world,
+        flags.apply,
+        flags.confirm.as_deref(),
+    ));
+    if !problems.is_empty() {
+        return refused(&problems);
+    }
+    let steps = match crate::runbook::from_inputs(&replay.runbook, &replay.inputs) {
+        Ok(rb) => rb.steps(),
+        Err(e) => return refused(&[format!("{}: {e}", path.display())]),
+    };
+    let opts = options(flags);
+    let mut progress = Progress::new(steps.iter().map(|s| s.title.clone()).collect());
+    let outcome = engine::resume(path, &ports, &opts, &mut |e| progress.print(e)).await;
+    report(outcome, &replay.target)
 }
 
 fn options(flags: &RunFlags) -> RunOptions {

@@ -187,8 +187,13 @@ impl CreateOrg {
             || first == "org-config"
     }
 
-    fn registration_line(&self) -> String {
-        format!("- organizations/{}", self.org)
+    /// The item the cluster's kustomization lists the organization by.
+    fn registration(&self) -> String {
+        format!("organizations/{}", self.org)
+    }
+
+    fn kustomization_path(&self) -> String {
+        format!("clusters/{}/kustomization.yaml", self.cluster)
     }
 }
 
@@ -297,11 +302,11 @@ impl Runbook for CreateOrg {
                 Step::Issuer => spec("cluster-issuer", "ClusterIssuer for the domain",
                     format!("append ClusterIssuer letsencrypt-{org}-prod"), CLUSTER_ISSUER_FILE.into(), None, None),
                 Step::Register => spec("register", "Organization registered in the cluster",
-                    format!("add {} to resources", self.registration_line()),
-                    format!("clusters/{}/kustomization.yaml", self.cluster), None, None),
+                    format!("add {} to the resources list, in the list's own style", self.registration()),
+                    self.kustomization_path(), None, None),
                 Step::Commit => spec("commit", "Commit on a new branch (not pushed)",
-                    format!("commit {:?} on {}", self.commit_message(), self.branch()), "GitOps repository".into(),
-                    Some(format!("git checkout -b {} && git add -A && git commit -m {:?}", self.branch(), self.commit_message())), None),
+                    format!("commit {:?} on {}: only the files this run wrote", self.commit_message(), self.branch()), "GitOps repository".into(),
+                    Some(format!("git checkout -b {} && git add -- <the files written> && git commit -m {:?} -- <the files written>", self.branch(), self.commit_message())), None),
                 Step::Flux => spec("flux-ready", "Flux applies the organization",
                     format!("namespace and service account exist, Kustomization {org} and its HelmReleases Ready (after the branch is merged)"),
                     self.cluster.clone(),
@@ -313,6 +318,19 @@ impl Runbook for CreateOrg {
     fn preflight<'a>(&'a self, ports: &'a Ports) -> BoxFuture<'a, Preflight> {
         Box::pin(async move {
             let mut pre = Preflight::default();
+            // The repository first: a work tree with someone's changes, or someone else's
+            // onboarding branch, refuses the run before anything is written anywhere.
+            match ports
+                .git
+                .preflight(&self.branch(), &self.commit_message())
+                .await
+            {
+                Ok(git) => {
+                    pre.problems.extend(git.problems);
+                    pre.findings.extend(git.findings);
+                }
+                Err(e) => pre.problems.push(format!("GitOps repository: {e}")),
+            }
             match ports.git.list(&self.template_dir()).await {
                 Ok(files) if files.is_empty() => pre.problems.push(format!(
                     "the template organization {} is not in the GitOps repository",
@@ -326,16 +344,29 @@ impl Runbook for CreateOrg {
                     "{} exists already: the steps that are done will be skipped",
                     self.org_dir()
                 )),
-                _ => {}
+                Ok(_) => {}
+                Err(e) => pre.problems.push(format!("GitOps repository: {e}")),
             }
-            match ports.git.read(&format!("clusters/{}/kustomization.yaml", self.cluster)).await {
-                Ok(Some(_)) => {}
+            let kustomization = self.kustomization_path();
+            match ports.git.read(&kustomization).await {
+                // The registration must be an edit that provably keeps the list: found out now,
+                // not after the cloud steps ran.
+                Ok(Some(text)) => {
+                    if let Err(e) = register(&text, &self.registration()) {
+                        pre.problems.push(format!("{kustomization}: {e}"));
+                    }
+                }
                 Ok(None) => pre.problems.push(format!(
-                    "clusters/{}/kustomization.yaml is not in the GitOps repository: is {} the cluster's name?",
-                    self.cluster, self.cluster
+                    "{kustomization} is not in the GitOps repository: is {} the cluster's name?",
+                    self.cluster
                 )),
                 Err(e) => pre.problems.push(format!("GitOps repository: {e}")),
             }
+            if let Err(e) = ports.git.read(CLUSTER_ISSUER_FILE).await {
+                pre.problems.push(format!("GitOps repository: {e}"));
+            }
+            // One port failing fails every read the same way: said once.
+            pre.problems.dedup();
             pre
         })
     }
@@ -396,11 +427,12 @@ impl Runbook for CreateOrg {
                         s.contains(&format!("name: letsencrypt-{}-prod", self.org))
                     })
                 }
-                Step::Register => ports
-                    .git
-                    .read(&format!("clusters/{}/kustomization.yaml", self.cluster))
-                    .await?
-                    .is_some_and(|s| s.lines().any(|l| l.trim() == self.registration_line())),
+                Step::Register => match ports.git.read(&self.kustomization_path()).await? {
+                    Some(text) => registered(&text, &self.registration()).map_err(|e| {
+                        OpsError::Failed(format!("{}: {e}", self.kustomization_path()))
+                    })?,
+                    None => false,
+                },
                 Step::Commit => ports
                     .git
                     .find_commit(&self.branch(), &self.commit_message())
@@ -419,6 +451,22 @@ impl Runbook for CreateOrg {
     ) -> StepFuture<'a, ()> {
         Box::pin(async move {
             let dir = self.org_dir();
+            if matches!(
+                STEPS[step],
+                Step::Directory
+                    | Step::NamespaceAndAccount
+                    | Step::Issuer
+                    | Step::Register
+                    | Step::Commit
+            ) {
+                // Before anything is written: a clean work tree, on the onboarding branch (made
+                // now, or this onboarding's own from an earlier run, checked out), never on
+                // someone else's.
+                ports
+                    .git
+                    .begin(&self.branch(), &self.commit_message())
+                    .await?;
+            }
             match STEPS[step] {
                 Step::Directory => {
                     let template = self.template_dir();
@@ -514,6 +562,10 @@ impl Runbook for CreateOrg {
                         .read(CLUSTER_ISSUER_FILE)
                         .await?
                         .unwrap_or_default();
+                    if current.contains(&format!("name: letsencrypt-{}-prod", self.org)) {
+                        // There on the branch an earlier run made.
+                        return Ok(());
+                    }
                     let mut next = current.clone();
                     if !next.is_empty() && !next.ends_with('\n') {
                         next.push('\n');
@@ -522,16 +574,17 @@ impl Runbook for CreateOrg {
                     ports.git.write(CLUSTER_ISSUER_FILE, &next).await?;
                 }
                 Step::Register => {
-                    let path = format!("clusters/{}/kustomization.yaml", self.cluster);
+                    let path = self.kustomization_path();
                     let current = ports
                         .git
                         .read(&path)
                         .await?
                         .ok_or_else(|| OpsError::NotFound(path.clone()))?;
-                    ports
-                        .git
-                        .write(&path, &register(&current, &self.registration_line()))
-                        .await?;
+                    let next = register(&current, &self.registration())
+                        .map_err(|e| OpsError::Failed(format!("{path}: {e}")))?;
+                    if next != current {
+                        ports.git.write(&path, &next).await?;
+                    }
                 }
                 Step::Commit => {
                     if ports
@@ -672,29 +725,150 @@ impl Runbook for CreateOrg {
     }
 }
 
-/// Adds `line` to the `resources:` list of a kustomization.yaml.
-fn register(kustomization: &str, line: &str) -> String {
-    let mut out = Vec::new();
-    let mut added = false;
-    let mut in_resources = false;
-    for l in kustomization.lines() {
-        if in_resources && !added && !l.trim_start().starts_with('-') && !l.trim().is_empty() {
-            out.push(format!("  {line}"));
-            added = true;
-        }
-        in_resources =
-            l.trim() == "resources:" || (in_resources && l.trim_start().starts_with('-'));
-        out.push(l.to_string());
+/// A kustomization.yaml as far as the registration reads it.
+#[derive(Deserialize)]
+struct Kustomization {
+    resources: Option<Vec<String>>,
+}
+
+/// The `resources:` list of a kustomization.yaml, parsed as YAML.
+fn resources_of(kustomization: &str) -> Result<Vec<String>, String> {
+    serde_saphyr::from_str::<Kustomization>(kustomization)
+        .map(|k| k.resources.unwrap_or_default())
+        .map_err(|e| {
+            let e = e.to_string();
+            let first = e.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+            let first = first.trim().trim_start_matches("error: ");
+            format!("not a kustomization whose resources opsdeck can read ({first})")
+        })
+}
+
+/// Whether `item` is in the `resources:` list.
+fn registered(kustomization: &str, item: &str) -> Result<bool, String> {
+    Ok(resources_of(kustomization)?.iter().any(|r| r == item))
+}
+
+/// Adds `item` to the `resources:` list of a kustomization.yaml as YAML, in the list's own style:
+/// the new item goes right after the list's last one with the same indentation (`- x` at column
+/// 0, as `kustomize edit` writes it, or `  - x`) and quoting; every other byte of the file is
+/// kept. Unchanged when `item` is listed already. A list it cannot edit provably (a flow list
+/// `[a, b]`, items over several lines, tabs) is refused with why, and the result is parsed again:
+/// the list must have gained exactly `item` at its end and lost nothing.
+fn register(kustomization: &str, item: &str) -> Result<String, String> {
+    let before = resources_of(kustomization)?;
+    if before.iter().any(|r| r == item) {
+        return Ok(kustomization.to_string());
     }
-    if !added {
-        if !kustomization.lines().any(|l| l.trim() == "resources:") {
-            out.push("resources:".into());
+    let lines: Vec<&str> = kustomization.split_inclusive('\n').collect();
+    let keys: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with("resources:"))
+        .map(|(i, _)| i)
+        .collect();
+    let next = match keys[..] {
+        [] if before.is_empty() => {
+            // No list yet: one at the end, in the indented style.
+            let mut next = kustomization.to_string();
+            if !next.is_empty() && !next.ends_with('\n') {
+                next.push('\n');
+            }
+            next.push_str(&format!("resources:\n  - {item}\n"));
+            next
         }
-        out.push(format!("  {line}"));
+        [k] => insert_item(&lines, k, item)?,
+        _ => {
+            return Err(format!(
+                "its resources list is not one top-level `resources:` block that opsdeck can edit: add `{item}` to it by hand"
+            ));
+        }
+    };
+    let after = resources_of(&next)
+        .map_err(|e| format!("adding {item} as text would break the file ({e}): add it by hand"))?;
+    let mut expected = before;
+    expected.push(item.to_string());
+    if after != expected {
+        return Err(format!(
+            "adding {item} as text would not give the list with it added (it would read {after:?}): add it by hand"
+        ));
     }
-    let mut s = out.join("\n");
-    s.push('\n');
-    s
+    Ok(next)
+}
+
+/// `lines` (with their line ends) with `item` added to the block list under the `resources:` key
+/// on line `key`.
+fn insert_item(lines: &[&str], key: usize, item: &str) -> Result<String, String> {
+    let by_hand = |why: &str| {
+        format!(
+            "its resources list {why}: opsdeck edits only a block list of one-line items (`- item` each on its own line); add `{item}` by hand"
+        )
+    };
+    let value = lines[key]["resources:".len()..].trim();
+    if !value.is_empty() && !value.starts_with('#') {
+        return Err(by_hand(&format!(
+            "is written inline (`resources: {value}`, a flow list)"
+        )));
+    }
+    // The list's items: their indentation, and the last one.
+    let mut indent: Option<usize> = None;
+    let mut last = None;
+    for (i, line) in lines.iter().enumerate().skip(key + 1) {
+        let text = line.trim_end_matches(['\n', '\r']);
+        let content = text.trim_start_matches(' ');
+        let col = text.len() - content.len();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if content.starts_with('\t') {
+            return Err(by_hand("is indented with tabs"));
+        }
+        let is_item = content.starts_with("- ");
+        match indent {
+            None if is_item => {
+                indent = Some(col);
+                last = Some(i);
+            }
+            // The next key: the list is empty.
+            None if col == 0 => break,
+            None => return Err(by_hand("is not a list of items")),
+            Some(ind) if col == ind && is_item => last = Some(i),
+            // The next key, or the end of the document.
+            Some(ind) if col < ind || (col == 0 && !is_item) => break,
+            Some(_) => return Err(by_hand("has an item over several lines, or nested")),
+        }
+    }
+    let (at, prefix, quote) = match last {
+        Some(i) => {
+            let text = lines[i].trim_end_matches(['\n', '\r']);
+            let dash = text.len() - text.trim_start_matches(' ').len();
+            let value = text[dash + 1..].trim_start_matches(' ');
+            let prefix = &text[..text.len() - value.len()];
+            let quote = match value.chars().next() {
+                Some('"') => "\"",
+                Some('\'') => "'",
+                _ => "",
+            };
+            (i, prefix.to_string(), quote)
+        }
+        // `resources:` with no item yet: the indented style.
+        None => (key, "  - ".to_string(), ""),
+    };
+    let eol = if lines[at].ends_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        if i == at {
+            if !line.ends_with('\n') {
+                out.push_str(eol);
+            }
+            out.push_str(&format!("{prefix}{quote}{item}{quote}{eol}"));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -771,14 +945,77 @@ mod tests {
     #[test]
     fn registration_goes_into_resources() {
         let k = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - organizations/numinia\n  - organizations/r3s3t\npatches: []\n";
-        let out = register(k, "- organizations/acme");
+        let out = register(k, "organizations/acme").unwrap();
         assert_eq!(
             out,
             "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - organizations/numinia\n  - organizations/r3s3t\n  - organizations/acme\npatches: []\n"
         );
+        assert_eq!(register(&out, "organizations/acme").unwrap(), out, "once");
+        assert!(registered(&out, "organizations/acme").unwrap());
+        assert!(!registered(k, "organizations/acme").unwrap());
         assert!(
-            register("kind: Kustomization\n", "- organizations/acme")
+            register("kind: Kustomization\n", "organizations/acme")
+                .unwrap()
                 .ends_with("resources:\n  - organizations/acme\n")
         );
+    }
+
+    #[test]
+    fn registration_keeps_the_list_style() {
+        // `kustomize edit` writes the items at column 0.
+        assert_eq!(
+            register(
+                "resources:\n- organizations/numinia\n- organizations/r3s3t\n",
+                "organizations/acme"
+            )
+            .unwrap(),
+            "resources:\n- organizations/numinia\n- organizations/r3s3t\n- organizations/acme\n"
+        );
+        // Comments, the next key, quotes, CRLF and no final newline are kept.
+        assert_eq!(
+            register(
+                "# the cluster\nresources:  # orgs\n    - \"organizations/numinia\"\n    # - organizations/old\n    - \"organizations/r3s3t\" # the other\n\n# tail\npatches:\n- path: p.yaml\n",
+                "organizations/acme"
+            )
+            .unwrap(),
+            "# the cluster\nresources:  # orgs\n    - \"organizations/numinia\"\n    # - organizations/old\n    - \"organizations/r3s3t\" # the other\n    - \"organizations/acme\"\n\n# tail\npatches:\n- path: p.yaml\n"
+        );
+        assert_eq!(
+            register("resources:\r\n- a\r\n", "organizations/acme").unwrap(),
+            "resources:\r\n- a\r\n- organizations/acme\r\n"
+        );
+        assert_eq!(
+            register("resources:\n- a", "organizations/acme").unwrap(),
+            "resources:\n- a\n- organizations/acme\n"
+        );
+        assert_eq!(
+            register("resources:\nkind: Kustomization\n", "organizations/acme").unwrap(),
+            "resources:\n  - organizations/acme\nkind: Kustomization\n"
+        );
+    }
+
+    #[test]
+    fn registration_refuses_what_it_cannot_edit_provably() {
+        for (k, why) in [
+            ("resources: [organizations/numinia]\n", "flow list"),
+            ("resources: []\n", "flow list"),
+            // The unindented item the old text edit appended: one item over two lines.
+            (
+                "resources:\n- organizations/numinia\n  - organizations/old\n",
+                "several lines",
+            ),
+            (
+                "resources:\n- organizations/numinia\n  more\n",
+                "several lines",
+            ),
+            // Not read as YAML: never edited as text.
+            ("resources:\n- a\nresources:\n- b\n", "duplicate"),
+            ("resources:\n\t- a\n", "can read"),
+            ("resources: {a: b}\n", "can read"),
+            ("resources:\n- a\n---\nkind: Kustomization\n", "can read"),
+        ] {
+            let e = register(k, "organizations/acme").unwrap_err();
+            assert!(e.contains(why), "{k:?}: {e}");
+        }
     }
 }

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use jiff::{SignedDuration, Timestamp};
 
 use super::ports::{
-    CloudOps, ClusterOps, DbState, FluxStatus, GitOps, OpsError, OpsFuture, Ports, Readiness,
-    RegionState, RoutedRecord,
+    CloudOps, ClusterOps, DbState, FluxStatus, GitOps, GitPreflight, OpsError, OpsFuture, Ports,
+    Readiness, RegionState, RoutedRecord,
 };
 use super::secret::SecretDocument;
 use crate::backend::demo::incidents::Incidents;
@@ -173,6 +173,7 @@ impl DemoWorld {
             cloud: self.clone(),
             git: self.git.clone(),
             clock: self.clock.clone(),
+            world: super::journal::World::demo(),
         }
     }
 
@@ -1020,5 +1021,20 @@ impl GitOps for MemoryGit {
         let sha = format!("{:040x}", 0x0b0a_4d11u64 + c.len() as u64);
         c.push((branch.into(), message.into(), sha.clone()));
         ok(sha)
+    }
+
+    /// A branch whose last commit is not this run's (`MemoryGit::commit` as someone else) is
+    /// refused, as on a real repository; the in-memory work tree is never dirty.
+    fn preflight<'a>(&'a self, branch: &'a str, message: &'a str) -> OpsFuture<'a, GitPreflight> {
+        let mut pre = GitPreflight::default();
+        let c = self.commits.lock().unwrap();
+        if let Some((_, m, sha)) = c.iter().rev().find(|(b, _, _)| b == branch)
+            && m != message
+        {
+            pre.problems.push(format!(
+                "branch {branch} exists already and is not this run's: its last commit is {sha:.7}: {m:?}"
+            ));
+        }
+        ok(pre)
     }
 }

@@ -1,6 +1,8 @@
 //! The engine: preflight → plan (the default: writes nothing) → typed confirmation of the target
 //! → each step checked, applied and verified, every event journalled → a summary. It stops at the
-//! first failed step with the reason and what to do next. `resume` continues a journal.
+//! first failed step with the reason and what to do next. `resume` continues a journal, under the
+//! same gate as a start (`--apply` and the typed target), only in the world the journal ran in
+//! and only while no other process runs it.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -8,7 +10,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use super::journal::{self, Entry, Journal, Phase};
+use super::journal::{self, Entry, Journal, Phase, Replay, World};
 use super::ports::Ports;
 use super::{Preflight, RunState, Runbook, StepSpec, Verdict};
 
@@ -162,14 +164,8 @@ pub async fn run(
         };
     }
     let target = rb.target();
-    if opts.confirm.as_deref() != Some(target.as_str()) {
-        return Outcome::Refused(vec![format!(
-            "type the target environment name to confirm: --confirm {target}{}",
-            match &opts.confirm {
-                Some(c) => format!(" (got {c:?})"),
-                None => String::new(),
-            }
-        )]);
+    if let Some(problem) = confirm_problem(&target, opts.confirm.as_deref()) {
+        return Outcome::Refused(vec![problem]);
     }
     let now = ports.clock.now();
     let mut journal = match Journal::create(&opts.journal_dir, rb.name(), &target, now) {
@@ -187,6 +183,8 @@ pub async fn run(
             target: target.clone(),
             inputs: rb.inputs(),
             steps: rb.steps().into_iter().map(|s| s.key).collect(),
+            world: Some(ports.world.clone()),
+            pid: Some(std::process::id()),
             at: now,
         },
         Entry::Confirmed {
@@ -218,8 +216,59 @@ pub async fn run(
     .await
 }
 
+/// The typed confirmation's problem, if it does not name `target`.
+pub fn confirm_problem(target: &str, typed: Option<&str>) -> Option<String> {
+    (typed != Some(target)).then(|| {
+        format!(
+            "type the target environment name to confirm: --confirm {target}{}",
+            match typed {
+                Some(c) => format!(" (got {c:?})"),
+                None => String::new(),
+            }
+        )
+    })
+}
+
+/// Why the run `replay` reads from `path` may not resume in `world` with `apply` and the typed
+/// `confirm`: one message per problem; empty means go. The same gate as a start (the apply and
+/// the typed target), plus the world the journal ran in. The caller checks `--write`.
+pub fn resume_problems(
+    path: &Path,
+    replay: &Replay,
+    world: &World,
+    apply: bool,
+    confirm: Option<&str>,
+) -> Vec<String> {
+    let at = path.display();
+    if replay.finished == Some(true) {
+        return vec![format!("{at}: this run already completed")];
+    }
+    if !replay.confirmed {
+        return vec![format!("{at}: the run was never confirmed; start it again")];
+    }
+    let mut problems = Vec::new();
+    match &replay.world {
+        None => problems.push(format!(
+            "{at}: this journal predates the world check: it does not record which world (the demo, or which AWS account, kube contexts and GitOps repository) it ran in, so it is not resumed; start the run again instead (each step checks whether it is already done)"
+        )),
+        Some(ran) => problems.extend(ran.mismatch(world)),
+    }
+    if !apply {
+        problems.push(format!(
+            "resuming applies the steps left: add --apply --confirm {}",
+            replay.target
+        ));
+    }
+    if let Some(p) = confirm_problem(&replay.target, confirm) {
+        problems.push(p);
+    }
+    problems
+}
+
 /// Continues the run a journal records: verified steps are skipped, the interrupted one is
-/// checked again first.
+/// checked again first. Refused, before anything is written or reported as started, without
+/// `apply` and the typed target, in another world than the journal's, or while another process
+/// runs the journal.
 pub async fn resume(
     path: &Path,
     ports: &Ports,
@@ -230,27 +279,41 @@ pub async fn resume(
         Ok(r) => r,
         Err(e) => return Outcome::Refused(vec![e]),
     };
-    if replay.finished == Some(true) {
-        return Outcome::Refused(vec![format!(
-            "{}: this run already completed",
-            path.display()
-        )]);
-    }
-    if !replay.confirmed {
-        return Outcome::Refused(vec![format!(
-            "{}: the run was never confirmed; start it again",
-            path.display()
-        )]);
+    let problems = resume_problems(
+        path,
+        &replay,
+        &ports.world,
+        opts.apply,
+        opts.confirm.as_deref(),
+    );
+    if !problems.is_empty() {
+        return Outcome::Refused(problems);
     }
     let rb = match super::from_inputs(&replay.runbook, &replay.inputs) {
         Ok(rb) => rb,
         Err(e) => return Outcome::Refused(vec![format!("{}: {e}", path.display())]),
     };
+    // The lock first, then the journal again: another process may have moved it on meanwhile.
     let mut journal = match Journal::reopen(path) {
         Ok(j) => j,
         Err(e) => return Outcome::Refused(vec![format!("{}: {e}", path.display())]),
     };
+    let replay = match journal::replay(path) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Refused(vec![e]),
+    };
+    let problems = resume_problems(
+        path,
+        &replay,
+        &ports.world,
+        opts.apply,
+        opts.confirm.as_deref(),
+    );
+    if !problems.is_empty() {
+        return Outcome::Refused(problems);
+    }
     if let Err(e) = journal.append(&Entry::Resumed {
+        pid: Some(std::process::id()),
         at: ports.clock.now(),
     }) {
         return Outcome::Refused(vec![format!("cannot write the journal: {e}")]);
@@ -266,6 +329,18 @@ pub async fn resume(
         observer,
     )
     .await
+}
+
+/// The command that resumes a journal in `world`.
+pub fn resume_command(path: &Path, target: &str, world: &World) -> String {
+    let flags = match world {
+        World::Demo { .. } => format!(" {}", world.flags()),
+        World::Real { .. } => String::new(),
+    };
+    format!(
+        "opsdeck runbook resume{flags} {} --write --apply --confirm {target}",
+        path.display()
+    )
 }
 
 fn elapsed(from: Timestamp, to: Timestamp) -> Duration {
@@ -346,8 +421,8 @@ async fn execute(
                 step: $spec.key.clone(),
                 reason,
                 next: format!(
-                    "fix the cause, then run `opsdeck runbook resume {}`: verified steps are skipped and this one is checked again first",
-                    path.display()
+                    "fix the cause, then run `{}`: verified steps are skipped and this one is checked again first",
+                    resume_command(&path, &rb.target(), &ports.world)
                 ),
             };
         }};

@@ -72,6 +72,12 @@ pub fn is_dns_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
+/// A Kubernetes object name (DNS-1123 subdomain): dot-separated labels, at most 253
+/// characters. What a write names goes into a URL path: `/`, `..`, `?` and the like never do.
+pub fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_dns_label)
+}
+
 /// A field of journalled inputs.
 pub fn field(inputs: &serde_json::Value, key: &str) -> Result<String, String> {
     inputs[key]

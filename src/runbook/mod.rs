@@ -5,7 +5,8 @@
 //! applies, and verifies; a step that waits reports progress. Runbooks reach the world only
 //! through the write ports in `ports.rs`, which the demo fleet and the real backends implement.
 //! The engine (`engine.rs`) validates, plans, asks for the typed target name, runs, journals
-//! every event (`journal.rs`) and resumes from a journal.
+//! every event (`journal.rs`) and resumes from a journal: only in the world it ran in, with the
+//! same typed confirmation as a start, and never while another process runs it.
 
 pub mod create_org;
 pub mod demo;
@@ -25,6 +26,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 pub use engine::{Control, Event, Outcome, RunOptions, run};
+pub use journal::World;
 pub use ports::{OpsError, Ports};
 
 /// What a step changes, where, and the equivalent CLI command, for the plan and the journal.

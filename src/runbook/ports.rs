@@ -30,6 +30,9 @@ pub struct Ports {
     pub cloud: Arc<dyn CloudOps>,
     pub git: Arc<dyn GitOps>,
     pub clock: SharedClock,
+    /// The world these ports reach (the demo, or the configured account, contexts and repo): the
+    /// journal records it and a resume is refused anywhere else.
+    pub world: super::journal::World,
 }
 
 /// A Flux object's readiness as the cluster reports it.
@@ -145,6 +148,15 @@ pub trait CloudOps: Send + Sync {
     fn sync_batch<'a>(&'a self, from: &'a str, to: &'a str, batch: u64) -> OpsFuture<'a, u64>;
 }
 
+/// What a GitOps repository says before a run writes to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GitPreflight {
+    /// Refuse the run: changes in the work tree that are not the run's, someone else's branch.
+    pub problems: Vec<String>,
+    /// Shown with the plan: the branch an earlier run of the same change made, continued.
+    pub findings: Vec<String>,
+}
+
 /// A local clone of the GitOps repository: read and write files, commit on a branch. Never
 /// pushes, never forces.
 pub trait GitOps: Send + Sync {
@@ -158,8 +170,22 @@ pub trait GitOps: Send + Sync {
         branch: &'a str,
         message: &'a str,
     ) -> OpsFuture<'a, Option<String>>;
-    /// Commits everything written since on `branch` (created from the current HEAD).
+    /// Commits the files written since the last commit, and only those, on `branch` (created
+    /// from the current HEAD).
     fn commit<'a>(&'a self, branch: &'a str, message: &'a str) -> OpsFuture<'a, String>;
+    /// Whether a run that commits `message` on `branch` may start: a work tree with changes
+    /// that are not the run's, or a `branch` that someone else made, refuses it. Read only (a
+    /// plan runs it too).
+    fn preflight<'a>(&'a self, _branch: &'a str, _message: &'a str) -> OpsFuture<'a, GitPreflight> {
+        Box::pin(async { Ok(GitPreflight::default()) })
+    }
+    /// Before a run's writes (every step that writes calls it; after the first call it only
+    /// checks the work tree is still on `branch`): refuses what `preflight` refuses, then puts
+    /// the work tree on `branch`, created from HEAD, or checked out when an earlier run of the
+    /// same change made it. Nothing is ever written into another branch's work tree.
+    fn begin<'a>(&'a self, _branch: &'a str, _message: &'a str) -> OpsFuture<'a, ()> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// A port that is not configured: every call fails with why and how to configure it (a

@@ -589,6 +589,11 @@ impl App {
                         true,
                     );
                 }
+                // Resuming is guarded like a start: the run's target, typed after the prompt.
+                let Some(confirm) = screen.resume_confirmation() else {
+                    return self.say("type the run's target exactly to resume it", true);
+                };
+                (opts.apply, opts.confirm) = (true, Some(confirm));
                 let titles = crate::runbook::from_journal(&path)
                     .map(|rb| rb.steps().into_iter().map(|s| s.title).collect())
                     .unwrap_or_default();

@@ -1,6 +1,7 @@
 //! `:runbooks`: pick a runbook (or an interrupted run to resume), fill its form, read the plan,
 //! type the target's name, and watch the steps run with their gauges and times. The engine runs
-//! in the background; its events come back as `UiEvent`s.
+//! in the background; its events come back as `UiEvent`s. An interrupted run shows its plan with
+//! the steps already done and asks for the same typed target as a start before it resumes.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use crate::runbook::engine::{Event, Outcome};
 use crate::runbook::failover::Failover;
 use crate::runbook::render::secs;
 use crate::runbook::staging_refresh::StagingRefresh;
-use crate::runbook::{NAMES, Runbook, StepSpec, journal};
+use crate::runbook::{NAMES, Runbook, StepSpec, World, from_inputs, journal};
 
 /// One input of a form.
 #[derive(Clone, Debug)]
@@ -66,11 +67,82 @@ pub enum Stage {
         reason: String,
         focus_reason: bool,
     },
+    /// An interrupted run before it resumes: its steps, those the journal says are done, and the
+    /// target typed to confirm, as for a start.
+    Resume(Box<ResumePlan>),
     Running {
         steps: Vec<StepLine>,
         journal: Option<PathBuf>,
         outcome: Option<String>,
     },
+}
+
+/// What a journal says of an interrupted run, for the resume's plan.
+pub struct ResumePlan {
+    pub journal: PathBuf,
+    pub runbook: String,
+    pub target: String,
+    /// Where it ran (`None`: a journal older than the record, which is not resumed).
+    pub world: Option<World>,
+    /// Each step, and whether the journal has it verified (or found done).
+    pub steps: Vec<(StepSpec, bool)>,
+    /// Why it cannot resume at all (an unreadable journal, a finished run…).
+    pub problems: Vec<String>,
+    pub confirm: String,
+    /// The last refusal of what was typed.
+    pub message: Option<String>,
+}
+
+impl ResumePlan {
+    /// Reads the journal at `path`.
+    pub fn read(path: PathBuf) -> ResumePlan {
+        let mut plan = ResumePlan {
+            journal: path,
+            runbook: String::new(),
+            target: String::new(),
+            world: None,
+            steps: Vec::new(),
+            problems: Vec::new(),
+            confirm: String::new(),
+            message: None,
+        };
+        let replay = match journal::replay(&plan.journal) {
+            Ok(r) => r,
+            Err(e) => {
+                plan.problems.push(e);
+                return plan;
+            }
+        };
+        match from_inputs(&replay.runbook, &replay.inputs) {
+            Ok(rb) => {
+                plan.steps = rb
+                    .steps()
+                    .into_iter()
+                    .map(|s| {
+                        let done = replay.verified.contains(&s.key);
+                        (s, done)
+                    })
+                    .collect();
+            }
+            Err(e) => plan.problems.push(e),
+        }
+        if replay.finished == Some(true) {
+            plan.problems.push("this run already completed".into());
+        }
+        if !replay.confirmed {
+            plan.problems
+                .push("the run was never confirmed; start it again".into());
+        }
+        if replay.world.is_none() {
+            plan.problems.push(
+                "this journal predates the world check (it does not record which world it ran in), so it is not resumed; start the run again instead".into(),
+            );
+        }
+        plan.runbook = replay.runbook;
+        plan.target = replay.target;
+        plan.world = replay.world;
+        plan
+    }
 }
 
 pub struct RunbookScreen {
@@ -89,6 +161,8 @@ pub enum Request {
         confirm: String,
         reason: Option<String>,
     },
+    /// Resume this journal: its plan was shown and its target typed (`resume_confirmation`
+    /// gives it for the run's options).
     Resume(PathBuf),
 }
 
@@ -190,7 +264,8 @@ impl RunbookScreen {
                         };
                     }
                     KeyCode::Enter => {
-                        return Request::Resume(journals[*cursor - NAMES.len()].clone());
+                        let path = journals[*cursor - NAMES.len()].clone();
+                        self.stage = Stage::Resume(Box::new(ResumePlan::read(path)));
                     }
                     _ => {}
                 }
@@ -253,6 +328,21 @@ impl RunbookScreen {
                 }
                 _ => {}
             },
+            Stage::Resume(plan) => match ev.code {
+                KeyCode::Esc => *self = RunbookScreen::new(self.journal_dir.clone()),
+                KeyCode::Backspace => {
+                    plan.confirm.pop();
+                }
+                KeyCode::Char(c) if !ctrl => plan.confirm.push(c),
+                KeyCode::Enter if !plan.problems.is_empty() => {
+                    plan.message = Some("this run cannot be resumed; Esc goes back".into());
+                }
+                KeyCode::Enter if plan.confirm != plan.target => {
+                    plan.message = Some(format!("type {} exactly to resume", plan.target));
+                }
+                KeyCode::Enter => return Request::Resume(plan.journal.clone()),
+                _ => {}
+            },
             Stage::Running { outcome, .. } => {
                 if outcome.is_some()
                     && matches!(ev.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'))
@@ -294,6 +384,17 @@ impl RunbookScreen {
             Outcome::Refused(problems) => fields_back(problems),
             other => fields_back(vec![format!("unexpected: {other:?}")]),
         };
+    }
+
+    /// The target typed to confirm the resume being asked for (`Request::Resume`), for the
+    /// run's options: the engine checks it again.
+    pub fn resume_confirmation(&self) -> Option<String> {
+        match &self.stage {
+            Stage::Resume(plan) if plan.problems.is_empty() && plan.confirm == plan.target => {
+                Some(plan.confirm.clone())
+            }
+            _ => None,
+        }
     }
 
     pub fn start_running(&mut self, titles: Vec<String>) {
@@ -460,7 +561,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, screen: &RunbookScreen) {
             if !journals.is_empty() {
                 lines.push(Line::default());
                 lines.push(Line::from(Span::styled(
-                    " Interrupted runs (Enter resumes)",
+                    " Interrupted runs (Enter shows what is left to resume)",
                     bold,
                 )));
                 for (j, path) in journals.iter().enumerate() {
@@ -583,6 +684,79 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, screen: &RunbookScreen) {
                 ),
                 Span::styled(confirm.clone(), style),
             ]));
+        }
+        Stage::Resume(plan) => {
+            title = format!(
+                " resume {} → {} — plan (nothing written yet), Esc back ",
+                plan.runbook, plan.target
+            );
+            let name = plan
+                .journal
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            lines.push(Line::from(vec![
+                Span::styled(" journal: ", accent),
+                Span::raw(name),
+            ]));
+            lines.push(Line::from(vec![
+                Span::styled(" ran in:  ", accent),
+                Span::raw(match &plan.world {
+                    Some(w) => w.to_string(),
+                    None => "(not recorded)".to_string(),
+                }),
+            ]));
+            lines.push(Line::default());
+            for (i, (s, done)) in plan.steps.iter().enumerate() {
+                let state = if *done { "done" } else { "to do" };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:>3}. ", i + 1), accent),
+                    Span::styled(format!("{:<52}", s.title), bold),
+                    Span::styled(format!(" {state}"), accent),
+                ]));
+                if !*done {
+                    lines.push(Line::from(format!(
+                        "     {} → {}",
+                        s.description.what, s.description.target
+                    )));
+                    if let Some(cli) = &s.description.equivalent_cli {
+                        lines.push(Line::from(Span::styled(
+                            format!("     $ {cli}"),
+                            Style::default().fg(t.dim),
+                        )));
+                    }
+                }
+            }
+            let done = plan.steps.iter().filter(|(_, d)| *d).count();
+            if !plan.steps.is_empty() {
+                lines.push(Line::from(format!(
+                    " {done} of {} steps done; the first step left is checked again before it is applied",
+                    plan.steps.len()
+                )));
+            }
+            let failed = Style::default().fg(t.health(crate::model::Health::Failed));
+            for p in &plan.problems {
+                lines.push(Line::from(Span::styled(format!(" ✗ {p}"), failed)));
+            }
+            if let Some(m) = &plan.message {
+                lines.push(Line::from(Span::styled(format!(" ✗ {m}"), failed)));
+            }
+            if app.read_only {
+                lines.push(Line::from(Span::styled(
+                    " read-only: start opsdeck with --write to resume",
+                    Style::default().fg(t.health(crate::model::Health::Degraded)),
+                )));
+            }
+            lines.push(Line::default());
+            if plan.problems.is_empty() {
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!(" type {} and Enter to resume: ", plan.target),
+                        accent,
+                    ),
+                    Span::styled(plan.confirm.clone(), t.selection()),
+                ]));
+            }
         }
         Stage::Running {
             steps,
