@@ -1,23 +1,15 @@
 //! The real binary: snapshot output, errors for bad config and themes, --help.
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 fn opsdeck(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+    support::opsdeck_in(home)
         .args(args)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("HOME", home)
-        .env_remove("KUBECONFIG")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("OPSDECK_CONFIG")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("the binary runs")
 }

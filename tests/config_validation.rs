@@ -1,23 +1,14 @@
 //! The real binary on config mistakes toml accepts: each is a one-line error at load naming the
 //! file, the key and the value, before any source starts.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn opsdeck(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+    support::opsdeck_in(home)
         .args(args)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("HOME", home)
-        .env_remove("KUBECONFIG")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("OPSDECK_CONFIG")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("the binary runs")
 }

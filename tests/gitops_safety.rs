@@ -3,7 +3,10 @@
 //! symbolic link is followed out of the clone, the kustomization's resources list is edited as
 //! YAML in its own style, and someone else's onboarding branch is refused, named. Through the
 //! port, through the create-org runbook on the demo world, and through the binary.
+
 #![cfg(unix)]
+
+mod support;
 
 use std::os::unix::fs::symlink;
 use std::path::Path;
@@ -191,18 +194,8 @@ fn resources(yaml: &str) -> Vec<String> {
 }
 
 fn opsdeck(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+    support::opsdeck_in(home)
         .args(args)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("HOME", home)
-        .env_remove("KUBECONFIG")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("OPSDECK_CONFIG")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("the binary runs")
 }

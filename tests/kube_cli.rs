@@ -5,7 +5,7 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 use support::kube_api::{KubeApi, loaded};
@@ -15,13 +15,9 @@ async fn opsdeck(home: &Path, kubeconfig: &Path, args: &[&str]) -> Output {
     let (home, kubeconfig) = (home.to_path_buf(), kubeconfig.to_path_buf());
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_opsdeck"))
+        support::opsdeck_in(&home)
             .args(&args)
-            .env("HOME", &home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_STATE_HOME", home.join("state"))
             .env("KUBECONFIG", &kubeconfig)
-            .env_remove("OPSDECK_CONFIG")
             .output()
             .unwrap()
     })
@@ -252,13 +248,10 @@ async fn a_write_without_write_is_refused_before_the_plugin_runs() {
     let api = loaded().await;
     let home = tempfile::tempdir().unwrap();
     let marker = home.path().join("plugin-ran");
+    let touch = format!("touch {}; exit 1", marker.display());
     let kc = write_kubeconfig(
         home.path(),
-        &format!(
-            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster:\n    server: {}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: sh\n      args: [\"-c\", \"touch {}; exit 1\"]\n",
-            api.url(),
-            marker.display()
-        ),
+        &KubeApi::exec_kubeconfig(&api.url(), "sh", &["-c", &touch]),
     );
     let out = opsdeck(
         home.path(),

@@ -79,7 +79,6 @@ async fn snapshot_in(
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let out = tokio::task::spawn_blocking(move || {
         let mut cmd = support::opsdeck_on_moto(&home);
-        cmd.env("XDG_CONFIG_HOME", home.join("config"));
         if let Some(kc) = &kubeconfig {
             cmd.env("KUBECONFIG", kc);
         }
@@ -277,18 +276,10 @@ async fn an_object_that_is_not_valid_for_its_kind_is_skipped_and_named() {
     );
 }
 
-/// A credential plugin that prints to stderr and exits non-zero, or sleeps.
-fn exec_kubeconfig(server: &str, command: &str, args: &[&str]) -> String {
-    let args = serde_json::to_string(args).unwrap();
-    format!(
-        "apiVersion: v1\nkind: Config\ncurrent-context: eks-prod-use1\nclusters:\n- name: c\n  cluster:\n    server: {server}\ncontexts:\n- name: eks-prod-use1\n  context:\n    cluster: c\n    user: eks\nusers:\n- name: eks\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {command}\n      args: {args}\n"
-    )
-}
-
 #[tokio::test]
 async fn a_hanging_credential_plugin_is_reported_as_timed_out_at_the_deadline() {
     let api = loaded().await;
-    let kc = exec_kubeconfig(&api.url(), "sh", &["-c", "sleep 600"]);
+    let kc = KubeApi::exec_kubeconfig(&api.url(), "sh", &["-c", "sleep 600"]);
     let o = snapshot(&kc, None, &["--timeout", "3"]).await;
     assert_eq!(o.code, 4, "{}", o.stderr);
     assert_eq!(o.source("eks-prod-use1")["status"], "timed out");
@@ -297,7 +288,7 @@ async fn a_hanging_credential_plugin_is_reported_as_timed_out_at_the_deadline() 
 #[tokio::test]
 async fn a_credential_plugins_own_words_are_shown() {
     let api = loaded().await;
-    let kc = exec_kubeconfig(
+    let kc = KubeApi::exec_kubeconfig(
         &api.url(),
         "sh",
         &[
@@ -318,7 +309,7 @@ async fn a_credential_plugins_own_words_are_shown() {
 #[tokio::test]
 async fn a_missing_plugin_and_garbage_output_are_told_apart() {
     let api = loaded().await;
-    let kc = exec_kubeconfig(&api.url(), "opsdeck-no-such-plugin", &[]);
+    let kc = KubeApi::exec_kubeconfig(&api.url(), "opsdeck-no-such-plugin", &[]);
     let o = snapshot(&kc, None, &[]).await;
     let e = o.source("eks-prod-use1")["error"]
         .as_str()
@@ -328,7 +319,7 @@ async fn a_missing_plugin_and_garbage_output_are_told_apart() {
         e.contains("opsdeck-no-such-plugin") && e.contains("not installed"),
         "{e}"
     );
-    let kc = exec_kubeconfig(&api.url(), "sh", &["-c", "echo '<<<not json>>>'"]);
+    let kc = KubeApi::exec_kubeconfig(&api.url(), "sh", &["-c", "echo '<<<not json>>>'"]);
     let o = snapshot(&kc, None, &[]).await;
     let e = o.source("eks-prod-use1")["error"]
         .as_str()

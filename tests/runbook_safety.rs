@@ -4,6 +4,8 @@
 //! demo's `--apply` needs `--write` too; journals survive a torn line and a kill -9, are locked
 //! while a run is live, never collide, and are the owner's only, as the log is.
 
+mod support;
+
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,20 +19,7 @@ const TARGET: &str = "phenom-dev-postgres";
 /// The binary in a scratch `home`: no ambient kubeconfig, AWS profile or config; fake AWS keys
 /// so that an AWS call goes to the configured endpoint and fails there.
 fn opsdeck(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_opsdeck"));
-    cmd.env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("HOME", home)
-        .env_remove("KUBECONFIG")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("OPSDECK_CONFIG")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    cmd
+    support::opsdeck_on_moto(home)
 }
 
 fn run(home: &Path, args: &[&str]) -> Output {

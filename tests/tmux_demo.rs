@@ -5,127 +5,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
 use support::kube_api::{Fault, KubeApi, loaded};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(home: &Path) -> Tmux {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let socket = format!("opsdeck-test-{}-{n}", std::process::id());
-        let t = Tmux { socket };
-        let env = format!(
-            "env -i PATH=/usr/bin:/bin HOME={h} TERM=xterm-256color XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state PS1='$ ' bash --norc --noprofile",
-            h = home.display()
-        );
-        let out = t.tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "demo",
-            "-x",
-            "160",
-            "-y",
-            "48",
-            &env,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux is installed (scripts/test installs it)")
-    }
-
-    fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "demo"]).stdout)
-            .into_owned()
-    }
-
-    /// Literal text, then nothing else.
-    fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "demo", "-l", text]);
-    }
-
-    /// Named keys: Enter, Escape, Tab…
-    fn press(&self, key: &str) {
-        self.tmux(&["send-keys", "-t", "demo", key]);
-    }
-
-    /// Records the shell's terminal settings, to compare after opsdeck exits.
-    fn save_stty(&self, home: &Path) {
-        let h = home.display();
-        self.type_text(&format!("cd {h} && stty -g > {h}/before.stty; clear"));
-        self.press("Enter");
-    }
-
-    /// The shell works and its terminal settings are what they were before opsdeck ran.
-    fn assert_stty_restored(&self, home: &Path, after_what: &str) {
-        let h = home.display();
-        self.type_text(&format!("stty -g > {h}/after.stty; echo usable-$((6*7))"));
-        self.press("Enter");
-        self.wait_for(&["usable-42"]);
-        let read = |f: &str| std::fs::read_to_string(home.join(f)).unwrap_or_default();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while read("after.stty").is_empty() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        assert!(
-            !read("after.stty").is_empty(),
-            "stty -g after {after_what} did not run"
-        );
-        assert_eq!(
-            read("before.stty"),
-            read("after.stty"),
-            "terminal settings are restored after {after_what}"
-        );
-    }
-
-    /// Polls the screen until every needle is on it; panics with the screen otherwise.
-    fn wait_for(&self, needles: &[&str]) -> String {
-        self.wait_until(&format!("{needles:?}"), |s| {
-            needles.iter().all(|n| s.contains(n))
-        })
-    }
-
-    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.capture();
-            if ok(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("waited for {what}; the screen shows:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-    }
-}
+use support::tmux::Tmux;
 
 fn body_title(pane: &str) -> String {
     format!("┌ {pane} [")
@@ -312,25 +195,7 @@ fn a_hanging_credential_plugin_never_holds_the_tui_hostage() {
     let kc = home.path().join("hanging-kubeconfig");
     std::fs::write(
         &kc,
-        [
-            "apiVersion: v1",
-            "kind: Config",
-            "current-context: eks-prod-use1",
-            "clusters:",
-            "- name: c",
-            "  cluster: {server: \"http://127.0.0.1:9\"}",
-            "contexts:",
-            "- name: eks-prod-use1",
-            "  context: {cluster: c, user: eks}",
-            "users:",
-            "- name: eks",
-            "  user:",
-            "    exec:",
-            "      apiVersion: client.authentication.k8s.io/v1beta1",
-            "      command: sh",
-            "      args: [\"-c\", \"sleep 600\"]",
-        ]
-        .join("\n"),
+        KubeApi::exec_kubeconfig("http://127.0.0.1:9", "sh", &["-c", "sleep 600"]),
     )
     .unwrap();
     let tmux = Tmux::start(home.path());

@@ -4,93 +4,13 @@
 //! the main screen and the cursor shown. `scripts/test` installs tmux when it is missing; these
 //! tests fail (they do not skip) without it.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// A tmux server of its own running a bare bash in a pane called `demo` (as in tmux_demo.rs).
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(home: &Path) -> Tmux {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let socket = format!("opsdeck-signals-{}-{n}", std::process::id());
-        let t = Tmux { socket };
-        let env = format!(
-            "env -i PATH=/usr/bin:/bin HOME={h} TERM=xterm-256color XDG_CONFIG_HOME={h}/config XDG_STATE_HOME={h}/state PS1='$ ' bash --norc --noprofile",
-            h = home.display()
-        );
-        let out = t.tmux(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "demo",
-            "-x",
-            "160",
-            "-y",
-            "48",
-            &env,
-        ]);
-        assert!(
-            out.status.success(),
-            "tmux new-session: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux is installed (scripts/test installs it)")
-    }
-
-    fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "demo"]).stdout)
-            .into_owned()
-    }
-
-    /// A tmux format of the pane, e.g. `#{alternate_on}`.
-    fn pane_format(&self, format: &str) -> String {
-        let out = self.tmux(&["display-message", "-p", "-t", "demo", format]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// Types a command line and Enter.
-    fn run(&self, line: &str) {
-        self.tmux(&["send-keys", "-t", "demo", "-l", line]);
-        self.tmux(&["send-keys", "-t", "demo", "Enter"]);
-    }
-
-    /// Polls the screen until every needle is on it; panics with the screen otherwise.
-    fn wait_for(&self, needles: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.capture();
-            if needles.iter().all(|n| screen.contains(n)) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("waited for {needles:?}; the screen shows:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.tmux(&["kill-server"]);
-    }
-}
+use support::tmux::Tmux;
 
 /// Single-quoted for sh.
 fn quoted(path: &Path) -> String {

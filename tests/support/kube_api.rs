@@ -293,6 +293,15 @@ impl KubeApi {
         )
     }
 
+    /// A kubeconfig of one context, `eks-prod-use1`, on `server`, whose user's credentials come
+    /// from the exec plugin `command args` (as `aws eks get-token` does).
+    pub fn exec_kubeconfig(server: &str, command: &str, args: &[&str]) -> String {
+        let args = serde_json::to_string(args).unwrap();
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: eks-prod-use1\nclusters:\n- name: c\n  cluster:\n    server: {server}\ncontexts:\n- name: eks-prod-use1\n  context:\n    cluster: c\n    user: eks\nusers:\n- name: eks\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: {command}\n      args: {args}\n"
+        )
+    }
+
     fn resource_for_kind(&self, kind: &str) -> Resource {
         let g = self.inner.lock().unwrap();
         g.resources

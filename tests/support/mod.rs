@@ -70,17 +70,36 @@ pub fn key_events(text: &str) -> Vec<Event> {
         .collect()
 }
 
-/// The opsdeck binary in a scratch `home`, with moto's test credentials and no ambient
-/// profile, kubeconfig or instance metadata: what the AWS tests run the CLI with.
-pub fn opsdeck_on_moto(home: &std::path::Path) -> std::process::Command {
+/// The opsdeck binary in a scratch `home`: its config and state there, and nothing of the
+/// machine's own — no kubeconfig, AWS profile, region, keys or endpoint, no OPSDECK_CONFIG, no
+/// instance metadata.
+pub fn opsdeck_in(home: &std::path::Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsdeck"));
     cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_STATE_HOME", home.join("state"))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .env_remove("KUBECONFIG");
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for ambient in [
+        "KUBECONFIG",
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_ENDPOINT_URL",
+        "OPSDECK_CONFIG",
+    ] {
+        cmd.env_remove(ambient);
+    }
+    cmd
+}
+
+/// `opsdeck_in` with moto's test credentials: what the AWS tests run the CLI with (an AWS call
+/// goes to the configured endpoint).
+pub fn opsdeck_on_moto(home: &std::path::Path) -> std::process::Command {
+    let mut cmd = opsdeck_in(home);
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing");
     cmd
 }
 
@@ -90,3 +109,4 @@ pub mod fleet;
 pub mod moto;
 
 pub mod cbor_proxy;
+pub mod tmux;
