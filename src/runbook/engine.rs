@@ -265,6 +265,24 @@ pub fn resume_problems(
     problems
 }
 
+/// The journal read back, if a resume may go on with it: the gate of a start (apply, the typed
+/// target) and the journal's own world.
+fn gate(path: &Path, ports: &Ports, opts: &RunOptions) -> Result<Replay, Outcome> {
+    let replay = journal::replay(path).map_err(|e| Outcome::Refused(vec![e]))?;
+    let problems = resume_problems(
+        path,
+        &replay,
+        &ports.world,
+        opts.apply,
+        opts.confirm.as_deref(),
+    );
+    if problems.is_empty() {
+        Ok(replay)
+    } else {
+        Err(Outcome::Refused(problems))
+    }
+}
+
 /// Continues the run a journal records: verified steps are skipped, the interrupted one is
 /// checked again first. Refused, before anything is written or reported as started, without
 /// `apply` and the typed target, in another world than the journal's, or while another process
@@ -275,20 +293,10 @@ pub async fn resume(
     opts: &RunOptions,
     observer: &mut Observer<'_>,
 ) -> Outcome {
-    let replay = match journal::replay(path) {
+    let replay = match gate(path, ports, opts) {
         Ok(r) => r,
-        Err(e) => return Outcome::Refused(vec![e]),
+        Err(refused) => return refused,
     };
-    let problems = resume_problems(
-        path,
-        &replay,
-        &ports.world,
-        opts.apply,
-        opts.confirm.as_deref(),
-    );
-    if !problems.is_empty() {
-        return Outcome::Refused(problems);
-    }
     let rb = match super::from_inputs(&replay.runbook, &replay.inputs) {
         Ok(rb) => rb,
         Err(e) => return Outcome::Refused(vec![format!("{}: {e}", path.display())]),
@@ -298,20 +306,10 @@ pub async fn resume(
         Ok(j) => j,
         Err(e) => return Outcome::Refused(vec![format!("{}: {e}", path.display())]),
     };
-    let replay = match journal::replay(path) {
+    let replay = match gate(path, ports, opts) {
         Ok(r) => r,
-        Err(e) => return Outcome::Refused(vec![e]),
+        Err(refused) => return refused,
     };
-    let problems = resume_problems(
-        path,
-        &replay,
-        &ports.world,
-        opts.apply,
-        opts.confirm.as_deref(),
-    );
-    if !problems.is_empty() {
-        return Outcome::Refused(problems);
-    }
     if let Err(e) = journal.append(&Entry::Resumed {
         pid: Some(std::process::id()),
         at: ports.clock.now(),
