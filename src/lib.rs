@@ -13,4 +13,5 @@ pub mod model;
 pub mod runbook;
 pub mod snapshot;
 pub mod store;
+pub mod text;
 pub mod ui;

@@ -4,6 +4,7 @@ use aws_sdk_eks::config::http::HttpResponse;
 use aws_sdk_eks::error::{ProvideErrorMetadata, SdkError};
 
 use crate::backend::kube::kubeconfig::error_chain;
+use crate::text::one_line;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AwsFailure {
@@ -231,14 +232,6 @@ fn excerpt(body: &[u8]) -> Option<String> {
         out.push('…');
     }
     Some(out)
-}
-
-/// Text on one line: runs of whitespace and control characters become one space.
-fn one_line(text: &str) -> String {
-    text.split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The most specific part of an error chain, kept short for a header.

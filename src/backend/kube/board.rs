@@ -14,9 +14,10 @@ use crate::model::kinds::cluster::{Cluster, Sides};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 use crate::store::{SourceStatus, Update, UpdateSender};
 
-use super::errors::{Failure, shorten};
+use super::errors::Failure;
 use super::kubeconfig::ClusterRef;
 use crate::store::source::{SKIPPED, UNAVAILABLE};
+use crate::text::shorten;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WatchState {

@@ -6,9 +6,10 @@ use kube::config::{ExecInteractiveMode, KubeConfigOptions, Kubeconfig};
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::board::{Board, WatchState};
-use super::errors::{Failure, classify, shorten};
+use super::errors::{Failure, classify};
 use super::resources::{WATCHED, Watched};
 use super::{namespaces, watch};
+use crate::text::shorten;
 
 /// How long a credential plugin (`aws eks get-token`, `kubelogin`) may take before this attempt
 /// gives up on it: the context is then in error, saying so, and the next attempt waits for the

@@ -114,14 +114,3 @@ fn renew_hint(profile: Option<&str>) -> String {
         }
     }
 }
-
-/// At most `max` characters, cut on a character boundary with an ellipsis: API messages and
-/// plugin output can be pages long, and a header line is not.
-pub fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
