@@ -307,3 +307,89 @@ fn runbook_cli_plans_refuses_applies_and_resumes() {
         "{err}"
     );
 }
+
+/// A reader that stops early, a full disk and a closed stdout are said, never a panic.
+#[test]
+fn snapshot_output_errors_are_said_not_panicked() {
+    use std::process::Stdio;
+    let home = tempfile::tempdir().unwrap();
+    let mut child = support::opsdeck_in(home.path())
+        .args(["snapshot", "--demo", "--scale", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "like a pipe's SIGPIPE: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = support::opsdeck_in(home.path())
+        .args(["snapshot", "--demo", "--json"])
+        .stdout(Stdio::from(full))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot write the snapshot") && !err.contains("panicked"),
+        "{err}"
+    );
+
+    for timeout in ["0", "9223372036854775807"] {
+        let out = opsdeck(home.path(), &["snapshot", "--demo", "--timeout", timeout]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "a usage error: --timeout {timeout}"
+        );
+    }
+}
+
+#[test]
+fn both_sides_disabled_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("c.toml");
+    std::fs::write(&config, "[kube]\nenabled = false\n[aws]\nenabled = false\n").unwrap();
+    let out = opsdeck(
+        home.path(),
+        &["--config", config.to_str().unwrap(), "snapshot"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("[kube] enabled = false") && err.contains("[aws] enabled = false"),
+        "{err}"
+    );
+}
+
+/// An account opsdeck cannot find a region for is a source in error, not a silent absence.
+#[test]
+fn an_account_without_a_region_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("c.toml");
+    std::fs::write(
+        &config,
+        "[kube]\nenabled = false\n\n[[accounts]]\nname = \"phenom\"\nprofile = \"nosuch\"\n",
+    )
+    .unwrap();
+    let out = opsdeck(
+        home.path(),
+        &["--config", config.to_str().unwrap(), "snapshot", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(4), "nothing could be read");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let source = &v["sources"][0];
+    assert_eq!(source["name"], "aws:phenom", "{v:#}");
+    assert_eq!(source["status"], "error");
+    let reason = source["error"].as_str().unwrap();
+    assert!(
+        reason.contains("no region") && reason.contains("nosuch") && reason.contains("regions ="),
+        "{reason}"
+    );
+}

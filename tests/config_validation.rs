@@ -133,3 +133,66 @@ fn a_config_turning_both_sides_off_loads() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert!(v["rows"].as_array().is_some_and(|rows| !rows.is_empty()));
 }
+
+#[test]
+fn an_endpoint_with_a_password_is_refused_without_echoing_it() {
+    let err = rejected(
+        "[[accounts]]\nname = \"phenom\"\nendpoint_url = \"http://admin:s3cr3tpass@127.0.0.1:5000\"\n",
+    );
+    assert!(
+        err.contains("accounts[0].endpoint_url") && err.contains("user or password"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("s3cr3tpass") && !err.contains("admin"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_account_name_that_cannot_name_a_source_is_refused() {
+    for bad in ["a/us-east-1", "p ", "red\\u001b[31m"] {
+        let err = rejected(&format!("[[accounts]]\nname = \"{bad}\"\n"));
+        assert!(
+            err.contains("accounts[0].name") && err.contains("cannot name a source"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn kube_settings_are_checked_at_load() {
+    let err = rejected("[kube]\ncontexts = [\"prod\", \"\"]\n");
+    assert!(err.contains("kube.contexts[1] is blank"), "{err}");
+    let err = rejected("[kube]\nkubeconfig = \"~/no-such-kubeconfig\"\n");
+    assert!(
+        err.contains("kube.kubeconfig")
+            && err.contains("no-such-kubeconfig")
+            && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("~/no-such-kubeconfig does not exist"),
+        "the home directory is expanded: {err}"
+    );
+}
+
+#[test]
+fn a_kubeconfig_under_home_is_found_with_a_tilde() {
+    let (home, file) = config("[kube]\nkubeconfig = \"~/kc\"\n[aws]\nenabled = false\n");
+    std::fs::write(
+        home.path().join("kc"),
+        "apiVersion: v1\nkind: Config\ncontexts: []\n",
+    )
+    .unwrap();
+    let out = opsdeck(
+        home.path(),
+        &["--config", file.to_str().unwrap(), "snapshot", "--json"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("does not exist"), "{err}");
+    assert!(
+        err.contains("current-context") || err.contains("kubeconfig"),
+        "{err}"
+    );
+}

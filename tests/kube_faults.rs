@@ -78,7 +78,12 @@ async fn snapshot_in(
     let kubeconfig: Option<PathBuf> = kubeconfig.map(Path::to_path_buf);
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let out = tokio::task::spawn_blocking(move || {
-        let mut cmd = support::opsdeck_on_moto(&home);
+        // AWS keys only where a config names an account: kube alone otherwise.
+        let mut cmd = if config_path.is_some() {
+            support::opsdeck_on_moto(&home)
+        } else {
+            support::opsdeck_in(&home)
+        };
         if let Some(kc) = &kubeconfig {
             cmd.env("KUBECONFIG", kc);
         }
@@ -277,12 +282,17 @@ async fn an_object_that_is_not_valid_for_its_kind_is_skipped_and_named() {
 }
 
 #[tokio::test]
-async fn a_hanging_credential_plugin_is_reported_as_timed_out_at_the_deadline() {
+async fn a_hanging_credential_plugin_is_reported_as_timed_out_at_the_deadline_and_killed() {
     let api = loaded().await;
-    let kc = KubeApi::exec_kubeconfig(&api.url(), "sh", &["-c", "sleep 600"]);
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("plugin.pid");
+    let script = format!("echo $$ > {}; exec sleep 600", pidfile.display());
+    let kc = KubeApi::exec_kubeconfig(&api.url(), "sh", &["-c", &script]);
     let o = snapshot(&kc, None, &["--timeout", "3"]).await;
     assert_eq!(o.code, 4, "{}", o.stderr);
     assert_eq!(o.source("eks-prod-use1")["status"], "timed out");
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    support::assert_process_ends(pid.trim(), "the plugin, once opsdeck exited");
 }
 
 #[tokio::test]

@@ -193,9 +193,11 @@ fn kubeconfig_errors_show_in_the_tui_without_crashing_it() {
 fn a_hanging_credential_plugin_never_holds_the_tui_hostage() {
     let home = tempfile::tempdir().unwrap();
     let kc = home.path().join("hanging-kubeconfig");
+    let pidfile = home.path().join("plugin.pid");
+    let script = format!("echo $$ > {}; exec sleep 600", pidfile.display());
     std::fs::write(
         &kc,
-        KubeApi::exec_kubeconfig("http://127.0.0.1:9", "sh", &["-c", "sleep 600"]),
+        KubeApi::exec_kubeconfig("http://127.0.0.1:9", "sh", &["-c", &script]),
     )
     .unwrap();
     let tmux = Tmux::start(home.path());
@@ -210,6 +212,8 @@ fn a_hanging_credential_plugin_never_holds_the_tui_hostage() {
         !s.contains("opsdeck │") && s.contains("$")
     });
     tmux.assert_stty_restored(home.path(), "q with a hanging plugin");
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    support::assert_process_ends(pid.trim(), "the plugin, once opsdeck quit");
 }
 
 /// One resource answering 500 in a live cluster: the TUI names the kind in the header, the

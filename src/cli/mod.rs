@@ -74,8 +74,8 @@ pub enum Cmd {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=200))]
         scale: u32,
         /// Seconds to wait for every source to answer (a source still listing then is reported
-        /// as timed out)
-        #[arg(long, default_value_t = 30)]
+        /// as timed out), 1 to 86400
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         timeout: u64,
     },
     /// List the available themes
@@ -124,9 +124,10 @@ pub fn main() -> ExitCode {
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
     let code = dispatch(cli, &config, &runtime);
-    // A credential plugin that never answers holds a blocking thread (kube-rs runs it
-    // synchronously): exiting must not wait for it.
-    runtime.shutdown_background();
+    // Exiting waits for nothing still running (a watch, a poll, a plugin); the tasks are
+    // dropped, and a credential plugin still running is killed with its process group.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    crate::backend::kube::credentials::kill_running_plugins();
     code
 }
 
@@ -151,7 +152,7 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
             }
             match sources(config) {
                 Some(sources) => runtime.block_on(snapshot::real(sources, json, timeout)),
-                None => no_sources(&cli),
+                None => no_sources(&cli, config),
             }
         }
         Some(Cmd::Kube { action }) => runtime.block_on(kube::run(action, config, !read_only)),
@@ -166,7 +167,7 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
         }
         None => {
             let Some(sources) = sources(config) else {
-                return no_sources(&cli);
+                return no_sources(&cli, config);
             };
             let theme = match load_theme(&cli.theme, config) {
                 Ok(t) => t,
@@ -268,15 +269,25 @@ fn sources(config: &Config) -> Option<Sources> {
 }
 
 /// Nothing to watch: say so plainly and point to the demo.
-fn no_sources(cli: &Cli) -> ExitCode {
+fn no_sources(cli: &Cli, config: &Config) -> ExitCode {
     let path = cli
         .config
         .clone()
         .or_else(paths::config_file)
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "config.toml".into());
+    let kube = if config.kube.enabled {
+        "no kube contexts in it, no KUBECONFIG or ~/.kube/config"
+    } else {
+        "[kube] enabled = false"
+    };
+    let aws = if config.aws.enabled {
+        "no [[accounts]] in it, no AWS profile or credentials"
+    } else {
+        "[aws] enabled = false"
+    };
     fail(format!(
-        "no sources configured (no kube contexts or AWS accounts in {path}, no KUBECONFIG or ~/.kube/config, no AWS profile).\n\
+        "no sources configured ({path}: {kube}; {aws}).\n\
          Try the embedded demo fleet: opsdeck demo"
     ))
 }

@@ -1,5 +1,6 @@
 //! `opsdeck snapshot`: the demo fleet or the configured sources, printed once.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,14 +35,29 @@ pub async fn real(sources: Sources, json: bool, timeout_s: u64) -> ExitCode {
     code
 }
 
+/// What a shell reports for a process ended by SIGPIPE (128 + 13): what `| head` expects.
+const BROKEN_PIPE: u8 = 141;
+
 async fn print(clock: SharedClock, mut rx: UpdateReceiver, json: bool, timeout_s: u64) -> ExitCode {
     let mut fleet = Fleet::new("snapshot");
     settle(&mut fleet, &mut rx, Duration::from_secs(timeout_s)).await;
     let snap = Snapshot::of(&fleet, clock.now(), timeout_s);
-    if json {
-        println!("{}", snap.to_json());
+    let text = if json {
+        format!("{}\n", snap.to_json())
     } else {
-        print!("{}", snap.to_table());
+        snap.to_table()
+    };
+    // A reader that stopped early (`| head`) is not an error to shout about; a full disk or a
+    // closed stdout is one, said once, never a panic.
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return ExitCode::from(BROKEN_PIPE);
+        }
+        return super::fail(format!("cannot write the snapshot: {e}"));
     }
     for s in &snap.sources {
         if let Some(e) = &s.error {

@@ -25,6 +25,35 @@ pub enum ConfigError {
         key: String,
         value: String,
     },
+    /// A URL with `user:password@`: the SDK would not use it, and the password must not be echoed.
+    #[error(
+        "config file {path}: {key} = {redacted:?} carries a user or password before '@'; remove it (AWS credentials come from the account's profile)"
+    )]
+    UrlWithCredentials {
+        path: PathBuf,
+        key: String,
+        /// The URL with everything before '@' in the authority replaced by `…`.
+        redacted: String,
+    },
+    /// Account names become source names (`aws:<account>/<region>/<service>`) and header text.
+    #[error(
+        "config file {path}: accounts[{index}].name = {value:?} cannot name a source: use letters, digits, '-', '_' and '.', without spaces, '/' or control characters"
+    )]
+    BadAccountName {
+        path: PathBuf,
+        index: usize,
+        value: String,
+    },
+    #[error(
+        "config file {path}: kube.contexts[{index}] is blank; name a context of the kubeconfig"
+    )]
+    BlankContext { path: PathBuf, index: usize },
+    #[error("config file {path}: kube.kubeconfig = {value:?}: {problem}")]
+    Kubeconfig {
+        path: PathBuf,
+        value: String,
+        problem: String,
+    },
     /// Accounts label rows and sources (`aws:<account>/…`): two of one name would be one.
     #[error(
         "config file {path}: accounts[{index}].name = {name:?} repeats accounts[{first}].name; account names must be unique"
@@ -176,11 +205,12 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
         config.validate(path)?;
+        config.validate_kube(path)?;
         Ok(config)
     }
 
@@ -197,13 +227,27 @@ impl Config {
             }
             if let Some(first) = self.accounts[..i]
                 .iter()
-                .position(|a| a.name == account.name)
+                .position(|a| a.name.trim() == account.name.trim())
             {
                 return Err(ConfigError::DuplicateAccount {
                     path: file(),
                     index: i,
                     first,
                     name: account.name.clone(),
+                });
+            }
+            if !is_source_label(&account.name) {
+                return Err(ConfigError::BadAccountName {
+                    path: file(),
+                    index: i,
+                    value: account.name.clone(),
+                });
+            }
+            if let Some(redacted) = account.endpoint_url.as_deref().and_then(without_userinfo) {
+                return Err(ConfigError::UrlWithCredentials {
+                    path: file(),
+                    key: format!("accounts[{i}].endpoint_url"),
+                    redacted,
                 });
             }
             if let Some(url) = account.endpoint_url.as_deref().filter(|u| !is_http_url(u)) {
@@ -228,6 +272,40 @@ impl Config {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The kube checks: no blank context, and a kubeconfig path that exists (a leading `~/` is
+    /// the home directory, as a shell would read it).
+    fn validate_kube(&mut self, path: &Path) -> Result<(), ConfigError> {
+        if let Some(index) = self.kube.contexts.iter().position(|c| c.trim().is_empty()) {
+            return Err(ConfigError::BlankContext {
+                path: path.to_path_buf(),
+                index,
+            });
+        }
+        let Some(kc) = self.kube.kubeconfig.clone() else {
+            return Ok(());
+        };
+        let value = kc.display().to_string();
+        let problem = |problem: &str| ConfigError::Kubeconfig {
+            path: path.to_path_buf(),
+            value: value.clone(),
+            problem: problem.to_string(),
+        };
+        if value.trim().is_empty() {
+            return Err(problem(
+                "is empty; remove the key to use KUBECONFIG or ~/.kube/config",
+            ));
+        }
+        let expanded = match (kc.strip_prefix("~"), std::env::var_os("HOME")) {
+            (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+            _ => kc,
+        };
+        if self.kube.enabled && !expanded.exists() {
+            return Err(problem(&format!("{} does not exist", expanded.display())));
+        }
+        self.kube.kubeconfig = Some(expanded);
         Ok(())
     }
 
@@ -316,6 +394,20 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// `http(s)://host[:port]`, then any path: what the SDK's endpoint override takes. The host is
 /// a name, an IPv4 address or a bracketed IPv6 one; no user info, no spaces.
+/// A name that can stand in a source name and a header as it is.
+fn is_source_label(name: &str) -> bool {
+    name.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// `url` with its `user:password@` replaced by `…@`, when it has one.
+fn without_userinfo(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let at = rest[..authority_end].rfind('@')?;
+    Some(format!("{scheme}://…@{}", &rest[at + 1..]))
+}
+
 fn is_http_url(url: &str) -> bool {
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;

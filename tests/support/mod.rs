@@ -103,6 +103,27 @@ pub fn opsdeck_on_moto(home: &std::path::Path) -> std::process::Command {
     cmd
 }
 
+/// Waits (10 s at most) until process `pid` is gone or a zombie, and fails naming `what`
+/// otherwise: a process opsdeck started must not outlive it.
+pub fn assert_process_ends(pid: &str, what: &str) {
+    let stat = std::path::PathBuf::from(format!("/proc/{pid}/stat"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let alive = std::fs::read_to_string(&stat)
+            .ok()
+            .and_then(|s| s.rsplit(')').next().map(|r| r.trim_start().to_string()))
+            .is_some_and(|state| !state.starts_with('Z'));
+        if !alive {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} (pid {pid}) is still running"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 pub mod kube_api;
 
 pub mod fleet;

@@ -107,6 +107,23 @@ async fn regions(account: &Account) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Why an account has no region to poll, and how to give it one.
+fn no_region(account: &Account) -> String {
+    let profile = match &account.profile {
+        Some(p) => format!(
+            "profile {p} names no region (region = … in its [profile {p}] of ~/.aws/config)"
+        ),
+        None => {
+            "the default credentials name no region (AWS_REGION, or region = … in ~/.aws/config)"
+                .into()
+        }
+    };
+    format!(
+        "no region to watch: {profile}; or set regions = [\"…\"] under the [[accounts]] named {:?} in the config",
+        account.name
+    )
+}
+
 /// What one poller reads: a service of an account in a region.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -142,7 +159,20 @@ pub async fn start(opts: AwsOptions, clock: SharedClock, tx: UpdateSender) -> Jo
     let mut tasks = JoinSet::new();
     let zones: Arc<[String]> = opts.hosted_zones.clone().into();
     for account in &opts.accounts {
-        for region in regions(account).await {
+        let regions = regions(account).await;
+        if regions.is_empty() {
+            // Nothing to poll is still something to say: the account would vanish otherwise.
+            let _ = tx
+                .send(vec![Update::Source {
+                    name: format!("aws:{}", account.name),
+                    status: SourceStatus::Error {
+                        reason: no_region(account),
+                    },
+                    at: clock.now(),
+                }])
+                .await;
+        }
+        for region in regions {
             let config = sdk::config_for(account, &region, opts.static_credentials.as_ref()).await;
             for service in Service::ALL {
                 let target = Target {

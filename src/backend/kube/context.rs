@@ -2,34 +2,42 @@
 
 use std::time::Duration;
 
-use kube::config::{ExecInteractiveMode, KubeConfigOptions, Kubeconfig};
-use tokio::task::{JoinHandle, JoinSet};
+use kube::config::{AuthInfo, ExecConfig, KubeConfigOptions, Kubeconfig};
+use tokio::task::JoinSet;
 
 use super::board::{Board, WatchState};
+use super::credentials::{self, TokenCell};
 use super::errors::{Failure, classify};
 use super::resources::{WATCHED, Watched};
 use super::{namespaces, watch};
-use crate::text::shorten;
 
-/// How long a credential plugin (`aws eks get-token`, `kubelogin`) may take before this attempt
-/// gives up on it: the context is then in error, saying so, and the next attempt waits for the
-/// same plugin run instead of starting another.
+/// How long a credential plugin (`aws eks get-token`, `kubelogin`) may take before it is
+/// stopped: the context is then in error, saying so, and the next attempt runs it again.
 pub const PLUGIN_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// A client build still running (its credential plugin has not answered).
-pub type PendingClient = JoinHandle<Result<kube::Client, kube::Error>>;
+/// A client, and what keeps its token fresh when a credential plugin gave it one.
+pub struct Built {
+    pub client: kube::Client,
+    pub renewal: Option<Renewal>,
+}
+
+/// The plugin to run again before the token it gave expires, and where the new one goes.
+pub struct Renewal {
+    exec: ExecConfig,
+    cell: TokenCell,
+    expires: Option<jiff::Timestamp>,
+}
 
 /// Builds a client for `context` from the merged kubeconfig, for one-shot commands.
 pub async fn client(kubeconfig: &Kubeconfig, context: &str) -> Result<kube::Client, String> {
-    build(kubeconfig, context, None, true, &mut None)
+    build(kubeconfig, context, None, true)
         .await
+        .map(|b| b.client)
         .map_err(|f| format!("context {context}: {}", f.reason()))
 }
 
-/// Builds a client off the async runtime: kube-rs runs an exec credential plugin synchronously
-/// while it builds one, and a plugin that hangs must neither hold a worker thread (input and
-/// rendering share them) nor keep opsdeck from exiting. The plugin never gets the terminal: it
-/// runs non-interactive, so its stderr is captured and shown in the failure.
+/// Builds a client. A credential plugin is run here, by opsdeck (`credentials.rs`), never by
+/// kube-rs: bounded in time, killed when it overruns or opsdeck exits, kept off the terminal.
 ///
 /// `client_retries`: kube-rs's client retries 429, 503 and 504 itself (up to 15 times, waiting
 /// out Retry-After), which suits one request. A watcher turns those answers into its kind's
@@ -40,50 +48,54 @@ pub async fn build(
     context: &str,
     aws_profile: Option<&str>,
     client_retries: bool,
-    pending: &mut Option<PendingClient>,
-) -> Result<kube::Client, Failure> {
-    let plugin = plugin_command(kubeconfig, context)?;
-    let mut handle = match pending.take() {
-        Some(h) => h,
-        None => {
-            let mut kubeconfig = kubeconfig.clone();
-            for user in &mut kubeconfig.auth_infos {
-                if let Some(exec) = user.auth_info.as_mut().and_then(|a| a.exec.as_mut()) {
-                    exec.interactive_mode = Some(ExecInteractiveMode::Never);
-                }
+) -> Result<Built, Failure> {
+    let mut kubeconfig = kubeconfig.clone();
+    let mut renewal = None;
+    let mut cell = None;
+    if let Some(info) = user_of(&mut kubeconfig, context)?
+        && let Some(exec) = info.exec.take()
+    {
+        let credential = credentials::run(&exec, PLUGIN_TIMEOUT, &renew_hint(aws_profile)).await?;
+        match &credential.token {
+            Some(token) => {
+                let c = TokenCell::new(token);
+                renewal = Some(Renewal {
+                    exec,
+                    cell: c.clone(),
+                    expires: credential.expires,
+                });
+                cell = Some(c);
             }
-            let opts = KubeConfigOptions {
-                context: Some(context.to_string()),
-                ..Default::default()
-            };
-            let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &opts)
-                .await
-                .map_err(|e| Failure::Other(super::kubeconfig::error_chain(&e)))?;
-            config.default_retry = client_retries;
-            tokio::task::spawn_blocking(move || kube::Client::try_from(config))
-        }
-    };
-    match tokio::time::timeout(PLUGIN_TIMEOUT, &mut handle).await {
-        Ok(Ok(Ok(client))) => Ok(client),
-        Ok(Ok(Err(e))) => Err(client_failure(&e, plugin.as_deref(), aws_profile)),
-        Ok(Err(join)) => Err(Failure::Other(format!(
-            "building the client failed: {join}"
-        ))),
-        Err(_) => {
-            *pending = Some(handle);
-            Err(Failure::Auth(format!(
-                "the credential plugin {} did not answer within {} s{}",
-                plugin.as_deref().unwrap_or("(none)"),
-                PLUGIN_TIMEOUT.as_secs(),
-                renew_hint(aws_profile)
-            )))
+            // A certificate is built into the client: it is not renewed in place.
+            None => {
+                info.client_certificate_data = credential.client_certificate_data;
+                info.client_key_data = credential.client_key_data.map(Into::into);
+            }
         }
     }
+    let opts = KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..Default::default()
+    };
+    let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &opts)
+        .await
+        .map_err(|e| Failure::Other(super::kubeconfig::error_chain(&e)))?;
+    config.default_retry = client_retries;
+    let builder = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| Failure::Other(super::kubeconfig::error_chain(&e)))?;
+    let client = match &cell {
+        Some(cell) => builder.with_layer(&cell.layer()).build(),
+        None => builder.build(),
+    };
+    Ok(Built { client, renewal })
 }
 
-/// The exec plugin command of the context's user, if it has one. A context whose user is not
-/// in the kubeconfig is a mistake to name, not an unreachable server.
-fn plugin_command(kubeconfig: &Kubeconfig, context: &str) -> Result<Option<String>, Failure> {
+/// The auth info of the context's user, if it names one. A context whose user is not in the
+/// kubeconfig is a mistake to name, not an unreachable server.
+fn user_of<'a>(
+    kubeconfig: &'a mut Kubeconfig,
+    context: &str,
+) -> Result<Option<&'a mut AuthInfo>, Failure> {
     let Some(user) = kubeconfig
         .contexts
         .iter()
@@ -93,68 +105,50 @@ fn plugin_command(kubeconfig: &Kubeconfig, context: &str) -> Result<Option<Strin
     else {
         return Ok(None);
     };
-    let Some(info) = kubeconfig.auth_infos.iter().find(|a| a.name == user) else {
-        let users: Vec<&str> = kubeconfig
-            .auth_infos
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect();
-        return Err(Failure::Other(format!(
+    let users: Vec<String> = kubeconfig
+        .auth_infos
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    match kubeconfig.auth_infos.iter_mut().find(|a| a.name == user) {
+        Some(named) => Ok(named.auth_info.as_mut()),
+        None => Err(Failure::Other(format!(
             "context {context} names user {user:?}, which is not in the kubeconfig (users there: {}); fix the context or run aws eks update-kubeconfig again",
             if users.is_empty() {
                 "none".to_string()
             } else {
                 users.join(", ")
             }
-        )));
-    };
-    Ok(info
-        .auth_info
-        .as_ref()
-        .and_then(|a| a.exec.as_ref())
-        .and_then(|e| e.command.clone()))
+        ))),
+    }
 }
 
-/// A client that could not be built. A failed exec credential plugin (`aws eks get-token`) says
-/// which command, its exit status, what it printed on stderr, and how to renew the session.
-fn client_failure(e: &kube::Error, plugin: Option<&str>, aws_profile: Option<&str>) -> Failure {
-    use kube::client::AuthError as A;
-    let command = plugin.unwrap_or("(exec)");
-    let kube::Error::Auth(auth) = e else {
-        return Failure::Other(super::kubeconfig::error_chain(e));
-    };
-    let hint = renew_hint(aws_profile);
-    Failure::Auth(match auth {
-        A::AuthExecStart(io) if io.kind() == std::io::ErrorKind::NotFound => format!(
-            "the credential plugin {command} is not installed or not on PATH (users[].user.exec.command in the kubeconfig)"
-        ),
-        A::AuthExecStart(io) => format!("the credential plugin {command} could not start: {io}"),
-        A::AuthExecRun { out, .. } => {
-            let exit = out
-                .status
-                .code()
-                .map(|c| format!(" (exit {c})"))
-                .unwrap_or_else(|| " (killed by a signal)".into());
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let said: Vec<&str> = stderr
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .take(3)
-                .collect();
-            let said = if said.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", shorten(&said.join(" / "), 300))
-            };
-            format!("the credential plugin {command} failed{exit}{said}{hint}")
+/// Runs the plugin again a minute before each token expires and puts the new token in place;
+/// a failure is the context's (with the plugin's words) until a later run succeeds.
+async fn renew(renewal: Renewal, board: Board, aws_profile: Option<String>) {
+    let Renewal {
+        exec,
+        cell,
+        mut expires,
+    } = renewal;
+    let hint = renew_hint(aws_profile.as_deref());
+    while let Some(wait) = credentials::renew_in(expires, board.clock().now()) {
+        tokio::time::sleep(wait).await;
+        match credentials::run(&exec, PLUGIN_TIMEOUT, &hint).await {
+            Ok(c) => {
+                if let Some(token) = &c.token {
+                    cell.set(token);
+                }
+                expires = c.expires;
+                board.set_context_failure(None).await;
+            }
+            Err(f) => {
+                board.set_context_failure(Some(f)).await;
+                // Try again soon: the old token may still be good for a while.
+                expires = Some(board.clock().now() + jiff::SignedDuration::from_secs(90));
+            }
         }
-        A::AuthExecParse(p) => format!(
-            "the credential plugin {command} printed no ExecCredential ({}){hint}",
-            shorten(&p.to_string(), 200)
-        ),
-        other => format!("{}{hint}", super::kubeconfig::error_chain(other)),
-    })
+    }
 }
 
 fn renew_hint(aws_profile: Option<&str>) -> String {
@@ -205,19 +199,10 @@ async fn discover(
 /// before any task starts, so a snapshot knows every context it waits for.
 pub async fn run(kubeconfig: Kubeconfig, board: Board, aws_profile: Option<String>) {
     let mut delay = Duration::from_millis(250);
-    let mut pending = None;
     // Credentials may be renewed while opsdeck runs (aws sso login): keep trying.
-    let client = loop {
-        match build(
-            &kubeconfig,
-            &board.context,
-            aws_profile.as_deref(),
-            false,
-            &mut pending,
-        )
-        .await
-        {
-            Ok(c) => break c,
+    let Built { client, renewal } = loop {
+        match build(&kubeconfig, &board.context, aws_profile.as_deref(), false).await {
+            Ok(b) => break b,
             Err(failure) => {
                 board.set_context_failure(Some(failure)).await;
                 tokio::time::sleep(delay).await;
@@ -246,6 +231,9 @@ pub async fn run(kubeconfig: Kubeconfig, board: Board, aws_profile: Option<Strin
         ),
     );
     let mut tasks = JoinSet::new();
+    if let Some(renewal) = renewal {
+        tasks.spawn(renew(renewal, board.clone(), aws_profile.clone()));
+    }
     // The version is for the cluster row only: the watchers do not wait for it.
     let (version_client, version_board) = (client.clone(), board.clone());
     tasks.spawn(async move {

@@ -5,6 +5,7 @@ pub mod actions;
 mod board;
 pub mod cluster_ops;
 pub mod context;
+pub mod credentials;
 pub mod errors;
 pub mod kubeconfig;
 mod namespaces;

@@ -239,6 +239,21 @@ impl KindFacts for Region {
         {
             return Assessment::new(Health::Unknown, "alarms or health checks without data");
         }
+        // A layer no source has reported (its source failing, or not answered yet) is not "no
+        // alarms": say it is unread rather than call the region healthy.
+        let unread: Vec<&str> = [
+            (!self.reported.alarms).then_some("alarms (CloudWatch)"),
+            (!self.reported.routing).then_some("health checks (Route53)"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !unread.is_empty() {
+            return Assessment::new(
+                Health::Unknown,
+                format!("{} not read: see the source's status", unread.join(" and ")),
+            );
+        }
         let mut ok = Vec::new();
         if !self.alarms.is_empty() {
             ok.push(format!("{} alarms OK", self.alarms.len()));
@@ -322,6 +337,23 @@ mod tests {
         alarms.keep_unreported(&routing);
         assert!(alarms.alarms.is_empty(), "alarms replaced");
         assert_eq!(alarms.reported, Reported::default());
+    }
+
+    #[test]
+    fn a_layer_no_source_reported_is_unread_not_healthy() {
+        let routing_only = Region {
+            reported: Reported::ROUTING,
+            ..Region::default()
+        };
+        let r = row(Kind::Region, Facts::Region(routing_only), vec![]);
+        assert_eq!(r.health, Health::Unknown);
+        assert!(
+            r.reason.starts_with("alarms (CloudWatch) not read"),
+            "{}",
+            r.reason
+        );
+        let r = row(Kind::Region, Facts::Region(Region::default()), vec![]);
+        assert_eq!(r.health, Health::Healthy, "both layers read, nothing there");
     }
 
     #[test]
