@@ -1,16 +1,21 @@
 //! Write actions from the TUI: refused read-only, asked before running, run in the background,
-//! and on the kube backend they reach the API.
+//! and on the kube backend they reach the API. A paste is text for the input it lands in and
+//! never answers a prompt, nor does a key typed before the prompt was on screen.
 
 mod support;
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use crossterm::event::KeyCode;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures_util::stream;
 use opsdeck::actions::{ActionFuture, ActionRunner, EventLine, EventSource, RowAction};
 use opsdeck::backend::kube::actions::KubeActions;
 use opsdeck::backend::kube::kubeconfig;
 use opsdeck::model::{Facts, RowId};
-use opsdeck::ui::app::UiEvent;
+use opsdeck::ui::app::{Mode, UiEvent};
+use opsdeck::ui::event_loop;
+use opsdeck::ui::runbook::Stage;
 use support::kube_api::{KubeApi, all_resources, fixture};
 use support::*;
 
@@ -428,5 +433,224 @@ async fn an_interrupted_run_resumes_from_the_tui() {
         world.creates().values().all(|n| *n == 1),
         "{:?}",
         world.creates()
+    );
+}
+
+/// The paste of issue #11: `hyperfy2⏎Ryes⏎` into the filter, with --write. As keys it would keep
+/// the filter, ask to reconcile the failing release and answer `y`; as a paste it is the filter's
+/// text, on one line, and nothing else happens.
+#[tokio::test]
+async fn a_paste_into_the_filter_is_text_and_never_starts_a_reconcile() {
+    let runner = Arc::new(Recorder::default());
+    let mut app = on_failing_release(false, runner.clone());
+    app.handle_key(key('/'));
+    assert!(app.handle_paste("hyperfy2\nRyes\n"));
+    assert_eq!(app.mode, Mode::Filter("hyperfy2 Ryes".into()));
+    assert_eq!(app.view(app.pane).filter().raw(), "hyperfy2 Ryes");
+    assert!(app.confirm.is_none(), "no reconcile was asked for");
+    assert!(app.message.is_none(), "{:?}", app.message);
+    assert!(runner.0.lock().unwrap().is_empty(), "nothing ran");
+
+    // The filter's text is what Enter, a key, keeps; the paste's line breaks did not.
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.view(app.pane).filter().raw(), "hyperfy2 Ryes");
+    assert!(app.confirm.is_none());
+
+    // With no input open a paste does nothing at all: it is never read as keys.
+    let pane = app.pane;
+    assert!(!app.handle_paste("Ry\n:q\n"));
+    assert_eq!((app.pane, &app.mode), (pane, &Mode::Normal));
+    assert!(app.confirm.is_none() && !app.quit);
+
+    // Nor does it answer the `y` of a write action: only a key does.
+    type_line(&mut app, "/UpgradeFailed");
+    app.handle_key(key('R'));
+    assert_eq!(
+        app.confirm.as_ref().map(|(a, _)| *a),
+        Some(RowAction::Reconcile)
+    );
+    assert!(!app.handle_paste("y\n"));
+    assert!(app.confirm.is_some(), "the prompt is still up");
+    // A `y` the event loop found already queued when it drew the prompt does not answer it.
+    assert!(!app.handle_queued_key(key('y')));
+    assert!(app.confirm.is_some(), "the prompt is still up");
+    assert!(runner.0.lock().unwrap().is_empty(), "nothing ran");
+    app.handle_key(key('y'));
+    assert_eq!(
+        runner.0.lock().unwrap().as_slice(),
+        [(
+            RowAction::Reconcile,
+            "numen-games/hyperfy2-world".to_string()
+        )]
+    );
+}
+
+/// A paste into the command bar is text too: its line break does not run the command.
+#[test]
+fn a_paste_into_the_command_bar_does_not_run_it() {
+    let (mut app, _) = demo_app();
+    app.handle_key(key(':'));
+    assert!(app.handle_paste("q\n"));
+    assert_eq!(app.mode, Mode::Command("q".into()));
+    assert!(!app.quit);
+    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+/// Events as a terminal's event stream would send them, then the end of the input.
+fn input(events: Vec<Event>) -> impl futures_util::Stream<Item = std::io::Result<Event>> + Unpin {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    for e in events {
+        tx.send(e).unwrap();
+    }
+    channel_input(rx)
+}
+
+fn channel_input(
+    rx: tokio::sync::mpsc::UnboundedReceiver<Event>,
+) -> impl futures_util::Stream<Item = std::io::Result<Event>> + Unpin {
+    Box::pin(stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok(e), rx))
+    }))
+}
+
+/// Through the real event loop: a bracketed paste (`Event::Paste`) fills the filter, and a
+/// paste from a terminal without bracketed paste, which arrives as keys all queued at once,
+/// cannot answer the prompt its `R` raised: the `y` was queued before the prompt was drawn.
+#[tokio::test]
+async fn the_event_loop_never_lets_a_paste_answer_a_prompt() {
+    let runner = Arc::new(Recorder::default());
+    let (mut app, _) = demo_app();
+    app.read_only = false;
+    let mut app = app.with_actions(runner.clone());
+    let mut events = key_events(":hr\n/");
+    events.push(Event::Paste("hyperfy2\r\nRyes\r\n".into()));
+    let (_updates_tx, updates) = opsdeck::store::channel();
+    let mut term = terminal();
+    let run = event_loop::run(&mut term, &mut app, input(events), updates);
+    tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("the loop ends with its input")
+        .unwrap();
+    assert_eq!(app.mode, Mode::Filter("hyperfy2 Ryes".into()));
+    assert!(app.confirm.is_none() && app.message.is_none());
+
+    // The same text pasted as keys, all queued before the loop reads the first.
+    let (mut app, _) = demo_app();
+    app.read_only = false;
+    let mut app = app.with_actions(runner.clone());
+    let (_updates_tx, updates) = opsdeck::store::channel();
+    let events = key_events(":hr\n/UpgradeFailed\nRyes\n");
+    let mut term = terminal();
+    let run = event_loop::run(&mut term, &mut app, input(events), updates);
+    tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("the loop ends with its input")
+        .unwrap();
+    assert_eq!(
+        app.confirm.as_ref().map(|(a, _)| *a),
+        Some(RowAction::Reconcile),
+        "the prompt waits for a key pressed after it appeared"
+    );
+    assert!(app.detail.is_none(), "the queued Enter did nothing either");
+    assert!(runner.0.lock().unwrap().is_empty(), "nothing ran");
+
+    // A `y` pressed once the prompt is on screen confirms.
+    let (mut app, _) = demo_app();
+    app.read_only = false;
+    let mut app = app.with_actions(runner.clone());
+    let (_updates_tx, mut updates) = opsdeck::store::channel();
+    let (key_tx, key_rx) = tokio::sync::mpsc::unbounded_channel();
+    for e in key_events(":hr\n/UpgradeFailed\nR") {
+        key_tx.send(e).unwrap();
+    }
+    let mut pressed = false;
+    let recorded = runner.clone();
+    let mut term = terminal();
+    let run = event_loop::run_observed(
+        &mut term,
+        &mut app,
+        channel_input(key_rx),
+        &mut updates,
+        |app| {
+            if app.confirm.is_some() && !pressed {
+                key_tx.send(Event::Key(key('y'))).unwrap();
+                pressed = true;
+            }
+            recorded.0.lock().unwrap().is_empty()
+        },
+    );
+    tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("the y pressed after the prompt confirmed")
+        .unwrap();
+    assert_eq!(
+        runner.0.lock().unwrap().as_slice(),
+        [(
+            RowAction::Reconcile,
+            "numen-games/hyperfy2-world".to_string()
+        )]
+    );
+}
+
+/// A runbook's typed target can be pasted, but only Enter, a key pressed of its own, applies:
+/// the paste's line break does not, nor does the form's paste plan.
+#[tokio::test]
+async fn a_paste_fills_a_runbook_confirmation_but_never_applies_it() {
+    use opsdeck::clock::JumpClock;
+    use opsdeck::runbook::demo::{DemoWorld, MemoryGit};
+
+    let (mut app, _) = demo_app();
+    app.read_only = false;
+    let world = DemoWorld::new(
+        Arc::new(JumpClock::new(origin())),
+        None,
+        MemoryGit::seeded(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app.with_runbooks(world.ports(), dir.path().to_path_buf());
+    let mut notices = app.take_notices().unwrap();
+    type_line(&mut app, ":runbooks");
+    // A paste in the list does nothing.
+    assert!(!app.handle_paste("\n"));
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Enter));
+
+    // The failover form: a paste is the focused field's text, and its line break plans nothing.
+    app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    assert!(app.handle_paste("helpdev.io\n"));
+    let stage = &app.runbook.as_ref().unwrap().stage;
+    let Stage::Form { fields, focus, .. } = stage else {
+        panic!("still the form");
+    };
+    assert_eq!((*focus, fields[0].value.as_str()), (0, "helpdev.io"));
+    assert!(notices.try_recv().is_err(), "no plan was asked for");
+    app.handle_key(code(KeyCode::Enter));
+    let planned = notices.recv().await.unwrap();
+    app.on_ui_event(planned);
+
+    // The plan: the target, pasted with line breaks around it, fills the field, and that is all.
+    assert!(app.handle_paste("\r\nsa-east-1\r\n"));
+    let stage = &app.runbook.as_ref().unwrap().stage;
+    let Stage::Plan { confirm, .. } = stage else {
+        panic!("the plan is on screen");
+    };
+    assert_eq!(confirm, "sa-east-1");
+    assert!(notices.try_recv().is_err(), "nothing runs");
+    assert!(world.creates().is_empty(), "nothing was written");
+    // A key the event loop found queued when it drew the plan does not apply it.
+    assert!(!app.handle_queued_key(code(KeyCode::Enter)));
+    assert!(matches!(
+        app.runbook.as_ref().unwrap().stage,
+        Stage::Plan { .. }
+    ));
+
+    // Enter, pressed, applies.
+    app.handle_key(code(KeyCode::Enter));
+    assert!(
+        matches!(app.runbook.as_ref().unwrap().stage, Stage::Running { .. }),
+        "{:?}",
+        app.message
     );
 }

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tokio::sync::mpsc;
 
-use super::keymap::{Action, action_for};
+use super::keymap::{Action, action_for, pasted};
 use super::pane::{Command, ORDER, Pane, completions, parse_command};
-use super::runbook::{Request, RunbookScreen};
+use super::runbook::{Request, RunbookScreen, Stage};
 use super::theme::Theme;
 use crate::actions::{ActionRunner, EventLine, EventSource, RowAction};
 use crate::clock::SharedClock;
@@ -94,6 +94,9 @@ pub struct App {
     actions: Option<Arc<dyn ActionRunner>>,
     /// An action waiting for `y`.
     pub confirm: Option<(RowAction, RowId)>,
+    /// How many confirmation prompts were raised: the number of the latest, which tells the
+    /// event loop a prompt on screen is a new one (see `prompt`).
+    prompts: u64,
     /// Lists a row's events for the detail view; `None` where the backend has none.
     event_source: Option<Arc<dyn EventSource>>,
     notices_tx: mpsc::UnboundedSender<UiEvent>,
@@ -131,6 +134,7 @@ impl App {
             actions: None,
             event_source: None,
             confirm: None,
+            prompts: 0,
             notices_tx,
             notices_rx: Some(notices_rx),
             runbook: None,
@@ -168,6 +172,9 @@ impl App {
             UiEvent::RunbookPlanned(outcome) => {
                 if let (Some(screen), Some(rb)) = (self.runbook.as_mut(), self.planning.take()) {
                     screen.planned(rb, outcome);
+                    if asks_confirmation(screen) {
+                        self.prompts += 1;
+                    }
                 }
             }
             UiEvent::RunbookEvent(e) => {
@@ -275,12 +282,23 @@ impl App {
         });
     }
 
+    /// The confirmation prompt on screen, if one is: the `y` of a write action, or a runbook's
+    /// typed target (its plan, or an interrupted run's before it resumes). The number is the
+    /// prompt's own (each prompt raised gets the next), so the event loop can tell when it draws
+    /// one for the first time: input already queued then was typed, or pasted as keys by a
+    /// terminal without bracketed paste, before anyone could read the prompt, and the loop hands
+    /// it to `handle_queued_key`, which never lets it answer.
+    pub fn prompt(&self) -> Option<u64> {
+        let asking = self.confirm.is_some() || self.runbook.as_ref().is_some_and(asks_confirmation);
+        asking.then_some(self.prompts)
+    }
+
     /// Handles one key press. Returns whether anything on screen may have changed.
     pub fn handle_key(&mut self, ev: KeyEvent) -> bool {
         if ev.kind == KeyEventKind::Release {
             return false;
         }
-        if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
+        if is_ctrl_c(&ev) {
             self.quit = true;
             return true;
         }
@@ -300,6 +318,57 @@ impl App {
             Mode::Command(input) => self.command_key(ev, input),
             Mode::Filter(input) => self.filter_key(ev, input),
             Mode::Normal => self.normal_key(ev),
+        }
+        true
+    }
+
+    /// A key that was already waiting when the event loop first drew the prompt on screen
+    /// (`prompt`): pressed before the prompt could be read, it must not answer it. While a prompt
+    /// is up such a key is dropped, Ctrl-c aside (it still quits), and the prompt waits for a key
+    /// pressed after it appeared; with none up it is an ordinary key. Returns whether anything on
+    /// screen may have changed.
+    pub fn handle_queued_key(&mut self, ev: KeyEvent) -> bool {
+        if self.prompt().is_none() {
+            return self.handle_key(ev);
+        }
+        if ev.kind != KeyEventKind::Release && is_ctrl_c(&ev) {
+            self.quit = true;
+            return true;
+        }
+        false
+    }
+
+    /// Handles a paste, which arrives whole (bracketed paste, see `terminal`). Its text
+    /// (`keymap::pasted`: one line, line breaks and tabs made spaces, control characters
+    /// dropped) goes into the input being typed in — the filter after `/`, the command bar after
+    /// `:`, a runbook's focused field or typed target — as if typed, and nothing in it acts as a
+    /// key: it never runs the command, keeps the filter, plans, applies or confirms; Enter stays
+    /// a key of its own. With no input open (the tables, details, help) it does nothing, and it
+    /// never answers the `y` of a write action: the prompt stays up. Returns whether anything on
+    /// screen may have changed.
+    pub fn handle_paste(&mut self, text: &str) -> bool {
+        if self.confirm.is_some() {
+            return false;
+        }
+        if self.mode == Mode::Normal {
+            return self
+                .runbook
+                .as_mut()
+                .is_some_and(|screen| screen.paste(text));
+        }
+        let text = pasted(text);
+        if text.is_empty() {
+            return false;
+        }
+        match &mut self.mode {
+            Mode::Command(input) => input.push_str(&text),
+            Mode::Filter(input) => {
+                input.push_str(&text);
+                let filter = input.clone();
+                let pane = self.pane;
+                self.view_mut(pane).set_filter(&filter);
+            }
+            Mode::Normal => return false,
         }
         true
     }
@@ -505,6 +574,7 @@ impl App {
             ),
             false,
         );
+        self.prompts += 1;
         self.confirm = Some((action, id));
     }
 
@@ -532,7 +602,11 @@ impl App {
         let Some(screen) = self.runbook.as_mut() else {
             return;
         };
+        let asked = asks_confirmation(screen);
         let request = screen.key(ev, &day);
+        if !asked && asks_confirmation(screen) {
+            self.prompts += 1;
+        }
         let Some(ports) = self.runbook_ports.clone() else {
             if !matches!(request, Request::None | Request::Close) {
                 self.say("no world to run runbooks on here", true);
@@ -611,6 +685,15 @@ impl App {
         let (views, fleet) = (&mut self.views, &self.fleet);
         views.get_mut(&pane).unwrap().move_by(fleet, delta);
     }
+}
+
+fn is_ctrl_c(ev: &KeyEvent) -> bool {
+    ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+/// Whether the runbook screen asks for its typed target: a plan, or an interrupted run's.
+fn asks_confirmation(screen: &RunbookScreen) -> bool {
+    matches!(screen.stage, Stage::Plan { .. } | Stage::Resume(_))
 }
 
 /// A run's observer that hands every event to the UI.

@@ -2,8 +2,15 @@
 //! ages) and, in the real TUI, the signals that stop it; redraws only on change, updates at most
 //! 30 times a second. Nothing here waits on the network: backends run in their own tasks and
 //! only ever reach the UI through the update channel.
+//!
+//! A paste arrives as one `Event::Paste` (the terminal is in bracketed paste mode) and goes to
+//! `App::handle_paste`, as text. A confirmation prompt answers only a key pressed after it was
+//! on screen: right after the frame that first shows one, the loop takes the input already
+//! queued (typed ahead, or a paste from a terminal that sends pastes as keys) and hands it to
+//! `App::handle_queued_key`, which never lets it answer.
 
 use std::io;
+use std::task::Poll;
 use std::time::Duration;
 
 use crossterm::event::Event;
@@ -104,11 +111,21 @@ where
     let mut notices = app
         .take_notices()
         .unwrap_or_else(|| tokio::sync::mpsc::unbounded_channel().1);
+    // The confirmation prompt the last frame showed (`App::prompt`).
+    let mut prompt_shown: Option<u64> = None;
     loop {
         if dirty {
             terminal.draw(|f| draw(f, app))?;
             (dirty, pending, last_frame) = (false, false, Instant::now());
             panic_for_tests();
+            let prompt = app.prompt();
+            if prompt.is_some() && prompt != prompt_shown {
+                match take_queued_input(app, &mut events).await? {
+                    Queued::Taken { redraw } => dirty |= redraw,
+                    Queued::Ended => return Ok(Stop::Quit),
+                }
+            }
+            prompt_shown = prompt;
             if !observe(app) {
                 return Ok(Stop::Quit);
             }
@@ -121,6 +138,7 @@ where
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(key))) => dirty |= app.handle_key(key) || pending,
+                Some(Ok(Event::Paste(text))) => dirty |= app.handle_paste(&text) || pending,
                 Some(Ok(Event::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e.into()),
@@ -150,6 +168,42 @@ where
             }
             _ = tokio::time::sleep(wake) => dirty = true,
             sig = next_signal(signals.as_deref_mut()) => return Ok(Stop::Signal(sig)),
+        }
+    }
+}
+
+/// What `take_queued_input` left.
+enum Queued {
+    /// Nothing more is queued; `redraw` if what was taken changed the screen.
+    Taken { redraw: bool },
+    /// The input ended.
+    Ended,
+}
+
+/// Takes every input event already queued, without waiting for more, once a new confirmation
+/// prompt is on screen: all of it was sent before the prompt could be read. Keys go to
+/// `App::handle_queued_key` (dropped while the prompt is up, Ctrl-c aside); a paste is dropped
+/// too, being no more an answer than those keys; a resize redraws.
+async fn take_queued_input<E>(app: &mut App, events: &mut E) -> io::Result<Queued>
+where
+    E: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let mut redraw = false;
+    loop {
+        // Polled with this task's waker (not a no-op one): a stream that is not ready remembers
+        // the waker to wake once input comes (crossterm's hands it to a thread that waits), and
+        // the loop's `select!` must then wake up.
+        let next = std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await;
+        match next {
+            Poll::Pending => return Ok(Queued::Taken { redraw }),
+            Poll::Ready(None) => return Ok(Queued::Ended),
+            Poll::Ready(Some(Err(e))) => return Err(e),
+            Poll::Ready(Some(Ok(Event::Key(key)))) => redraw |= app.handle_queued_key(key),
+            Poll::Ready(Some(Ok(Event::Resize(..)))) => redraw = true,
+            Poll::Ready(Some(Ok(_))) => {}
+        }
+        if app.quit {
+            return Ok(Queued::Taken { redraw: true });
         }
     }
 }

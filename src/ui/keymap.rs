@@ -158,6 +158,15 @@ pub fn key_name(ev: &KeyEvent) -> Option<String> {
     Some(name)
 }
 
+/// What a paste types into an input: its text on one line (`text::one_line`: line breaks, tabs
+/// and other control characters become spaces, a run of them one space, none at either end).
+/// Every input is one line, and nothing in a paste may act as a key: a line break in it never
+/// presses Enter, an escape sequence in it is only its printable characters. A paste arrives
+/// whole (bracketed paste), and only an input being typed in takes it.
+pub fn pasted(text: &str) -> String {
+    crate::text::one_line(text)
+}
+
 pub fn action_for(ev: &KeyEvent) -> Option<Action> {
     let name = key_name(ev)?;
     BINDINGS
@@ -196,6 +205,15 @@ mod tests {
             action_for(&key(KeyCode::Char('x'), KeyModifiers::NONE)),
             None
         );
+    }
+
+    #[test]
+    fn a_paste_is_one_line_of_text() {
+        assert_eq!(pasted("hyperfy2\nRyes\n"), "hyperfy2 Ryes");
+        assert_eq!(pasted("hyperfy2\r\nRyes\r\n"), "hyperfy2 Ryes");
+        assert_eq!(pasted("\r prod-cluster\r"), "prod-cluster");
+        assert_eq!(pasted("a\tb\u{1b}[201~c"), "a b [201~c");
+        assert_eq!(pasted("\n\r\n"), "");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::App;
+use super::keymap::pasted;
 use crate::runbook::create_org::CreateOrg;
 use crate::runbook::engine::{Event, Outcome};
 use crate::runbook::failover::Failover;
@@ -352,6 +353,40 @@ impl RunbookScreen {
             }
         }
         Request::None
+    }
+
+    /// A paste: its text (`keymap::pasted`: one line, no control characters) goes into the
+    /// focused field — a form's field, the reason to override, the typed target of a plan or a
+    /// resume — as if typed, and does nothing else: it never moves the focus, plans, applies or
+    /// resumes, whatever line breaks it holds; Enter stays a key pressed of its own. Elsewhere
+    /// (the list, the checks, a run) it does nothing. Returns whether a field changed.
+    pub fn paste(&mut self, text: &str) -> bool {
+        let text = pasted(text);
+        if text.is_empty() {
+            return false;
+        }
+        let input = match &mut self.stage {
+            Stage::Form { fields, focus, .. } => match fields.get_mut(*focus) {
+                Some(field) => &mut field.value,
+                None => return false,
+            },
+            Stage::Plan {
+                confirm,
+                reason,
+                focus_reason,
+                ..
+            } => {
+                if *focus_reason {
+                    reason
+                } else {
+                    confirm
+                }
+            }
+            Stage::Resume(plan) => &mut plan.confirm,
+            Stage::List { .. } | Stage::Checking { .. } | Stage::Running { .. } => return false,
+        };
+        input.push_str(&text);
+        true
     }
 
     /// The plan arrived (or the preflight refused).

@@ -4,9 +4,12 @@
 //! waits on [`Signals`] and returns), and the panic hook `TerminalGuard::enter` installs calls it
 //! on a panic.
 //!
-//! The TUI changes three things: raw mode, the alternate screen and, while ratatui draws, the
-//! cursor's visibility. It enables no mouse capture, bracketed paste, focus reporting or keyboard
-//! enhancement; whatever enables one must disable it in `restore` too.
+//! The TUI changes four things: raw mode, the alternate screen, bracketed paste and, while
+//! ratatui draws, the cursor's visibility. Bracketed paste makes the terminal send a paste as one
+//! `Event::Paste` rather than as keys, so pasted text is only ever text (`App::handle_paste`): a
+//! line break in it never presses Enter, and a `y` in it never answers a prompt. It enables no
+//! mouse capture, focus reporting or keyboard enhancement; whatever enables one must disable it
+//! in `restore` too.
 
 use std::cell::Cell;
 use std::io;
@@ -15,6 +18,7 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::Show;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -33,8 +37,8 @@ thread_local! {
 }
 
 /// Gives the terminal back: leaves raw mode (cooked mode, echo and signals from keys again),
-/// leaves the alternate screen and shows the cursor. Does nothing unless the TUI entered them,
-/// so calling it twice is harmless.
+/// turns bracketed paste off, leaves the alternate screen and shows the cursor. Does nothing
+/// unless the TUI entered them, so calling it twice is harmless.
 pub fn restore() {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return;
@@ -42,6 +46,7 @@ pub fn restore() {
     // Each step on its own, errors ignored: one failing (after a hangup they all do) must not
     // skip the others, and there is nowhere to report it, stderr being that same terminal.
     let _ = disable_raw_mode();
+    let _ = execute!(io::stdout(), DisableBracketedPaste);
     let _ = execute!(io::stdout(), LeaveAlternateScreen);
     let _ = execute!(io::stdout(), Show);
 }
@@ -53,14 +58,15 @@ pub struct TerminalGuard {
 }
 
 impl TerminalGuard {
-    /// Installs the panic hook (once), then enters raw mode and the alternate screen. Call it
-    /// on the thread that runs the event loop. On an error, whatever was entered is left again.
+    /// Installs the panic hook (once), then enters raw mode and the alternate screen and turns
+    /// bracketed paste on. Call it on the thread that runs the event loop. On an error, whatever
+    /// was entered is left again.
     pub fn enter() -> io::Result<TerminalGuard> {
         install_panic_hook();
         TUI_THREAD.set(true);
         ACTIVE.store(true, Ordering::SeqCst);
         let entered = enable_raw_mode()
-            .and_then(|()| execute!(io::stdout(), EnterAlternateScreen))
+            .and_then(|()| execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste))
             .and_then(|()| Terminal::new(CrosstermBackend::new(io::stdout())));
         match entered {
             Ok(terminal) => Ok(TerminalGuard {
