@@ -144,9 +144,23 @@ pub struct RunFlags {
     /// The configured AWS account to act in (default: the first in the config)
     #[arg(long, value_name = "NAME")]
     account: Option<String>,
-    /// Demo clock speed: simulated seconds per real second; 0 jumps over every wait
-    #[arg(long, default_value_t = 60.0)]
+    /// Demo clock speed: simulated seconds per real second, up to 3600; 0 jumps over every wait
+    #[arg(long, default_value_t = 60.0, value_parser = parse_speed)]
     speed: f64,
+}
+
+/// The demo clock's fastest: an hour of waiting per second.
+const MAX_SPEED: f64 = 3600.0;
+
+/// `--speed`: 0 (jump over every wait) or a finite number of simulated seconds per real second
+/// up to `MAX_SPEED`; a negative, NaN or infinite speed is refused, not quietly taken as 0.
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=MAX_SPEED).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a speed from 0 (jump over every wait) to {MAX_SPEED} (simulated seconds per real second)"
+        )),
+    }
 }
 
 pub fn journal_dir() -> PathBuf {

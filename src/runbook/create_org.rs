@@ -58,6 +58,20 @@ impl CreateOrg {
         for s in &c.spaces {
             p.dns_label("space", s, 30);
         }
+        // A space named twice would have every per-space step (secrets, prefixes) run twice.
+        p.unique("space", &c.spaces);
+        p.s3_bucket("statics bucket", &c.statics_bucket);
+        if !(1..=128).contains(&c.statics_policy.len())
+            || !c
+                .statics_policy
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "+=,.@_-".contains(ch))
+        {
+            p.push(format!(
+                "statics policy {:?} is not an IAM policy name: 1 to 128 letters, digits and +=,.@_-",
+                c.statics_policy
+            ));
+        }
         if c.org == c.template {
             p.push(format!("organization {:?} is the template itself", c.org));
         }

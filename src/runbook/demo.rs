@@ -158,6 +158,8 @@ impl DemoWorld {
             "phenom-staging-media".into(),
             (0..300).map(|i| format!("media/{i:05}.webp")).collect(),
         );
+        // create-org's statics bucket: its prefixes are in `prefixes`.
+        w.buckets.insert("numinia-statics".into(), BTreeSet::new());
         Arc::new(DemoWorld {
             world: Mutex::new(w),
             clock,
@@ -190,6 +192,17 @@ impl DemoWorld {
         }
         for rec in w.records.iter_mut().filter(|r| r.region == region) {
             rec.healthy = false;
+        }
+    }
+
+    /// Fires a CloudWatch alarm in a region, and only that: its health checks keep passing (an
+    /// alarm in the region a failover moves to).
+    pub fn fire_alarm(&self, region: &str, alarm: &str) {
+        let mut w = self.world.lock().unwrap();
+        if let Some(r) = w.regions.get_mut(region)
+            && !r.firing_alarms.iter().any(|a| a == alarm)
+        {
+            r.firing_alarms.push(alarm.into());
         }
     }
 
@@ -673,6 +686,10 @@ impl CloudOps for DemoWorld {
             w.prefixes.insert((bucket.into(), prefix.into()));
             Ok(())
         })
+    }
+
+    fn bucket_exists<'a>(&'a self, bucket: &'a str) -> OpsFuture<'a, bool> {
+        ok(self.world.lock().unwrap().buckets.contains_key(bucket))
     }
 
     fn resolve<'a>(&'a self, host: &'a str) -> OpsFuture<'a, Vec<String>> {

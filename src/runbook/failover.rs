@@ -1,9 +1,9 @@
 //! failover (seed 003): move a routed name from a failing primary region to the secondary.
 //! Assess the primary (alarms, health checks, clusters), require the secondary to be ready
-//! (clusters ACTIVE with Flux Ready, databases available, its health check passing) unless a
-//! typed reason overrides, shift the Route53 failover records in one change batch, and verify
-//! what Route53 serves, against the 5-minute RTO. A failback is the same with the regions
-//! swapped.
+//! (clusters ACTIVE with Flux Ready, databases available, no CloudWatch alarm firing, its health
+//! checks passing) unless a typed reason overrides, shift the Route53 failover records in one
+//! change batch, and verify what Route53 serves, against the 5-minute RTO. A failback is the
+//! same with the regions swapped.
 
 use std::time::Duration;
 
@@ -344,8 +344,25 @@ async fn secondary_problems(f: &Failover, ports: &Ports) -> Vec<String> {
             v.push(format!("database {db} in {} is {status}", f.to));
         }
     }
+    // An alarm firing where the traffic is going: the region may not take it any better.
+    for a in &state.firing_alarms {
+        v.push(format!("alarm {a} is firing in {}", f.to));
+    }
     for c in &state.failing_checks {
         v.push(format!("health check {c} of {} is failing", f.to));
+    }
+    // The health check of the record the traffic moves to, as Route53 evaluates it, when the
+    // region's own list does not name it already.
+    if let Ok(records) = ports.cloud.routed_records(&f.zone, &f.record).await {
+        let failing = records
+            .iter()
+            .filter(|r| r.region == f.to && r.healthy == Some(false))
+            .filter_map(|r| r.health_check.as_ref());
+        for check in failing {
+            if !state.failing_checks.contains(check) {
+                v.push(format!("health check {check} of {} is failing", f.to));
+            }
+        }
     }
     v
 }

@@ -120,6 +120,16 @@ pub trait CloudOps: Send + Sync {
     fn create_secret<'a>(&'a self, name: &'a str, value: &'a SecretDocument) -> OpsFuture<'a, ()>;
     fn prefix_exists<'a>(&'a self, bucket: &'a str, prefix: &'a str) -> OpsFuture<'a, bool>;
     fn create_prefix<'a>(&'a self, bucket: &'a str, prefix: &'a str) -> OpsFuture<'a, ()>;
+    /// Whether the bucket exists (and these credentials may see it): a preflight's read, so a
+    /// run that needs the bucket is refused before its first write. A port that cannot tell
+    /// fails, which refuses the run rather than assuming the bucket is there.
+    fn bucket_exists<'a>(&'a self, bucket: &'a str) -> OpsFuture<'a, bool> {
+        Box::pin(async move {
+            Err(OpsError::Failed(format!(
+                "cannot check that bucket {bucket} exists: this port has no bucket check"
+            )))
+        })
+    }
     /// The addresses a host name resolves to (empty when it does not).
     fn resolve<'a>(&'a self, host: &'a str) -> OpsFuture<'a, Vec<String>>;
 

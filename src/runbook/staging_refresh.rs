@@ -32,8 +32,8 @@ impl StagingRefresh {
         if s.source == s.target {
             p.push(format!("source and target are the same instance ({}): refusing to restore a database over itself", s.source));
         }
-        p.non_empty("source bucket", &s.source_bucket);
-        p.non_empty("target bucket", &s.target_bucket);
+        p.s3_bucket("source bucket", &s.source_bucket);
+        p.s3_bucket("target bucket", &s.target_bucket);
         if s.source_bucket == s.target_bucket {
             p.push(format!(
                 "source and target buckets are the same ({})",
@@ -221,6 +221,20 @@ impl Runbook for StagingRefresh {
             {
                 pre.findings
                     .push(format!("newest snapshot of {}: {newest}", self.source));
+            }
+            // The buckets the last step syncs: found missing now, not after the snapshot, the
+            // restore and the name swap.
+            for (what, bucket) in [
+                ("source bucket", &self.source_bucket),
+                ("target bucket", &self.target_bucket),
+            ] {
+                match ports.cloud.bucket_exists(bucket).await {
+                    Ok(true) => {}
+                    Ok(false) => pre
+                        .problems
+                        .push(format!("{what} s3://{bucket} does not exist")),
+                    Err(e) => pre.problems.push(format!("{what} s3://{bucket}: {e}")),
+                }
             }
             pre
         })

@@ -444,6 +444,22 @@ impl CloudOps for AwsCloudOps {
         })
     }
 
+    fn bucket_exists<'a>(&'a self, bucket: &'a str) -> OpsFuture<'a, bool> {
+        Box::pin(async move {
+            match self.s3().await.head_bucket().bucket(bucket).send().await {
+                Ok(_) => Ok(true),
+                // HeadBucket answers a missing bucket with a bare 404 (no body to name it).
+                Err(e)
+                    if e.as_service_error().is_some_and(|s| s.is_not_found())
+                        || e.raw_response().is_some_and(|r| r.status().as_u16() == 404) =>
+                {
+                    Ok(false)
+                }
+                Err(e) => Err(fail(e, self.profile())),
+            }
+        })
+    }
+
     fn resolve<'a>(&'a self, host: &'a str) -> OpsFuture<'a, Vec<String>> {
         Box::pin(async move {
             match &self.dns {
