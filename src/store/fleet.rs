@@ -161,11 +161,12 @@ impl Fleet {
         self.sources.get(name)
     }
 
-    /// Whether the row's source is stale or in error, so the row may be out of date.
+    /// Whether the row's source is stale, or in error after it had answered, so the row may be
+    /// out of date.
     pub fn is_stale(&self, row: &Row) -> bool {
         self.sources
             .get(&*row.source)
-            .is_some_and(|s| s.status.is_stale())
+            .is_some_and(SourceState::rows_may_be_stale)
     }
 
     /// Every row whose own health is not healthy, worst first, newest first. Roll-up rows count
@@ -216,6 +217,7 @@ impl Fleet {
         match self.sources.get_mut(&name) {
             Some(s) if s.status == status => {}
             Some(s) => {
+                s.ever_connected |= status == SourceStatus::Connected;
                 s.status = status;
                 s.since = at;
                 self.generation += 1;
@@ -225,6 +227,7 @@ impl Fleet {
                     name.clone(),
                     SourceState {
                         name,
+                        ever_connected: status == SourceStatus::Connected,
                         status,
                         since: at,
                         notes: Default::default(),

@@ -71,6 +71,20 @@ pub struct SourceState {
     pub since: Timestamp,
     /// Kinds this source cannot show, and why ("forbidden (RBAC)", "cert-manager not installed").
     pub notes: BTreeMap<Kind, String>,
+    /// It has been connected once: an error after that leaves rows that may be out of date; an
+    /// error before it leaves only the rows that say what is wrong, which are current.
+    pub ever_connected: bool,
+}
+
+impl SourceState {
+    /// Rows of this source may no longer reflect the world.
+    pub fn rows_may_be_stale(&self) -> bool {
+        match self.status {
+            SourceStatus::Stale { .. } => true,
+            SourceStatus::Error { .. } => self.ever_connected,
+            SourceStatus::Connecting | SourceStatus::Connected => false,
+        }
+    }
 }
 
 impl SourceState {

@@ -499,3 +499,33 @@ fn moving_changed_rows_gives_the_order_of_a_full_sort() {
         }
     }
 }
+
+#[test]
+fn an_error_before_any_answer_leaves_current_rows_an_error_after_one_stale_rows() {
+    let mut f = Fleet::new("t");
+    let error = |reason: &str| Update::Source {
+        name: "prod-cluster".into(),
+        status: SourceStatus::Error {
+            reason: reason.into(),
+        },
+        at: now(),
+    };
+    f.apply([error("the credential plugin failed")]);
+    f.apply(upserts(vec![hr("numinia", "world", "True")]));
+    let row = f.rows_of(Kind::HelmRelease).next().unwrap();
+    assert!(
+        !f.is_stale(row),
+        "never connected: what it shows is what it says now"
+    );
+    f.apply([Update::Source {
+        name: "prod-cluster".into(),
+        status: SourceStatus::Connected,
+        at: now(),
+    }]);
+    f.apply([error("the API server refused the credentials (401)")]);
+    let row = f.rows_of(Kind::HelmRelease).next().unwrap();
+    assert!(
+        f.is_stale(row),
+        "it answered once: its rows may be out of date"
+    );
+}
