@@ -5,6 +5,7 @@
 //! change. See docs/architecture.md.
 
 pub mod actions;
+pub mod audit;
 pub mod backend;
 pub mod cli;
 pub mod clock;

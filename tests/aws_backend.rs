@@ -24,6 +24,7 @@ fn account(name: &str, endpoint: &str, regions: &[&str]) -> Account {
         regions: regions.iter().map(|s| s.to_string()).collect(),
         environment: Some("prod".into()),
         endpoint_url: Some(endpoint.into()),
+        protected: false,
     }
 }
 

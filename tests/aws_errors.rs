@@ -104,6 +104,7 @@ async fn reasons(endpoint: &str) -> Vec<(Service, String)> {
             regions: vec![REGION.into()],
             environment: None,
             endpoint_url: Some(endpoint.into()),
+            protected: false,
         }],
         // One poll each: the first outcome is what is checked.
         poll: Duration::from_secs(3600),

@@ -30,6 +30,7 @@ fn account(endpoint: &str) -> Account {
         regions: vec![],
         environment: Some("prod".into()),
         endpoint_url: Some(endpoint.into()),
+        protected: false,
     }
 }
 
@@ -55,6 +56,7 @@ fn apply(dir: &std::path::Path, target: &str) -> RunOptions {
         override_reason: None,
         journal_dir: dir.to_path_buf(),
         poll: Duration::from_secs(5),
+        audit: None,
     }
 }
 

@@ -76,6 +76,7 @@ fn apply(dir: &Path, target: &str) -> RunOptions {
         override_reason: None,
         journal_dir: dir.to_path_buf(),
         poll: Duration::from_secs(5),
+        audit: None,
     }
 }
 
@@ -578,6 +579,7 @@ fn account(endpoint: &str) -> Account {
         regions: vec![],
         environment: None,
         endpoint_url: Some(endpoint.into()),
+        protected: false,
     }
 }
 

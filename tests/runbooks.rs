@@ -74,6 +74,7 @@ fn apply(dir: &Path, target: &str) -> RunOptions {
         override_reason: None,
         journal_dir: dir.to_path_buf(),
         poll: Duration::from_secs(5),
+        audit: None,
     }
 }
 

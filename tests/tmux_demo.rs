@@ -249,3 +249,62 @@ async fn a_500_on_one_kind_shows_as_that_kinds_note_in_the_tui() {
     .await
     .unwrap();
 }
+
+/// A context marked protected in the config: `R` asks for its name, `y` is not enough, and
+/// nothing is patched until the name is typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protected_context_needs_its_name_typed_in_the_real_tui() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let kc = home.path().join("kubeconfig");
+    std::fs::write(&kc, KubeApi::kubeconfig(&[("prod-cluster", &api.url())])).unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[kube]\nprotected = [\"prod-cluster\"]\n\n[aws]\nenabled = false\n",
+    )
+    .unwrap();
+    let api2 = api.clone();
+    tokio::task::spawn_blocking(move || {
+        let tmux = Tmux::start(home.path());
+        let bin = PathBuf::from(env!("CARGO_BIN_EXE_opsdeck"));
+        tmux.wait_for(&["$"]);
+        tmux.type_text(&format!(
+            "KUBECONFIG={} {} --write --config {}",
+            kc.display(),
+            bin.display(),
+            config.display()
+        ));
+        tmux.press("Enter");
+        tmux.wait_for(&["sources 1/1"]);
+        tmux.type_text(":hr");
+        tmux.press("Enter");
+        tmux.wait_for(&["┌ HelmReleases [2/2]"]);
+        tmux.type_text("R");
+        tmux.wait_for(&["Protected context", "prod-cluster"]);
+        tmux.type_text("y");
+        tmux.press("Enter");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        assert!(
+            !api2.requests().iter().any(|r| r.starts_with("PATCH")),
+            "y and Enter do not confirm a protected write: {:?}",
+            api2.requests()
+        );
+        tmux.type_text("R");
+        tmux.wait_for(&["Protected context"]);
+        tmux.type_text("prod-cluster");
+        tmux.press("Enter");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !api2.requests().iter().any(|r| r.starts_with("PATCH")) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the typed name confirms: {:?}",
+                api2.requests()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        tmux.type_text("q");
+    })
+    .await
+    .unwrap();
+}

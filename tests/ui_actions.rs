@@ -13,7 +13,7 @@ use opsdeck::actions::{ActionFuture, ActionRunner, EventLine, EventSource, RowAc
 use opsdeck::backend::kube::actions::KubeActions;
 use opsdeck::backend::kube::kubeconfig;
 use opsdeck::model::{Facts, RowId};
-use opsdeck::ui::app::{Mode, UiEvent};
+use opsdeck::ui::app::{Mode, Protected, UiEvent};
 use opsdeck::ui::event_loop;
 use opsdeck::ui::runbook::Stage;
 use support::kube_api::{KubeApi, all_resources, fixture};
@@ -102,6 +102,174 @@ async fn actions_ask_first_then_run_in_the_background() {
             .unwrap()
             .text
             .contains("cannot reconcile or renew a ecs row")
+    );
+}
+
+/// The app with --write on the failing release (context prod-cluster, whose EKS cluster is in
+/// the numinia account, eu-west-1), with `protected` contexts and accounts.
+fn protected_app(runner: Arc<Recorder>, protected: Protected) -> opsdeck::ui::App {
+    let (mut app, _) = demo_app();
+    app.read_only = false;
+    let mut app = app.with_actions(runner).with_protected(protected);
+    type_line(&mut app, ":hr");
+    type_line(&mut app, "/UpgradeFailed");
+    app
+}
+
+fn names(list: &[&str]) -> std::collections::BTreeSet<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// Issue #11: on a protected context `y` does not confirm; the context's name typed, then
+/// Enter, does. The prompt says what is written, where: kind, namespace/name, context, account
+/// and region.
+#[tokio::test]
+async fn a_protected_context_needs_its_name_typed_not_y() {
+    let runner = Arc::new(Recorder::default());
+    let mut app = protected_app(
+        runner.clone(),
+        Protected {
+            contexts: names(&["prod-cluster"]),
+            ..Protected::default()
+        },
+    );
+    let mut notices = app.take_notices().unwrap();
+    let mut term = terminal();
+
+    app.handle_key(key('R'));
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains(
+            "Reconcile HelmRelease numen-games/hyperfy2-world on prod-cluster (account numinia, \
+             region eu-west-1)? Protected context: type prod-cluster then Enter to confirm"
+        ),
+        "{s}"
+    );
+    assert!(!s.contains("y confirms"), "{s}");
+
+    // `y` is only a letter of the name: nothing runs, and Enter with it cancels.
+    app.handle_key(key('y'));
+    assert_eq!(
+        app.confirm.as_ref().map(|(a, _)| *a),
+        Some(RowAction::Reconcile)
+    );
+    assert_eq!(app.confirm_name.as_ref().unwrap().typed, "y");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(app.confirm.is_none() && app.confirm_name.is_none());
+    let m = app.message.clone().unwrap();
+    assert!(m.text.contains("reconcile cancelled"), "{m:?}");
+    assert!(runner.0.lock().unwrap().is_empty(), "y did not reconcile");
+
+    // Esc cancels; a paste does not type the name; a wrong name cancels.
+    app.handle_key(key('R'));
+    assert!(!app.handle_paste("prod-cluster"));
+    assert_eq!(app.confirm_name.as_ref().unwrap().typed, "");
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.confirm.is_none());
+    app.handle_key(key('R'));
+    type_line(&mut app, "prod-cluste");
+    assert!(app.confirm.is_none());
+    assert!(runner.0.lock().unwrap().is_empty(), "nothing ran");
+
+    // The exact name, typed (a typo mended with Backspace), then Enter: the reconcile runs.
+    app.handle_key(key('R'));
+    for c in "prod-clusterr".chars() {
+        app.handle_key(key(c));
+    }
+    app.handle_key(code(KeyCode::Backspace));
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("› prod-cluster"), "{s}");
+    assert!(
+        runner.0.lock().unwrap().is_empty(),
+        "nothing ran before Enter"
+    );
+    app.handle_key(code(KeyCode::Enter));
+    let outcome = notices.recv().await.unwrap();
+    let UiEvent::Notice(outcome) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(outcome.text, "reconcile done on numen-games/hyperfy2-world");
+    assert_eq!(
+        runner.0.lock().unwrap().as_slice(),
+        [(
+            RowAction::Reconcile,
+            "numen-games/hyperfy2-world".to_string()
+        )]
+    );
+}
+
+/// A protected (or production) account protects the kube contexts of its EKS clusters: the
+/// account's name is typed. A target that is not protected keeps `y`.
+#[tokio::test]
+async fn a_protected_account_needs_its_name_typed_and_others_keep_y() {
+    let runner = Arc::new(Recorder::default());
+    let mut app = protected_app(
+        runner.clone(),
+        Protected {
+            accounts: names(&["numinia"]),
+            ..Protected::default()
+        },
+    );
+    let mut term = terminal();
+    app.handle_key(key('T'));
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains(
+            "Suspend HelmRelease numen-games/hyperfy2-world on prod-cluster (account numinia, \
+             region eu-west-1)? Protected account: type numinia then Enter"
+        ),
+        "{s}"
+    );
+    type_line(&mut app, "prod-cluster");
+    assert!(
+        runner.0.lock().unwrap().is_empty(),
+        "the context is not the account"
+    );
+    app.handle_key(key('T'));
+    type_line(&mut app, "numinia");
+    assert_eq!(
+        runner.0.lock().unwrap().as_slice(),
+        [(RowAction::Suspend, "numen-games/hyperfy2-world".to_string())]
+    );
+
+    // Other contexts and accounts are protected: this one still confirms with `y`.
+    let runner = Arc::new(Recorder::default());
+    let mut app = protected_app(
+        runner.clone(),
+        Protected {
+            contexts: names(&["eks-prod-use1"]),
+            accounts: names(&["helpdev-prod"]),
+        },
+    );
+    app.handle_key(key('R'));
+    assert!(app.confirm_name.is_none());
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains("Reconcile HelmRelease numen-games/hyperfy2-world on prod-cluster? y confirms"),
+        "{s}"
+    );
+    app.handle_key(key('y'));
+    assert_eq!(runner.0.lock().unwrap().len(), 1);
+}
+
+/// What a config marks protected: `[kube] protected`, `protected = true` accounts and
+/// production ones.
+#[test]
+fn protection_comes_from_the_config() {
+    let config = opsdeck::config::Config::parse(
+        "[kube]\nprotected = [\"eks-prod-use1\"]\n\
+         [[accounts]]\nname = \"numinia\"\nprotected = true\n\
+         [[accounts]]\nname = \"helpdev-prod\"\nenvironment = \"prod\"\n\
+         [[accounts]]\nname = \"helpdev-hml\"\nenvironment = \"staging\"\n",
+        std::path::Path::new("c.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        Protected::from_config(&config),
+        Protected {
+            contexts: names(&["eks-prod-use1"]),
+            accounts: names(&["helpdev-prod", "numinia"]),
+        }
     );
 }
 

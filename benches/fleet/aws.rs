@@ -64,6 +64,7 @@ pub fn options(url: &str, regions: usize) -> AwsOptions {
                 .collect(),
             environment: Some("prod".into()),
             endpoint_url: Some(url.into()),
+            protected: false,
         }],
         poll: Duration::from_secs(30),
         fast_poll: Duration::from_secs(15),

@@ -112,7 +112,10 @@ pub async fn run(action: KubeAction, config: &Config, write: bool) -> ExitCode {
         Ok(c) => c,
         Err(e) => return super::fail(e),
     };
-    let mut ops = KubeOps::new(client, write);
+    // Records the write in the audit log, naming the context it used.
+    let mut ops = KubeOps::new(client, write)
+        .on_context(&context)
+        .audited(crate::audit::path());
     let result = match &action {
         KubeAction::Reconcile {
             force,

@@ -1,6 +1,7 @@
 //! The command line: `opsdeck` (configured sources), `opsdeck demo`, `opsdeck snapshot`,
 //! `opsdeck themes`.
 
+mod audit;
 mod kube;
 mod logging;
 mod runbook;
@@ -80,6 +81,17 @@ pub enum Cmd {
     },
     /// List the available themes
     Themes,
+    /// The audit log: every write (kube actions, runbook steps) with who made it, what, the
+    /// target and the outcome, one line each, newest last
+    Audit {
+        /// Only writes since a duration ago (90s, 30m, 2h, 7d, 1w, 1h30m) or a time
+        /// (2026-11-23T12:00:00Z, or a day: 2026-11-23, from midnight UTC)
+        #[arg(long, value_name = "DURATION_OR_TIMESTAMP", value_parser = audit::parse_since)]
+        since: Option<jiff::Timestamp>,
+        /// One JSON object per line, as the log keeps them
+        #[arg(long)]
+        json: bool,
+    },
     /// Write actions on Flux objects and certificates (need --write)
     Kube {
         #[command(subcommand)]
@@ -159,6 +171,7 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
         Some(Cmd::Runbook { runbook }) => {
             runtime.block_on(runbook::run(*runbook, config, !read_only))
         }
+        Some(Cmd::Audit { since, json }) => audit::run(since, json),
         Some(Cmd::Themes) => {
             for name in Theme::available(paths::user_themes_dir().as_deref()) {
                 println!("{name}");
@@ -182,7 +195,8 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
                     None
                 }
             };
-            runtime.block_on(tui::real(sources, name, theme, read_only, ports))
+            let protected = crate::ui::app::Protected::from_config(config);
+            runtime.block_on(tui::real(sources, name, theme, read_only, ports, protected))
         }
     }
 }
@@ -257,6 +271,7 @@ fn sources(config: &Config) -> Option<Sources> {
                 regions: Vec::new(),
                 environment: None,
                 endpoint_url: None,
+                protected: false,
             });
             AwsOptions::from_config(&Config {
                 aws: config.aws.clone(),

@@ -238,6 +238,7 @@ pub fn configured_ports(
             regions: vec![],
             environment: None,
             endpoint_url: None,
+            protected: false,
         }),
     };
     let region = account
@@ -459,6 +460,7 @@ fn options(flags: &RunFlags) -> RunOptions {
         override_reason: flags.override_reason.clone(),
         journal_dir: journal_dir(),
         poll: Duration::from_secs(5),
+        audit: crate::audit::path(),
     }
 }
 

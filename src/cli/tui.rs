@@ -24,6 +24,7 @@ pub async fn real(
     theme: Theme,
     read_only: bool,
     runbook_ports: Option<Ports>,
+    protected: crate::ui::app::Protected,
 ) -> ExitCode {
     let clock: SharedClock = Arc::new(SystemClock);
     let (tx, rx) = store::channel();
@@ -32,7 +33,8 @@ pub async fn real(
         .as_ref()
         .and_then(|k| kube::kubeconfig::load(k.kubeconfig.as_deref()).ok());
     let tasks = super::start_sources(sources, clock.clone(), tx).await;
-    let mut app = App::new(Fleet::new(fleet_name), clock, theme, read_only);
+    let mut app =
+        App::new(Fleet::new(fleet_name), clock, theme, read_only).with_protected(protected);
     if let Some(ports) = runbook_ports {
         app = app.with_runbooks(ports, super::runbook::journal_dir());
     }

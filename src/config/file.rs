@@ -48,6 +48,10 @@ pub enum ConfigError {
         "config file {path}: kube.contexts[{index}] is blank; name a context of the kubeconfig"
     )]
     BlankContext { path: PathBuf, index: usize },
+    #[error(
+        "config file {path}: kube.protected[{index}] is blank; name a kube context whose writes need its name typed"
+    )]
+    BlankProtectedContext { path: PathBuf, index: usize },
     #[error("config file {path}: kube.kubeconfig = {value:?}: {problem}")]
     Kubeconfig {
         path: PathBuf,
@@ -114,6 +118,10 @@ pub struct KubeConfig {
     pub contexts: Vec<String>,
     /// Overrides `KUBECONFIG`.
     pub kubeconfig: Option<PathBuf>,
+    /// Contexts whose writes from the TUI need the context's name typed, not just `y`
+    /// (production clusters). A context listed here need not be in `contexts`.
+    #[serde(default)]
+    pub protected: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -126,11 +134,15 @@ pub struct Account {
     pub role_arn: Option<String>,
     #[serde(default)]
     pub regions: Vec<String>,
-    /// "prod", "staging"…: runbooks refuse some operations on production.
+    /// "prod", "staging"…: runbooks refuse some operations on production, and a write from the
+    /// TUI on a "prod" or "production" account needs its name typed, not just `y`.
     pub environment: Option<String>,
     /// Another endpoint for every AWS service of this account (LocalStack, moto). The
     /// `AWS_ENDPOINT_URL` variable works too.
     pub endpoint_url: Option<String>,
+    /// A write from the TUI on this account needs its name typed, not just `y`.
+    #[serde(default)]
+    pub protected: bool,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -169,6 +181,7 @@ impl Default for KubeConfig {
             enabled: default_enabled(),
             contexts: Vec::new(),
             kubeconfig: None,
+            protected: Vec::new(),
         }
     }
 }
@@ -275,11 +288,17 @@ impl Config {
         Ok(())
     }
 
-    /// The kube checks: no blank context, and a kubeconfig path that exists (a leading `~/` is
-    /// the home directory, as a shell would read it).
+    /// The kube checks: no blank context (watched or protected), and a kubeconfig path that
+    /// exists (a leading `~/` is the home directory, as a shell would read it).
     fn validate_kube(&mut self, path: &Path) -> Result<(), ConfigError> {
         if let Some(index) = self.kube.contexts.iter().position(|c| c.trim().is_empty()) {
             return Err(ConfigError::BlankContext {
+                path: path.to_path_buf(),
+                index,
+            });
+        }
+        if let Some(index) = self.kube.protected.iter().position(|c| c.trim().is_empty()) {
+            return Err(ConfigError::BlankProtectedContext {
                 path: path.to_path_buf(),
                 index,
             });
@@ -313,6 +332,27 @@ impl Config {
     pub fn has_sources(&self) -> bool {
         !self.kube.contexts.is_empty() || !self.accounts.is_empty()
     }
+
+    /// Whether a write from the TUI on `account` (an `[[accounts]]` name) needs the account's
+    /// name typed: it says `protected = true`, or its `environment` is "prod" or "production".
+    pub fn is_protected_account(&self, account: &str) -> bool {
+        self.accounts.iter().any(|a| {
+            a.name == account
+                && (a.protected || a.environment.as_deref().is_some_and(is_production))
+        })
+    }
+
+    /// Whether a write from the TUI on kube `context` needs the context's name typed
+    /// (`[kube] protected`).
+    pub fn is_protected_context(&self, context: &str) -> bool {
+        self.kube.protected.iter().any(|c| c == context)
+    }
+}
+
+/// "prod" or "production", whatever the case and surrounding spaces.
+fn is_production(environment: &str) -> bool {
+    let e = environment.trim();
+    e.eq_ignore_ascii_case("prod") || e.eq_ignore_ascii_case("production")
 }
 
 /// The region codes of the AWS partitions the SDK resolves (commercial, China, GovCloud and the
@@ -651,6 +691,51 @@ environment = "prod"
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("abc", "abc"), 0);
+    }
+
+    #[test]
+    fn protected_contexts_and_accounts_are_read_and_checked() {
+        let c = Config::parse(
+            r#"
+[kube]
+contexts = ["prod-cluster"]
+protected = ["eks-prod-use1"]
+[[accounts]]
+name = "phenom"
+protected = true
+[[accounts]]
+name = "helpdev-prod"
+environment = "Production"
+[[accounts]]
+name = "helpdev-hml"
+environment = "staging"
+"#,
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.kube.protected, ["eks-prod-use1"]);
+        assert!(c.is_protected_context("eks-prod-use1"));
+        assert!(!c.is_protected_context("prod-cluster"));
+        assert!(c.accounts[0].protected);
+        assert!(c.is_protected_account("phenom"));
+        assert!(
+            c.is_protected_account("helpdev-prod"),
+            "a production environment"
+        );
+        assert!(!c.is_protected_account("helpdev-hml"));
+        assert!(!c.is_protected_account("nobody"));
+        assert_eq!(c.accounts.len(), 3);
+
+        let msg = error("[kube]\nprotected = [\"eks-prod-use1\", \" \"]\n");
+        assert_eq!(
+            msg,
+            "config file /p/config.toml: kube.protected[1] is blank; name a kube context whose \
+             writes need its name typed"
+        );
+        let msg = error("[[accounts]]\nname = \"a\"\nprotected = \"yes\"\n");
+        assert!(msg.contains("line 3") && msg.contains("bool"), "{msg}");
+        let msg = error("[[accounts]]\nname = \"a\"\nprotect = true\n");
+        assert!(msg.contains("unknown field `protect`"), "{msg}");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! → each step checked, applied and verified, every event journalled → a summary. It stops at the
 //! first failed step with the reason and what to do next. `resume` continues a journal, under the
 //! same gate as a start (`--apply` and the typed target), only in the world the journal ran in
-//! and only while no other process runs it.
+//! and only while no other process runs it. Each step applied, and each that failed, is also a
+//! line of the audit log (`crate::audit`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use jiff::Timestamp;
 use super::journal::{self, Entry, Journal, Phase, Replay, World};
 use super::ports::Ports;
 use super::{Preflight, RunState, Runbook, StepSpec, Verdict};
+use crate::audit;
 
 #[derive(Clone, Debug)]
 pub struct RunOptions {
@@ -26,6 +28,9 @@ pub struct RunOptions {
     pub journal_dir: PathBuf,
     /// Between two verifies of a step that waits, on the run's clock.
     pub poll: Duration,
+    /// The audit log each applied or failed step goes to (`$XDG_STATE_HOME/opsdeck/audit.jsonl`
+    /// for the CLI and the TUI); none for a run that is not the user's (a test's).
+    pub audit: Option<PathBuf>,
 }
 
 impl RunOptions {
@@ -36,6 +41,7 @@ impl RunOptions {
             override_reason: None,
             journal_dir,
             poll: Duration::from_secs(5),
+            audit: None,
         }
     }
 }
@@ -384,11 +390,18 @@ async fn execute(
             }
         };
     }
-    // A failed step: journalled, reported, and the run ends there.
+    // A failed step: audited, journalled, reported, and the run ends there.
     macro_rules! step_failed {
         ($spec:expr, $i:expr, $reason:expr, $elapsed:expr) => {{
             let reason: String = $reason;
             let elapsed: Option<Duration> = $elapsed;
+            audit::record(opts.audit.as_deref(), &audit::Entry::runbook_step(
+                rb.name(),
+                &$spec.key,
+                &rb.target(),
+                &ports.world,
+                audit::Outcome::failed(&reason),
+            ));
             log!(Entry::Step {
                 key: $spec.key.clone(),
                 phase: Phase::Failed,
@@ -482,6 +495,16 @@ async fn execute(
                 let reason = e.to_string();
                 step_failed!(spec, i, reason, None);
             }
+            audit::record(
+                opts.audit.as_deref(),
+                &audit::Entry::runbook_step(
+                    rb.name(),
+                    &spec.key,
+                    &rb.target(),
+                    &ports.world,
+                    audit::Outcome::Ok,
+                ),
+            );
             log!(Entry::Step {
                 key: spec.key.clone(),
                 phase: Phase::Applied,

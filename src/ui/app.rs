@@ -1,7 +1,7 @@
 //! The UI's state and what each key does to it. No I/O happens here: rows arrive through
 //! `Fleet::apply` from the event loop, which never waits on a backend.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,7 +14,8 @@ use super::runbook::{Request, RunbookScreen, Stage};
 use super::theme::Theme;
 use crate::actions::{ActionRunner, EventLine, EventSource, RowAction};
 use crate::clock::SharedClock;
-use crate::model::{Health, RowId};
+use crate::config::Config;
+use crate::model::{Facts, Health, Kind, RowId, Scope};
 use crate::runbook::engine::{self, Control, Event, Outcome, RunOptions};
 use crate::runbook::{Ports, Runbook, render};
 use crate::store::view::TableView;
@@ -67,6 +68,50 @@ pub struct Message {
     pub error: bool,
 }
 
+/// The kube contexts and AWS accounts whose writes from the TUI need their name typed, not just
+/// `y`: `[kube] protected`, and the accounts marked `protected = true` or of a "prod" or
+/// "production" environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Protected {
+    pub contexts: BTreeSet<String>,
+    pub accounts: BTreeSet<String>,
+}
+
+impl Protected {
+    pub fn from_config(config: &Config) -> Protected {
+        Protected {
+            contexts: config.kube.protected.iter().cloned().collect(),
+            accounts: config
+                .accounts
+                .iter()
+                .filter(|a| config.is_protected_account(&a.name))
+                .map(|a| a.name.clone())
+                .collect(),
+        }
+    }
+}
+
+/// The confirmation of a write on a protected target: its name typed, then Enter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamePrompt {
+    /// The context's or account's name, which confirms.
+    pub name: String,
+    /// What was typed so far.
+    pub typed: String,
+    /// The write and where it lands.
+    question: String,
+}
+
+impl NamePrompt {
+    /// The prompt's line, what was typed at its end.
+    fn line(&self) -> String {
+        format!(
+            "{}: type {} then Enter to confirm, Esc cancels › {}",
+            self.question, self.name, self.typed
+        )
+    }
+}
+
 /// Per-pane counts for the tab bar, cached per fleet generation.
 #[derive(Clone, Debug, Default)]
 pub struct TabStats {
@@ -92,8 +137,13 @@ pub struct App {
     pub tab_stats: TabStats,
     /// Carries out write actions; `None` where the backend cannot (the demo).
     actions: Option<Arc<dyn ActionRunner>>,
-    /// An action waiting for `y`.
+    /// An action waiting for `y` (or, with `confirm_name`, for its target's name).
     pub confirm: Option<(RowAction, RowId)>,
+    /// With `confirm`, when the action lands on a protected context or account: the name to
+    /// type instead of `y`.
+    pub confirm_name: Option<NamePrompt>,
+    /// The contexts and accounts whose writes need their name typed.
+    protected: Protected,
     /// How many confirmation prompts were raised: the number of the latest, which tells the
     /// event loop a prompt on screen is a new one (see `prompt`).
     prompts: u64,
@@ -134,6 +184,8 @@ impl App {
             actions: None,
             event_source: None,
             confirm: None,
+            confirm_name: None,
+            protected: Protected::default(),
             prompts: 0,
             notices_tx,
             notices_rx: Some(notices_rx),
@@ -158,6 +210,12 @@ impl App {
 
     pub fn with_events(mut self, source: Arc<dyn EventSource>) -> App {
         self.event_source = Some(source);
+        self
+    }
+
+    /// Writes on these contexts and accounts ask for their name typed, not just `y`.
+    pub fn with_protected(mut self, protected: Protected) -> App {
+        self.protected = protected;
         self
     }
 
@@ -303,7 +361,9 @@ impl App {
             return true;
         }
         if let Some((action, id)) = self.confirm.take() {
-            if ev.code == KeyCode::Char('y') {
+            if let Some(prompt) = self.confirm_name.take() {
+                self.name_key(ev, action, id, prompt);
+            } else if ev.code == KeyCode::Char('y') {
                 self.start_action(action, id);
             } else {
                 self.say(format!("{} cancelled", action.verb()), false);
@@ -344,8 +404,8 @@ impl App {
     /// `:`, a runbook's focused field or typed target — as if typed, and nothing in it acts as a
     /// key: it never runs the command, keeps the filter, plans, applies or confirms; Enter stays
     /// a key of its own. With no input open (the tables, details, help) it does nothing, and it
-    /// never answers the `y` of a write action: the prompt stays up. Returns whether anything on
-    /// screen may have changed.
+    /// never answers the `y` of a write action nor types a protected target's name: the prompt
+    /// stays up. Returns whether anything on screen may have changed.
     pub fn handle_paste(&mut self, text: &str) -> bool {
         if self.confirm.is_some() {
             return false;
@@ -566,16 +626,93 @@ impl App {
                 true,
             );
         }
+        // Where the write lands: the row's account and region, else those of the EKS cluster
+        // its context reaches.
+        let scope = &row.id.scope;
+        let lands = match &scope.account {
+            Some(_) => scope,
+            None => self.cluster_scope(scope.context()).unwrap_or(scope),
+        };
+        let (account, region) = (lands.account.as_deref(), lands.region.as_deref());
+        let guard = if self.protected.contexts.contains(scope.context()) {
+            Some((scope.context().to_string(), "context"))
+        } else {
+            account
+                .filter(|a| self.protected.accounts.contains(*a))
+                .map(|a| (a.to_string(), "account"))
+        };
+        let place = match (account, region) {
+            (Some(a), Some(r)) => format!(" (account {a}, region {r})"),
+            (Some(a), None) => format!(" (account {a})"),
+            (None, Some(r)) => format!(" (region {r})"),
+            (None, None) => String::new(),
+        };
         let id = row.id.clone();
-        self.say(
-            format!(
-                "{} {label}? y confirms, any other key cancels",
-                capitalize(action.verb())
-            ),
-            false,
-        );
+        let verb = capitalize(action.verb());
+        match guard {
+            None => {
+                self.confirm_name = None;
+                self.say(
+                    format!("{verb} {label}? y confirms, any other key cancels"),
+                    false,
+                );
+            }
+            Some((name, what)) => {
+                let prompt = NamePrompt {
+                    name,
+                    typed: String::new(),
+                    question: format!("{verb} {label}{place}? Protected {what}"),
+                };
+                self.say(prompt.line(), false);
+                self.confirm_name = Some(prompt);
+            }
+        }
         self.prompts += 1;
         self.confirm = Some((action, id));
+    }
+
+    /// The scope (AWS account and region) of the EKS cluster kube `context` reaches, when the
+    /// fleet has its row.
+    fn cluster_scope(&self, context: &str) -> Option<&Scope> {
+        if context.is_empty() {
+            return None;
+        }
+        self.fleet
+            .rows_of(Kind::Cluster)
+            .filter(|r| r.id.scope.account.is_some())
+            .find(|r| {
+                matches!(&r.facts, Facts::Cluster(c) if c.kube_context.as_deref() == Some(context))
+            })
+            .map(|r| &r.id.scope)
+    }
+
+    /// A key while a protected target's name is asked for: a character types it, Backspace
+    /// erases one, Enter with the exact name confirms; Enter with anything else, Esc or any other
+    /// key cancels. A paste never types it (`handle_paste`).
+    fn name_key(&mut self, ev: KeyEvent, action: RowAction, id: RowId, mut prompt: NamePrompt) {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        match ev.code {
+            KeyCode::Char(c) if !ctrl => prompt.typed.push(c),
+            KeyCode::Backspace => {
+                prompt.typed.pop();
+            }
+            KeyCode::Enter if prompt.typed == prompt.name => return self.start_action(action, id),
+            KeyCode::Enter => {
+                return self.say(
+                    format!(
+                        "{} cancelled: {:?} is not {}",
+                        action.verb(),
+                        prompt.typed,
+                        prompt.name
+                    ),
+                    false,
+                );
+            }
+            _ => return self.say(format!("{} cancelled", action.verb()), false),
+        }
+        self.say(prompt.line(), false);
+        self.confirm = Some((action, id));
+        self.confirm_name = Some(prompt);
     }
 
     fn start_action(&mut self, action: RowAction, id: RowId) {
@@ -620,7 +757,10 @@ impl App {
             return self.say("no runtime to run the runbook on", true);
         };
         let tx = self.notices_tx.clone();
-        let mut opts = RunOptions::plan(self.runbook_dir.clone());
+        let mut opts = RunOptions {
+            audit: crate::audit::path(),
+            ..RunOptions::plan(self.runbook_dir.clone())
+        };
         match request {
             Request::None => {}
             Request::Close => self.runbook = None,

@@ -1,5 +1,6 @@
-//! The TUI's requests on kube rows: write actions through `KubeOps`, and the events of a row
-//! for its detail view (listed when the detail opens, like `kubectl describe` does).
+//! The TUI's requests on kube rows: write actions through `KubeOps` (which records each in the
+//! audit log, naming the row's context), and the events of a row for its detail view (listed
+//! when the detail opens, like `kubectl describe` does).
 
 use std::sync::Arc;
 
@@ -69,7 +70,9 @@ impl ActionRunner for KubeActions {
         Box::pin(async move {
             let w = watched.ok_or_else(|| "no write action for this kind".to_string())?;
             let c = client(&kubeconfig.config, &ctx).await?;
-            let ops = KubeOps::new(c, write);
+            let ops = KubeOps::new(c, write)
+                .on_context(&ctx)
+                .audited(crate::audit::path());
             let what = format!("{} {ns}/{name} on {ctx}", w.api_kind);
             let res = match action {
                 RowAction::Reconcile => ops

@@ -7,6 +7,11 @@
 //!   subresource, like `cmctl renew`.
 //!
 //! Every action is refused unless writes were enabled (`--write` or `write = true`).
+//!
+//! Every action, the TUI's and the CLI's alike, goes through here and is recorded in the audit
+//! log (`crate::audit`): who, what, on which context, and how it went (ok, or failed with the
+//! reason, a refusal included). A reconcile is recorded once its request is made or refused,
+//! before the wait for the controller, which may be cut short.
 
 use std::time::Duration;
 
@@ -15,6 +20,7 @@ use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use serde_json::{Value, json};
 
 use super::resources::Watched;
+use crate::audit;
 use crate::model::Kind;
 use crate::model::kinds::flux::first_line;
 
@@ -59,6 +65,10 @@ pub struct Reconciled {
 pub struct KubeOps {
     client: kube::Client,
     write: bool,
+    /// The kube context the client reaches, named in the audit log.
+    context: Option<String>,
+    /// Where each action is recorded; none for actions that are not the user's (a test's).
+    audit: Option<std::path::PathBuf>,
     /// How long a reconcile waits for the controller.
     pub timeout: Duration,
 }
@@ -96,8 +106,48 @@ impl KubeOps {
         KubeOps {
             client,
             write,
+            context: None,
+            audit: None,
             timeout: Duration::from_secs(120),
         }
+    }
+
+    /// Names the kube context the client reaches, for the audit log.
+    pub fn on_context(mut self, context: &str) -> KubeOps {
+        self.context = Some(context.to_string());
+        self
+    }
+
+    /// Records every action in the audit log at `path` (`crate::audit::path()` for the user's).
+    pub fn audited(mut self, path: Option<std::path::PathBuf>) -> KubeOps {
+        self.audit = path;
+        self
+    }
+
+    /// Records `action` on the object and its outcome in the audit log.
+    fn audit<T>(
+        &self,
+        action: &str,
+        w: &Watched,
+        ns: &str,
+        name: &str,
+        result: &Result<T, OpError>,
+    ) {
+        let outcome = match result {
+            Ok(_) => audit::Outcome::Ok,
+            Err(e) => audit::Outcome::failed(&e.to_string()),
+        };
+        audit::record(
+            self.audit.as_deref(),
+            &audit::Entry::kube(
+                action,
+                w.api_kind,
+                ns,
+                name,
+                self.context.as_deref(),
+                outcome,
+            ),
+        );
     }
 
     fn api(&self, w: &Watched, ns: &str) -> Api<DynamicObject> {
@@ -119,6 +169,21 @@ impl KubeOps {
         name: &str,
         opts: ReconcileOptions,
     ) -> Result<Reconciled, OpError> {
+        // The request is the write: audited as soon as it is made or refused, before the wait
+        // for the controller, which may be cut short (Ctrl-C, the TUI closing).
+        let requested = self.request_reconcile(w, ns, name, opts).await;
+        self.audit("reconcile", w, ns, name, &requested);
+        self.await_reconcile(w, ns, name, requested?).await
+    }
+
+    /// Annotates the object with the time of the request, which is returned.
+    async fn request_reconcile(
+        &self,
+        w: &Watched,
+        ns: &str,
+        name: &str,
+        opts: ReconcileOptions,
+    ) -> Result<String, OpError> {
         let what = label(w, ns, name);
         if w.kind == Kind::Certificate {
             return Err(OpError::Unsupported(what, "reconciled (renew it instead)"));
@@ -147,7 +212,18 @@ impl KubeOps {
             .await
             .map_err(|e| api_error(e, &what))?;
         tracing::info!(object = %what, %requested_at, "reconcile requested");
+        Ok(requested_at)
+    }
 
+    /// Waits until the controller handled the request of `requested_at`, and reports Ready.
+    async fn await_reconcile(
+        &self,
+        w: &Watched,
+        ns: &str,
+        name: &str,
+        requested_at: String,
+    ) -> Result<Reconciled, OpError> {
+        let what = label(w, ns, name);
         let wanted = requested_at.clone();
         let handled = move |o: Option<&DynamicObject>| {
             o.and_then(|o| o.data.pointer("/status/lastHandledReconcileAt"))
@@ -156,7 +232,7 @@ impl KubeOps {
         };
         let done = tokio::time::timeout(
             self.timeout,
-            kube::runtime::wait::await_condition(api, name, handled),
+            kube::runtime::wait::await_condition(self.api(w, ns), name, handled),
         )
         .await
         .map_err(|_| OpError::Timeout {
@@ -186,6 +262,19 @@ impl KubeOps {
         name: &str,
         suspend: bool,
     ) -> Result<(), OpError> {
+        let result = self.patch_suspend(w, ns, name, suspend).await;
+        let action = if suspend { "suspend" } else { "resume" };
+        self.audit(action, w, ns, name, &result);
+        result
+    }
+
+    async fn patch_suspend(
+        &self,
+        w: &Watched,
+        ns: &str,
+        name: &str,
+        suspend: bool,
+    ) -> Result<(), OpError> {
         let what = label(w, ns, name);
         if w.kind == Kind::Certificate {
             return Err(OpError::Unsupported(what, "suspended"));
@@ -204,6 +293,12 @@ impl KubeOps {
     }
 
     pub async fn renew(&self, w: &Watched, ns: &str, name: &str) -> Result<(), OpError> {
+        let result = self.trigger_renewal(w, ns, name).await;
+        self.audit("renew", w, ns, name, &result);
+        result
+    }
+
+    async fn trigger_renewal(&self, w: &Watched, ns: &str, name: &str) -> Result<(), OpError> {
         let what = label(w, ns, name);
         if w.kind != Kind::Certificate {
             return Err(OpError::Unsupported(
