@@ -724,3 +724,63 @@ async fn an_alarm_in_the_target_region_refuses_the_failover_on_aws() {
         "nothing shifted: {records:#?}"
     );
 }
+
+// --- regions, templates and domains that would land in ARNs and host names ----------------
+
+/// A region goes into the OIDC issuer's host name and ARNs, a template into a path, a domain
+/// into Ingress hosts: each is refused before anything when it is not what it must be.
+#[test]
+fn regions_templates_and_domains_are_checked_before_anything() {
+    for (input, expected) in [
+        (
+            CreateOrg {
+                region: "eu-west-1/../x".into(),
+                ..create_org()
+            },
+            "region \"eu-west-1/../x\" is not an AWS region",
+        ),
+        (
+            CreateOrg {
+                region: "eu-west-7".into(),
+                ..create_org()
+            },
+            "did you mean eu-west-1?",
+        ),
+        (
+            CreateOrg {
+                template: ".".into(),
+                ..create_org()
+            },
+            "template \".\" is not a DNS-1123 label",
+        ),
+        (
+            CreateOrg {
+                domain: "acmegames.io.".into(),
+                ..create_org()
+            },
+            "ends with a dot: write it as acmegames.io",
+        ),
+    ] {
+        let p = CreateOrg::new(input).unwrap_err();
+        assert!(p.iter().any(|x| x.contains(expected)), "{expected}: {p:#?}");
+    }
+    let p = Failover::new(Failover {
+        from: "mars-north-9".into(),
+        ..failover()
+    })
+    .unwrap_err();
+    assert!(
+        p.iter()
+            .any(|x| x.contains("from-region \"mars-north-9\" is not an AWS region")),
+        "{p:#?}"
+    );
+    assert!(
+        Failover::new(Failover {
+            from: "us-gov-west-1".into(),
+            to: "us-gov-east-1".into(),
+            ..failover()
+        })
+        .is_ok(),
+        "GovCloud regions are regions"
+    );
+}

@@ -400,9 +400,14 @@ const AWS_REGIONS: &[&str] = &[
     "eusc-de-east-1",
 ];
 
+/// Whether `value` is a region code of an AWS partition the SDK resolves.
+pub fn is_aws_region(value: &str) -> bool {
+    AWS_REGIONS.contains(&value)
+}
+
 /// The known region within two edits of `value` (case and surrounding spaces aside), the first
 /// of the nearest.
-fn closest_region(value: &str) -> Option<&'static str> {
+pub fn closest_region(value: &str) -> Option<&'static str> {
     let value = value.trim().to_ascii_lowercase();
     AWS_REGIONS
         .iter()

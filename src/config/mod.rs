@@ -3,4 +3,6 @@
 mod file;
 pub mod paths;
 
-pub use file::{Account, AwsConfig, Config, ConfigError, KubeConfig};
+pub use file::{
+    Account, AwsConfig, Config, ConfigError, KubeConfig, closest_region, is_aws_region,
+};

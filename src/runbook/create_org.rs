@@ -38,6 +38,14 @@ impl CreateOrg {
         let mut p = Problems::default();
         p.dns_label("organization name", &c.org, 40);
         p.domain("domain", &c.domain);
+        // Ingress hosts and certificates name it without the root's dot.
+        if c.domain.ends_with('.') {
+            p.push(format!(
+                "domain {:?} ends with a dot: write it as {}",
+                c.domain,
+                c.domain.trim_end_matches('.')
+            ));
+        }
         p.account_id("account id", &c.account_id);
         if c.oidc_provider_id.len() < 8
             || !c
@@ -51,7 +59,8 @@ impl CreateOrg {
             ));
         }
         p.dns_label("cluster", &c.cluster, 63);
-        p.non_empty("region", &c.region);
+        p.aws_region("region", &c.region);
+        p.dns_label("template", &c.template, 40);
         if c.spaces.is_empty() {
             p.push("no spaces: name at least one (--space world)");
         }

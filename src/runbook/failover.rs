@@ -38,15 +38,8 @@ impl Failover {
         {
             p.push(format!("record {} is not in zone {}", f.record, f.zone));
         }
-        for (what, r) in [("from-region", &f.from), ("to-region", &f.to)] {
-            if r.split('-').count() != 3
-                || !r
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            {
-                p.push(format!("{what} {r:?} is not an AWS region like us-east-1"));
-            }
-        }
+        p.aws_region("from-region", &f.from);
+        p.aws_region("to-region", &f.to);
         if f.from == f.to {
             p.push(format!("from-region and to-region are both {}", f.from));
         }

@@ -50,6 +50,16 @@ impl Problems {
         }
     }
 
+    /// An AWS region code (it goes into ARNs and OIDC issuer host names).
+    pub fn aws_region(&mut self, what: &str, value: &str) {
+        if !crate::config::is_aws_region(value) {
+            let hint = crate::config::closest_region(value)
+                .map(|r| format!("; did you mean {r}?"))
+                .unwrap_or_default();
+            self.push(format!("{what} {value:?} is not an AWS region{hint}"));
+        }
+    }
+
     pub fn account_id(&mut self, what: &str, value: &str) {
         if value.len() != 12 || !value.chars().all(|c| c.is_ascii_digit()) {
             self.push(format!("{what} {value:?} is not a 12-digit AWS account id"));
