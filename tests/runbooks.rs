@@ -524,6 +524,9 @@ macro_rules! forward {
 }
 
 impl CloudOps for Capture {
+    fn caller_account(&self) -> opsdeck::runbook::ports::OpsFuture<'_, String> {
+        self.inner.caller_account()
+    }
     forward! {
         role_arn(role: &'a str) -> Option<String>;
         create_role(role: &'a str, trust: &'a str) -> String;

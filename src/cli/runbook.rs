@@ -4,7 +4,8 @@
 //! Every write passes one gate, the demo's included (a rehearsal is the real flow): `--write` (or
 //! `write = true`), `--apply` and `--confirm <target>`, checked before anything is written or
 //! reported as started, on a start and on a resume alike. A resume runs only in the world its
-//! journal ran in.
+//! journal ran in: the same config and flags, and credentials acting in the same AWS account
+//! (asked of STS when a run starts or resumes, and recorded in the journal).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -218,7 +219,9 @@ fn ports(flags: &RunFlags, config: &Config) -> Result<Ports, String> {
 
 /// AWS from the configured account, the clusters from the kubeconfig, the GitOps repository
 /// from `repo` or the config; what is not configured fails only the steps that need it. The
-/// ports' world names all three, for the journal.
+/// ports' world names all three, for the journal; the AWS account id the credentials act in is
+/// not asked here (nothing is called yet) but by `Ports::identify_account` before a run starts
+/// or resumes.
 pub fn configured_ports(
     config: &Config,
     account: Option<&str>,
@@ -291,6 +294,7 @@ pub fn configured_ports(
         clock: Arc::new(SystemClock),
         world: World::Real {
             account: account_name,
+            account_id: None,
             profile,
             role_arn,
             endpoint_url,
@@ -403,10 +407,18 @@ pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
     if !problems.is_empty() {
         return refused(&problems);
     }
-    let ports = match ports(&flags, config) {
+    let mut ports = match ports(&flags, config) {
         Ok(p) => p,
         Err(e) => return refused(&[e]),
     };
+    // The AWS account the credentials act in, for the journal: a run that writes without knowing
+    // it could never be resumed safely, so an --apply is refused; a plan writes nothing.
+    if let Err(e) = ports.identify_account().await {
+        if flags.apply {
+            return refused(&[e]);
+        }
+        tracing::warn!("{e}");
+    }
     let opts = options(&flags);
     let mut progress = Progress::new(rb.steps().iter().map(|s| s.title.clone()).collect());
     let outcome = engine::run(rb.as_ref(), &ports, &opts, &mut |e| progress.print(e)).await;
@@ -426,13 +438,22 @@ async fn resume(flags: &RunFlags, path: &Path, config: &Config, write: bool) -> 
             "read-only: a resume writes, in the demo too; add --write (or set write = true)".into(),
         );
     }
-    let ports = match ports(flags, config) {
+    let mut ports = match ports(flags, config) {
         Ok(p) => p,
         Err(e) => {
             problems.push(e);
             return refused(&problems);
         }
     };
+    // The AWS account the credentials act in, compared with the one the journal records. Asked
+    // only when the rest of the world matches (anything else is refused without a call to AWS).
+    if let Some(ran) = &replay.world
+        && ran.account_id().is_some()
+        && ran.same_config(&ports.world)
+        && let Err(e) = ports.identify_account().await
+    {
+        problems.push(e);
+    }
     problems.extend(engine::resume_problems(
         path,
         &replay,

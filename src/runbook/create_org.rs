@@ -388,6 +388,19 @@ impl Runbook for CreateOrg {
             if let Err(e) = ports.git.read(CLUSTER_ISSUER_FILE).await {
                 pre.problems.push(format!("GitOps repository: {e}"));
             }
+            // The role and its policies go to the account the credentials act in, trusting the
+            // OIDC provider of the account the input names: the two must be the same.
+            match ports.cloud.caller_account().await {
+                Ok(id) if id == self.account_id => {}
+                Ok(id) => pre.problems.push(format!(
+                    "account id {} (--account-id) is not the AWS account the credentials act in ({id}): the role and its policies would be created in {id}, trusting {}'s OIDC provider; use the credentials of account {} or give --account-id {id}",
+                    self.account_id, self.account_id, self.account_id
+                )),
+                Err(e) => pre.problems.push(format!(
+                    "cannot check account id {} (--account-id) against the AWS account the credentials act in: {e}",
+                    self.account_id
+                )),
+            }
             // One port failing fails every read the same way: said once.
             pre.problems.dedup();
             pre

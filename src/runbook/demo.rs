@@ -31,6 +31,7 @@ const FLUX_READY_S: i64 = 45;
 const HELM_READY_S: i64 = 120;
 /// The load balancer of the platform cluster's ingress.
 pub const INGRESS: &str = "k8s-traefik-2c1f3d.elb.eu-west-1.amazonaws.com";
+/// The AWS account the demo world's credentials act in (what its STS would answer).
 pub const ACCOUNT_ID: &str = "111122223333";
 
 #[derive(Clone, Debug)]
@@ -70,6 +71,8 @@ struct World {
     regions: BTreeMap<String, RegionState>,
     dbs: BTreeMap<String, Db>,
     buckets: BTreeMap<String, BTreeSet<String>>,
+    /// The buckets' `environment` tags.
+    bucket_environments: BTreeMap<String, String>,
     /// New organizations Flux picked up: when.
     applied: BTreeMap<String, Timestamp>,
     sent: BTreeSet<String>,
@@ -158,6 +161,12 @@ impl DemoWorld {
             "phenom-staging-media".into(),
             (0..300).map(|i| format!("media/{i:05}.webp")).collect(),
         );
+        for (bucket, env) in [
+            ("phenom-prod-media", "production"),
+            ("phenom-staging-media", "staging"),
+        ] {
+            w.bucket_environments.insert(bucket.into(), env.into());
+        }
         // create-org's statics bucket: its prefixes are in `prefixes`.
         w.buckets.insert("numinia-statics".into(), BTreeSet::new());
         Arc::new(DemoWorld {
@@ -690,6 +699,20 @@ impl CloudOps for DemoWorld {
 
     fn bucket_exists<'a>(&'a self, bucket: &'a str) -> OpsFuture<'a, bool> {
         ok(self.world.lock().unwrap().buckets.contains_key(bucket))
+    }
+
+    fn bucket_environment<'a>(&'a self, bucket: &'a str) -> OpsFuture<'a, Option<String>> {
+        Box::pin(async move {
+            let w = self.world.lock().unwrap();
+            if !w.buckets.contains_key(bucket) {
+                return Err(OpsError::NotFound(format!("bucket {bucket}")));
+            }
+            Ok(w.bucket_environments.get(bucket).cloned())
+        })
+    }
+
+    fn caller_account(&self) -> OpsFuture<'_, String> {
+        ok(ACCOUNT_ID.to_string())
     }
 
     fn resolve<'a>(&'a self, host: &'a str) -> OpsFuture<'a, Vec<String>> {

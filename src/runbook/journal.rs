@@ -32,10 +32,17 @@ pub enum World {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         repo: Option<PathBuf>,
     },
-    /// The configured world: the AWS account (its config name, profile, role and endpoint) and
-    /// home region, the kubeconfig's contexts and the GitOps repository.
+    /// The configured world: the AWS account (its config name, profile, role and endpoint, and
+    /// the account id its credentials act in) and home region, the kubeconfig's contexts and the
+    /// GitOps repository.
     Real {
         account: String,
+        /// The AWS account id the credentials act in (STS `GetCallerIdentity`), asked when a run
+        /// starts or resumes (`Ports::identify_account`). `None` in a journal written before
+        /// opsdeck recorded it, or in ports whose credentials were not identified: a resume is
+        /// refused either way, since it could not tell which account it would write to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account_id: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         profile: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,8 +82,64 @@ impl World {
         }
     }
 
+    /// The AWS account id the credentials act in, when known (never for the demo).
+    pub fn account_id(&self) -> Option<&str> {
+        match self {
+            World::Real { account_id, .. } => account_id.as_deref(),
+            World::Demo { .. } => None,
+        }
+    }
+
+    /// Records the AWS account id the credentials act in; the demo world has none.
+    pub fn set_account_id(&mut self, id: String) {
+        if let World::Real { account_id, .. } = self {
+            *account_id = Some(id);
+        }
+    }
+
+    /// Whether `other` is the world the same config and flags name: the account id aside,
+    /// which the credentials answer.
+    pub fn same_config(&self, other: &World) -> bool {
+        let configured = |w: &World| {
+            let mut w = w.clone();
+            if let World::Real { account_id, .. } = &mut w {
+                *account_id = None;
+            }
+            w
+        };
+        configured(self) == configured(other)
+    }
+
     /// Why a journal that ran in `self` must not resume in `now`; `None` when they are the same.
+    /// A real world is the same only with the same AWS account id known on both sides: a
+    /// journal that does not record it, or credentials that could not be identified, refuse the
+    /// resume.
     pub fn mismatch(&self, now: &World) -> Option<String> {
+        if let (
+            World::Real {
+                account,
+                account_id: ran,
+                ..
+            },
+            World::Real {
+                account_id: here, ..
+            },
+        ) = (self, now)
+            && self.same_config(now)
+        {
+            return match (ran, here) {
+                (None, _) => Some(format!(
+                    "this journal ran against {self} but predates the account check: it does not record which AWS account id its credentials wrote to, so it is not resumed; start the run again instead (each step checks whether it is already done)"
+                )),
+                (Some(ran), None) => Some(format!(
+                    "this journal ran in AWS account {ran}; the AWS account the credentials of account {account} act in now is unknown, so this resume could not tell where it would write"
+                )),
+                (Some(ran), Some(here)) if ran != here => Some(format!(
+                    "this journal ran in AWS account {ran}, but the credentials of account {account} now act in AWS account {here}; resume it only with credentials of AWS account {ran}"
+                )),
+                _ => None,
+            };
+        }
         if self == now {
             return None;
         }
@@ -107,6 +170,7 @@ impl fmt::Display for World {
             }
             World::Real {
                 account,
+                account_id,
                 profile,
                 role_arn,
                 endpoint_url,
@@ -116,6 +180,7 @@ impl fmt::Display for World {
             } => {
                 write!(f, "account {account}")?;
                 let details: Vec<String> = [
+                    account_id.as_ref().map(|id| format!("AWS account {id}")),
                     profile.as_ref().map(|p| format!("profile {p}")),
                     role_arn.as_ref().map(|r| format!("role {r}")),
                     endpoint_url.as_ref().map(|e| format!("endpoint {e}")),
@@ -141,6 +206,9 @@ impl fmt::Display for World {
     }
 }
 
+// A journal entry is built, written and dropped one at a time: the Start's size costs nothing,
+// and boxing its world would only add indirection to every reader.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Entry {
@@ -632,6 +700,7 @@ mod tests {
     fn worlds_name_each_other_when_they_differ() {
         let real = World::Real {
             account: "phenom".into(),
+            account_id: Some("123456789012".into()),
             profile: None,
             role_arn: None,
             endpoint_url: None,
@@ -648,11 +717,13 @@ mod tests {
         assert!(m.contains("account phenom"), "{m}");
         let m = real.mismatch(&World::demo()).unwrap();
         assert!(
-            m.contains("account phenom in eu-west-1") && m.contains("without --demo"),
+            m.contains("account phenom (AWS account 123456789012) in eu-west-1")
+                && m.contains("without --demo"),
             "{m}"
         );
         let other = World::Real {
             account: "numinia".into(),
+            account_id: Some("123456789012".into()),
             profile: None,
             role_arn: None,
             endpoint_url: None,
@@ -667,5 +738,50 @@ mod tests {
         );
         let json = serde_json::to_string(&real).unwrap();
         assert_eq!(serde_json::from_str::<World>(&json).unwrap(), real);
+    }
+
+    #[test]
+    fn a_real_world_is_the_same_only_in_the_same_aws_account() {
+        let world = |id: Option<&str>| World::Real {
+            account: "phenom".into(),
+            account_id: id.map(str::to_string),
+            profile: None,
+            role_arn: None,
+            endpoint_url: None,
+            region: "eu-west-1".into(),
+            kube_contexts: vec![],
+            repo: None,
+        };
+        let ran = world(Some("123456789012"));
+        assert_eq!(ran.mismatch(&world(Some("123456789012"))), None);
+        assert!(ran.same_config(&world(Some("111122223333"))));
+
+        // The same config, credentials of another account.
+        let m = ran.mismatch(&world(Some("111122223333"))).unwrap();
+        assert!(
+            m.contains("ran in AWS account 123456789012")
+                && m.contains("now act in AWS account 111122223333"),
+            "{m}"
+        );
+        // Credentials that could not be identified.
+        let m = ran.mismatch(&world(None)).unwrap();
+        assert!(
+            m.contains("ran in AWS account 123456789012") && m.contains("unknown"),
+            "{m}"
+        );
+        // A journal written before the account id was recorded: refused, even where the
+        // credentials could not be identified either.
+        for now in [world(Some("123456789012")), world(None)] {
+            let m = world(None).mismatch(&now).unwrap();
+            assert!(m.contains("predates the account check"), "{m}");
+        }
+        // An old journal's world (no account id) still reads.
+        let old = r#"{"kind":"real","account":"phenom","region":"eu-west-1"}"#;
+        assert_eq!(serde_json::from_str::<World>(old).unwrap(), world(None));
+        assert!(
+            !serde_json::to_string(&world(None))
+                .unwrap()
+                .contains("account_id")
+        );
     }
 }

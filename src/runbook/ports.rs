@@ -35,6 +35,27 @@ pub struct Ports {
     pub world: super::journal::World,
 }
 
+impl Ports {
+    /// Asks the credentials which AWS account they act in (`CloudOps::caller_account`) and
+    /// records it in the world, so the journal names the account a run wrote to and a resume
+    /// with credentials of another account is refused. The demo world has nothing to ask.
+    pub async fn identify_account(&mut self) -> Result<(), String> {
+        let super::journal::World::Real { account, .. } = &self.world else {
+            return Ok(());
+        };
+        let account = account.clone();
+        match self.cloud.caller_account().await {
+            Ok(id) => {
+                self.world.set_account_id(id);
+                Ok(())
+            }
+            Err(e) => Err(format!(
+                "cannot tell which AWS account the credentials of account {account} act in (STS GetCallerIdentity): {e}"
+            )),
+        }
+    }
+}
+
 /// A Flux object's readiness as the cluster reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FluxStatus {
@@ -130,6 +151,26 @@ pub trait CloudOps: Send + Sync {
             )))
         })
     }
+    /// The bucket's `environment` tag (production, staging…; `None` when the bucket has no
+    /// such tag, or no tags at all): a preflight's read, so a run never writes into a bucket
+    /// tagged production. A port that cannot tell fails, which refuses the run.
+    fn bucket_environment<'a>(&'a self, bucket: &'a str) -> OpsFuture<'a, Option<String>> {
+        Box::pin(async move {
+            Err(OpsError::Failed(format!(
+                "cannot read the tags of bucket {bucket}: this port has no tag check"
+            )))
+        })
+    }
+    /// The AWS account id these credentials act in (STS `GetCallerIdentity`; the demo world's
+    /// own): a preflight checks an account id given as an input against it, and the world a
+    /// journal records names it. A port that cannot tell fails, which refuses what needs it.
+    fn caller_account(&self) -> OpsFuture<'_, String> {
+        Box::pin(async {
+            Err(OpsError::Failed(
+                "cannot tell which AWS account this port acts in: it has no caller identity".into(),
+            ))
+        })
+    }
     /// The addresses a host name resolves to (empty when it does not).
     fn resolve<'a>(&'a self, host: &'a str) -> OpsFuture<'a, Vec<String>>;
 
@@ -174,14 +215,15 @@ pub trait GitOps: Send + Sync {
     fn list<'a>(&'a self, dir: &'a str) -> OpsFuture<'a, Vec<String>>;
     fn read<'a>(&'a self, path: &'a str) -> OpsFuture<'a, Option<String>>;
     fn write<'a>(&'a self, path: &'a str, content: &'a str) -> OpsFuture<'a, ()>;
-    /// The commit on `branch` whose message is `message`, if any.
+    /// The commit on `branch` this run made (its record says so), if any: a message alone proves
+    /// nothing.
     fn find_commit<'a>(
         &'a self,
         branch: &'a str,
         message: &'a str,
     ) -> OpsFuture<'a, Option<String>>;
-    /// Commits the files written since the last commit, and only those, on `branch` (created
-    /// from the current HEAD).
+    /// Commits the files written since the last commit, and only those, on `branch` (made from
+    /// the repository's default branch).
     fn commit<'a>(&'a self, branch: &'a str, message: &'a str) -> OpsFuture<'a, String>;
     /// Whether a run that commits `message` on `branch` may start: a work tree with changes
     /// that are not the run's, or a `branch` that someone else made, refuses it. Read only (a

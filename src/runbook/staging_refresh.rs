@@ -2,6 +2,11 @@
 //! its newest snapshot), restore it into a new instance, swap names once it is available (the
 //! old instance is kept, renamed, until the refresh is verified), sync the media bucket with a
 //! progress count, and list the follow-ups the seed names.
+//!
+//! Only what opsdeck restored is swapped in: the restored instance carries the tag
+//! `opsdeck:restored-from=<snapshot>`, and an instance under the restore's name without it is
+//! someone else's, refused by the preflight and never renamed. Neither the target instance nor
+//! the target bucket may be tagged production.
 
 use std::time::Duration;
 
@@ -9,8 +14,9 @@ use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
 use super::inputs::Problems;
-use super::ports::{OpsError, Ports};
+use super::ports::{DbState, OpsError, Ports};
 use super::{Preflight, RunState, Runbook, StepDescription, StepFuture, StepSpec, Verdict};
+use crate::backend::aws::ops::RESTORED_FROM_TAG;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StagingRefresh {
@@ -66,6 +72,28 @@ impl StagingRefresh {
 
     fn old(&self) -> String {
         format!("{}-old-{}", self.target, self.day)
+    }
+
+    /// Why `found`, the instance under the restore's name, is not the one this run restores
+    /// from `snap`: someone else's instance, never to be put under the target's name.
+    fn not_ours(&self, found: &DbState, snap: &str) -> String {
+        let tag = match &found.restored_from {
+            Some(other) => format!("its {RESTORED_FROM_TAG} tag names {other}"),
+            None => format!("it has no {RESTORED_FROM_TAG}={snap} tag"),
+        };
+        format!(
+            "instance {} exists already and is not the one opsdeck restores from {snap} ({tag}): refusing to put it under the name {}; rename or delete it (or restore under another day) first",
+            self.restored(),
+            self.target
+        )
+    }
+
+    /// Why the target bucket must not be synced into: tagged production.
+    fn production_bucket(&self, env: &str) -> String {
+        format!(
+            "target bucket s3://{} is tagged environment={env}: refusing to sync into production",
+            self.target_bucket
+        )
     }
 }
 
@@ -222,18 +250,52 @@ impl Runbook for StagingRefresh {
                 pre.findings
                     .push(format!("newest snapshot of {}: {newest}", self.source));
             }
+            // An instance under the restore's name counts as restored only when it is opsdeck's
+            // restore of this snapshot (its tag says so); anyone else's would be swapped in as
+            // staging and staging renamed away.
+            let snap = self.snapshot_id(&RunState::new());
+            match ports.cloud.db(&self.restored()).await {
+                Ok(Some(d)) if d.restored_from.as_deref() == Some(snap.as_str()) => {
+                    pre.findings.push(format!(
+                        "{} is already restored from {snap}: the restore is skipped",
+                        self.restored()
+                    ))
+                }
+                Ok(Some(d)) => pre.problems.push(self.not_ours(&d, &snap)),
+                Ok(None) => {}
+                Err(e) => pre
+                    .problems
+                    .push(format!("instance {}: {e}", self.restored())),
+            }
             // The buckets the last step syncs: found missing now, not after the snapshot, the
-            // restore and the name swap.
-            for (what, bucket) in [
-                ("source bucket", &self.source_bucket),
-                ("target bucket", &self.target_bucket),
+            // restore and the name swap; and the one it writes into is not production's.
+            for (what, bucket, written) in [
+                ("source bucket", &self.source_bucket, false),
+                ("target bucket", &self.target_bucket, true),
             ] {
                 match ports.cloud.bucket_exists(bucket).await {
                     Ok(true) => {}
-                    Ok(false) => pre
+                    Ok(false) => {
+                        pre.problems
+                            .push(format!("{what} s3://{bucket} does not exist"));
+                        continue;
+                    }
+                    Err(e) => {
+                        pre.problems.push(format!("{what} s3://{bucket}: {e}"));
+                        continue;
+                    }
+                }
+                if !written {
+                    continue;
+                }
+                match ports.cloud.bucket_environment(bucket).await {
+                    Ok(Some(env)) if production(Some(env.as_str())) => {
+                        pre.problems.push(self.production_bucket(&env))
+                    }
+                    Ok(_) => {}
+                    Err(e) => pre
                         .problems
-                        .push(format!("{what} s3://{bucket} does not exist")),
-                    Err(e) => pre.problems.push(format!("{what} s3://{bucket}: {e}")),
+                        .push(format!("{what} s3://{bucket}: its tags: {e}")),
                 }
             }
             pre
@@ -254,8 +316,14 @@ impl Runbook for StagingRefresh {
                     .db(&self.source)
                     .await?
                     .is_some_and(|d| d.snapshots.iter().any(|(id, _)| *id == snap)),
+                // Restored only by opsdeck, from this snapshot: an instance of that name
+                // without the tag is not done (and the apply refuses it).
                 1 => {
-                    ports.cloud.db(&self.restored()).await?.is_some()
+                    ports
+                        .cloud
+                        .db(&self.restored())
+                        .await?
+                        .is_some_and(|d| d.restored_from.as_deref() == Some(snap.as_str()))
                         || self.swapped(ports, &snap).await?
                 }
                 2 => self.swapped(ports, &snap).await?,
@@ -284,8 +352,20 @@ impl Runbook for StagingRefresh {
                     ports.cloud.create_snapshot(&self.source, &snap).await?;
                     state.insert("snapshot".into(), snap);
                 }
-                1 => ports.cloud.restore_db(&snap, &self.restored()).await?,
+                1 => {
+                    self.ensure_ours(ports, &snap).await?;
+                    ports.cloud.restore_db(&snap, &self.restored()).await?
+                }
                 2 => {
+                    // Never someone else's instance under the target's name (a resume runs
+                    // no preflight), and staging is never renamed away without the restore to
+                    // take its name.
+                    if !self.ensure_ours(ports, &snap).await? {
+                        return Err(OpsError::NotFound(format!(
+                            "instance {} (the restore of {snap})",
+                            self.restored()
+                        )));
+                    }
                     // Interrupted between the two renames: the first is done already.
                     if ports.cloud.db(&self.old()).await?.is_none() {
                         ports.cloud.rename_db(&self.target, &self.old()).await?;
@@ -360,6 +440,12 @@ impl Runbook for StagingRefresh {
                     if missing == 0 {
                         return Ok(Verdict::Done);
                     }
+                    // Never into production's bucket, on a resume (no preflight) either.
+                    if let Some(env) = ports.cloud.bucket_environment(&self.target_bucket).await?
+                        && production(Some(env.as_str()))
+                    {
+                        return Ok(Verdict::Failed(self.production_bucket(&env)));
+                    }
                     // The copy runs here, a batch per poll, so the count shows as it goes.
                     ports
                         .cloud
@@ -394,6 +480,16 @@ impl Runbook for StagingRefresh {
 }
 
 impl StagingRefresh {
+    /// Whether opsdeck's restore of `snap` is under the restore's name; fails when another
+    /// instance is (someone else's, or a restore of another snapshot).
+    async fn ensure_ours(&self, ports: &Ports, snap: &str) -> Result<bool, OpsError> {
+        match ports.cloud.db(&self.restored()).await? {
+            Some(d) if d.restored_from.as_deref() == Some(snap) => Ok(true),
+            Some(d) => Err(OpsError::Failed(self.not_ours(&d, snap))),
+            None => Ok(false),
+        }
+    }
+
     /// Whether the target is already the instance restored from `snap`.
     async fn swapped(&self, ports: &Ports, snap: &str) -> Result<bool, OpsError> {
         Ok(ports

@@ -792,6 +792,15 @@ impl App {
                 (opts.apply, opts.confirm, opts.override_reason) = (true, Some(confirm), reason);
                 screen.start_running(rb.steps().into_iter().map(|s| s.title).collect());
                 rt.spawn(async move {
+                    // The AWS account the credentials act in goes into the journal's world, asked
+                    // here rather than at start-up: the first frame never waits on STS.
+                    let mut ports = ports;
+                    if let Err(e) = ports.identify_account().await {
+                        let _ = tx.send(UiEvent::RunbookDone(format!(
+                            "refused, nothing was written: {e}"
+                        )));
+                        return;
+                    }
                     let out = engine::run(rb.as_ref(), &ports, &opts, &mut forward(&tx)).await;
                     let _ = tx.send(UiEvent::RunbookDone(render::outcome(&out, &rb.target())));
                 });
@@ -813,6 +822,13 @@ impl App {
                     .unwrap_or_default();
                 screen.start_running(titles);
                 rt.spawn(async move {
+                    let mut ports = ports;
+                    if let Err(e) = ports.identify_account().await {
+                        let _ = tx.send(UiEvent::RunbookDone(format!(
+                            "refused, nothing was written: {e}"
+                        )));
+                        return;
+                    }
                     let out = engine::resume(&path, &ports, &opts, &mut forward(&tx)).await;
                     let _ = tx.send(UiEvent::RunbookDone(render::outcome(&out, "")));
                 });

@@ -1,5 +1,6 @@
-//! The runbooks' `CloudOps` over the AWS SDK: IAM, Secrets Manager, S3, Route53, RDS, EKS and
-//! CloudWatch of one account, one SDK configuration per region (built on first use).
+//! The runbooks' `CloudOps` over the AWS SDK: IAM, Secrets Manager, S3, Route53, RDS, EKS,
+//! CloudWatch and STS (which account the credentials act in) of one account, one SDK
+//! configuration per region (built on first use).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -457,6 +458,41 @@ impl CloudOps for AwsCloudOps {
                 }
                 Err(e) => Err(fail(e, self.profile())),
             }
+        })
+    }
+
+    fn bucket_environment<'a>(&'a self, bucket: &'a str) -> OpsFuture<'a, Option<String>> {
+        Box::pin(async move {
+            match self
+                .s3()
+                .await
+                .get_bucket_tagging()
+                .bucket(bucket)
+                .send()
+                .await
+            {
+                Ok(out) => Ok(out
+                    .tag_set()
+                    .iter()
+                    .find(|t| t.key().eq_ignore_ascii_case("environment"))
+                    .map(|t| t.value().to_string())),
+                // A bucket without tags has no tag set at all.
+                Err(e) if e.code() == Some("NoSuchTagSet") => Ok(None),
+                Err(e) => Err(fail(e, self.profile())),
+            }
+        })
+    }
+
+    fn caller_account(&self) -> OpsFuture<'_, String> {
+        Box::pin(async move {
+            let out = aws_sdk_sts::Client::new(&self.config(&self.home_region).await)
+                .get_caller_identity()
+                .send()
+                .await
+                .map_err(|e| fail(e, self.profile()))?;
+            out.account().map(str::to_string).ok_or_else(|| {
+                OpsError::Failed("STS GetCallerIdentity answered without an account id".into())
+            })
         })
     }
 
