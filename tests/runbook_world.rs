@@ -699,3 +699,40 @@ async fn a_journal_records_the_aws_account_and_resumes_only_with_its_credentials
         "{end}"
     );
 }
+
+/// Teams write the environment tag as `environment`, `Environment` or `env`: a production
+/// target tagged any of these ways is refused (the probe overwrote `Environment=Production`).
+#[tokio::test]
+async fn a_production_tag_is_read_however_its_key_is_written() {
+    let moto = Moto::start().await;
+    let conf = sdk(&moto.url, "us-east-1").await;
+    let rds = aws_sdk_rds::Client::new(&conf);
+    instance(&rds, "o-prod-pg", &[("environment", "production")]).await;
+    let s3 = s3_client(&conf);
+    bucket(&s3, "o-prod-media", 1, None).await;
+    bucket(&s3, "o-stg-media", 0, None).await;
+    let ports = aws_ports(&moto.url);
+    for (target, key, value) in [
+        ("o-dev-pg", "Environment", "Production"),
+        ("o-qa-pg", "env", "prod"),
+        ("o-uat-pg", "ENV", "PRODUCTION"),
+    ] {
+        instance(&rds, target, &[(key, value)]).await;
+        let rb = refresh(
+            "o-prod-pg",
+            target,
+            "o-prod-media",
+            "o-stg-media",
+            "20261125",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let p = refused(apply(&rb, &ports, dir.path()).await);
+        assert!(
+            p.iter()
+                .any(|x| x.contains(&format!("target {target} is tagged environment={value}"))),
+            "{key}={value}: {p:#?}"
+        );
+        no_journal(dir.path());
+    }
+    assert_eq!(manual_snapshots(&rds).await, 0, "no snapshot taken");
+}

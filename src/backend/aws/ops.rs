@@ -474,7 +474,7 @@ impl CloudOps for AwsCloudOps {
                 Ok(out) => Ok(out
                     .tag_set()
                     .iter()
-                    .find(|t| t.key().eq_ignore_ascii_case("environment"))
+                    .find(|t| is_environment_key(t.key()))
                     .map(|t| t.value().to_string())),
                 // A bucket without tags has no tag set at all.
                 Err(e) if e.code() == Some("NoSuchTagSet") => Ok(None),
@@ -678,10 +678,10 @@ impl CloudOps for AwsCloudOps {
             let Some(d) = out.db_instances().first() else {
                 return Ok(None);
             };
-            let tag = |k: &str| {
+            let tag = |matches: &dyn Fn(&str) -> bool| {
                 d.tag_list()
                     .iter()
-                    .find(|t| t.key() == Some(k))
+                    .find(|t| t.key().is_some_and(matches))
                     .and_then(|t| t.value())
                     .map(str::to_string)
             };
@@ -692,9 +692,9 @@ impl CloudOps for AwsCloudOps {
             Ok(Some(DbState {
                 id: id.into(),
                 status: d.db_instance_status().unwrap_or_default().to_string(),
-                environment: tag("environment"),
+                environment: tag(&is_environment_key),
                 snapshots: snaps.into_iter().map(|s| (s.id, s.status)).collect(),
-                restored_from: tag(RESTORED_FROM_TAG),
+                restored_from: tag(&|k| k == RESTORED_FROM_TAG),
             }))
         })
     }
@@ -784,6 +784,12 @@ impl CloudOps for AwsCloudOps {
             Ok(n)
         })
     }
+}
+
+/// The tag that names an environment, as teams write it: `environment`, `Environment`, `env`,
+/// `ENV`… A production target must never slip past the refusal on a capital letter.
+fn is_environment_key(key: &str) -> bool {
+    key.eq_ignore_ascii_case("environment") || key.eq_ignore_ascii_case("env")
 }
 
 #[cfg(test)]
