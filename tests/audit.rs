@@ -397,3 +397,43 @@ fn the_audit_log_is_private_and_holds_no_secret() {
         "a generated value in the audit log: {log}"
     );
 }
+
+/// A step that writes in its verify (the media sync copies batch by batch) is audited too:
+/// the probe found S3 written with no line in the log.
+#[test]
+fn the_media_sync_is_audited() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(
+        home.path(),
+        &[
+            "--write",
+            "runbook",
+            "staging-refresh",
+            "--demo",
+            "--speed",
+            "0",
+            "--source",
+            "phenom-prod-postgres",
+            "--target",
+            "phenom-dev-postgres",
+            "--source-bucket",
+            "phenom-prod-media",
+            "--target-bucket",
+            "phenom-staging-media",
+            "--apply",
+            "--confirm",
+            "phenom-dev-postgres",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let steps: Vec<String> = audit_lines(home.path())
+        .iter()
+        .map(|l| l["step"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(steps.iter().any(|s| s == "sync-media"), "{steps:?}");
+}

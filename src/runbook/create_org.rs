@@ -269,6 +269,7 @@ fn spec(
         },
         expected: expected.map(Duration::from_secs),
         changes: !matches!(key, "dns" | "flux-ready"),
+        writes_in_verify: false,
     }
 }
 

@@ -563,6 +563,18 @@ async fn execute(
             }
         }
         let spent = elapsed(started, clock.now());
+        if spec.writes_in_verify {
+            audit::record(
+                opts.audit.as_deref(),
+                &audit::Entry::runbook_step(
+                    rb.name(),
+                    &spec.key,
+                    &rb.target(),
+                    &ports.world,
+                    audit::Outcome::Ok,
+                ),
+            );
+        }
         let phase = if result == StepResult::Warned {
             Phase::Warned
         } else {

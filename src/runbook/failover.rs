@@ -94,6 +94,7 @@ impl Runbook for Failover {
                 },
                 expected: None,
                 changes: false,
+                writes_in_verify: false,
             },
             StepSpec {
                 key: KEYS[1].into(),
@@ -107,6 +108,7 @@ impl Runbook for Failover {
                 },
                 expected: None,
                 changes: true,
+                writes_in_verify: false,
             },
             StepSpec {
                 key: KEYS[2].into(),
@@ -122,6 +124,7 @@ impl Runbook for Failover {
                 },
                 expected: Some(Duration::from_secs(90)),
                 changes: false,
+                writes_in_verify: false,
             },
         ]
     }

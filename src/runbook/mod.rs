@@ -49,6 +49,9 @@ pub struct StepSpec {
     /// False for a step that only checks or waits (DNS, Flux, what Route53 serves): it has
     /// nothing to apply, only a verify, which is safe to run again.
     pub changes: bool,
+    /// A step whose verify writes as it goes (the media sync copies a batch per poll, to show a
+    /// count): the engine audits it when it is verified, as it audits an applied step.
+    pub writes_in_verify: bool,
 }
 
 /// What a verify says.

@@ -140,6 +140,7 @@ impl Runbook for StagingRefresh {
                 },
                 expected: Some(Duration::from_secs(600)),
                 changes: true,
+                writes_in_verify: false,
             },
             StepSpec {
                 key: KEYS[1].into(),
@@ -157,6 +158,7 @@ impl Runbook for StagingRefresh {
                 },
                 expected: Some(Duration::from_secs(1200)),
                 changes: true,
+                writes_in_verify: false,
             },
             StepSpec {
                 key: KEYS[2].into(),
@@ -178,6 +180,7 @@ impl Runbook for StagingRefresh {
                 },
                 expected: Some(Duration::from_secs(300)),
                 changes: true,
+                writes_in_verify: false,
             },
             StepSpec {
                 key: KEYS[3].into(),
@@ -194,8 +197,10 @@ impl Runbook for StagingRefresh {
                     )),
                 },
                 expected: Some(Duration::from_secs(600)),
-                // The copy runs in the verify, a batch per poll, so it can show a count.
+                // The copy runs in the verify, a batch per poll, so it can show a count; it
+                // writes all the same, and is audited when verified.
                 changes: false,
+                writes_in_verify: true,
             },
         ]
     }
