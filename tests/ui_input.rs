@@ -26,14 +26,14 @@ fn key_stream(
 async fn keys_are_handled_while_a_source_is_slow() {
     let (mut app, _) = demo_app();
     let (tx, rx) = store::channel();
-    // A source that announced itself and then hangs, as a dead VPN would make it.
-    tx.send(vec![Update::Source {
+    // A source that announced itself and then hangs, as a dead VPN would make it. The
+    // announcement is in the fleet before the loop starts: the loop may take the queued keys
+    // (and quit) before a queued update, which is not what this test is about.
+    app.fleet.apply([Update::Source {
         name: "eks-slow".into(),
         status: SourceStatus::Connecting,
         at: origin(),
-    }])
-    .await
-    .unwrap();
+    }]);
     let slow_source = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(3600)).await;
         drop(tx);
