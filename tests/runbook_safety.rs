@@ -615,3 +615,23 @@ fn journals_and_the_log_are_the_owners_only() {
     assert_eq!(mode(&new), 0o600, "journal");
     assert_eq!(mode(&dir), 0o700, "journal directory");
 }
+
+/// A reader that goes away (`… | head -3`) never cuts a run short: the steps go on to the end
+/// and the run is finished, not left half applied.
+#[test]
+fn a_closed_stdout_never_stops_a_run_halfway() {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = opsdeck(home.path())
+        .args(as_strs(&refresh(DEMO, ALL_FLAGS)))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
+    let j = journals(home.path()).pop().expect("a journal");
+    assert!(!listed(home.path(), &j), "the run finished: {j:?}");
+}

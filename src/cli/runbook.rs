@@ -489,7 +489,11 @@ fn report(outcome: Outcome, target: &str) -> ExitCode {
     match &outcome {
         Outcome::Refused(p) => refused(p),
         Outcome::Planned { .. } | Outcome::Completed { .. } => {
-            print!("{}", render::outcome(&outcome, target));
+            // The run is over: a reader gone (`| head`) loses the summary, never the run.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stdout(),
+                render::outcome(&outcome, target).as_bytes(),
+            );
             ExitCode::SUCCESS
         }
         Outcome::Failed { .. } | Outcome::Interrupted { .. } => {

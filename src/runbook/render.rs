@@ -72,10 +72,12 @@ impl Progress {
         })
     }
 
-    /// Prints an event's line; never stops the run.
+    /// Prints an event's line; never stops the run, not even when nobody reads the output any
+    /// more (`| head`): a write half done is worse than a line lost.
     pub fn print(&mut self, e: &Event) -> Control {
         if let Some(l) = self.render(e) {
-            println!("{l}");
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout(), "{l}");
         }
         Control::Continue
     }
