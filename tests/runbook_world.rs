@@ -736,3 +736,41 @@ async fn a_production_tag_is_read_however_its_key_is_written() {
     }
     assert_eq!(manual_snapshots(&rds).await, 0, "no snapshot taken");
 }
+
+/// The restore's name and tag are predictable: an instance planted with the tag before the run
+/// made its snapshot cannot be its restore, and is refused (the re-probe got one swapped in).
+#[tokio::test]
+async fn a_restore_tag_naming_a_snapshot_not_yet_taken_is_a_forgery() {
+    let moto = Moto::start().await;
+    let conf = sdk(&moto.url, "us-east-1").await;
+    let rds = aws_sdk_rds::Client::new(&conf);
+    instance(&rds, "c-prod-pg", &[("environment", "production")]).await;
+    instance(&rds, "c-dev-pg", &[("environment", "staging")]).await;
+    instance(
+        &rds,
+        "c-dev-pg-restored-20261125",
+        &[(RESTORED_FROM_TAG, "c-prod-pg-clone-20261125")],
+    )
+    .await;
+    let s3 = s3_client(&conf);
+    bucket(&s3, "c-prod-media", 1, None).await;
+    bucket(&s3, "c-stg-media", 0, None).await;
+    let ports = aws_ports(&moto.url);
+    let rb = refresh(
+        "c-prod-pg",
+        "c-dev-pg",
+        "c-prod-media",
+        "c-stg-media",
+        "20261125",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = refused(apply(&rb, &ports, dir.path()).await);
+    assert!(
+        p.iter()
+            .any(|x| x.contains("c-dev-pg-restored-20261125")
+                && x.contains("which does not exist yet")),
+        "{p:#?}"
+    );
+    no_journal(dir.path());
+    assert_eq!(manual_snapshots(&rds).await, 0, "no snapshot taken");
+}

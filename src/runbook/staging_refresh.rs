@@ -259,7 +259,20 @@ impl Runbook for StagingRefresh {
             // restore of this snapshot (its tag says so); anyone else's would be swapped in as
             // staging and staging renamed away.
             let snap = self.snapshot_id(&RunState::new());
+            // A tag is only a claim: an instance cannot have been restored from a snapshot that
+            // does not exist yet (the name is predictable, the tag anyone's to write).
+            let snapshot_exists = matches!(&source, Ok(Some(src))
+                if src.snapshots.iter().any(|(id, _)| *id == snap));
             match ports.cloud.db(&self.restored()).await {
+                Ok(Some(d))
+                    if d.restored_from.as_deref() == Some(snap.as_str()) && !snapshot_exists =>
+                {
+                    pre.problems.push(format!(
+                        "instance {} says it was restored from {snap}, which does not exist yet: it is not opsdeck's restore; refusing to put it under the name {}",
+                        self.restored(),
+                        self.target
+                    ))
+                }
                 Ok(Some(d)) if d.restored_from.as_deref() == Some(snap.as_str()) => {
                     pre.findings.push(format!(
                         "{} is already restored from {snap}: the restore is skipped",
