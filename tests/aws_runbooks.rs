@@ -8,9 +8,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use opsdeck::backend::aws::ops::{AwsCloudOps, Dns, RESTORED_FROM_TAG};
+use opsdeck::backend::aws::ops::{Dns, RESTORED_FROM_TAG};
 use opsdeck::clock::{JumpClock, SharedClock};
-use opsdeck::config::Account;
 use opsdeck::runbook::Runbook;
 use opsdeck::runbook::create_org::CreateOrg;
 use opsdeck::runbook::demo::{DemoWorld, INGRESS, MemoryGit};
@@ -19,20 +18,8 @@ use opsdeck::runbook::failover::Failover;
 use opsdeck::runbook::ports::Ports;
 use opsdeck::runbook::staging_refresh::StagingRefresh;
 use support::cbor_proxy::CborProxy;
-use support::fleet::{create_eks_cluster, create_routing, creds, sdk};
+use support::fleet::{account_at, aws_side, create_eks_cluster, create_routing, s3_client, sdk};
 use support::moto::Moto;
-
-fn account(endpoint: &str) -> Account {
-    Account {
-        name: "numinia".into(),
-        profile: None,
-        role_arn: None,
-        regions: vec![],
-        environment: Some("prod".into()),
-        endpoint_url: Some(endpoint.into()),
-        protected: false,
-    }
-}
 
 /// The AWS side against `endpoint`, the cluster and GitOps sides from the demo world.
 fn ports(endpoint: &str, home_region: &str) -> Ports {
@@ -41,12 +28,13 @@ fn ports(endpoint: &str, home_region: &str) -> Ports {
         "acmegames.io".to_string(),
         vec![INGRESS.to_string()],
     )]));
-    let cloud = AwsCloudOps::new(account(endpoint), home_region, Some(creds()), dns);
     let demo = DemoWorld::new(clock, None, MemoryGit::seeded()).ports();
-    Ports {
-        cloud: Arc::new(cloud),
-        ..demo
-    }
+    aws_side(
+        account_at("numinia", Some("prod"), endpoint),
+        home_region,
+        dns,
+        demo,
+    )
 }
 
 fn apply(dir: &std::path::Path, target: &str) -> RunOptions {
@@ -276,15 +264,6 @@ async fn failover_shifts_the_route53_records_in_one_batch_and_back() {
         .await
         .unwrap();
     assert_eq!(role_of(&records, "us-east-1"), ("PRIMARY".into(), true));
-}
-
-/// S3 the way emulators answer: path-style.
-fn s3_client(conf: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(conf)
-            .force_path_style(true)
-            .build(),
-    )
 }
 
 /// phenom's production and staging databases (tagged by environment) and media buckets:

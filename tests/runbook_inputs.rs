@@ -14,9 +14,8 @@ use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
 
-use opsdeck::backend::aws::ops::{AwsCloudOps, Dns};
+use opsdeck::backend::aws::ops::Dns;
 use opsdeck::clock::{JumpClock, SharedClock};
-use opsdeck::config::Account;
 use opsdeck::runbook::Runbook;
 use opsdeck::runbook::create_org::CreateOrg;
 use opsdeck::runbook::demo::{DemoWorld, MemoryGit};
@@ -571,37 +570,14 @@ fn the_demo_speed_is_checked() {
 
 // --- against moto: the AWS port's reads -------------------------------------------------------
 
-fn account(endpoint: &str) -> Account {
-    Account {
-        name: "phenom".into(),
-        profile: None,
-        role_arn: None,
-        regions: vec![],
-        environment: None,
-        endpoint_url: Some(endpoint.into()),
-        protected: false,
-    }
-}
-
 /// The AWS side against `endpoint`, the cluster and GitOps sides from the demo world.
 fn aws_ports(endpoint: &str) -> Ports {
-    let cloud = AwsCloudOps::new(
-        account(endpoint),
+    let account = support::fleet::account_at("phenom", None, endpoint);
+    support::fleet::aws_side(
+        account,
         "us-east-1",
-        Some(support::fleet::creds()),
         Dns::Fixed(BTreeMap::new()),
-    );
-    Ports {
-        cloud: Arc::new(cloud),
-        ..demo().ports()
-    }
-}
-
-fn s3_client(conf: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(conf)
-            .force_path_style(true)
-            .build(),
+        demo().ports(),
     )
 }
 
@@ -612,7 +588,7 @@ fn s3_client(conf: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
 async fn the_aws_port_asks_head_bucket_and_the_preflight_refuses_a_missing_bucket() {
     let moto = support::moto::Moto::start().await;
     let conf = support::fleet::sdk(&moto.url, "us-east-1").await;
-    s3_client(&conf)
+    support::fleet::s3_client(&conf)
         .create_bucket()
         .bucket("phenom-prod-media")
         .send()

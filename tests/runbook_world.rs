@@ -13,9 +13,8 @@ use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
 
-use opsdeck::backend::aws::ops::{AwsCloudOps, Dns, RESTORED_FROM_TAG};
+use opsdeck::backend::aws::ops::{Dns, RESTORED_FROM_TAG};
 use opsdeck::clock::{JumpClock, SharedClock};
-use opsdeck::config::Account;
 use opsdeck::runbook::create_org::CreateOrg;
 use opsdeck::runbook::demo::{ACCOUNT_ID, DemoWorld, MemoryGit};
 use opsdeck::runbook::engine::{self, Control, Outcome, RunOptions};
@@ -23,7 +22,7 @@ use opsdeck::runbook::ports::Ports;
 use opsdeck::runbook::staging_refresh::StagingRefresh;
 use opsdeck::runbook::{RunState, Runbook};
 use serde_json::Value;
-use support::fleet::{creds, sdk};
+use support::fleet::{account_at, aws_side, s3_client, sdk};
 use support::moto::Moto;
 
 /// The account moto's STS answers for its test credentials.
@@ -33,31 +32,15 @@ fn clock() -> SharedClock {
     Arc::new(JumpClock::new(support::origin()))
 }
 
-fn account(endpoint: &str) -> Account {
-    Account {
-        name: "phenom".into(),
-        profile: None,
-        role_arn: None,
-        regions: vec![],
-        environment: None,
-        endpoint_url: Some(endpoint.into()),
-        protected: false,
-    }
-}
-
 /// The AWS side against `endpoint`, the cluster and GitOps sides from the demo world.
 fn aws_ports(endpoint: &str) -> Ports {
-    let cloud = AwsCloudOps::new(
-        account(endpoint),
-        "us-east-1",
-        Some(creds()),
-        Dns::Fixed(BTreeMap::new()),
-    );
     let demo = DemoWorld::new(clock(), None, MemoryGit::seeded()).ports();
-    Ports {
-        cloud: Arc::new(cloud),
-        ..demo
-    }
+    aws_side(
+        account_at("phenom", None, endpoint),
+        "us-east-1",
+        Dns::Fixed(BTreeMap::new()),
+        demo,
+    )
 }
 
 fn options(dir: &Path, target: &str, apply: bool) -> RunOptions {
@@ -89,15 +72,6 @@ fn refused(out: Outcome) -> Vec<String> {
 fn no_journal(dir: &Path) {
     let n = std::fs::read_dir(dir).map(|e| e.count()).unwrap_or(0);
     assert_eq!(n, 0, "a journal was written in {}", dir.display());
-}
-
-/// S3 the way emulators answer: path-style.
-fn s3_client(conf: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(conf)
-            .force_path_style(true)
-            .build(),
-    )
 }
 
 /// An RDS instance with `tags`.

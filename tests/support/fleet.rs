@@ -3,6 +3,47 @@
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_eks::config::Credentials;
 
+/// S3 the way emulators answer: path-style.
+pub fn s3_client(conf: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(conf)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+/// An account `name` (its `environment`) whose every service is at `endpoint`.
+pub fn account_at(
+    name: &str,
+    environment: Option<&str>,
+    endpoint: &str,
+) -> opsdeck::config::Account {
+    opsdeck::config::Account {
+        name: name.into(),
+        profile: None,
+        role_arn: None,
+        regions: vec![],
+        environment: environment.map(str::to_string),
+        endpoint_url: Some(endpoint.into()),
+        protected: false,
+    }
+}
+
+/// A runbook's ports with the AWS side at `endpoint` (home region `region`, names resolved by
+/// `dns`), and the cluster and GitOps sides of `demo`.
+pub fn aws_side(
+    account: opsdeck::config::Account,
+    region: &str,
+    dns: opsdeck::backend::aws::ops::Dns,
+    demo: opsdeck::runbook::ports::Ports,
+) -> opsdeck::runbook::ports::Ports {
+    let cloud = opsdeck::backend::aws::ops::AwsCloudOps::new(account, region, Some(creds()), dns);
+    opsdeck::runbook::ports::Ports {
+        cloud: std::sync::Arc::new(cloud),
+        ..demo
+    }
+}
+
 pub fn creds() -> Credentials {
     Credentials::new("testing", "testing", None, None, "opsdeck-tests")
 }

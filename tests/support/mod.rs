@@ -130,4 +130,5 @@ pub mod fleet;
 pub mod moto;
 
 pub mod cbor_proxy;
+pub mod gitops;
 pub mod tmux;
