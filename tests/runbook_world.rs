@@ -748,3 +748,35 @@ async fn a_restore_tag_naming_a_snapshot_not_yet_taken_is_a_forgery() {
     no_journal(dir.path());
     assert_eq!(manual_snapshots(&rds).await, 0, "no snapshot taken");
 }
+
+/// The swap renames staging to `<target>-old-<day>`: an instance already of that name is
+/// refused in the preflight, not found by a rename after the snapshot and the restore.
+#[tokio::test]
+async fn an_instance_under_the_old_name_is_refused_before_anything() {
+    let moto = Moto::start().await;
+    let conf = sdk(&moto.url, "us-east-1").await;
+    let rds = aws_sdk_rds::Client::new(&conf);
+    instance(&rds, "i-prod-pg", &[("environment", "production")]).await;
+    instance(&rds, "i-dev-pg", &[("environment", "staging")]).await;
+    instance(&rds, "i-dev-pg-old-20261125", &[]).await;
+    let s3 = s3_client(&conf);
+    bucket(&s3, "i-prod-media", 1, None).await;
+    bucket(&s3, "i-stg-media", 0, None).await;
+    let ports = aws_ports(&moto.url);
+    let rb = refresh(
+        "i-prod-pg",
+        "i-dev-pg",
+        "i-prod-media",
+        "i-stg-media",
+        "20261125",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = refused(apply(&rb, &ports, dir.path()).await);
+    assert!(
+        p.iter()
+            .any(|x| x.contains("instance i-dev-pg-old-20261125 exists already")),
+        "{p:#?}"
+    );
+    no_journal(dir.path());
+    assert_eq!(manual_snapshots(&rds).await, 0, "no snapshot taken");
+}

@@ -285,6 +285,19 @@ impl Runbook for StagingRefresh {
                     .problems
                     .push(format!("instance {}: {e}", self.restored())),
             }
+            // The swap renames staging to `<target>-old-<day>`: a name already taken would fail
+            // it after the snapshot and the restore, unless this run's swap already happened.
+            let swapped =
+                matches!(&target, Ok(Some(t)) if t.restored_from.as_deref() == Some(snap.as_str()));
+            match ports.cloud.db(&self.old()).await {
+                Ok(Some(_)) if !swapped => pre.problems.push(format!(
+                    "instance {} exists already: the swap would rename {} to it and fail after the snapshot and the restore; rename or delete it first",
+                    self.old(),
+                    self.target
+                )),
+                Ok(_) => {}
+                Err(e) => pre.problems.push(format!("instance {}: {e}", self.old())),
+            }
             // The buckets the last step syncs: found missing now, not after the snapshot, the
             // restore and the name swap; and the one it writes into is not production's.
             for (what, bucket, written) in [
