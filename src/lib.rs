@@ -4,13 +4,13 @@
 //! rows (projections, never whole API objects) and roll-ups; the `ui` renders from the store on
 //! change. See docs/architecture.md.
 
-pub mod actions;
 pub mod audit;
 pub mod backend;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod model;
+pub mod row_actions;
 pub mod runbook;
 pub mod snapshot;
 pub mod store;

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use kube::config::Kubeconfig;
 use opsdeck::backend::kube::context::client;
-use opsdeck::backend::kube::ops::{FORCE_AT, KubeOps, OpError, REQUESTED_AT, ReconcileOptions};
 use opsdeck::backend::kube::resources::Watched;
+use opsdeck::backend::kube::writes::{FORCE_AT, KubeOps, OpError, REQUESTED_AT, ReconcileOptions};
 use support::kube_api::{KubeApi, loaded};
 
 async fn setup() -> (KubeApi, kube::Client) {
@@ -224,8 +224,8 @@ async fn every_action_is_refused_without_write() {
 /// readiness and the ingress load balancer, by context or by the EKS cluster it points at.
 #[tokio::test]
 async fn the_runbook_cluster_port_reads_namespaces_accounts_flux_and_the_ingress() {
-    use opsdeck::backend::kube::cluster_ops::KubeClusterOps;
     use opsdeck::backend::kube::kubeconfig::Loaded;
+    use opsdeck::backend::kube::runbook_port::KubeClusterOps;
     use opsdeck::runbook::ports::ClusterOps;
     use support::kube_api::{Resource, all_resources};
 

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures_util::stream;
-use opsdeck::actions::{ActionFuture, ActionRunner, EventLine, EventSource, RowAction};
-use opsdeck::backend::kube::actions::KubeActions;
 use opsdeck::backend::kube::kubeconfig;
+use opsdeck::backend::kube::row_actions::KubeActions;
 use opsdeck::model::{Facts, RowId};
+use opsdeck::row_actions::{ActionFuture, ActionRunner, EventLine, EventSource, RowAction};
 use opsdeck::ui::app::{Mode, Protected, UiEvent};
 use opsdeck::ui::event_loop;
 use opsdeck::ui::runbook::Stage;
@@ -346,7 +346,7 @@ async fn kube_events_of_a_row_newest_first() {
 struct CannedEvents;
 
 impl EventSource for CannedEvents {
-    fn events(&self, _: &RowId, _: &Facts) -> opsdeck::actions::EventsFuture {
+    fn events(&self, _: &RowId, _: &Facts) -> opsdeck::row_actions::EventsFuture {
         Box::pin(async {
             Ok(vec![EventLine {
                 last_seen: Some(origin()),

@@ -7,8 +7,8 @@ use clap::{Args, Subcommand};
 
 use crate::backend::kube::context::client;
 use crate::backend::kube::kubeconfig;
-use crate::backend::kube::ops::{KubeOps, ReconcileOptions};
 use crate::backend::kube::resources::Watched;
+use crate::backend::kube::writes::{KubeOps, ReconcileOptions};
 use crate::config::Config;
 use crate::runbook::inputs::{is_dns_label, is_dns_subdomain};
 

@@ -15,8 +15,8 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 
 use crate::backend::aws::ops::{AwsCloudOps, Dns};
-use crate::backend::kube::cluster_ops::KubeClusterOps;
 use crate::backend::kube::kubeconfig;
+use crate::backend::kube::runbook_port::KubeClusterOps;
 use crate::clock::{JumpClock, SharedClock, SimClock, SystemClock, whole_second_now};
 use crate::config::Account;
 use crate::config::{Config, paths};

@@ -39,7 +39,7 @@ pub async fn real(
         app = app.with_runbooks(ports, super::runbook::journal_dir());
     }
     if let Some(loaded) = loaded {
-        let ops = Arc::new(kube::actions::KubeActions::new(loaded, !read_only));
+        let ops = Arc::new(kube::row_actions::KubeActions::new(loaded, !read_only));
         app = app.with_actions(ops.clone()).with_events(ops);
     }
     let code = run(app, rx).await;

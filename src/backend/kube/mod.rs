@@ -1,18 +1,18 @@
 //! The kube backend: every configured context (or the current one) watched concurrently through
 //! kube-rs, each a source with its own status. See `context.rs` for one context's life.
 
-pub mod actions;
 mod board;
-pub mod cluster_ops;
 pub mod context;
 pub mod credentials;
 pub mod errors;
 pub mod kubeconfig;
 mod namespaces;
-pub mod ops;
 pub mod raw;
 pub mod resources;
+pub mod row_actions;
+pub mod runbook_port;
 mod watch;
+pub mod writes;
 
 use std::path::PathBuf;
 

@@ -6,14 +6,16 @@ use std::sync::Arc;
 
 use super::context::client;
 use super::kubeconfig::Loaded;
-use super::ops::{KubeOps, ReconcileOptions};
 use super::resources::{WATCHED, Watched};
+use super::writes::{KubeOps, ReconcileOptions};
 use k8s_openapi::api::core::v1::Event;
 use kube::api::{Api, ListParams};
 
-use crate::actions::{ActionFuture, ActionRunner, EventLine, EventSource, EventsFuture, RowAction};
 use crate::model::kinds::flux::flux_name;
 use crate::model::{Facts, Kind, RowId};
+use crate::row_actions::{
+    ActionFuture, ActionRunner, EventLine, EventSource, EventsFuture, RowAction,
+};
 
 pub struct KubeActions {
     kubeconfig: Arc<Loaded>,
