@@ -8,9 +8,9 @@ use std::time::Duration;
 use opsdeck::backend::aws::{AwsOptions, Service, source_name};
 use opsdeck::config::Account;
 
-use crate::cbor_proxy::CborProxy;
-use crate::fleet::{create_alarm, create_region, create_routing, creds};
-use crate::moto::Moto;
+use testkit::cbor_proxy::CborProxy;
+use testkit::fleet::{create_alarm, create_region, create_routing, creds};
+use testkit::moto::Moto;
 
 /// Regions with the short codes their resources are named with.
 pub const REGIONS: [(&str, &str); 6] = [

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
-use crate::kube_api::{KubeApi, all_resources};
 use crate::objects;
+use testkit::kube_api::{KubeApi, all_resources};
 
 pub const ROLE: &str = "OPSDECK_FLEET_ROLE";
 const SHAPE: &str = "OPSDECK_FLEET_SHAPE";

@@ -15,19 +15,6 @@
 //! still works. `OPSDECK_FLEET_{CONTEXTS,OBJECTS,REGIONS,LATENCY_MS,IDLE_SECS,CHURN_SECS}`
 //! override the shape (0 regions: no AWS side); `OPSDECK_FLEET_KUBECTL=0` leaves kubectl out.
 
-#[allow(dead_code)]
-#[path = "../../tests/support/cbor_proxy.rs"]
-mod cbor_proxy;
-#[allow(dead_code)]
-#[path = "../../tests/support/fleet.rs"]
-mod fleet;
-#[allow(dead_code)]
-#[path = "../../tests/support/kube_api.rs"]
-mod kube_api;
-#[allow(dead_code)]
-#[path = "../../tests/support/moto.rs"]
-mod moto;
-
 mod aws;
 mod emulator;
 mod kubectl;

@@ -47,7 +47,9 @@ pub enum KubeAction {
 
 #[derive(Args, Debug)]
 pub struct Target {
-    /// ks|kustomization, hr|helmrelease, gitrepository, helmrepository, ocirepository, cert|certificate
+    // The help lists the watched resources' names, from the kinds' specs:
+    // "ks|kustomization, hr|helmrelease, gitrepository, …, cert|certificate".
+    #[arg(help = Watched::names_help())]
     pub kind: String,
     /// namespace/name
     pub object: String,
@@ -77,8 +79,9 @@ pub async fn run(action: KubeAction, config: &Config, write: bool) -> ExitCode {
     let t = action.target();
     let Some(kind) = Watched::by_name(&t.kind) else {
         return super::fail(format!(
-            "unknown kind {:?}: use ks, hr, gitrepository, helmrepository, ocirepository or certificate",
-            t.kind
+            "unknown kind {:?}: use {}",
+            t.kind,
+            Watched::names_list()
         ));
     };
     let Some((ns, name)) = t.object.split_once('/') else {

@@ -188,7 +188,8 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
             };
             let name = config.fleet_name.clone().unwrap_or_else(|| "fleet".into());
             // Runbooks in the TUI act on the configured world; without one, `:runbooks` says so.
-            let ports = match runbook::configured_ports(config, None, None) {
+            let ports = match crate::backend::configured_ports::configured_ports(config, None, None)
+            {
                 Ok(p) => Some(p),
                 Err(e) => {
                     tracing::warn!("runbooks unavailable: {e}");

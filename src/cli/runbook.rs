@@ -12,99 +12,43 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Args, Subcommand};
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches, Subcommand};
+use serde_json::Value;
 
-use crate::backend::aws::ops::{AwsCloudOps, Dns};
-use crate::backend::kube::kubeconfig;
-use crate::backend::kube::runbook_port::KubeClusterOps;
-use crate::clock::{JumpClock, SharedClock, SimClock, SystemClock, whole_second_now};
-use crate::config::Account;
+use crate::backend::configured_ports::configured_ports;
+use crate::backend::demo::rehearsal_ports;
+use crate::clock::{JumpClock, SharedClock, SimClock, whole_second_now};
 use crate::config::{Config, paths};
-use crate::runbook::create_org::CreateOrg;
-use crate::runbook::demo::{DemoWorld, MemoryGit};
 use crate::runbook::engine::{self, Outcome, RunOptions};
-use crate::runbook::failover::Failover;
-use crate::runbook::git::GitRepo;
-use crate::runbook::ports::{ClusterOps, GitOps, Ports, Unavailable};
+use crate::runbook::inputs::{InputShape, InputSpec, messages};
+use crate::runbook::ports::Ports;
 use crate::runbook::render::{self, Progress};
-use crate::runbook::staging_refresh::StagingRefresh;
-use crate::runbook::{Runbook, World, journal};
+use crate::runbook::{RUNBOOKS, RunbookSpec, journal};
 
-#[derive(Subcommand, Debug)]
+/// `opsdeck runbook …`: one subcommand per runbook (`RUNBOOKS`, each with its declared inputs
+/// as flags), then `resume` and `list`. Parsed by hand (`Subcommand` below) because the runbooks'
+/// flags come from their declarations, not from a Rust struct per runbook.
+#[derive(Debug)]
 pub enum RunbookCmd {
-    /// Onboard a tenant organization on the platform cluster (seed 001)
-    CreateOrg {
-        #[command(flatten)]
-        run: RunFlags,
-        /// Organization name (DNS-1123, at most 40 characters)
-        #[arg(long)]
-        org: String,
-        /// The organization's domain
-        #[arg(long)]
-        domain: String,
-        /// A Hyperfy2 space (repeat for several)
-        #[arg(long = "space", required = true)]
-        spaces: Vec<String>,
-        /// AWS account id (12 digits)
-        #[arg(long)]
-        account_id: String,
-        /// The cluster's EKS OIDC provider id
-        #[arg(long)]
-        oidc_id: String,
-        /// The platform cluster (its directory in the GitOps repository); typed to confirm
-        #[arg(long, default_value = "prod-cluster")]
-        cluster: String,
-        /// The cluster's region (its OIDC issuer)
-        #[arg(long, default_value = "eu-west-1")]
-        region: String,
-        /// The organization whose directory is copied
-        #[arg(long, default_value = "numinia")]
-        template: String,
-        /// The bucket that holds hyperfy-spaces/<org>/…
-        #[arg(long, default_value = "numinia-statics")]
-        statics_bucket: String,
-        /// The IAM policy that grants the statics bucket, attached to the org's role
-        #[arg(long, default_value = "numinia-statics-bucket")]
-        statics_policy: String,
-    },
-    /// Fail a routed name over from its primary region to the secondary (seed 003); a failback
-    /// is the same with the regions swapped
-    Failover {
-        #[command(flatten)]
-        run: RunFlags,
-        /// The Route53 hosted zone (e.g. helpdev.io)
-        #[arg(long)]
-        zone: String,
-        /// The failover record (e.g. api.helpdev.io)
-        #[arg(long)]
-        record: String,
-        /// The region serving now (e.g. us-east-1)
-        #[arg(long)]
-        from: String,
-        /// The region to serve from (e.g. sa-east-1); typed to confirm
-        #[arg(long)]
-        to: String,
-    },
-    /// Make staging a copy of production: snapshot, restore, swap, sync media (seed 004)
-    StagingRefresh {
-        #[command(flatten)]
-        run: RunFlags,
-        /// Source (production) RDS instance
-        #[arg(long)]
-        source: String,
-        /// Target (staging) RDS instance
-        #[arg(long)]
-        target: String,
-        /// The production media bucket
-        #[arg(long)]
-        source_bucket: String,
-        /// The staging media bucket
-        #[arg(long)]
-        target_bucket: String,
-        /// Restore this snapshot instead of taking a new one
-        #[arg(long)]
-        snapshot: Option<String>,
-    },
+    /// Plan or apply a runbook.
+    Start(RunbookStart),
+    /// `resume`, `list`.
+    Runs(RunsCmd),
+}
+
+/// `opsdeck runbook <name> …`: the runbook, the run's flags, and the inputs as given.
+#[derive(Debug)]
+pub struct RunbookStart {
+    pub spec: &'static RunbookSpec,
+    pub run: RunFlags,
+    /// Keyed as the journal keys them (`InputSpec::key`); validated by `spec.build`.
+    pub inputs: Value,
+}
+
+// The subcommands about runs rather than one runbook. (A plain comment: a doc comment on a
+// derived subcommand enum can become the `runbook` command's own description.)
+#[derive(Subcommand, Debug)]
+pub enum RunsCmd {
     /// Continue an interrupted run from its journal, in the world it ran in (`--demo` for a
     /// rehearsal's): like a start, it needs --write, --apply and --confirm <target>
     Resume {
@@ -116,6 +60,103 @@ pub enum RunbookCmd {
     },
     /// List the runbooks and the interrupted runs that can be resumed
     List,
+}
+
+impl Subcommand for RunbookCmd {
+    fn augment_subcommands(cmd: Command) -> Command {
+        let cmd = RUNBOOKS
+            .iter()
+            .fold(cmd, |cmd, spec| cmd.subcommand(start_command(spec)));
+        RunsCmd::augment_subcommands(cmd)
+    }
+
+    fn augment_subcommands_for_update(cmd: Command) -> Command {
+        Self::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        crate::runbook::spec(name).is_some() || RunsCmd::has_subcommand(name)
+    }
+}
+
+impl FromArgMatches for RunbookCmd {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        Self::from_arg_matches_mut(&mut matches.clone())
+    }
+
+    fn from_arg_matches_mut(matches: &mut ArgMatches) -> Result<Self, clap::Error> {
+        if let Some(spec) = matches.subcommand_name().and_then(crate::runbook::spec)
+            && let Some((_, mut sub)) = matches.remove_subcommand()
+        {
+            return Ok(RunbookCmd::Start(RunbookStart {
+                spec,
+                run: RunFlags::from_arg_matches_mut(&mut sub)?,
+                inputs: given_inputs(spec, &mut sub),
+            }));
+        }
+        RunsCmd::from_arg_matches_mut(matches).map(RunbookCmd::Runs)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+/// A runbook's subcommand, from its declaration: the run's flags, then a flag per input.
+fn start_command(spec: &RunbookSpec) -> Command {
+    let cmd = RunFlags::augment_args(Command::new(spec.name).about(spec.about));
+    spec.inputs
+        .iter()
+        .fold(cmd, |cmd, input| cmd.arg(input_arg(input)))
+}
+
+/// An input's flag: required unless it has a default or is optional; a list repeats.
+fn input_arg(input: &InputSpec) -> Arg {
+    let arg = Arg::new(input.key)
+        .long(input.flag)
+        .help(input.help)
+        .value_name(value_name(input))
+        .value_parser(clap::value_parser!(String))
+        .action(match input.shape {
+            InputShape::List => ArgAction::Append,
+            InputShape::Text | InputShape::Optional => ArgAction::Set,
+        });
+    match input.default {
+        Some(default) => arg.default_value(default),
+        None => arg.required(input.required()),
+    }
+}
+
+/// The value's name in the help and errors, as it always read: the flag in capitals, plural for
+/// a list (`--account-id <ACCOUNT_ID>`, `--space <SPACES>`).
+fn value_name(input: &InputSpec) -> String {
+    let mut name = input.flag.to_uppercase().replace('-', "_");
+    if input.shape == InputShape::List {
+        name.push('S');
+    }
+    name
+}
+
+/// The inputs the command line gave, as JSON keyed by `InputSpec::key`: a string, an array for
+/// a list, null for an absent optional input.
+fn given_inputs(spec: &RunbookSpec, matches: &mut ArgMatches) -> Value {
+    let fields = spec.inputs.iter().map(|input| {
+        let value = match input.shape {
+            InputShape::List => {
+                let values: Vec<String> = matches
+                    .remove_many::<String>(input.key)
+                    .map(Iterator::collect)
+                    .unwrap_or_default();
+                Value::from(values)
+            }
+            InputShape::Text | InputShape::Optional => matches
+                .remove_one::<String>(input.key)
+                .map_or(Value::Null, Value::from),
+        };
+        (input.key.to_string(), value)
+    });
+    Value::Object(fields.collect())
 }
 
 #[derive(Args, Debug, Clone)]
@@ -190,12 +231,8 @@ fn write_problem(flags: &RunFlags, write: bool) -> Option<String> {
     })
 }
 
-/// A path as the world records it: absolute and resolved, so the same clone is the same world.
-fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// The ports for a run: the demo world, or the real backends.
+/// The ports for a run: the demo world (a rehearsal, on a clock at `--speed`), or the real
+/// backends.
 fn ports(flags: &RunFlags, config: &Config) -> Result<Ports, String> {
     if !flags.demo {
         return configured_ports(config, flags.account.as_deref(), flags.repo.as_deref());
@@ -205,111 +242,14 @@ fn ports(flags: &RunFlags, config: &Config) -> Result<Ports, String> {
     } else {
         Arc::new(JumpClock::new(whole_second_now()))
     };
-    // A demo never touches the configured repository; an explicit --repo it does.
-    let git: Arc<dyn GitOps> = match &flags.repo {
-        Some(path) => Arc::new(GitRepo::open(path)?),
-        None => MemoryGit::seeded(),
-    };
-    let mut ports = DemoWorld::new(clock, None, git).ports();
-    ports.world = World::Demo {
-        repo: flags.repo.as_deref().map(canonical),
-    };
-    Ok(ports)
-}
-
-/// AWS from the configured account, the clusters from the kubeconfig, the GitOps repository
-/// from `repo` or the config; what is not configured fails only the steps that need it. The
-/// ports' world names all three, for the journal; the AWS account id the credentials act in is
-/// not asked here (nothing is called yet) but by `Ports::identify_account` before a run starts
-/// or resumes.
-pub fn configured_ports(
-    config: &Config,
-    account: Option<&str>,
-    repo: Option<&std::path::Path>,
-) -> Result<Ports, String> {
-    let account = match account {
-        Some(name) => config
-            .accounts
-            .iter()
-            .find(|a| a.name == name)
-            .cloned()
-            .ok_or_else(|| format!("no account {name:?} in the config ([[accounts]] name = …)"))?,
-        None => config.accounts.first().cloned().unwrap_or(Account {
-            name: "default".into(),
-            profile: None,
-            role_arn: None,
-            regions: vec![],
-            environment: None,
-            endpoint_url: None,
-            protected: false,
-        }),
-    };
-    let region = account
-        .regions
-        .first()
-        .cloned()
-        .or_else(|| std::env::var("AWS_REGION").ok())
-        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-        .unwrap_or_else(|| "us-east-1".into());
-    // The credential chain reads AWS_PROFILE when the account names no profile.
-    let profile = account
-        .profile
-        .clone()
-        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
-    let (account_name, role_arn, endpoint_url) = (
-        account.name.clone(),
-        account.role_arn.clone(),
-        account.endpoint_url.clone(),
-    );
-    let cloud = AwsCloudOps::new(account, &region, None, Dns::System);
-    let (cluster, kube_contexts): (Arc<dyn ClusterOps>, Vec<String>) =
-        match kubeconfig::load(config.kube.kubeconfig.as_deref()) {
-            Ok(loaded) => {
-                let mut names: Vec<String> = loaded
-                    .config
-                    .contexts
-                    .iter()
-                    .map(|c| c.name.clone())
-                    .collect();
-                names.sort();
-                let ops: Arc<dyn ClusterOps> = Arc::new(KubeClusterOps::new(loaded));
-                (ops, names)
-            }
-            Err(e) => {
-                let ops: Arc<dyn ClusterOps> = Arc::new(Unavailable(e.to_string()));
-                (ops, Vec::new())
-            }
-        };
-    let repo = repo.or(config.gitops_repo.as_deref());
-    let git: Arc<dyn GitOps> = match repo {
-        Some(path) => Arc::new(GitRepo::open(path)?),
-        None => Arc::new(Unavailable(
-            "no GitOps repository: pass --repo PATH or set gitops_repo in the config".into(),
-        )),
-    };
-    Ok(Ports {
-        cluster,
-        cloud: Arc::new(cloud),
-        git,
-        clock: Arc::new(SystemClock),
-        world: World::Real {
-            account: account_name,
-            account_id: None,
-            profile,
-            role_arn,
-            endpoint_url,
-            region,
-            kube_contexts,
-            repo: repo.map(canonical),
-        },
-    })
+    rehearsal_ports(clock, flags.repo.as_deref())
 }
 
 pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
-    let (flags, rb): (RunFlags, Option<Box<dyn Runbook>>) = match cmd {
-        RunbookCmd::List => {
-            for name in crate::runbook::NAMES {
-                println!("{name}");
+    let (flags, rb) = match cmd {
+        RunbookCmd::Runs(RunsCmd::List) => {
+            for spec in RUNBOOKS {
+                println!("{}", spec.name);
             }
             let interrupted = journal::interrupted(&journal_dir());
             if !interrupted.is_empty() {
@@ -320,73 +260,7 @@ pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
             }
             return ExitCode::SUCCESS;
         }
-        RunbookCmd::CreateOrg {
-            run,
-            org,
-            domain,
-            spaces,
-            account_id,
-            oidc_id,
-            cluster,
-            region,
-            template,
-            statics_bucket,
-            statics_policy,
-        } => {
-            let inputs = CreateOrg {
-                org,
-                domain,
-                spaces,
-                account_id,
-                oidc_provider_id: oidc_id,
-                cluster,
-                region,
-                template,
-                statics_bucket,
-                statics_policy,
-            };
-            match CreateOrg::new(inputs) {
-                Ok(c) => (run, Some(Box::new(c))),
-                Err(p) => return refused(&p),
-            }
-        }
-        RunbookCmd::Failover {
-            run,
-            zone,
-            record,
-            from,
-            to,
-        } => match Failover::new(Failover {
-            zone,
-            record,
-            from,
-            to,
-        }) {
-            Ok(f) => (run, Some(Box::new(f))),
-            Err(p) => return refused(&p),
-        },
-        RunbookCmd::StagingRefresh {
-            run,
-            source,
-            target,
-            source_bucket,
-            target_bucket,
-            snapshot,
-        } => {
-            let day = whole_second_now().strftime("%Y%m%d").to_string();
-            match StagingRefresh::new(StagingRefresh {
-                source,
-                target,
-                source_bucket,
-                target_bucket,
-                snapshot,
-                day,
-            }) {
-                Ok(s) => (run, Some(Box::new(s))),
-                Err(p) => return refused(&p),
-            }
-        }
-        RunbookCmd::Resume { run, journal } => {
+        RunbookCmd::Runs(RunsCmd::Resume { run, journal }) => {
             let Some(path) =
                 journal.or_else(|| journal::interrupted(&journal_dir()).into_iter().next())
             else {
@@ -394,8 +268,15 @@ pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
             };
             return resume(&run, &path, config, write).await;
         }
+        RunbookCmd::Start(start) => {
+            // The staging refresh names its snapshot by the day the run starts.
+            let today = whole_second_now().strftime("%Y%m%d").to_string();
+            match (start.spec.build)(&start.inputs, &today) {
+                Ok(rb) => (start.run, rb),
+                Err(p) => return refused(&messages(p)),
+            }
+        }
     };
-    let rb = rb.expect("set above");
     // The gate of a write, before the preflight reads the world: --write, then the typed target.
     let mut problems: Vec<String> = write_problem(&flags, write).into_iter().collect();
     if flags.apply {

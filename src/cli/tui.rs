@@ -6,12 +6,11 @@ use std::sync::Arc;
 use crossterm::event::EventStream;
 
 use super::Sources;
-use crate::backend::demo::{self, DemoOptions};
+use crate::backend::demo::{self, DemoOptions, DemoWorld, MemoryGit};
 use crate::backend::kube;
 use crate::clock::whole_second_now;
 use crate::clock::{SharedClock, SimClock, SystemClock};
 use crate::runbook::Ports;
-use crate::runbook::demo::{DemoWorld, MemoryGit};
 use crate::store::{self, Fleet};
 use crate::ui::event_loop::Stop;
 use crate::ui::terminal::{Signals, TerminalGuard};

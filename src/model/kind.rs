@@ -1,99 +1,124 @@
-//! The nine kinds of row opsdeck shows.
+//! What a kind declares about itself, once, in its own file (`KindSpec`), and the questions the
+//! rest of opsdeck asks a kind, answered from that declaration. The `Kind` enum itself is
+//! generated, with `Facts`, by the registry in `kinds/mod.rs`.
 
-use serde::Serialize;
+use std::sync::Arc;
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Cluster,
-    EcsService,
-    Kustomization,
-    HelmRelease,
-    FluxSource,
-    Certificate,
-    DbInstance,
-    Region,
-    Organization,
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::Row;
+pub use super::kinds::Kind;
+use super::kinds::organization::OrgParts;
+use super::kinds::parts::PartCount;
+use super::kinds::region::RegionParts;
+
+/// A kind's names, place and sources: everything but its facts, columns and health rule,
+/// which its `KindFacts` impl holds beside this.
+pub struct KindSpec {
+    /// The machine name in JSON output and configuration: serde's name of the `Kind` variant.
+    pub name: &'static str,
+    /// The pane title.
+    pub title: &'static str,
+    /// The tab bar's label.
+    pub tab: &'static str,
+    /// A short label for mixed lists (the Problems pane, a roll-up's reason).
+    pub short: &'static str,
+    /// The `:` commands that open its pane; the first is the one the tab bar shows.
+    pub commands: &'static [&'static str],
+    /// Where its rows live, which decides the roll-up they count in.
+    pub scope: KindScope,
+    /// How the kube backend watches it, for the kinds read from Kubernetes API objects.
+    pub watch: Option<KubeWatch>,
+    /// The title of the column its table sorts by until the user picks one.
+    pub sort_by: &'static str,
+}
+
+/// Where a kind's rows live and which roll-up they count in. A part names its counter in the
+/// roll-up's parts, so the roll-up needs no list of kinds; a kind without one is related to the
+/// roll-up (the detail view lists it) but not counted in it.
+#[derive(Clone, Copy)]
+pub enum KindScope {
+    /// A namespace of a kube context (Flux objects, certificates): counted in the organization
+    /// whose namespaces hold the row.
+    Namespaced { org_part: Option<OrgPart> },
+    /// An AWS account and region (clusters, ECS services, databases): counted in that region.
+    Regional { region_part: Option<RegionPart> },
+    /// A region (account and region): the worst of its own alarms and checks and its parts.
+    RegionRollup,
+    /// An organization (kube context): the worst of its namespaces' parts.
+    OrganizationRollup,
+}
+
+/// The counter of an organization's parts a namespaced kind counts in.
+pub type OrgPart = fn(&mut OrgParts) -> &mut PartCount;
+/// The counter of a region's parts a regional kind counts in.
+pub type RegionPart = fn(&mut RegionParts) -> &mut PartCount;
+/// One API object into its kind's row (`None` for an object without a name): the object, the
+/// kube context it came from, the row's source and the time.
+pub type Projection = fn(&Value, &str, Arc<str>, Timestamp) -> Option<Row>;
+
+/// The Kubernetes resources a kind is watched from, and how one of their objects becomes a row.
+#[derive(Clone, Copy)]
+pub struct KubeWatch {
+    pub resources: &'static [KubeResource],
+    pub project: Projection,
+}
+
+/// One watched Kubernetes resource, in plain strings (the kube backend builds its API types).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KubeResource {
+    /// "group/version".
+    pub api_version: &'static str,
+    /// The object's `kind`: "Kustomization", "GitRepository".
+    pub api_kind: &'static str,
+    pub plural: &'static str,
+    /// Names what is missing when the API group is not served.
+    pub provided_by: &'static str,
+    /// The flux CLI's noun for it ("kustomization", "source git"); `None` for non-Flux objects.
+    pub flux_noun: Option<&'static str>,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
-        Kind::Cluster,
-        Kind::EcsService,
-        Kind::Kustomization,
-        Kind::HelmRelease,
-        Kind::FluxSource,
-        Kind::Certificate,
-        Kind::DbInstance,
-        Kind::Region,
-        Kind::Organization,
-    ];
-
     /// The machine name used in JSON output and configuration.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Cluster => "cluster",
-            Kind::EcsService => "ecs_service",
-            Kind::Kustomization => "kustomization",
-            Kind::HelmRelease => "helm_release",
-            Kind::FluxSource => "flux_source",
-            Kind::Certificate => "certificate",
-            Kind::DbInstance => "db_instance",
-            Kind::Region => "region",
-            Kind::Organization => "organization",
-        }
+        self.spec().name
     }
 
     /// The pane title.
     pub fn title(self) -> &'static str {
-        match self {
-            Kind::Cluster => "Clusters",
-            Kind::EcsService => "ECS services",
-            Kind::Kustomization => "Kustomizations",
-            Kind::HelmRelease => "HelmReleases",
-            Kind::FluxSource => "Sources",
-            Kind::Certificate => "Certificates",
-            Kind::DbInstance => "RDS",
-            Kind::Region => "Regions",
-            Kind::Organization => "Organizations",
-        }
+        self.spec().title
     }
 
     /// A short label for mixed lists (the Problems pane).
     pub fn short(self) -> &'static str {
-        match self {
-            Kind::Cluster => "cluster",
-            Kind::EcsService => "ecs",
-            Kind::Kustomization => "ks",
-            Kind::HelmRelease => "hr",
-            Kind::FluxSource => "src",
-            Kind::Certificate => "cert",
-            Kind::DbInstance => "rds",
-            Kind::Region => "region",
-            Kind::Organization => "org",
-        }
+        self.spec().short
     }
 
+    /// Kinds the flux CLI manages: reconciled, suspended and resumed through Flux.
     pub fn is_flux(self) -> bool {
-        matches!(
-            self,
-            Kind::Kustomization | Kind::HelmRelease | Kind::FluxSource
-        )
+        self.spec()
+            .watch
+            .is_some_and(|w| w.resources.iter().any(|r| r.flux_noun.is_some()))
     }
 
     /// Kinds that live in a namespace of a kube context and so belong to an organization.
     pub fn is_namespaced(self) -> bool {
-        self.is_flux() || self == Kind::Certificate
+        matches!(self.spec().scope, KindScope::Namespaced { .. })
     }
 
     /// Kinds whose health the store derives from other rows.
     pub fn is_rollup(self) -> bool {
-        matches!(self, Kind::Region | Kind::Organization)
+        matches!(
+            self.spec().scope,
+            KindScope::RegionRollup | KindScope::OrganizationRollup
+        )
     }
 
-    /// Kinds that count toward a region's roll-up.
+    /// Kinds that live in an AWS region and so belong to its roll-up (counted in it when their
+    /// spec names a counter).
     pub fn is_regional_part(self) -> bool {
-        matches!(self, Kind::Cluster | Kind::EcsService | Kind::DbInstance)
+        matches!(self.spec().scope, KindScope::Regional { .. })
     }
 }
 

@@ -1,5 +1,6 @@
 //! Kinds, rows and health: what the store holds and the UI shows.
 
+pub mod column;
 pub mod condition;
 pub mod health;
 pub mod json;
@@ -7,8 +8,9 @@ pub mod kind;
 pub mod kinds;
 pub mod row;
 
+pub use column::{Column, ColumnSpec};
 pub use condition::Condition;
 pub use health::{Assessment, Health};
-pub use kind::Kind;
+pub use kind::{Kind, KindScope, KindSpec, KubeResource, KubeWatch};
 pub use kinds::Facts;
-pub use row::{Cell, Column, ColumnSpec, Row, RowId, Scope};
+pub use row::{Cell, Row, RowId, Scope};

@@ -60,6 +60,11 @@ impl Scope {
         self.namespace.as_deref().unwrap_or("")
     }
 
+    /// "--region R --profile P": the AWS CLI's flags for a row of this account and region.
+    pub fn aws_flags(&self) -> String {
+        format!("--region {} --profile {}", self.region(), self.account())
+    }
+
     /// "account/region/context/namespace" with the empty parts left out.
     pub fn label(&self) -> String {
         [&self.account, &self.region, &self.context, &self.namespace]
@@ -195,54 +200,6 @@ impl Cell {
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => self.text.cmp(&other.text),
         }
-    }
-}
-
-/// A column of a kind's table: a title, a preferred width and how to read the cell.
-pub struct Column<T: 'static> {
-    pub title: &'static str,
-    pub width: u16,
-    pub cell: fn(&Row, &T, Timestamp) -> Cell,
-}
-
-/// The kind-independent part of a column, for headers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ColumnSpec {
-    pub title: &'static str,
-    pub width: u16,
-}
-
-/// Cells every kind's table reuses.
-pub mod cells {
-    use super::*;
-
-    pub fn name<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
-        Cell::text(r.id.name.clone())
-    }
-    pub fn namespace<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
-        Cell::text(r.id.scope.namespace())
-    }
-    pub fn context<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
-        Cell::text(r.id.scope.context())
-    }
-    pub fn account<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
-        Cell::text(r.id.scope.account())
-    }
-    pub fn region<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
-        Cell::text(r.id.scope.region())
-    }
-    pub fn health<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
-        Cell::number(r.health.severity() as i64, r.health.as_str())
-    }
-    pub fn reason<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
-        Cell::text(r.reason.clone())
-    }
-    /// The status of a condition ("True", "False", "Unknown", "-" when absent).
-    pub fn condition(r: &Row, kind: &str) -> Cell {
-        let status = crate::model::condition::find(&r.conditions, kind)
-            .map(|c| c.status.clone())
-            .unwrap_or_else(|| "-".into());
-        Cell::text(status)
     }
 }
 

@@ -359,6 +359,18 @@ fn deadline(spec: &StepSpec) -> Duration {
     })
 }
 
+/// A step's line in the audit log (`opts.audit`; none for a test's run).
+fn audit_step(
+    opts: &RunOptions,
+    rb: &dyn Runbook,
+    key: &str,
+    ports: &Ports,
+    outcome: audit::Outcome,
+) {
+    let entry = audit::Entry::runbook_step(rb.name(), key, &rb.target(), &ports.world, outcome);
+    audit::record(opts.audit.as_deref(), &entry);
+}
+
 async fn execute(
     rb: &dyn Runbook,
     ports: &Ports,
@@ -395,13 +407,7 @@ async fn execute(
         ($spec:expr, $i:expr, $reason:expr, $elapsed:expr) => {{
             let reason: String = $reason;
             let elapsed: Option<Duration> = $elapsed;
-            audit::record(opts.audit.as_deref(), &audit::Entry::runbook_step(
-                rb.name(),
-                &$spec.key,
-                &rb.target(),
-                &ports.world,
-                audit::Outcome::failed(&reason),
-            ));
+            audit_step(opts, rb, &$spec.key, ports, audit::Outcome::failed(&reason));
             log!(Entry::Step {
                 key: $spec.key.clone(),
                 phase: Phase::Failed,
@@ -495,16 +501,7 @@ async fn execute(
                 let reason = e.to_string();
                 step_failed!(spec, i, reason, None);
             }
-            audit::record(
-                opts.audit.as_deref(),
-                &audit::Entry::runbook_step(
-                    rb.name(),
-                    &spec.key,
-                    &rb.target(),
-                    &ports.world,
-                    audit::Outcome::Ok,
-                ),
-            );
+            audit_step(opts, rb, &spec.key, ports, audit::Outcome::Ok);
             log!(Entry::Step {
                 key: spec.key.clone(),
                 phase: Phase::Applied,
@@ -564,16 +561,7 @@ async fn execute(
         }
         let spent = elapsed(started, clock.now());
         if spec.writes_in_verify {
-            audit::record(
-                opts.audit.as_deref(),
-                &audit::Entry::runbook_step(
-                    rb.name(),
-                    &spec.key,
-                    &rb.target(),
-                    &ports.world,
-                    audit::Outcome::Ok,
-                ),
-            );
+            audit_step(opts, rb, &spec.key, ports, audit::Outcome::Ok);
         }
         let phase = if result == StepResult::Warned {
             Phase::Warned

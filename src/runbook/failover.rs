@@ -10,10 +10,11 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use super::inputs::Problems;
+use super::inputs::{self, InputShape, InputSpec, Problems};
 use super::ports::Ports;
 use super::render::secs;
-use super::{Preflight, RunState, Runbook, StepDescription, StepFuture, StepSpec, Verdict};
+use super::step::Step;
+use super::{Preflight, Procedure, RunState, RunbookSpec, StepFuture, StepSpec, Verdict};
 
 /// The recovery time objective of seed 003.
 pub const RTO: Duration = Duration::from_secs(300);
@@ -26,30 +27,51 @@ pub struct Failover {
     pub to: String,
 }
 
-impl Failover {
-    pub fn new(f: Failover) -> Result<Failover, Vec<String>> {
-        let mut p = Problems::default();
-        p.domain("hosted zone", &f.zone);
-        p.domain("record", &f.record);
-        if !f
-            .record
-            .trim_end_matches('.')
-            .ends_with(f.zone.trim_end_matches('.'))
-        {
-            p.push(format!("record {} is not in zone {}", f.record, f.zone));
-        }
-        p.aws_region("from-region", &f.from);
-        p.aws_region("to-region", &f.to);
-        if f.from == f.to {
-            p.push(format!("from-region and to-region are both {}", f.from));
-        }
-        p.into_result().map(|()| f)
-    }
+/// One line per field of `Failover`: its CLI flag, form field and journal key. The form starts
+/// from the seed's example.
+const INPUTS: &[InputSpec] = &[
+    InputSpec {
+        key: "zone",
+        flag: "zone",
+        label: "hosted zone",
+        help: "The Route53 hosted zone (e.g. helpdev.io)",
+        default: None,
+        prefill: Some("helpdev.io"),
+        shape: InputShape::Text,
+    },
+    InputSpec {
+        key: "record",
+        flag: "record",
+        label: "record",
+        help: "The failover record (e.g. api.helpdev.io)",
+        default: None,
+        prefill: Some("api.helpdev.io"),
+        shape: InputShape::Text,
+    },
+    InputSpec {
+        key: "from",
+        flag: "from",
+        label: "from region",
+        help: "The region serving now (e.g. us-east-1)",
+        default: None,
+        prefill: Some("us-east-1"),
+        shape: InputShape::Text,
+    },
+    InputSpec {
+        key: "to",
+        flag: "to",
+        label: "to region",
+        help: "The region to serve from (e.g. sa-east-1); typed to confirm",
+        default: None,
+        prefill: Some("sa-east-1"),
+        shape: InputShape::Text,
+    },
+];
 
-    pub fn from_json(v: &serde_json::Value) -> Result<Failover, String> {
-        let f: Failover =
-            serde_json::from_value(v.clone()).map_err(|e| format!("failover inputs: {e}"))?;
-        Failover::new(f).map_err(|p| p.join("; "))
+impl Failover {
+    /// Validates the inputs: one message per problem.
+    pub fn new(f: Failover) -> Result<Failover, Vec<String>> {
+        inputs::checked(f).map_err(inputs::messages)
     }
 
     /// The same failover the other way round.
@@ -60,79 +82,57 @@ impl Failover {
             ..self.clone()
         }
     }
+
+    /// Whether Route53 has the record's failover pointing at the target region.
+    async fn shifted(&self, ports: &Ports) -> Result<bool, super::OpsError> {
+        Ok(ports
+            .routing
+            .routed_records(&self.zone, &self.record)
+            .await?
+            .iter()
+            .any(|r| r.region == self.to && r.role == "PRIMARY"))
+    }
 }
 
-const KEYS: [&str; 3] = ["secondary-ready", "shift-records", "serving"];
+impl Procedure for Failover {
+    const SPEC: RunbookSpec = RunbookSpec {
+        name: "failover",
+        about: "Fail a routed name over from its primary region to the secondary (seed 003); a failback is the same with the regions swapped",
+        inputs: INPUTS,
+        build: inputs::build::<Failover>,
+    };
 
-impl Runbook for Failover {
-    fn name(&self) -> &'static str {
-        "failover"
+    const STEPS: &'static [&'static dyn Step<Failover>] =
+        &[&SecondaryReady, &ShiftRecords, &Serving];
+
+    fn validate(&self, p: &mut Problems) {
+        p.input("zone").domain("hosted zone", &self.zone);
+        p.input("record").domain("record", &self.record);
+        if !self
+            .record
+            .trim_end_matches('.')
+            .ends_with(self.zone.trim_end_matches('.'))
+        {
+            p.push(format!(
+                "record {} is not in zone {}",
+                self.record, self.zone
+            ));
+        }
+        p.input("from").aws_region("from-region", &self.from);
+        p.input("to").aws_region("to-region", &self.to);
+        if self.from == self.to {
+            p.push(format!("from-region and to-region are both {}", self.from));
+        }
     }
 
     fn target(&self) -> String {
         self.to.clone()
     }
 
-    fn inputs(&self) -> serde_json::Value {
-        serde_json::to_value(self).expect("inputs serialize")
-    }
-
-    fn steps(&self) -> Vec<StepSpec> {
-        let (record, zone, from, to) = (&self.record, &self.zone, &self.from, &self.to);
-        vec![
-            StepSpec {
-                key: KEYS[0].into(),
-                title: format!("{to} is ready to serve"),
-                description: StepDescription {
-                    what:
-                        "clusters ACTIVE with Flux Ready, databases available, health check passing"
-                            .into(),
-                    target: to.clone(),
-                    equivalent_cli: Some(format!(
-                        "aws eks list-clusters --region {to}; flux get ks -A; aws rds describe-db-instances --region {to}"
-                    )),
-                },
-                expected: None,
-                changes: false,
-                writes_in_verify: false,
-            },
-            StepSpec {
-                key: KEYS[1].into(),
-                title: format!("Route53 records of {record} to {to}"),
-                description: StepDescription {
-                    what: format!("{to} becomes PRIMARY and {from} SECONDARY, in one change batch"),
-                    target: format!("zone {zone}"),
-                    equivalent_cli: Some(format!(
-                        "aws route53 change-resource-record-sets --hosted-zone-id <{zone}> --change-batch file://failover-{to}.json"
-                    )),
-                },
-                expected: None,
-                changes: true,
-                writes_in_verify: false,
-            },
-            StepSpec {
-                key: KEYS[2].into(),
-                title: format!("Route53 serves {to}"),
-                description: StepDescription {
-                    what: format!(
-                        "{record} answers with {to}'s record and its health check passes (TTL, propagation)"
-                    ),
-                    target: record.clone(),
-                    equivalent_cli: Some(format!(
-                        "aws route53 test-dns-answer --hosted-zone-id <{zone}> --record-name {record} --record-type A"
-                    )),
-                },
-                expected: Some(Duration::from_secs(90)),
-                changes: false,
-                writes_in_verify: false,
-            },
-        ]
-    }
-
     fn preflight<'a>(&'a self, ports: &'a Ports) -> BoxFuture<'a, Preflight> {
         Box::pin(async move {
             let mut pre = Preflight::default();
-            let records = match ports.cloud.routed_records(&self.zone, &self.record).await {
+            let records = match ports.routing.routed_records(&self.zone, &self.record).await {
                 Ok(r) => r,
                 Err(e) => {
                     pre.problems
@@ -157,7 +157,7 @@ impl Runbook for Failover {
                     self.to
                 ));
             }
-            match ports.cloud.region_state(&self.from).await {
+            match ports.routing.region_state(&self.from).await {
                 Ok(s) => {
                     let mut why = Vec::new();
                     why.extend(s.firing_alarms.iter().map(|a| format!("alarm {a} firing")));
@@ -197,109 +197,6 @@ impl Runbook for Failover {
         })
     }
 
-    fn check<'a>(&'a self, step: usize, ports: &'a Ports, _: &'a RunState) -> StepFuture<'a, bool> {
-        Box::pin(async move {
-            Ok(match step {
-                0 => false,
-                1 => ports
-                    .cloud
-                    .routed_records(&self.zone, &self.record)
-                    .await?
-                    .iter()
-                    .any(|r| r.region == self.to && r.role == "PRIMARY"),
-                _ => false,
-            })
-        })
-    }
-
-    fn apply<'a>(
-        &'a self,
-        step: usize,
-        ports: &'a Ports,
-        state: &'a mut RunState,
-    ) -> StepFuture<'a, ()> {
-        Box::pin(async move {
-            if step == 1 {
-                ports
-                    .cloud
-                    .shift_failover(&self.zone, &self.record, &self.to)
-                    .await?;
-                // The RTO clock runs from the change.
-                state.insert("shifted_at".into(), ports.clock.now().to_string());
-            }
-            Ok(())
-        })
-    }
-
-    fn verify<'a>(
-        &'a self,
-        step: usize,
-        ports: &'a Ports,
-        state: &'a RunState,
-    ) -> StepFuture<'a, Verdict> {
-        Box::pin(async move {
-            Ok(match step {
-                0 => {
-                    let problems = secondary_problems(self, ports).await;
-                    if problems.is_empty() {
-                        Verdict::Done
-                    } else {
-                        // The preflight let it through with a typed reason.
-                        Verdict::Warn(format!("going ahead although: {}", problems.join("; ")))
-                    }
-                }
-                1 => {
-                    if self.check(1, ports, state).await? {
-                        Verdict::Done
-                    } else {
-                        Verdict::Failed(format!(
-                            "{} is not PRIMARY after the change batch",
-                            self.to
-                        ))
-                    }
-                }
-                _ => {
-                    let records = ports.cloud.routed_records(&self.zone, &self.record).await?;
-                    let to = records.iter().find(|r| r.region == self.to);
-                    // Time since the change against the RTO: the gauge is the RTO used up.
-                    let since = state
-                        .get("shifted_at")
-                        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-                        .map(|t| ports.clock.now().duration_since(t).unsigned_abs());
-                    let rto_used = since.map(|s| s.as_secs_f64() / RTO.as_secs_f64());
-                    let clock = since
-                        .map(|s| format!(" — {} since the change, RTO {}", secs(s), secs(RTO)))
-                        .unwrap_or_default();
-                    match to {
-                        Some(r) if r.serving && r.healthy != Some(false) => match since {
-                            Some(s) if s > RTO => Verdict::Warn(format!(
-                                "{} serves {} after the change, past the {}-minute RTO",
-                                self.to,
-                                secs(s),
-                                RTO.as_secs() / 60
-                            )),
-                            _ => Verdict::Done,
-                        },
-                        Some(r) if r.healthy == Some(false) => Verdict::Waiting {
-                            progress: rto_used,
-                            note: format!("{}'s health check is failing{clock}", self.to),
-                        },
-                        _ => Verdict::Waiting {
-                            progress: rto_used,
-                            note: format!(
-                                "Route53 still answers with {}{clock}",
-                                records
-                                    .iter()
-                                    .find(|r| r.serving)
-                                    .map_or("nothing", |r| r.region.as_str())
-                            ),
-                        },
-                    }
-                }
-            })
-        })
-    }
-
     fn follow_ups(&self) -> Vec<String> {
         vec![
             format!(
@@ -314,10 +211,163 @@ impl Runbook for Failover {
     }
 }
 
+/// The secondary can take the traffic (the preflight let it through with a typed reason
+/// otherwise: then a warning).
+struct SecondaryReady;
+
+impl Step<Failover> for SecondaryReady {
+    fn spec(&self, f: &Failover) -> StepSpec {
+        let to = &f.to;
+        StepSpec::new(
+            "secondary-ready",
+            format!("{to} is ready to serve"),
+            "clusters ACTIVE with Flux Ready, databases available, health check passing",
+            to.clone(),
+        )
+        .cli(format!(
+            "aws eks list-clusters --region {to}; flux get ks -A; aws rds describe-db-instances --region {to}"
+        ))
+        .no_changes()
+    }
+
+    fn verify<'a>(
+        &'a self,
+        f: &'a Failover,
+        ports: &'a Ports,
+        _: &'a RunState,
+    ) -> StepFuture<'a, Verdict> {
+        Box::pin(async move {
+            let problems = secondary_problems(f, ports).await;
+            Ok(if problems.is_empty() {
+                Verdict::Done
+            } else {
+                // The preflight let it through with a typed reason.
+                Verdict::Warn(format!("going ahead although: {}", problems.join("; ")))
+            })
+        })
+    }
+}
+
+/// The Route53 failover records swapped in one change batch.
+struct ShiftRecords;
+
+impl Step<Failover> for ShiftRecords {
+    fn spec(&self, f: &Failover) -> StepSpec {
+        let (zone, to) = (&f.zone, &f.to);
+        StepSpec::new(
+            "shift-records",
+            format!("Route53 records of {} to {to}", f.record),
+            format!("{to} becomes PRIMARY and {} SECONDARY, in one change batch", f.from),
+            format!("zone {zone}"),
+        )
+        .cli(format!(
+            "aws route53 change-resource-record-sets --hosted-zone-id <{zone}> --change-batch file://failover-{to}.json"
+        ))
+    }
+
+    fn check<'a>(
+        &'a self,
+        f: &'a Failover,
+        ports: &'a Ports,
+        _: &'a RunState,
+    ) -> StepFuture<'a, bool> {
+        Box::pin(f.shifted(ports))
+    }
+
+    fn apply<'a>(
+        &'a self,
+        f: &'a Failover,
+        ports: &'a Ports,
+        state: &'a mut RunState,
+    ) -> StepFuture<'a, ()> {
+        Box::pin(async move {
+            ports
+                .routing
+                .shift_failover(&f.zone, &f.record, &f.to)
+                .await?;
+            // The RTO clock runs from the change.
+            state.insert("shifted_at".into(), ports.clock.now().to_string());
+            Ok(())
+        })
+    }
+
+    fn not_done(&self, f: &Failover) -> String {
+        format!("{} is not PRIMARY after the change batch", f.to)
+    }
+}
+
+/// Route53 answers with the new region, timed against the RTO.
+struct Serving;
+
+impl Step<Failover> for Serving {
+    fn spec(&self, f: &Failover) -> StepSpec {
+        let (record, zone, to) = (&f.record, &f.zone, &f.to);
+        StepSpec::new(
+            "serving",
+            format!("Route53 serves {to}"),
+            format!(
+                "{record} answers with {to}'s record and its health check passes (TTL, propagation)"
+            ),
+            record.clone(),
+        )
+        .cli(format!(
+            "aws route53 test-dns-answer --hosted-zone-id <{zone}> --record-name {record} --record-type A"
+        ))
+        .takes(90)
+        .no_changes()
+    }
+
+    fn verify<'a>(
+        &'a self,
+        f: &'a Failover,
+        ports: &'a Ports,
+        state: &'a RunState,
+    ) -> StepFuture<'a, Verdict> {
+        Box::pin(async move {
+            let records = ports.routing.routed_records(&f.zone, &f.record).await?;
+            let to = records.iter().find(|r| r.region == f.to);
+            // Time since the change against the RTO: the gauge is the RTO used up.
+            let since = state
+                .get("shifted_at")
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map(|t| ports.clock.now().duration_since(t).unsigned_abs());
+            let rto_used = since.map(|s| s.as_secs_f64() / RTO.as_secs_f64());
+            let clock = since
+                .map(|s| format!(" — {} since the change, RTO {}", secs(s), secs(RTO)))
+                .unwrap_or_default();
+            Ok(match to {
+                Some(r) if r.serving && r.healthy != Some(false) => match since {
+                    Some(s) if s > RTO => Verdict::Warn(format!(
+                        "{} serves {} after the change, past the {}-minute RTO",
+                        f.to,
+                        secs(s),
+                        RTO.as_secs() / 60
+                    )),
+                    _ => Verdict::Done,
+                },
+                Some(r) if r.healthy == Some(false) => Verdict::Waiting {
+                    progress: rto_used,
+                    note: format!("{}'s health check is failing{clock}", f.to),
+                },
+                _ => Verdict::Waiting {
+                    progress: rto_used,
+                    note: format!(
+                        "Route53 still answers with {}{clock}",
+                        records
+                            .iter()
+                            .find(|r| r.serving)
+                            .map_or("nothing", |r| r.region.as_str())
+                    ),
+                },
+            })
+        })
+    }
+}
+
 /// Why the secondary cannot take the traffic; empty when it can.
 async fn secondary_problems(f: &Failover, ports: &Ports) -> Vec<String> {
     let mut v = Vec::new();
-    let state = match ports.cloud.region_state(&f.to).await {
+    let state = match ports.routing.region_state(&f.to).await {
         Ok(s) => s,
         Err(e) => return vec![format!("{} cannot be assessed: {e}", f.to)],
     };
@@ -349,7 +399,7 @@ async fn secondary_problems(f: &Failover, ports: &Ports) -> Vec<String> {
     }
     // The health check of the record the traffic moves to, as Route53 evaluates it, when the
     // region's own list does not name it already.
-    if let Ok(records) = ports.cloud.routed_records(&f.zone, &f.record).await {
+    if let Ok(records) = ports.routing.routed_records(&f.zone, &f.record).await {
         let failing = records
             .iter()
             .filter(|r| r.region == f.to && r.healthy == Some(false))

@@ -1,19 +1,164 @@
-//! Input rules shared by the runbooks: one clear message per problem, all found at once.
+//! A runbook's inputs, declared once (`InputSpec`: the CLI flag, the form field and the journal
+//! key in one line), and the rules that validate them: one clear message per problem, all found
+//! at once, each on the input it is about so the form can show it beside the field.
 
-/// Collects problems with the inputs.
-#[derive(Debug, Default)]
-pub struct Problems(pub Vec<String>);
+use serde_json::Value;
 
-impl Problems {
-    pub fn push(&mut self, p: impl Into<String>) {
-        self.0.push(p.into());
+use super::{Procedure, Runbook, RunbookSpec};
+
+/// How an input is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputShape {
+    /// One value.
+    Text,
+    /// Several values: a repeatable flag on the CLI, comma-separated in the form.
+    List,
+    /// One value or none: an empty form field is none.
+    Optional,
+}
+
+/// One input of a runbook: what clap, the TUI form, validation and the journal know it by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InputSpec {
+    /// The JSON and journal key (the runbook's struct field).
+    pub key: &'static str,
+    /// The CLI's long flag.
+    pub flag: &'static str,
+    /// The TUI form's label.
+    pub label: &'static str,
+    /// The CLI's help line.
+    pub help: &'static str,
+    /// The CLI's default and the form's prefill.
+    pub default: Option<&'static str>,
+    /// The form's prefill where the CLI has no default (an example to edit).
+    pub prefill: Option<&'static str>,
+    pub shape: InputShape,
+}
+
+impl InputSpec {
+    /// What the form starts with: the default, else the prefill, else nothing.
+    pub fn form_default(&self) -> &'static str {
+        self.default.or(self.prefill).unwrap_or_default()
     }
 
+    /// Whether the CLI must be given it: no default, and not optional.
+    pub fn required(&self) -> bool {
+        self.default.is_none() && self.shape != InputShape::Optional
+    }
+}
+
+/// A problem with the inputs, and the input it is about (`None`: the inputs as a whole).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputProblem {
+    pub key: Option<&'static str>,
+    pub message: String,
+}
+
+/// The problems' messages, in order: what the CLI prints.
+pub fn messages(problems: Vec<InputProblem>) -> Vec<String> {
+    problems.into_iter().map(|p| p.message).collect()
+}
+
+/// The form's texts (in `spec.inputs` order) as inputs: trimmed; a list split on ',' (empty
+/// items dropped); an empty optional input is null.
+pub fn form_values(spec: &RunbookSpec, texts: &[String]) -> Value {
+    let values = spec.inputs.iter().enumerate().map(|(i, input)| {
+        let text = texts.get(i).map_or("", |t| t.trim());
+        let value = match input.shape {
+            InputShape::Text => Value::from(text),
+            InputShape::List => text
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect(),
+            InputShape::Optional if text.is_empty() => Value::Null,
+            InputShape::Optional => Value::from(text),
+        };
+        (input.key.to_string(), value)
+    });
+    Value::Object(values.collect())
+}
+
+/// Inputs (a journal's, a refused run's) as the form's texts, in `spec.inputs` order: a list
+/// joined with ','; anything absent is empty.
+pub fn form_texts(spec: &RunbookSpec, inputs: &Value) -> Vec<String> {
+    spec.inputs
+        .iter()
+        .map(|input| match &inputs[input.key] {
+            Value::String(s) => s.clone(),
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            _ => String::new(),
+        })
+        .collect()
+}
+
+/// `p` if its inputs pass its validation, else one problem per mistake.
+pub fn checked<P: Procedure>(p: P) -> Result<P, Vec<InputProblem>> {
+    let mut problems = Problems::default();
+    p.validate(&mut problems);
+    problems.into_problems().map(|()| p)
+}
+
+/// The runbook `P` from inputs given as JSON, validated.
+pub fn decode<P: Procedure>(inputs: &Value) -> Result<P, Vec<InputProblem>> {
+    let p: P = serde_json::from_value(inputs.clone()).map_err(|e| {
+        vec![InputProblem {
+            key: None,
+            message: format!("{} inputs: {e}", P::SPEC.name),
+        }]
+    })?;
+    checked(p)
+}
+
+/// `RunbookSpec::build` for a runbook whose inputs are all declared (no day of the run).
+pub fn build<P: Procedure>(
+    inputs: &Value,
+    _today: &str,
+) -> Result<Box<dyn Runbook>, Vec<InputProblem>> {
+    Ok(Box::new(decode::<P>(inputs)?))
+}
+
+/// Collects problems with the inputs, each on the input named last (`input`).
+#[derive(Debug, Default)]
+pub struct Problems {
+    found: Vec<InputProblem>,
+    key: Option<&'static str>,
+}
+
+impl Problems {
+    /// The problems found from here on are about the input `key`.
+    pub fn input(&mut self, key: &'static str) -> &mut Problems {
+        self.key = Some(key);
+        self
+    }
+
+    /// The problems found from here on are about the inputs as a whole.
+    pub fn together(&mut self) -> &mut Problems {
+        self.key = None;
+        self
+    }
+
+    pub fn push(&mut self, p: impl Into<String>) {
+        self.found.push(InputProblem {
+            key: self.key,
+            message: p.into(),
+        });
+    }
+
+    /// The messages, for the CLI and the runbooks' `new`.
     pub fn into_result(self) -> Result<(), Vec<String>> {
-        if self.0.is_empty() {
+        self.into_problems().map_err(messages)
+    }
+
+    pub fn into_problems(self) -> Result<(), Vec<InputProblem>> {
+        if self.found.is_empty() {
             Ok(())
         } else {
-            Err(self.0)
+            Err(self.found)
         }
     }
 
@@ -151,14 +296,6 @@ pub fn is_dns_subdomain(s: &str) -> bool {
     s.len() <= 253 && s.split('.').all(is_dns_label)
 }
 
-/// A field of journalled inputs.
-pub fn field(inputs: &serde_json::Value, key: &str) -> Result<String, String> {
-    inputs[key]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| format!("the journal's inputs have no {key:?}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +355,72 @@ mod tests {
         assert_eq!(v.len(), 2, "{v:#?}");
         assert!(v[0].contains("target bucket \"a b\" is not a valid S3 bucket name"));
         assert_eq!(v[1], "source bucket is empty");
+    }
+
+    fn texts(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_form_gives_and_takes_back_the_declared_inputs() {
+        let spec = crate::runbook::spec("create-org").unwrap();
+        let mut given = vec![String::new(); spec.inputs.len()];
+        given[2] = " world, arena,".into();
+        let v = form_values(spec, &given);
+        assert_eq!(v["spaces"], serde_json::json!(["world", "arena"]));
+        assert_eq!(v["org"], "");
+        assert_eq!(form_texts(spec, &v)[2], "world,arena");
+
+        // The prefilled forms are runs as they stand; their inputs fill the form again.
+        for name in ["failover", "staging-refresh"] {
+            let spec = crate::runbook::spec(name).unwrap();
+            let given: Vec<String> = spec
+                .inputs
+                .iter()
+                .map(|i| format!(" {} ", i.form_default()))
+                .collect();
+            let Ok(rb) = (spec.build)(&form_values(spec, &given), "20261125") else {
+                panic!("{name}: the prefilled form is refused")
+            };
+            let trimmed: Vec<String> = given.iter().map(|t| t.trim().to_string()).collect();
+            assert_eq!(form_texts(spec, &rb.inputs()), trimmed, "{name}");
+        }
+        let spec = crate::runbook::spec("staging-refresh").unwrap();
+        let v = form_values(spec, &texts(&["a-db", "b-db", "a-media", "b-media", "  "]));
+        assert_eq!(v["snapshot"], Value::Null);
+        let Ok(rb) = (spec.build)(&v, "20261125") else {
+            panic!("refused")
+        };
+        assert_eq!(rb.inputs()["day"], "20261125");
+    }
+
+    #[test]
+    fn each_problem_sits_beside_its_input() {
+        let spec = crate::runbook::spec("failover").unwrap();
+        let v = form_values(
+            spec,
+            &texts(&["helpdev.io", "api.other.io", "mars-1", "mars-1"]),
+        );
+        let Err(problems) = (spec.build)(&v, "20261125") else {
+            panic!("accepted")
+        };
+        let keys: Vec<_> = problems.iter().map(|p| p.key).collect();
+        assert_eq!(
+            keys,
+            [Some("record"), Some("from"), Some("to"), Some("to")],
+            "{problems:#?}"
+        );
+        assert!(problems[0].message.contains("is not in zone helpdev.io"));
+    }
+
+    #[test]
+    fn inputs_are_declared_once_each() {
+        for spec in crate::runbook::RUNBOOKS {
+            let keys: std::collections::BTreeSet<_> = spec.inputs.iter().map(|i| i.key).collect();
+            let flags: std::collections::BTreeSet<_> = spec.inputs.iter().map(|i| i.flag).collect();
+            assert_eq!(keys.len(), spec.inputs.len(), "{}", spec.name);
+            assert_eq!(flags.len(), spec.inputs.len(), "{}", spec.name);
+        }
     }
 
     #[test]

@@ -698,8 +698,8 @@ mod tests {
 
     #[test]
     fn worlds_name_each_other_when_they_differ() {
-        let real = World::Real {
-            account: "phenom".into(),
+        let account = |name: &str| World::Real {
+            account: name.into(),
             account_id: Some("123456789012".into()),
             profile: None,
             role_arn: None,
@@ -708,6 +708,7 @@ mod tests {
             kube_contexts: vec!["prod".into()],
             repo: Some("/x".into()),
         };
+        let real = account("phenom");
         assert_eq!(World::demo().mismatch(&World::demo()), None);
         let m = World::demo().mismatch(&real).unwrap();
         assert!(
@@ -721,17 +722,7 @@ mod tests {
                 && m.contains("without --demo"),
             "{m}"
         );
-        let other = World::Real {
-            account: "numinia".into(),
-            account_id: Some("123456789012".into()),
-            profile: None,
-            role_arn: None,
-            endpoint_url: None,
-            region: "eu-west-1".into(),
-            kube_contexts: vec!["prod".into()],
-            repo: Some("/x".into()),
-        };
-        let m = real.mismatch(&other).unwrap();
+        let m = real.mismatch(&account("numinia")).unwrap();
         assert!(
             m.contains("phenom") && m.contains("numinia") && m.contains("repo /x"),
             "{m}"

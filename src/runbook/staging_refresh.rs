@@ -8,15 +8,14 @@
 //! someone else's, refused by the preflight and never renamed. Neither the target instance nor
 //! the target bucket may be tagged production.
 
-use std::time::Duration;
-
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::inputs::Problems;
-use super::ports::{DbState, OpsError, Ports};
-use super::{Preflight, RunState, Runbook, StepDescription, StepFuture, StepSpec, Verdict};
-use crate::backend::aws::ops::RESTORED_FROM_TAG;
+use super::inputs::{self, InputProblem, InputShape, InputSpec, Problems};
+use super::ports::{DbState, OpsError, Ports, RESTORED_FROM_TAG};
+use super::step::Step;
+use super::{Preflight, Procedure, RunState, Runbook, RunbookSpec, StepFuture, StepSpec, Verdict};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StagingRefresh {
@@ -26,36 +25,76 @@ pub struct StagingRefresh {
     pub target_bucket: String,
     /// A snapshot to restore; `None` takes a new one (`<source>-clone-<yyyymmdd>`).
     pub snapshot: Option<String>,
-    /// The run's day, `yyyymmdd`: names the snapshot and the kept old instance.
+    /// The run's day, `yyyymmdd`: names the snapshot and the kept old instance. Not an input:
+    /// the day the run starts (`RunbookSpec::build`'s `today`).
     pub day: String,
 }
 
-impl StagingRefresh {
-    pub fn new(s: StagingRefresh) -> Result<StagingRefresh, Vec<String>> {
-        let mut p = Problems::default();
-        p.dns_label("source instance", &s.source, 63);
-        p.dns_label("target instance", &s.target, 63);
-        if s.source == s.target {
-            p.push(format!("source and target are the same instance ({}): refusing to restore a database over itself", s.source));
-        }
-        p.s3_bucket("source bucket", &s.source_bucket);
-        p.s3_bucket("target bucket", &s.target_bucket);
-        if s.source_bucket == s.target_bucket {
-            p.push(format!(
-                "source and target buckets are the same ({})",
-                s.source_bucket
-            ));
-        }
-        if s.day.len() != 8 || !s.day.chars().all(|c| c.is_ascii_digit()) {
-            p.push(format!("day {:?} is not yyyymmdd", s.day));
-        }
-        p.into_result().map(|()| s)
-    }
+/// One line per input field of `StagingRefresh`: its CLI flag, form field and journal key. The
+/// form starts from the seed's instances and buckets.
+const INPUTS: &[InputSpec] = &[
+    InputSpec {
+        key: "source",
+        flag: "source",
+        label: "source instance",
+        help: "Source (production) RDS instance",
+        default: None,
+        prefill: Some("phenom-prod-postgres"),
+        shape: InputShape::Text,
+    },
+    InputSpec {
+        key: "target",
+        flag: "target",
+        label: "target instance",
+        help: "Target (staging) RDS instance",
+        default: None,
+        prefill: Some("phenom-dev-postgres"),
+        shape: InputShape::Text,
+    },
+    InputSpec {
+        key: "source_bucket",
+        flag: "source-bucket",
+        label: "source bucket",
+        help: "The production media bucket",
+        default: None,
+        prefill: Some("phenom-prod-media"),
+        shape: InputShape::Text,
+    },
+    InputSpec {
+        key: "target_bucket",
+        flag: "target-bucket",
+        label: "target bucket",
+        help: "The staging media bucket",
+        default: None,
+        prefill: Some("phenom-staging-media"),
+        shape: InputShape::Text,
+    },
+    InputSpec {
+        key: "snapshot",
+        flag: "snapshot",
+        label: "snapshot (empty: take a new one)",
+        help: "Restore this snapshot instead of taking a new one",
+        default: None,
+        prefill: None,
+        shape: InputShape::Optional,
+    },
+];
 
-    pub fn from_json(v: &serde_json::Value) -> Result<StagingRefresh, String> {
-        let s: StagingRefresh = serde_json::from_value(v.clone())
-            .map_err(|e| format!("staging-refresh inputs: {e}"))?;
-        StagingRefresh::new(s).map_err(|p| p.join("; "))
+/// `RunbookSpec::build`: the run's day is `today`, unless the inputs carry one (a journal's).
+fn build(given: &Value, today: &str) -> Result<Box<dyn Runbook>, Vec<InputProblem>> {
+    let mut given = given.clone();
+    if let Some(fields) = given.as_object_mut()
+        && !today.is_empty()
+    {
+        fields.entry("day").or_insert_with(|| today.into());
+    }
+    inputs::build::<StagingRefresh>(&given, today)
+}
+
+impl StagingRefresh {
+    /// Validates the inputs: one message per problem.
+    pub fn new(s: StagingRefresh) -> Result<StagingRefresh, Vec<String>> {
+        inputs::checked(s).map_err(inputs::messages)
     }
 
     fn snapshot_id(&self, state: &RunState) -> String {
@@ -95,9 +134,60 @@ impl StagingRefresh {
             self.target_bucket
         )
     }
-}
 
-const KEYS: [&str; 4] = ["snapshot", "restore", "swap-names", "sync-media"];
+    /// Whether opsdeck's restore of `snap` is under the restore's name; fails when another
+    /// instance is (someone else's, or a restore of another snapshot).
+    async fn ensure_ours(&self, ports: &Ports, snap: &str) -> Result<bool, OpsError> {
+        match ports.databases.db(&self.restored()).await? {
+            Some(d) if d.restored_from.as_deref() == Some(snap) => Ok(true),
+            Some(d) => Err(OpsError::Failed(self.not_ours(&d, snap))),
+            None => Ok(false),
+        }
+    }
+
+    /// Whether the target is already the instance restored from `snap`.
+    async fn swapped(&self, ports: &Ports, snap: &str) -> Result<bool, OpsError> {
+        Ok(ports
+            .databases
+            .db(&self.target)
+            .await?
+            .is_some_and(|d| d.restored_from.as_deref() == Some(snap)))
+    }
+
+    /// The restore (`restoring`) or the swap, settled: the instance under the name it ends up
+    /// with is available (after the swap: and is the restore of `snap`).
+    async fn settled(
+        &self,
+        ports: &Ports,
+        snap: &str,
+        restoring: bool,
+    ) -> Result<Verdict, OpsError> {
+        let id = if restoring && !self.swapped(ports, snap).await? {
+            self.restored()
+        } else {
+            self.target.clone()
+        };
+        Ok(match ports.databases.db(&id).await? {
+            Some(d)
+                if d.status == "available"
+                    && (restoring || d.restored_from.as_deref() == Some(snap)) =>
+            {
+                Verdict::Done
+            }
+            Some(d) if d.status == "failed" || d.status.starts_with("incompatible") => {
+                Verdict::Failed(format!("{id} is {}", d.status))
+            }
+            Some(d) => Verdict::Waiting {
+                progress: None,
+                note: format!("{id} {}", d.status),
+            },
+            None => Verdict::Waiting {
+                progress: None,
+                note: format!("{id} not there yet"),
+            },
+        })
+    }
+}
 
 fn production(env: Option<&str>) -> bool {
     env.is_some_and(|e| {
@@ -108,108 +198,50 @@ fn production(env: Option<&str>) -> bool {
     })
 }
 
-impl Runbook for StagingRefresh {
-    fn name(&self) -> &'static str {
-        "staging-refresh"
+impl Procedure for StagingRefresh {
+    const SPEC: RunbookSpec = RunbookSpec {
+        name: "staging-refresh",
+        about: "Make staging a copy of production: snapshot, restore, swap, sync media (seed 004)",
+        inputs: INPUTS,
+        build,
+    };
+
+    const STEPS: &'static [&'static dyn Step<StagingRefresh>] =
+        &[&Snapshot, &Restore, &SwapNames, &SyncMedia];
+
+    fn validate(&self, p: &mut Problems) {
+        p.input("source")
+            .dns_label("source instance", &self.source, 63);
+        p.input("target")
+            .dns_label("target instance", &self.target, 63);
+        if self.source == self.target {
+            p.push(format!("source and target are the same instance ({}): refusing to restore a database over itself", self.source));
+        }
+        p.input("source_bucket")
+            .s3_bucket("source bucket", &self.source_bucket);
+        p.input("target_bucket")
+            .s3_bucket("target bucket", &self.target_bucket);
+        if self.source_bucket == self.target_bucket {
+            p.push(format!(
+                "source and target buckets are the same ({})",
+                self.source_bucket
+            ));
+        }
+        if self.day.len() != 8 || !self.day.chars().all(|c| c.is_ascii_digit()) {
+            p.together()
+                .push(format!("day {:?} is not yyyymmdd", self.day));
+        }
     }
 
     fn target(&self) -> String {
         self.target.clone()
     }
 
-    fn inputs(&self) -> serde_json::Value {
-        serde_json::to_value(self).expect("inputs serialize")
-    }
-
-    fn steps(&self) -> Vec<StepSpec> {
-        let snap = self.snapshot_id(&RunState::new());
-        let (src, tgt) = (&self.source, &self.target);
-        vec![
-            StepSpec {
-                key: KEYS[0].into(),
-                title: format!("Snapshot {snap}"),
-                description: StepDescription {
-                    what: match &self.snapshot {
-                        Some(s) => format!("use the existing snapshot {s}"),
-                        None => format!("snapshot {src} as {snap}"),
-                    },
-                    target: src.clone(),
-                    equivalent_cli: Some(format!(
-                        "aws rds create-db-snapshot --db-instance-identifier {src} --db-snapshot-identifier {snap}"
-                    )),
-                },
-                expected: Some(Duration::from_secs(600)),
-                changes: true,
-                writes_in_verify: false,
-            },
-            StepSpec {
-                key: KEYS[1].into(),
-                title: format!("Restore {} from it", self.restored()),
-                description: StepDescription {
-                    what: format!(
-                        "restore {snap} into a new instance {} and wait until available",
-                        self.restored()
-                    ),
-                    target: self.restored(),
-                    equivalent_cli: Some(format!(
-                        "aws rds restore-db-instance-from-db-snapshot --db-instance-identifier {} --db-snapshot-identifier {snap}",
-                        self.restored()
-                    )),
-                },
-                expected: Some(Duration::from_secs(1200)),
-                changes: true,
-                writes_in_verify: false,
-            },
-            StepSpec {
-                key: KEYS[2].into(),
-                title: format!(
-                    "Swap names: {tgt} → {}, {} → {tgt}",
-                    self.old(),
-                    self.restored()
-                ),
-                description: StepDescription {
-                    what: format!(
-                        "the old {tgt} is kept as {} until the refresh is verified",
-                        self.old()
-                    ),
-                    target: tgt.clone(),
-                    equivalent_cli: Some(format!(
-                        "aws rds modify-db-instance --db-instance-identifier {tgt} --new-db-instance-identifier {} --apply-immediately",
-                        self.old()
-                    )),
-                },
-                expected: Some(Duration::from_secs(300)),
-                changes: true,
-                writes_in_verify: false,
-            },
-            StepSpec {
-                key: KEYS[3].into(),
-                title: format!(
-                    "Sync s3://{} into s3://{}",
-                    self.source_bucket, self.target_bucket
-                ),
-                description: StepDescription {
-                    what: "copy the objects staging does not have".into(),
-                    target: format!("s3://{}", self.target_bucket),
-                    equivalent_cli: Some(format!(
-                        "aws s3 sync s3://{} s3://{}",
-                        self.source_bucket, self.target_bucket
-                    )),
-                },
-                expected: Some(Duration::from_secs(600)),
-                // The copy runs in the verify, a batch per poll, so it can show a count; it
-                // writes all the same, and is audited when verified.
-                changes: false,
-                writes_in_verify: true,
-            },
-        ]
-    }
-
     fn preflight<'a>(&'a self, ports: &'a Ports) -> BoxFuture<'a, Preflight> {
         Box::pin(async move {
             let mut pre = Preflight::default();
-            let target = ports.cloud.db(&self.target).await;
-            let source = ports.cloud.db(&self.source).await;
+            let target = ports.databases.db(&self.target).await;
+            let source = ports.databases.db(&self.source).await;
             match (&source, &target) {
                 (Ok(None), _) => pre
                     .problems
@@ -263,7 +295,7 @@ impl Runbook for StagingRefresh {
             // does not exist yet (the name is predictable, the tag anyone's to write).
             let snapshot_exists = matches!(&source, Ok(Some(src))
                 if src.snapshots.iter().any(|(id, _)| *id == snap));
-            match ports.cloud.db(&self.restored()).await {
+            match ports.databases.db(&self.restored()).await {
                 Ok(Some(d))
                     if d.restored_from.as_deref() == Some(snap.as_str()) && !snapshot_exists =>
                 {
@@ -289,7 +321,7 @@ impl Runbook for StagingRefresh {
             // it after the snapshot and the restore, unless this run's swap already happened.
             let swapped =
                 matches!(&target, Ok(Some(t)) if t.restored_from.as_deref() == Some(snap.as_str()));
-            match ports.cloud.db(&self.old()).await {
+            match ports.databases.db(&self.old()).await {
                 Ok(Some(_)) if !swapped => pre.problems.push(format!(
                     "instance {} exists already: the swap would rename {} to it and fail after the snapshot and the restore; rename or delete it first",
                     self.old(),
@@ -304,7 +336,7 @@ impl Runbook for StagingRefresh {
                 ("source bucket", &self.source_bucket, false),
                 ("target bucket", &self.target_bucket, true),
             ] {
-                match ports.cloud.bucket_exists(bucket).await {
+                match ports.storage.bucket_exists(bucket).await {
                     Ok(true) => {}
                     Ok(false) => {
                         pre.problems
@@ -319,7 +351,7 @@ impl Runbook for StagingRefresh {
                 if !written {
                     continue;
                 }
-                match ports.cloud.bucket_environment(bucket).await {
+                match ports.storage.bucket_environment(bucket).await {
                     Ok(Some(env)) if production(Some(env.as_str())) => {
                         pre.problems.push(self.production_bucket(&env))
                     }
@@ -330,172 +362,6 @@ impl Runbook for StagingRefresh {
                 }
             }
             pre
-        })
-    }
-
-    fn check<'a>(
-        &'a self,
-        step: usize,
-        ports: &'a Ports,
-        state: &'a RunState,
-    ) -> StepFuture<'a, bool> {
-        Box::pin(async move {
-            let snap = self.snapshot_id(state);
-            Ok(match step {
-                0 => ports
-                    .cloud
-                    .db(&self.source)
-                    .await?
-                    .is_some_and(|d| d.snapshots.iter().any(|(id, _)| *id == snap)),
-                // Restored only by opsdeck, from this snapshot: an instance of that name
-                // without the tag is not done (and the apply refuses it).
-                1 => {
-                    ports
-                        .cloud
-                        .db(&self.restored())
-                        .await?
-                        .is_some_and(|d| d.restored_from.as_deref() == Some(snap.as_str()))
-                        || self.swapped(ports, &snap).await?
-                }
-                2 => self.swapped(ports, &snap).await?,
-                _ => {
-                    ports
-                        .cloud
-                        .bucket_diff(&self.source_bucket, &self.target_bucket)
-                        .await?
-                        .0
-                        == 0
-                }
-            })
-        })
-    }
-
-    fn apply<'a>(
-        &'a self,
-        step: usize,
-        ports: &'a Ports,
-        state: &'a mut RunState,
-    ) -> StepFuture<'a, ()> {
-        Box::pin(async move {
-            let snap = self.snapshot_id(state);
-            match step {
-                0 => {
-                    ports.cloud.create_snapshot(&self.source, &snap).await?;
-                    state.insert("snapshot".into(), snap);
-                }
-                1 => {
-                    self.ensure_ours(ports, &snap).await?;
-                    ports.cloud.restore_db(&snap, &self.restored()).await?
-                }
-                2 => {
-                    // Never someone else's instance under the target's name (a resume runs
-                    // no preflight), and staging is never renamed away without the restore to
-                    // take its name.
-                    if !self.ensure_ours(ports, &snap).await? {
-                        return Err(OpsError::NotFound(format!(
-                            "instance {} (the restore of {snap})",
-                            self.restored()
-                        )));
-                    }
-                    // Interrupted between the two renames: the first is done already.
-                    if ports.cloud.db(&self.old()).await?.is_none() {
-                        ports.cloud.rename_db(&self.target, &self.old()).await?;
-                    }
-                    ports
-                        .cloud
-                        .rename_db(&self.restored(), &self.target)
-                        .await?;
-                }
-                _ => {}
-            }
-            Ok(())
-        })
-    }
-
-    fn verify<'a>(
-        &'a self,
-        step: usize,
-        ports: &'a Ports,
-        state: &'a RunState,
-    ) -> StepFuture<'a, Verdict> {
-        Box::pin(async move {
-            let snap = self.snapshot_id(state);
-            Ok(match step {
-                0 => {
-                    let src = ports
-                        .cloud
-                        .db(&self.source)
-                        .await?
-                        .ok_or_else(|| OpsError::NotFound(self.source.clone()))?;
-                    match src.snapshots.iter().find(|(id, _)| *id == snap) {
-                        Some((_, s)) if s == "available" => Verdict::Done,
-                        Some((_, s)) => Verdict::Waiting {
-                            progress: None,
-                            note: format!("snapshot {snap} {s}"),
-                        },
-                        None => Verdict::Failed(format!("snapshot {snap} not found")),
-                    }
-                }
-                1 | 2 => {
-                    let id = if step == 1 && !self.swapped(ports, &snap).await? {
-                        self.restored()
-                    } else {
-                        self.target.clone()
-                    };
-                    match ports.cloud.db(&id).await? {
-                        Some(d)
-                            if d.status == "available"
-                                && (step == 1
-                                    || d.restored_from.as_deref() == Some(snap.as_str())) =>
-                        {
-                            Verdict::Done
-                        }
-                        Some(d) if d.status == "failed" || d.status.starts_with("incompatible") => {
-                            Verdict::Failed(format!("{id} is {}", d.status))
-                        }
-                        Some(d) => Verdict::Waiting {
-                            progress: None,
-                            note: format!("{id} {}", d.status),
-                        },
-                        None => Verdict::Waiting {
-                            progress: None,
-                            note: format!("{id} not there yet"),
-                        },
-                    }
-                }
-                _ => {
-                    let (missing, total) = ports
-                        .cloud
-                        .bucket_diff(&self.source_bucket, &self.target_bucket)
-                        .await?;
-                    if missing == 0 {
-                        return Ok(Verdict::Done);
-                    }
-                    // Never into production's bucket, on a resume (no preflight) either.
-                    if let Some(env) = ports.cloud.bucket_environment(&self.target_bucket).await?
-                        && production(Some(env.as_str()))
-                    {
-                        return Ok(Verdict::Failed(self.production_bucket(&env)));
-                    }
-                    // The copy runs here, a batch per poll, so the count shows as it goes.
-                    ports
-                        .cloud
-                        .sync_batch(&self.source_bucket, &self.target_bucket, 200)
-                        .await?;
-                    let (left, _) = ports
-                        .cloud
-                        .bucket_diff(&self.source_bucket, &self.target_bucket)
-                        .await?;
-                    if left == 0 {
-                        return Ok(Verdict::Done);
-                    }
-                    let copied = total - left;
-                    Verdict::Waiting {
-                        progress: Some(copied as f64 / total.max(1) as f64),
-                        note: format!("{copied}/{total} objects copied"),
-                    }
-                }
-            })
         })
     }
 
@@ -510,23 +376,275 @@ impl Runbook for StagingRefresh {
     }
 }
 
-impl StagingRefresh {
-    /// Whether opsdeck's restore of `snap` is under the restore's name; fails when another
-    /// instance is (someone else's, or a restore of another snapshot).
-    async fn ensure_ours(&self, ports: &Ports, snap: &str) -> Result<bool, OpsError> {
-        match ports.cloud.db(&self.restored()).await? {
-            Some(d) if d.restored_from.as_deref() == Some(snap) => Ok(true),
-            Some(d) => Err(OpsError::Failed(self.not_ours(&d, snap))),
-            None => Ok(false),
-        }
+/// The source's snapshot: taken now (`<source>-clone-<day>`), or the one the inputs name.
+struct Snapshot;
+
+impl Step<StagingRefresh> for Snapshot {
+    fn spec(&self, rb: &StagingRefresh) -> StepSpec {
+        let (src, snap) = (&rb.source, rb.snapshot_id(&RunState::new()));
+        StepSpec::new(
+            "snapshot",
+            format!("Snapshot {snap}"),
+            match &rb.snapshot {
+                Some(s) => format!("use the existing snapshot {s}"),
+                None => format!("snapshot {src} as {snap}"),
+            },
+            src.clone(),
+        )
+        .cli(format!(
+            "aws rds create-db-snapshot --db-instance-identifier {src} --db-snapshot-identifier {snap}"
+        ))
+        .takes(600)
     }
 
-    /// Whether the target is already the instance restored from `snap`.
-    async fn swapped(&self, ports: &Ports, snap: &str) -> Result<bool, OpsError> {
-        Ok(ports
-            .cloud
-            .db(&self.target)
-            .await?
-            .is_some_and(|d| d.restored_from.as_deref() == Some(snap)))
+    fn check<'a>(
+        &'a self,
+        rb: &'a StagingRefresh,
+        ports: &'a Ports,
+        state: &'a RunState,
+    ) -> StepFuture<'a, bool> {
+        Box::pin(async move {
+            let snap = rb.snapshot_id(state);
+            Ok(ports
+                .databases
+                .db(&rb.source)
+                .await?
+                .is_some_and(|d| d.snapshots.iter().any(|(id, _)| *id == snap)))
+        })
+    }
+
+    fn apply<'a>(
+        &'a self,
+        rb: &'a StagingRefresh,
+        ports: &'a Ports,
+        state: &'a mut RunState,
+    ) -> StepFuture<'a, ()> {
+        Box::pin(async move {
+            let snap = rb.snapshot_id(state);
+            ports.databases.create_snapshot(&rb.source, &snap).await?;
+            state.insert("snapshot".into(), snap);
+            Ok(())
+        })
+    }
+
+    fn verify<'a>(
+        &'a self,
+        rb: &'a StagingRefresh,
+        ports: &'a Ports,
+        state: &'a RunState,
+    ) -> StepFuture<'a, Verdict> {
+        Box::pin(async move {
+            let snap = rb.snapshot_id(state);
+            let src = ports
+                .databases
+                .db(&rb.source)
+                .await?
+                .ok_or_else(|| OpsError::NotFound(rb.source.clone()))?;
+            Ok(match src.snapshots.iter().find(|(id, _)| *id == snap) {
+                Some((_, s)) if s == "available" => Verdict::Done,
+                Some((_, s)) => Verdict::Waiting {
+                    progress: None,
+                    note: format!("snapshot {snap} {s}"),
+                },
+                None => Verdict::Failed(format!("snapshot {snap} not found")),
+            })
+        })
+    }
+}
+
+/// The snapshot restored into a new instance, `<target>-restored-<day>`, tagged as opsdeck's.
+struct Restore;
+
+impl Step<StagingRefresh> for Restore {
+    fn spec(&self, rb: &StagingRefresh) -> StepSpec {
+        let (restored, snap) = (rb.restored(), rb.snapshot_id(&RunState::new()));
+        StepSpec::new(
+            "restore",
+            format!("Restore {restored} from it"),
+            format!("restore {snap} into a new instance {restored} and wait until available"),
+            restored.clone(),
+        )
+        .cli(format!(
+            "aws rds restore-db-instance-from-db-snapshot --db-instance-identifier {restored} --db-snapshot-identifier {snap}"
+        ))
+        .takes(1200)
+    }
+
+    /// Restored only by opsdeck, from this snapshot: an instance of that name without the tag
+    /// is not done (and the apply refuses it).
+    fn check<'a>(
+        &'a self,
+        rb: &'a StagingRefresh,
+        ports: &'a Ports,
+        state: &'a RunState,
+    ) -> StepFuture<'a, bool> {
+        Box::pin(async move {
+            let snap = rb.snapshot_id(state);
+            Ok(ports
+                .databases
+                .db(&rb.restored())
+                .await?
+                .is_some_and(|d| d.restored_from.as_deref() == Some(snap.as_str()))
+                || rb.swapped(ports, &snap).await?)
+        })
+    }
+
+    fn apply<'a>(
+        &'a self,
+        rb: &'a StagingRefresh,
+        ports: &'a Ports,
+        state: &'a mut RunState,
+    ) -> StepFuture<'a, ()> {
+        Box::pin(async move {
+            let snap = rb.snapshot_id(state);
+            rb.ensure_ours(ports, &snap).await?;
+            ports.databases.restore_db(&snap, &rb.restored()).await
+        })
+    }
+
+    fn verify<'a>(
+        &'a self,
+        rb: &'a StagingRefresh,
+        ports: &'a Ports,
+        state: &'a RunState,
+    ) -> StepFuture<'a, Verdict> {
+        Box::pin(async move { rb.settled(ports, &rb.snapshot_id(state), true).await })
+    }
+}
+
+/// Staging renamed to `<target>-old-<day>` (kept until the refresh is verified), the restore
+/// renamed to staging's name.
+struct SwapNames;
+
+impl Step<StagingRefresh> for SwapNames {
+    fn spec(&self, rb: &StagingRefresh) -> StepSpec {
+        let (tgt, old) = (&rb.target, rb.old());
+        StepSpec::new(
+            "swap-names",
+            format!("Swap names: {tgt} → {old}, {} → {tgt}", rb.restored()),
+            format!("the old {tgt} is kept as {old} until the refresh is verified"),
+            tgt.clone(),
+        )
+        .cli(format!(
+            "aws rds modify-db-instance --db-instance-identifier {tgt} --new-db-instance-identifier {old} --apply-immediately"
+        ))
+        .takes(300)
+    }
+
+    fn check<'a>(
+        &'a self,
+        rb: &'a StagingRefresh,
+        ports: &'a Ports,
+        state: &'a RunState,
+    ) -> StepFuture<'a, bool> {
+        Box::pin(async move { rb.swapped(ports, &rb.snapshot_id(state)).await })
+    }
+
+    fn apply<'a>(
+        &'a self,
+        rb: &'a StagingRefresh,
+        ports: &'a Ports,
+        state: &'a mut RunState,
+    ) -> StepFuture<'a, ()> {
+        Box::pin(async move {
+            let snap = rb.snapshot_id(state);
+            // Never someone else's instance under the target's name (a resume runs no
+            // preflight), and staging is never renamed away without the restore to take its
+            // name.
+            if !rb.ensure_ours(ports, &snap).await? {
+                return Err(OpsError::NotFound(format!(
+                    "instance {} (the restore of {snap})",
+                    rb.restored()
+                )));
+            }
+            // Interrupted between the two renames: the first is done already.
+            if ports.databases.db(&rb.old()).await?.is_none() {
+                ports.databases.rename_db(&rb.target, &rb.old()).await?;
+            }
+            ports.databases.rename_db(&rb.restored(), &rb.target).await
+        })
+    }
+
+    fn verify<'a>(
+        &'a self,
+        rb: &'a StagingRefresh,
+        ports: &'a Ports,
+        state: &'a RunState,
+    ) -> StepFuture<'a, Verdict> {
+        Box::pin(async move { rb.settled(ports, &rb.snapshot_id(state), false).await })
+    }
+}
+
+/// The media bucket synced. The copy runs in the verify, a batch per poll, so it can show a
+/// count; it writes all the same, and is audited when verified.
+struct SyncMedia;
+
+impl Step<StagingRefresh> for SyncMedia {
+    fn spec(&self, rb: &StagingRefresh) -> StepSpec {
+        let (from, to) = (&rb.source_bucket, &rb.target_bucket);
+        StepSpec::new(
+            "sync-media",
+            format!("Sync s3://{from} into s3://{to}"),
+            "copy the objects staging does not have",
+            format!("s3://{to}"),
+        )
+        .cli(format!("aws s3 sync s3://{from} s3://{to}"))
+        .takes(600)
+        .writes_while_verifying()
+    }
+
+    fn check<'a>(
+        &'a self,
+        rb: &'a StagingRefresh,
+        ports: &'a Ports,
+        _: &'a RunState,
+    ) -> StepFuture<'a, bool> {
+        Box::pin(async move {
+            let (missing, _) = ports
+                .storage
+                .bucket_diff(&rb.source_bucket, &rb.target_bucket)
+                .await?;
+            Ok(missing == 0)
+        })
+    }
+
+    fn verify<'a>(
+        &'a self,
+        rb: &'a StagingRefresh,
+        ports: &'a Ports,
+        _: &'a RunState,
+    ) -> StepFuture<'a, Verdict> {
+        Box::pin(async move {
+            let (missing, total) = ports
+                .storage
+                .bucket_diff(&rb.source_bucket, &rb.target_bucket)
+                .await?;
+            if missing == 0 {
+                return Ok(Verdict::Done);
+            }
+            // Never into production's bucket, on a resume (no preflight) either.
+            if let Some(env) = ports.storage.bucket_environment(&rb.target_bucket).await?
+                && production(Some(env.as_str()))
+            {
+                return Ok(Verdict::Failed(rb.production_bucket(&env)));
+            }
+            // The copy runs here, a batch per poll, so the count shows as it goes.
+            ports
+                .storage
+                .sync_batch(&rb.source_bucket, &rb.target_bucket, 200)
+                .await?;
+            let (left, _) = ports
+                .storage
+                .bucket_diff(&rb.source_bucket, &rb.target_bucket)
+                .await?;
+            if left == 0 {
+                return Ok(Verdict::Done);
+            }
+            let copied = total - left;
+            Ok(Verdict::Waiting {
+                progress: Some(copied as f64 / total.max(1) as f64),
+                note: format!("{copied}/{total} objects copied"),
+            })
+        })
     }
 }

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use super::Update;
 use super::source::{SourceState, SourceStatus};
 use super::tally::HealthTally;
-use crate::model::{Facts, Health, Kind, Row, RowId};
+use crate::model::{Facts, Health, Kind, KindScope, Row, RowId};
 
 /// A stable handle to a row for as long as the row exists.
 pub type RowKey = u32;
@@ -52,9 +52,12 @@ const CHANGE_LOG: usize = 4096;
 
 pub(super) fn region_key(row: &Row) -> Option<RegionKey> {
     let s = &row.id.scope;
-    let region = match row.kind() {
-        Kind::Region => row.id.name.clone(),
-        _ => s.region.clone()?,
+    // A region row is named after its region; the other kinds carry one in their scope.
+    let region = match row.kind().spec().scope {
+        KindScope::RegionRollup => row.id.name.clone(),
+        KindScope::Regional { .. }
+        | KindScope::Namespaced { .. }
+        | KindScope::OrganizationRollup => s.region.clone()?,
     };
     Some((s.account.clone().unwrap_or_default(), region))
 }
@@ -315,10 +318,14 @@ impl Fleet {
         }
         self.mark_dirty(key, row);
         if let Some(rk) = region_key(row) {
-            if row.kind() == Kind::Region {
-                self.region_rows.insert(rk, key);
-            } else if row.kind().is_regional_part() {
-                self.by_region.entry(rk).or_default().insert(key);
+            match row.kind().spec().scope {
+                KindScope::RegionRollup => {
+                    self.region_rows.insert(rk, key);
+                }
+                KindScope::Regional { .. } => {
+                    self.by_region.entry(rk).or_default().insert(key);
+                }
+                KindScope::Namespaced { .. } | KindScope::OrganizationRollup => {}
             }
         }
         if row.kind().is_namespaced()
@@ -346,7 +353,7 @@ impl Fleet {
         }
         self.mark_dirty(key, row);
         if let Some(rk) = region_key(row) {
-            if row.kind() == Kind::Region {
+            if matches!(row.kind().spec().scope, KindScope::RegionRollup) {
                 self.region_rows.remove(&rk);
             } else if let Some(s) = self.by_region.get_mut(&rk) {
                 s.remove(&key);
@@ -370,16 +377,16 @@ impl Fleet {
 
     /// Marks the roll-ups a row takes part in (or is) for recomputation.
     fn mark_dirty(&mut self, key: RowKey, row: &Row) {
-        match row.kind() {
-            Kind::Region | Kind::Cluster | Kind::EcsService | Kind::DbInstance => {
+        match row.kind().spec().scope {
+            KindScope::RegionRollup | KindScope::Regional { .. } => {
                 if let Some(rk) = region_key(row) {
                     self.dirty_regions.insert(rk);
                 }
             }
-            Kind::Organization => {
+            KindScope::OrganizationRollup => {
                 self.dirty_orgs.insert(key);
             }
-            _ => {
+            KindScope::Namespaced { .. } => {
                 if let Some(org) = ns_key(row).and_then(|nk| self.org_of_ns.get(&nk)) {
                     self.dirty_orgs.insert(*org);
                 }

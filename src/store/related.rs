@@ -2,7 +2,7 @@
 //! neighbours, a region's parts.
 
 use super::fleet::{Fleet, RowKey, ns_key, region_key};
-use crate::model::{Facts, Kind, Row};
+use crate::model::{Facts, Kind, KindScope, Row};
 
 /// At most this many related rows are listed.
 pub const MAX_RELATED: usize = 40;
@@ -11,30 +11,32 @@ impl Fleet {
     pub fn related(&self, row: &Row) -> Vec<RowKey> {
         let me = self.key_of(&row.id);
         let mut out: Vec<RowKey> = Vec::new();
-        match &row.facts {
-            Facts::Organization(org) => {
+        match row.kind().spec().scope {
+            KindScope::OrganizationRollup => {
                 let ctx = row.id.scope.context().to_string();
-                for ns in &org.namespaces {
-                    out.extend(
-                        self.by_namespace
-                            .get(&(ctx.clone(), ns.clone()))
-                            .into_iter()
-                            .flatten(),
-                    );
+                if let Facts::Organization(org) = &row.facts {
+                    for ns in &org.namespaces {
+                        out.extend(
+                            self.by_namespace
+                                .get(&(ctx.clone(), ns.clone()))
+                                .into_iter()
+                                .flatten(),
+                        );
+                    }
                 }
             }
-            Facts::Region(_) => {
+            KindScope::RegionRollup => {
                 if let Some(rk) = region_key(row) {
                     out.extend(self.by_region.get(&rk).into_iter().flatten());
                 }
             }
-            _ if row.kind().is_namespaced() => {
+            KindScope::Namespaced { .. } => {
                 if let Some(nk) = ns_key(row) {
                     out.extend(self.org_of_ns.get(&nk));
                     out.extend(self.by_namespace.get(&nk).into_iter().flatten());
                 }
             }
-            _ => {
+            KindScope::Regional { .. } => {
                 if let Some(rk) = region_key(row) {
                     out.extend(self.region_rows.get(&rk));
                     // An ECS service's siblings in the same ECS cluster.

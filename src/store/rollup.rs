@@ -1,11 +1,12 @@
 //! Roll-ups: a region is the worst of its own alarms and health checks and of its clusters, ECS
 //! services and databases; an organization is the worst of its namespaces' Flux objects and
-//! certificates. Only the roll-ups touched by a batch are recomputed.
+//! certificates. Which part of a roll-up a row counts in is its kind's spec's to say. Only the
+//! roll-ups touched by a batch are recomputed.
 
 use super::fleet::{Fleet, RegionKey, RowKey};
 use crate::model::kinds::organization::OrgParts;
 use crate::model::kinds::region::RegionParts;
-use crate::model::{Facts, Health, Kind, Row};
+use crate::model::{Facts, Health, KindScope, Row};
 
 /// The worst part seen so far, to name it in the roll-up's reason.
 #[derive(Default)]
@@ -56,18 +57,21 @@ impl Fleet {
         let mut worst = Worst::default();
         for part in self.by_region.get(rk).into_iter().flatten() {
             let Some(row) = self.get(*part) else { continue };
-            let count = match row.kind() {
-                Kind::Cluster => &mut parts.clusters,
-                Kind::EcsService => &mut parts.ecs,
-                Kind::DbInstance => &mut parts.rds,
-                _ => continue,
+            // `by_region` holds regional rows only; those counted name their counter in their spec.
+            let KindScope::Regional {
+                region_part: Some(region_part),
+            } = row.kind().spec().scope
+            else {
+                continue;
             };
-            count.add(row.health);
+            region_part(&mut parts).add(row.health);
             worst.consider(row);
         }
-        self.update_rollup(key, worst, |facts| match facts {
-            Facts::Region(r) => r.parts = parts,
-            _ => unreachable!("region_rows holds region rows"),
+        self.update_rollup(key, worst, |facts| {
+            let Facts::Region(r) = facts else {
+                unreachable!("region_rows holds region rows")
+            };
+            r.parts = parts;
         });
     }
 
@@ -87,15 +91,20 @@ impl Fleet {
             let members = self.by_namespace.get(&(context.clone(), ns.clone()));
             for part in members.into_iter().flatten() {
                 let Some(row) = self.get(*part) else { continue };
-                if let Some(count) = parts.count_mut(row.kind()) {
-                    count.add(row.health);
+                if let KindScope::Namespaced {
+                    org_part: Some(org_part),
+                } = row.kind().spec().scope
+                {
+                    org_part(&mut parts).add(row.health);
                     worst.consider(row);
                 }
             }
         }
-        self.update_rollup(key, worst, |facts| match facts {
-            Facts::Organization(o) => o.parts = parts,
-            _ => unreachable!("checked above"),
+        self.update_rollup(key, worst, |facts| {
+            let Facts::Organization(o) = facts else {
+                unreachable!("checked above")
+            };
+            o.parts = parts;
         });
     }
 

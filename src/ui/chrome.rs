@@ -1,5 +1,7 @@
-//! Header (fleet, sources and their staleness, read-only badge, clock), tab bar, input line and
-//! key hints.
+//! Header (fleet, sources and their staleness, read-only badge, clock), tab bar and the counts
+//! it shows, the message line and key hints: what frames the body whatever is open in it.
+
+use std::collections::HashMap;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,28 +9,60 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::{App, Mode};
-use super::pane::{ORDER, Pane, completions};
+use super::component::{Ctx, Message};
+use super::pane::{ORDER, Pane};
 use crate::model::Health;
-use crate::store::SourceStatus;
+use crate::store::{Fleet, SourceStatus};
 
-pub fn header(f: &mut Frame, area: Rect, app: &App) {
-    let t = &app.theme;
-    let now = app.clock.now();
+/// Per-pane counts for the tab bar, cached per fleet generation.
+#[derive(Clone, Debug, Default)]
+pub struct TabStats {
+    pub generation: Option<u64>,
+    pub problems: usize,
+    pub per_pane: HashMap<Pane, (usize, usize, Option<Health>)>,
+}
+
+impl TabStats {
+    /// Counts again if the fleet changed since the last count.
+    pub fn refresh(&mut self, fleet: &Fleet) {
+        let generation = fleet.generation();
+        if self.generation == Some(generation) {
+            return;
+        }
+        let per_pane = ORDER
+            .into_iter()
+            .filter_map(|pane| match pane {
+                Pane::Kind(k) => {
+                    let t = fleet.tally(k);
+                    Some((pane, (t.total(), t.not_healthy(), t.worst())))
+                }
+                _ => None,
+            })
+            .collect();
+        *self = TabStats {
+            generation: Some(generation),
+            problems: fleet.problem_count(),
+            per_pane,
+        };
+    }
+}
+
+pub fn header(f: &mut Frame, area: Rect, ctx: &Ctx, problems: usize) {
+    let t = ctx.theme;
+    let now = ctx.now;
     let hs = t.header();
     let mut top = vec![
         Span::styled(" opsdeck ", hs.add_modifier(Modifier::BOLD)),
-        Span::styled(format!("│ {} ", app.fleet.name()), hs),
-        Span::styled(format!("│ {} rows ", app.fleet.len()), hs),
+        Span::styled(format!("│ {} ", ctx.fleet.name()), hs),
+        Span::styled(format!("│ {} rows ", ctx.fleet.len()), hs),
     ];
-    let problems = app.tab_stats.problems;
     let pstyle = if problems > 0 {
         hs.fg(t.health(Health::Degraded))
     } else {
         hs.fg(t.health(Health::Healthy))
     };
     top.push(Span::styled(format!("│ {problems} problems "), pstyle));
-    let badge = if app.read_only {
+    let badge = if ctx.read_only {
         " READ-ONLY "
     } else {
         " WRITE "
@@ -41,7 +75,7 @@ pub fn header(f: &mut Frame, area: Rect, app: &App) {
     top.push(Span::styled(" ".repeat(pad), hs));
     top.push(Span::styled(clock, hs.add_modifier(Modifier::BOLD)));
 
-    let sources: Vec<_> = app.fleet.sources().collect();
+    let sources: Vec<_> = ctx.fleet.sources().collect();
     let ok = sources
         .iter()
         .filter(|s| s.status == SourceStatus::Connected)
@@ -83,18 +117,15 @@ pub fn header(f: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-pub fn tabs(f: &mut Frame, area: Rect, app: &App) {
-    let t = &app.theme;
+pub fn tabs(f: &mut Frame, area: Rect, ctx: &Ctx, shown: Pane, stats: &TabStats) {
+    let t = ctx.theme;
     let mut spans = vec![Span::raw(" ")];
     for pane in ORDER {
-        let current = pane == app.pane;
+        let current = pane == shown;
         let (label, worst) = match pane {
             Pane::Overview => (pane.tab_label().to_string(), None),
-            Pane::Problems => (
-                format!("{} {}", pane.tab_label(), app.tab_stats.problems),
-                None,
-            ),
-            Pane::Kind(_) => match app.tab_stats.per_pane.get(&pane) {
+            Pane::Problems => (format!("{} {}", pane.tab_label(), stats.problems), None),
+            Pane::Kind(_) => match stats.per_pane.get(&pane) {
                 Some((n, bad, worst)) if *bad > 0 => {
                     (format!("{} {bad}/{n}", pane.tab_label()), *worst)
                 }
@@ -115,53 +146,27 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub fn input_line(f: &mut Frame, area: Rect, app: &App) {
-    let t = &app.theme;
-    let line = match &app.mode {
-        Mode::Command(input) => {
-            let hints = completions(input)
-                .into_iter()
-                .take(8)
-                .collect::<Vec<_>>()
-                .join("  ");
-            Line::from(vec![
-                Span::styled(
-                    format!(" :{input}"),
-                    Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
-                ),
-                Span::styled("▏", Style::default().fg(t.accent)),
-                Span::styled(format!("   {hints}"), t.dim()),
-            ])
-        }
-        Mode::Filter(input) => Line::from(vec![
-            Span::styled(
-                format!(" /{input}"),
-                Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
-            ),
-            Span::styled("▏", Style::default().fg(t.accent)),
-            Span::styled(
-                "   Enter keeps the filter · Esc clears it · a leading ! inverts",
-                t.dim(),
-            ),
-        ]),
-        Mode::Normal => match &app.message {
-            Some(m) if m.error => Line::from(Span::styled(
-                format!(" {}", m.text),
-                t.health_style(Health::Failed),
-            )),
-            Some(m) => Line::from(Span::styled(
-                format!(" {}", m.text),
-                Style::default().fg(t.accent),
-            )),
-            None => Line::default(),
-        },
+/// The input line when no input is open there: the last message, if any.
+pub fn message_line(f: &mut Frame, area: Rect, ctx: &Ctx, message: Option<&Message>) {
+    let t = ctx.theme;
+    let line = match message {
+        Some(m) if m.error => Line::from(Span::styled(
+            format!(" {}", m.text),
+            t.health_style(Health::Failed),
+        )),
+        Some(m) => Line::from(Span::styled(
+            format!(" {}", m.text),
+            Style::default().fg(t.accent),
+        )),
+        None => Line::default(),
     };
     f.render_widget(Paragraph::new(line), area);
 }
 
-pub fn footer(f: &mut Frame, area: Rect, app: &App) {
-    let t = &app.theme;
-    let hints: &[(&str, &str)] = if app.detail.is_some() {
+/// The key hints: the detail's while one is open, else the tables'.
+pub fn footer(f: &mut Frame, area: Rect, ctx: &Ctx, detail_open: bool) {
+    let t = ctx.theme;
+    let hints: &[(&str, &str)] = if detail_open {
         &[
             ("esc", "back"),
             ("j/k", "scroll"),

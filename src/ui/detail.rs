@@ -1,6 +1,8 @@
 //! The detail view of one row: health and reason, source, every field, conditions with reasons
-//! and times, related rows, and the equivalent commands of the CLIs people already use.
+//! and times, related rows, the row's Kubernetes events, and the equivalent commands of the CLIs
+//! people already use. It scrolls; `R` and `T` act on its row.
 
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -8,10 +10,57 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use serde_json::Value;
 
-use super::app::{App, DetailEvents};
+use super::component::{Component, Ctx, Effect, Overlay, Regions};
+use super::keymap::{Action, action_for};
 use super::theme::Theme;
-use crate::model::Health;
 use crate::model::row::human_duration;
+use crate::model::{Health, RowId};
+use crate::row_actions::EventLine;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detail {
+    pub id: RowId,
+    pub scroll: u16,
+    pub events: DetailEvents,
+}
+
+/// The Kubernetes events of the row in the detail view, fetched when it opens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DetailEvents {
+    /// The row's kind has no events, or the backend serves none.
+    NotApplicable,
+    Loading,
+    Loaded(Vec<EventLine>),
+    Failed(String),
+}
+
+impl Component for Detail {
+    fn key(&mut self, ev: KeyEvent, _: &Ctx) -> Effect {
+        let Some(action) = action_for(&ev) else {
+            return Effect::None;
+        };
+        match action {
+            Action::Down => self.scroll = self.scroll.saturating_add(1),
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll = self.scroll.saturating_add(10),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            Action::Top => self.scroll = 0,
+            Action::Back => return Effect::close(),
+            Action::Quit => return Effect::Quit,
+            Action::Help => return Effect::Open(Overlay::Help),
+            Action::CommandBar => return Effect::Open(Overlay::CommandBar),
+            Action::Refresh | Action::ToggleSuspend => {
+                return Effect::AskRowAction(action, Some(self.id.clone()));
+            }
+            _ => {}
+        }
+        Effect::None
+    }
+
+    fn draw(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
+        render(f, regions.body, self, ctx);
+    }
+}
 
 fn section<'a>(theme: &Theme, title: &str) -> Line<'a> {
     Line::from(Span::styled(format!("── {title} "), theme.title()))
@@ -65,11 +114,11 @@ fn field_lines<'a>(theme: &Theme, prefix: &str, v: &Value, out: &mut Vec<Line<'a
     }
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let theme = &app.theme;
-    let now = app.clock.now();
-    let Some(detail) = &app.detail else { return };
-    let Some(row) = app.fleet.row(&detail.id) else {
+fn render(f: &mut Frame, area: Rect, detail: &Detail, ctx: &Ctx) {
+    let theme = ctx.theme;
+    let now = ctx.now;
+    let fleet = ctx.fleet;
+    let Some(row) = fleet.row(&detail.id) else {
         let p = Paragraph::new(" This row no longer exists (deleted upstream). Esc goes back.")
             .block(
                 Block::default()
@@ -80,7 +129,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         return;
     };
     let mut lines: Vec<Line> = Vec::new();
-    let stale = app.fleet.is_stale(row);
+    let stale = fleet.is_stale(row);
     lines.push(Line::from(vec![
         Span::styled(
             format!(" {} ", row.health.as_str()),
@@ -103,7 +152,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
             format!("{} — {}", row.own.health, row.own.reason),
         ));
     }
-    let source = app.fleet.source(&row.source);
+    let source = fleet.source(&row.source);
     let source_text = match source {
         Some(s) => {
             let mut t = s.describe(now);
@@ -178,12 +227,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App) {
         }
     }
 
-    let related = app.fleet.related(row);
+    let related = fleet.related(row);
     if !related.is_empty() {
         lines.push(Line::default());
         lines.push(section(theme, "Related"));
         for k in related {
-            let Some(r) = app.fleet.get(k) else { continue };
+            let Some(r) = fleet.get(k) else { continue };
             lines.push(Line::from(vec![
                 Span::raw(format!("  {:<7}", r.kind().short())),
                 Span::raw(format!("{:<44}", r.id.display_name())),

@@ -1,12 +1,14 @@
-//! The root layout: header, tab bar, the pane (or its detail), the input line, key hints.
+//! The root layout: header, tab bar, the body, the input line, key hints. The body shows the pane,
+//! then the open overlays over it in the stack's order (`App::draw_overlays`).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::Block;
 
-use super::app::App;
+use super::app::{App, Layer};
+use super::component::{Ctx, Regions};
 use super::pane::Pane;
-use super::{chrome, detail, help, overview, runbook, table};
+use super::{chrome, overview, table};
 
 pub fn draw(f: &mut Frame, app: &mut App) {
     app.refresh();
@@ -20,22 +22,28 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         Constraint::Length(1),
     ])
     .areas(area);
-    chrome::header(f, header, app);
-    chrome::tabs(f, tabs, app);
-    if app.detail.is_some() {
-        detail::render(f, body, app);
-    } else {
-        match app.pane {
-            Pane::Overview => overview::render(f, body, app),
-            pane => table::render(f, body, app, pane),
-        }
+    let layers = app.layers();
+    // The detail fills the body: the pane under it is not drawn, and keeps the page size it drew.
+    if !layers.contains(&Layer::Detail) {
+        draw_pane(f, body, app);
     }
-    chrome::input_line(f, input, app);
-    chrome::footer(f, footer, app);
-    if let Some(screen) = &app.runbook {
-        runbook::render(f, body, app, screen);
+    let ctx = app.ctx();
+    chrome::header(f, header, &ctx, app.tab_stats.problems);
+    chrome::tabs(f, tabs, &ctx, app.pane, &app.tab_stats);
+    if !layers.contains(&Layer::CommandBar) {
+        chrome::message_line(f, input, &ctx, app.message.as_ref());
     }
-    if app.help {
-        help::render(f, body, app);
-    }
+    chrome::footer(f, footer, &ctx, app.detail.is_some());
+    app.draw_overlays(f, Regions { body, input }, &ctx);
+}
+
+/// The current pane: the Overview's matrix and problems, or a kind's table.
+fn draw_pane(f: &mut Frame, body: Rect, app: &mut App) {
+    let ctx = Ctx::new(&app.theme, &app.fleet, app.clock.now(), app.read_only);
+    let problems = app.tab_stats.problems;
+    let view = app.views.get_mut(&app.pane).expect("every pane has a view");
+    app.page = match app.pane {
+        Pane::Overview => overview::render(f, body, &ctx, view, problems),
+        _ => table::render(f, body, &ctx, view, problems),
+    };
 }

@@ -3,6 +3,9 @@
 //! 30 times a second. Nothing here waits on the network: backends run in their own tasks and
 //! only ever reach the UI through the update channel.
 //!
+//! The app's background work (row actions, events, runbooks) is posted with its notices, and the
+//! loop spawns it on its own runtime as it reads them (`tasks`).
+//!
 //! A paste arrives as one `Event::Paste` (the terminal is in bracketed paste mode) and goes to
 //! `App::handle_paste`, as text. A confirmation prompt answers only a key pressed after it was
 //! on screen: right after the frame that first shows one, the loop takes the input already
@@ -22,6 +25,7 @@ use tokio::time::Instant;
 use super::app::App;
 use super::draw::draw;
 use super::pane::Pane;
+use super::tasks::Notices;
 use super::terminal::{Signals, StopSignal};
 use crate::store::{SourceStatus, UpdateReceiver};
 
@@ -108,9 +112,8 @@ where
     let mut pending = false;
     let mut last_frame = Instant::now();
     let mut updates_open = true;
-    let mut notices = app
-        .take_notices()
-        .unwrap_or_else(|| tokio::sync::mpsc::unbounded_channel().1);
+    // Reading the notices also spawns, on this loop's runtime, the work the app posted.
+    let mut notices = app.take_notices().unwrap_or_else(Notices::none);
     // The confirmation prompt the last frame showed (`App::prompt`).
     let mut prompt_shown: Option<u64> = None;
     loop {

@@ -1,17 +1,37 @@
 //! The `?` overlay: every key binding and every command, from the same tables the handler uses.
+//! Any bound key closes it (`:` opens the command bar in its place, `q` quits).
 
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::app::App;
-use super::keymap::{BINDINGS, INPUT_BINDINGS};
+use super::component::{Component, Ctx, Effect, Overlay, Regions};
+use super::keymap::{Action, BINDINGS, INPUT_BINDINGS, action_for};
 use super::pane::{COMMANDS, Command};
 
-pub fn render(f: &mut Frame, area: Rect, app: &App) {
-    let t = &app.theme;
+/// The help overlay; it has no state of its own.
+pub struct Help;
+
+impl Component for Help {
+    fn key(&mut self, ev: KeyEvent, _: &Ctx) -> Effect {
+        match action_for(&ev) {
+            None => Effect::None,
+            Some(Action::Quit) => Effect::Quit,
+            Some(Action::CommandBar) => Effect::close_then(Effect::Open(Overlay::CommandBar)),
+            Some(_) => Effect::close(),
+        }
+    }
+
+    fn draw(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
+        render(f, regions.body, ctx);
+    }
+}
+
+fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
+    let t = ctx.theme;
     let key_style = Style::default().fg(t.accent);
     let mut lines = vec![Line::from(Span::styled("Keys", t.title()))];
     for b in BINDINGS {

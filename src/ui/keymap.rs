@@ -33,98 +33,58 @@ pub struct Binding {
     pub help: &'static str,
 }
 
+const fn bind(keys: &'static [&'static str], action: Action, help: &'static str) -> Binding {
+    Binding { keys, action, help }
+}
+
 /// Normal-mode bindings, in the order help lists them.
 pub const BINDINGS: &[Binding] = &[
-    Binding {
-        keys: &[":"],
-        action: Action::CommandBar,
-        help: "command bar (:ks, :hr, :ecs… Tab completes)",
-    },
-    Binding {
-        keys: &["/"],
-        action: Action::Filter,
-        help: "filter rows (substring; a leading ! inverts)",
-    },
-    Binding {
-        keys: &["?"],
-        action: Action::Help,
-        help: "this help",
-    },
-    Binding {
-        keys: &["j", "Down"],
-        action: Action::Down,
-        help: "next row",
-    },
-    Binding {
-        keys: &["k", "Up"],
-        action: Action::Up,
-        help: "previous row",
-    },
-    Binding {
-        keys: &["PgDn", "Ctrl-f", "Ctrl-d"],
-        action: Action::PageDown,
-        help: "page down",
-    },
-    Binding {
-        keys: &["PgUp", "Ctrl-b", "Ctrl-u"],
-        action: Action::PageUp,
-        help: "page up",
-    },
-    Binding {
-        keys: &["g", "Home"],
-        action: Action::Top,
-        help: "first row",
-    },
-    Binding {
-        keys: &["G", "End"],
-        action: Action::Bottom,
-        help: "last row",
-    },
-    Binding {
-        keys: &["Enter"],
-        action: Action::Open,
-        help: "details: fields, conditions, related rows, CLI commands",
-    },
-    Binding {
-        keys: &["Esc"],
-        action: Action::Back,
-        help: "back: close details or help, clear the filter",
-    },
-    Binding {
-        keys: &["Tab"],
-        action: Action::NextPane,
-        help: "next pane",
-    },
-    Binding {
-        keys: &["Shift-Tab"],
-        action: Action::PrevPane,
-        help: "previous pane",
-    },
-    Binding {
-        keys: &["s"],
-        action: Action::SortNext,
-        help: "sort by the next column",
-    },
-    Binding {
-        keys: &["S"],
-        action: Action::SortReverse,
-        help: "reverse the sort",
-    },
-    Binding {
-        keys: &["R"],
-        action: Action::Refresh,
-        help: "reconcile (Flux) or renew (certificate); needs --write, asks first",
-    },
-    Binding {
-        keys: &["T"],
-        action: Action::ToggleSuspend,
-        help: "suspend or resume (Flux); needs --write, asks first",
-    },
-    Binding {
-        keys: &["q", "Ctrl-c"],
-        action: Action::Quit,
-        help: "quit (Ctrl-c also quits while typing)",
-    },
+    bind(
+        &[":"],
+        Action::CommandBar,
+        "command bar (:ks, :hr, :ecs… Tab completes)",
+    ),
+    bind(
+        &["/"],
+        Action::Filter,
+        "filter rows (substring; a leading ! inverts)",
+    ),
+    bind(&["?"], Action::Help, "this help"),
+    bind(&["j", "Down"], Action::Down, "next row"),
+    bind(&["k", "Up"], Action::Up, "previous row"),
+    bind(&["PgDn", "Ctrl-f", "Ctrl-d"], Action::PageDown, "page down"),
+    bind(&["PgUp", "Ctrl-b", "Ctrl-u"], Action::PageUp, "page up"),
+    bind(&["g", "Home"], Action::Top, "first row"),
+    bind(&["G", "End"], Action::Bottom, "last row"),
+    bind(
+        &["Enter"],
+        Action::Open,
+        "details: fields, conditions, related rows, CLI commands",
+    ),
+    bind(
+        &["Esc"],
+        Action::Back,
+        "back: close details or help, clear the filter",
+    ),
+    bind(&["Tab"], Action::NextPane, "next pane"),
+    bind(&["Shift-Tab"], Action::PrevPane, "previous pane"),
+    bind(&["s"], Action::SortNext, "sort by the next column"),
+    bind(&["S"], Action::SortReverse, "reverse the sort"),
+    bind(
+        &["R"],
+        Action::Refresh,
+        "reconcile (Flux) or renew (certificate); needs --write, asks first",
+    ),
+    bind(
+        &["T"],
+        Action::ToggleSuspend,
+        "suspend or resume (Flux); needs --write, asks first",
+    ),
+    bind(
+        &["q", "Ctrl-c"],
+        Action::Quit,
+        "quit (Ctrl-c also quits while typing)",
+    ),
 ];
 
 /// Keys while typing in the command bar or the filter.

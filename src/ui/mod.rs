@@ -1,8 +1,17 @@
-//! The terminal UI: state (`app`), keys (`keymap`), panes and widgets, and the event loop that
-//! redraws on change or input only.
+//! The terminal UI: the app's state and what keys do to it (`app`), the overlays as components
+//! on a stack (`component`: help, detail, confirm, runbook, command bar), the panes and the
+//! chrome around them, and the event loop that redraws on change or input only and spawns the
+//! background work the app posts (`tasks`).
+//!
+//! Imports run one way: `component`, `tasks`, `keymap`, `pane` and `theme` at the bottom; the
+//! components and the drawing of panes and chrome above them; `app` above those; `draw` and
+//! `event_loop` on top.
 
 pub mod app;
 mod chrome;
+mod command_bar;
+pub mod component;
+mod confirm;
 mod detail;
 mod draw;
 pub mod event_loop;
@@ -12,6 +21,7 @@ mod overview;
 pub mod pane;
 pub mod runbook;
 mod table;
+pub mod tasks;
 pub mod terminal;
 pub mod theme;
 

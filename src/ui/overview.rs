@@ -7,41 +7,43 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell as TCell, Row as TRow, Table};
 
-use super::app::App;
-use super::pane::Pane;
+use super::component::Ctx;
 use super::table;
+use super::theme::Theme;
 use crate::model::kinds::parts::PartCount;
 use crate::model::kinds::region::Region;
 use crate::model::{Facts, Health, Kind, Row};
+use crate::store::view::TableView;
 
-fn part_cell<'a>(app: &App, p: &PartCount) -> TCell<'a> {
+fn part_cell<'a>(theme: &Theme, p: &PartCount) -> TCell<'a> {
     match p.worst {
-        None => TCell::from("-").style(app.theme.dim()),
+        None => TCell::from("-").style(theme.dim()),
         Some(h) => TCell::from(format!(
             "{} {}/{}",
             h.glyph(),
             p.total - p.unhealthy,
             p.total
         ))
-        .style(app.theme.health_style(h)),
+        .style(theme.health_style(h)),
     }
 }
 
-fn own_cell<'a>(app: &App, health: Option<Health>, text: String) -> TCell<'a> {
+fn own_cell<'a>(theme: &Theme, health: Option<Health>, text: String) -> TCell<'a> {
     match health {
-        None => TCell::from("-").style(app.theme.dim()),
-        Some(h) => TCell::from(format!("{} {text}", h.glyph())).style(app.theme.health_style(h)),
+        None => TCell::from("-").style(theme.dim()),
+        Some(h) => TCell::from(format!("{} {text}", h.glyph())).style(theme.health_style(h)),
     }
 }
 
-fn matrix_row<'a>(app: &App, row: &Row, region: &Region) -> TRow<'a> {
+fn matrix_row<'a>(ctx: &Ctx, row: &Row, region: &Region) -> TRow<'a> {
+    let theme = ctx.theme;
     let firing = region.firing().count();
     let checks_ok = region
         .health_checks
         .iter()
         .filter(|h| h.healthy == Some(true))
         .count();
-    let stale = app.fleet.is_stale(row);
+    let stale = ctx.fleet.is_stale(row);
     let mut health = row.health.as_str().to_string();
     if stale {
         health.push_str(" (stale)");
@@ -49,22 +51,31 @@ fn matrix_row<'a>(app: &App, row: &Row, region: &Region) -> TRow<'a> {
     TRow::new(vec![
         TCell::from(format!("{} {}", row.id.scope.account(), row.id.name)),
         TCell::from(region.role()),
-        part_cell(app, &region.parts.clusters),
-        part_cell(app, &region.parts.ecs),
-        part_cell(app, &region.parts.rds),
-        own_cell(app, region.alarm_health(), format!("{firing} firing")),
+        part_cell(theme, &region.parts.clusters),
+        part_cell(theme, &region.parts.ecs),
+        part_cell(theme, &region.parts.rds),
+        own_cell(theme, region.alarm_health(), format!("{firing} firing")),
         own_cell(
-            app,
+            theme,
             region.check_health(),
             format!("{checks_ok}/{}", region.health_checks.len()),
         ),
-        TCell::from(health).style(app.theme.health_style(row.health)),
+        TCell::from(health).style(theme.health_style(row.health)),
         TCell::from(row.reason.clone()),
     ])
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
-    let mut regions: Vec<&Row> = app.fleet.rows_of(Kind::Region).collect();
+/// Draws the matrix above `problems`, the Problems list's view. Returns the rows a page of that
+/// list holds.
+pub fn render(
+    f: &mut Frame,
+    area: Rect,
+    ctx: &Ctx,
+    problems: &mut TableView,
+    problems_total: usize,
+) -> usize {
+    let theme = ctx.theme;
+    let mut regions: Vec<&Row> = ctx.fleet.rows_of(Kind::Region).collect();
     regions.sort_by(|a, b| {
         (a.id.scope.account(), &a.id.name).cmp(&(b.id.scope.account(), &b.id.name))
     });
@@ -72,11 +83,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
     let [top, bottom] =
         Layout::vertical([Constraint::Length(matrix_height), Constraint::Min(3)]).areas(area);
 
-    let any_stale = regions.iter().any(|r| app.fleet.is_stale(r));
+    let any_stale = regions.iter().any(|r| ctx.fleet.is_stale(r));
     let rows: Vec<TRow> = regions
         .iter()
         .filter_map(|r| match &r.facts {
-            Facts::Region(region) => Some(matrix_row(app, r, region)),
+            Facts::Region(region) => Some(matrix_row(ctx, r, region)),
             _ => None,
         })
         .collect();
@@ -85,7 +96,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
     ])
     .style(
         Style::default()
-            .fg(app.theme.title)
+            .fg(theme.title)
             .add_modifier(Modifier::BOLD),
     );
     let widths = [
@@ -101,8 +112,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
     ];
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(app.theme.border())
-        .title(Line::from(Span::styled(" Regions ", app.theme.title())));
+        .border_style(theme.border())
+        .title(Line::from(Span::styled(" Regions ", theme.title())));
     f.render_widget(
         Table::new(rows, widths)
             .header(header)
@@ -110,5 +121,5 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App) {
             .column_spacing(1),
         top,
     );
-    table::render(f, bottom, app, Pane::Overview);
+    table::render(f, bottom, ctx, problems, problems_total)
 }

@@ -1,4 +1,5 @@
-//! The panes and the commands that open them.
+//! The panes and the commands that open them. The kinds' panes, their order, tab labels and
+//! commands come from the kinds' specs (the registry in `model/kinds`).
 
 use crate::model::Kind;
 use crate::store::view::ViewSource;
@@ -10,20 +11,17 @@ pub enum Pane {
     Kind(Kind),
 }
 
-/// Tab order.
-pub const ORDER: [Pane; 11] = [
-    Pane::Overview,
-    Pane::Problems,
-    Pane::Kind(Kind::Cluster),
-    Pane::Kind(Kind::EcsService),
-    Pane::Kind(Kind::Kustomization),
-    Pane::Kind(Kind::HelmRelease),
-    Pane::Kind(Kind::FluxSource),
-    Pane::Kind(Kind::Certificate),
-    Pane::Kind(Kind::DbInstance),
-    Pane::Kind(Kind::Region),
-    Pane::Kind(Kind::Organization),
-];
+/// Tab order: the Overview, the Problems, then every kind in the registry's order.
+pub const ORDER: [Pane; 2 + Kind::ALL.len()] = {
+    let mut order = [Pane::Overview; 2 + Kind::ALL.len()];
+    order[1] = Pane::Problems;
+    let mut i = 0;
+    while i < Kind::ALL.len() {
+        order[2 + i] = Pane::Kind(Kind::ALL[i]);
+        i += 1;
+    }
+    order
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -33,38 +31,65 @@ pub enum Command {
     Quit,
 }
 
-/// Every command name the bar accepts, first the short ones k9s and flux users type.
-pub const COMMANDS: &[(&str, Command)] = &[
+/// The commands before the kinds' (which come from their specs, in registry order).
+const PANE_COMMANDS: [(&str, Command); 2] = [
     ("overview", Command::Open(Pane::Overview)),
     ("problems", Command::Open(Pane::Problems)),
-    ("clusters", Command::Open(Pane::Kind(Kind::Cluster))),
-    ("eks", Command::Open(Pane::Kind(Kind::Cluster))),
-    ("ecs", Command::Open(Pane::Kind(Kind::EcsService))),
-    ("ks", Command::Open(Pane::Kind(Kind::Kustomization))),
-    (
-        "kustomizations",
-        Command::Open(Pane::Kind(Kind::Kustomization)),
-    ),
-    ("hr", Command::Open(Pane::Kind(Kind::HelmRelease))),
-    ("helmreleases", Command::Open(Pane::Kind(Kind::HelmRelease))),
-    ("src", Command::Open(Pane::Kind(Kind::FluxSource))),
-    ("sources", Command::Open(Pane::Kind(Kind::FluxSource))),
-    ("cert", Command::Open(Pane::Kind(Kind::Certificate))),
-    ("certificates", Command::Open(Pane::Kind(Kind::Certificate))),
-    ("rds", Command::Open(Pane::Kind(Kind::DbInstance))),
-    ("region", Command::Open(Pane::Kind(Kind::Region))),
-    ("regions", Command::Open(Pane::Kind(Kind::Region))),
-    ("org", Command::Open(Pane::Kind(Kind::Organization))),
-    (
-        "organizations",
-        Command::Open(Pane::Kind(Kind::Organization)),
-    ),
+];
+/// The commands after the kinds'.
+const OTHER_COMMANDS: [(&str, Command); 5] = [
     ("runbooks", Command::Runbooks),
     ("rb", Command::Runbooks),
     ("help", Command::Help),
     ("q", Command::Quit),
     ("quit", Command::Quit),
 ];
+
+/// How many `:` commands the kinds declare.
+const fn kind_command_count() -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < Kind::ALL.len() {
+        n += Kind::ALL[i].spec().commands.len();
+        i += 1;
+    }
+    n
+}
+
+const COMMAND_COUNT: usize = PANE_COMMANDS.len() + kind_command_count() + OTHER_COMMANDS.len();
+
+const COMMAND_TABLE: [(&str, Command); COMMAND_COUNT] = {
+    let mut table = [("", Command::Quit); COMMAND_COUNT];
+    let mut n = 0;
+    let mut i = 0;
+    while i < PANE_COMMANDS.len() {
+        table[n] = PANE_COMMANDS[i];
+        n += 1;
+        i += 1;
+    }
+    let mut k = 0;
+    while k < Kind::ALL.len() {
+        let kind = Kind::ALL[k];
+        let names = kind.spec().commands;
+        let mut j = 0;
+        while j < names.len() {
+            table[n] = (names[j], Command::Open(Pane::Kind(kind)));
+            n += 1;
+            j += 1;
+        }
+        k += 1;
+    }
+    i = 0;
+    while i < OTHER_COMMANDS.len() {
+        table[n] = OTHER_COMMANDS[i];
+        n += 1;
+        i += 1;
+    }
+    table
+};
+
+/// Every command name the bar accepts, first the short ones k9s and flux users type.
+pub const COMMANDS: &[(&str, Command)] = &COMMAND_TABLE;
 
 impl Pane {
     pub fn title(self) -> &'static str {
@@ -78,16 +103,8 @@ impl Pane {
     /// The short label of the tab bar.
     pub fn tab_label(self) -> &'static str {
         match self {
-            Pane::Kind(Kind::Cluster) => "Clusters",
-            Pane::Kind(Kind::EcsService) => "ECS",
-            Pane::Kind(Kind::Kustomization) => "Ks",
-            Pane::Kind(Kind::HelmRelease) => "HR",
-            Pane::Kind(Kind::FluxSource) => "Sources",
-            Pane::Kind(Kind::Certificate) => "Certs",
-            Pane::Kind(Kind::DbInstance) => "RDS",
-            Pane::Kind(Kind::Region) => "Regions",
-            Pane::Kind(Kind::Organization) => "Orgs",
-            other => other.title(),
+            Pane::Overview | Pane::Problems => self.title(),
+            Pane::Kind(k) => k.spec().tab,
         }
     }
 
@@ -184,5 +201,21 @@ mod tests {
         assert_eq!(Pane::Overview.next(-1), Pane::Kind(Kind::Organization));
         assert_eq!(Pane::Kind(Kind::Organization).next(1), Pane::Overview);
         assert_eq!(Pane::Kind(Kind::FluxSource).command(), "src");
+    }
+
+    #[test]
+    fn every_kind_has_a_pane_a_tab_and_distinct_commands() {
+        for kind in Kind::ALL {
+            let pane = Pane::Kind(kind);
+            assert!(ORDER.contains(&pane), "{kind:?} has no pane");
+            assert_eq!(pane.command(), kind.spec().commands[0]);
+            assert!(!pane.tab_label().is_empty());
+        }
+        let mut names: Vec<&str> = COMMANDS.iter().map(|(n, _)| *n).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), COMMANDS.len(), "a command declared twice");
+        assert_eq!(ORDER[..2], [Pane::Overview, Pane::Problems]);
+        assert_eq!(COMMANDS.last(), Some(&("quit", Command::Quit)));
     }
 }

@@ -7,15 +7,21 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell as TCell, Paragraph, Row as TRow, Table, TableState};
 
-use super::app::App;
-use super::pane::Pane;
+use super::component::Ctx;
+use crate::store::view::{TableView, ViewSource};
 
-pub fn render(f: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
-    let now = app.clock.now();
-    let theme = app.theme.clone();
-    let problems_total = app.tab_stats.problems;
-    let fleet = &app.fleet;
-    let view = app.views.get_mut(&pane).expect("every pane has a view");
+/// Draws `view`'s table; `problems_total` is the fleet's problem count (counted once per fleet
+/// generation, not per frame). Returns the rows a page holds, for paging.
+pub fn render(
+    f: &mut Frame,
+    area: Rect,
+    ctx: &Ctx,
+    view: &mut TableView,
+    problems_total: usize,
+) -> usize {
+    let now = ctx.now;
+    let theme = ctx.theme;
+    let fleet = ctx.fleet;
     view.refresh(fleet, now);
     let columns = view.columns();
     let health_col = columns.iter().position(|c| c.title == "HEALTH");
@@ -23,9 +29,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
 
     let mut title = vec![Span::styled(format!(" {} ", view.title()), theme.title())];
     let total = match view.source {
-        crate::store::view::ViewSource::Kind(k) => fleet.count(k),
-        // Counted once per fleet generation, not per frame.
-        crate::store::view::ViewSource::Problems => problems_total,
+        ViewSource::Kind(k) => fleet.count(k),
+        ViewSource::Problems => problems_total,
     };
     title.push(Span::styled(
         format!("[{}/{total}] ", view.len()),
@@ -38,7 +43,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
         ));
     }
     // What some sources cannot show of this kind: "prod-cluster: forbidden (RBAC)".
-    if let crate::store::view::ViewSource::Kind(k) = view.source {
+    if let ViewSource::Kind(k) = view.source {
         for note in fleet.notes_for(k) {
             title.push(Span::styled(
                 format!("⚠ {note} "),
@@ -138,5 +143,5 @@ pub fn render(f: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
         };
         f.render_widget(Paragraph::new(Span::styled(msg, theme.dim())), inner);
     }
-    app.page = inner_height.max(1);
+    inner_height.max(1)
 }

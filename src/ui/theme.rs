@@ -100,11 +100,12 @@ impl Theme {
         };
         let raw: ThemeFile =
             toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
+        // A key the file leaves out comes from `base` (the field `inherit` picks), if there is one.
         let colour = |key: &str,
                       v: &Option<String>,
-                      fallback: Option<Color>|
+                      inherit: fn(&Theme) -> Color|
          -> Result<Color, ThemeError> {
-            match (v, fallback) {
+            match (v, base.map(inherit)) {
                 (Some(s), _) => Color::from_str(s).map_err(|_| invalid(format!("key {key}: {s:?} is not a colour (use a name such as \"lightred\", an index such as \"208\" or \"#rrggbb\")"))),
                 (None, Some(c)) => Ok(c),
                 (None, None) => Err(invalid(format!("key {key} is missing"))),
@@ -114,49 +115,31 @@ impl Theme {
         let h = &raw.health;
         Ok(Theme {
             name: file.to_string(),
-            fg: colour("ui.foreground", &u.foreground, base.map(|b| b.fg))?,
-            bg: colour("ui.background", &u.background, base.map(|b| b.bg))?,
-            border: colour("ui.border", &u.border, base.map(|b| b.border))?,
-            title: colour("ui.title", &u.title, base.map(|b| b.title))?,
-            header: colour("ui.header", &u.header, base.map(|b| b.header))?,
-            header_bg: colour(
-                "ui.header_background",
-                &u.header_background,
-                base.map(|b| b.header_bg),
-            )?,
-            dim: colour("ui.dim", &u.dim, base.map(|b| b.dim))?,
-            accent: colour("ui.accent", &u.accent, base.map(|b| b.accent))?,
-            selection_fg: colour(
-                "ui.selection_foreground",
-                &u.selection_foreground,
-                base.map(|b| b.selection_fg),
-            )?,
-            selection_bg: colour(
-                "ui.selection_background",
-                &u.selection_background,
-                base.map(|b| b.selection_bg),
-            )?,
-            badge_fg: colour(
-                "ui.badge_foreground",
-                &u.badge_foreground,
-                base.map(|b| b.badge_fg),
-            )?,
-            badge_bg: colour(
-                "ui.badge_background",
-                &u.badge_background,
-                base.map(|b| b.badge_bg),
-            )?,
+            fg: colour("ui.foreground", &u.foreground, |b| b.fg)?,
+            bg: colour("ui.background", &u.background, |b| b.bg)?,
+            border: colour("ui.border", &u.border, |b| b.border)?,
+            title: colour("ui.title", &u.title, |b| b.title)?,
+            header: colour("ui.header", &u.header, |b| b.header)?,
+            header_bg: colour("ui.header_background", &u.header_background, |b| {
+                b.header_bg
+            })?,
+            dim: colour("ui.dim", &u.dim, |b| b.dim)?,
+            accent: colour("ui.accent", &u.accent, |b| b.accent)?,
+            selection_fg: colour("ui.selection_foreground", &u.selection_foreground, |b| {
+                b.selection_fg
+            })?,
+            selection_bg: colour("ui.selection_background", &u.selection_background, |b| {
+                b.selection_bg
+            })?,
+            badge_fg: colour("ui.badge_foreground", &u.badge_foreground, |b| b.badge_fg)?,
+            badge_bg: colour("ui.badge_background", &u.badge_background, |b| b.badge_bg)?,
             health: [
-                colour("health.healthy", &h.healthy, base.map(|b| b.health[0]))?,
-                colour("health.suspended", &h.suspended, base.map(|b| b.health[1]))?,
-                colour(
-                    "health.progressing",
-                    &h.progressing,
-                    base.map(|b| b.health[2]),
-                )?,
-                colour("health.unknown", &h.unknown, base.map(|b| b.health[3]))?,
-                colour("health.degraded", &h.degraded, base.map(|b| b.health[4]))?,
-                colour("health.failed", &h.failed, base.map(|b| b.health[5]))?,
+                colour("health.healthy", &h.healthy, |b| b.health[0])?,
+                colour("health.suspended", &h.suspended, |b| b.health[1])?,
+                colour("health.progressing", &h.progressing, |b| b.health[2])?,
+                colour("health.unknown", &h.unknown, |b| b.health[3])?,
+                colour("health.degraded", &h.degraded, |b| b.health[4])?,
+                colour("health.failed", &h.failed, |b| b.health[5])?,
             ],
         })
     }
@@ -284,46 +267,41 @@ mod tests {
         assert_eq!(Theme::load("light", None).unwrap().name, "light");
     }
 
+    /// Writes the user theme `name` into `dir`.
+    fn write_theme(dir: &Path, name: &str, text: &str) {
+        std::fs::write(dir.join(format!("{name}.toml")), text).unwrap();
+    }
+
     #[test]
     fn a_bad_theme_names_the_file_and_key() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("mine.toml"),
-            "[health]\nfailed = \"blurple\"\n",
-        )
-        .unwrap();
-        let e = Theme::load("mine", Some(dir.path()))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("mine.toml") && e.contains("health.failed") && e.contains("blurple"),
-            "{e}"
-        );
-        std::fs::write(dir.path().join("typo.toml"), "[ui]\nbordr = \"red\"\n").unwrap();
-        let e = Theme::load("typo", Some(dir.path()))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("typo.toml") && e.contains("bordr") && e.contains("line 2"),
-            "{e}"
-        );
-        let e = Theme::load("nope", Some(dir.path()))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("not found") && e.contains("high-contrast"),
-            "{e}"
-        );
+        // The theme, its file's text (none: no such theme), what the error names.
+        let cases: [(&str, Option<&str>, &[&str]); 3] = [
+            (
+                "mine",
+                Some("[health]\nfailed = \"blurple\"\n"),
+                &["mine.toml", "health.failed", "blurple"],
+            ),
+            (
+                "typo",
+                Some("[ui]\nbordr = \"red\"\n"),
+                &["typo.toml", "bordr", "line 2"],
+            ),
+            ("nope", None, &["not found", "high-contrast"]),
+        ];
+        for (name, text, named) in cases {
+            if let Some(text) = text {
+                write_theme(dir.path(), name, text);
+            }
+            let e = Theme::load(name, Some(dir.path())).unwrap_err().to_string();
+            assert!(named.iter().all(|n| e.contains(n)), "{e}");
+        }
     }
 
     #[test]
     fn a_partial_user_theme_inherits_the_default() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("red.toml"),
-            "[health]\nfailed = \"#ff0000\"\n",
-        )
-        .unwrap();
+        write_theme(dir.path(), "red", "[health]\nfailed = \"#ff0000\"\n");
         let t = Theme::load("red", Some(dir.path())).unwrap();
         assert_eq!(t.health(Health::Failed), Color::Rgb(255, 0, 0));
         assert_eq!(t.border, Theme::default_theme().border);

@@ -1,16 +1,17 @@
 //! The AWS backend: for every configured account and region, EKS, ECS, RDS, CloudWatch and
 //! Route53 are each a source (`aws:<account>/<region>/<service>`) polled in its own task, so they all run
-//! concurrently and one failing (AccessDenied, a timeout) leaves the others running.
+//! concurrently and one failing (AccessDenied, a timeout) leaves the others running. The write
+//! side, the runbooks' cloud ports, is `runbook_ports`.
 
 pub mod cloudwatch;
 pub mod ecs;
 pub mod eks;
 pub mod errors;
 pub mod metrics;
-pub mod ops;
 mod poll;
 pub mod rds;
 pub mod route53;
+pub mod runbook_ports;
 pub mod sdk;
 
 use std::future::Future;

@@ -1,10 +1,20 @@
 //! The demo backend: an embedded simulated fleet built from the seeds, on a clock that can be
-//! sped up, sending `Update`s over the same channel as the real backends.
+//! sped up, sending `Update`s over the same channel as the real backends; and the demo world
+//! behind the runbook ports (`world.rs`, `ports/`), which starts from the same seed and sends
+//! its changes over the same channel. The only home of simulated state.
 
 pub mod incidents;
+mod memory_git;
 pub mod objects;
+mod ports;
+mod rehearsal;
 pub mod scale;
 pub mod seed;
+mod world;
+
+pub use memory_git::{MemoryGit, template_repo};
+pub use rehearsal::rehearsal_ports;
+pub use world::{ACCOUNT_ID, DemoWorld, INGRESS};
 
 use std::collections::HashMap;
 use std::sync::Arc;

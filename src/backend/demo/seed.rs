@@ -18,6 +18,7 @@ use crate::model::kinds::project_object;
 use crate::model::kinds::region::{Alarm, FailoverRecord, HealthCheck, Region};
 use crate::model::kinds::series::Series;
 use crate::model::{Facts, Kind, Row, RowId, Scope};
+use crate::runbook::ports::RoutedRecord;
 
 /// A tenant organization of the numinia platform.
 pub struct OrgSeed {
@@ -94,6 +95,78 @@ pub const AWS_REGIONS: &[(&str, &str)] = &[
 
 pub fn aws_source(account: &str, region: &str) -> String {
     format!("aws:{account}/{region}")
+}
+
+/// helpdev's Route53 failover pair: `FAILOVER_RECORD` in `FAILOVER_ZONE`, one record a region.
+pub const FAILOVER_ZONE: &str = "helpdev.io";
+pub const FAILOVER_RECORD: &str = "api.helpdev.io";
+
+/// One region of the failover pair, as the demo starts it: the fleet's region rows show it,
+/// and the demo world's Route53 serves it and shifts it.
+#[derive(Debug)]
+pub struct FailoverSeed {
+    pub account: &'static str,
+    pub region: &'static str,
+    /// The record's set identifier, also the region's short name in its health check's id and
+    /// in the name that check probes.
+    pub set_identifier: &'static str,
+    /// PRIMARY at start (the other region is SECONDARY).
+    pub primary: bool,
+}
+
+pub const FAILOVER: &[FailoverSeed] = &[
+    FailoverSeed::new("helpdev-prod", "us-east-1", "use1", true),
+    FailoverSeed::new("helpdev-prod", "sa-east-1", "sae1", false),
+];
+
+impl FailoverSeed {
+    const fn new(
+        account: &'static str,
+        region: &'static str,
+        set_identifier: &'static str,
+        primary: bool,
+    ) -> FailoverSeed {
+        FailoverSeed {
+            account,
+            region,
+            set_identifier,
+            primary,
+        }
+    }
+
+    /// The record's Route53 health check.
+    pub fn health_check(&self) -> String {
+        format!("hc-api-{}", self.set_identifier)
+    }
+
+    /// The region's record of the pair in a region row, with its health check: what Route53
+    /// has now.
+    pub fn routing(&self, primary: bool, healthy: bool, serving: bool) -> Region {
+        Region {
+            health_checks: vec![HealthCheck {
+                id: self.health_check(),
+                fqdn: format!("api.{}.helpdev.io", self.set_identifier),
+                healthy: Some(healthy),
+            }],
+            failover: vec![FailoverRecord {
+                zone: FAILOVER_ZONE.into(),
+                record: FAILOVER_RECORD.into(),
+                role: RoutedRecord::role_of(primary).into(),
+                serving,
+            }],
+            ..Region::default()
+        }
+    }
+}
+
+/// The routing layer of `region` in `account` at start (none outside the failover pair):
+/// healthy, the primary serving.
+fn routing_at_start(account: &str, region: &str) -> Region {
+    FAILOVER
+        .iter()
+        .find(|f| f.account == account && f.region == region)
+        .map(|f| f.routing(f.primary, true, f.primary))
+        .unwrap_or_default()
 }
 
 /// Builds rows at one moment of the simulation.
@@ -764,17 +837,6 @@ fn helpdev(b: &mut Builder<'_>) {
         !vpn_down,
     );
 
-    let hc = |id: &str, fqdn: &str| HealthCheck {
-        id: id.into(),
-        fqdn: fqdn.into(),
-        healthy: Some(true),
-    };
-    let record = |role: &str, serving: bool| FailoverRecord {
-        zone: "helpdev.io".into(),
-        record: "api.helpdev.io".into(),
-        role: role.into(),
-        serving,
-    };
     region(
         b,
         "helpdev-hml",
@@ -793,9 +855,7 @@ fn helpdev(b: &mut Builder<'_>) {
                 alarm("eks-prod-use1-5xx-rate", false, "eks-prod-use1"),
                 alarm("payments-use1-cpu-high", false, "payments-use1"),
             ],
-            health_checks: vec![hc("hc-api-use1", "api.use1.helpdev.io")],
-            failover: vec![record("PRIMARY", true)],
-            ..Region::default()
+            ..routing_at_start("helpdev-prod", "us-east-1")
         },
     );
     region(
@@ -808,9 +868,7 @@ fn helpdev(b: &mut Builder<'_>) {
                 b.inc.alarm_firing,
                 VPN_CONTEXT,
             )],
-            health_checks: vec![hc("hc-api-sae1", "api.sae1.helpdev.io")],
-            failover: vec![record("SECONDARY", false)],
-            ..Region::default()
+            ..routing_at_start("helpdev-prod", "sa-east-1")
         },
     );
     for (account, region, name, multi_az, env) in [

@@ -1,10 +1,10 @@
-//! What the kube backend watches: the Flux and cert-manager resources, by group, version and
-//! plural, and which kind of row each becomes.
+//! What the kube backend watches: every resource a kind's spec says it is watched from, by
+//! group, version and plural, and which kind of row each becomes. The list is generated from
+//! the kinds' specs (the registry in `model/kinds`), so a new kube kind is watched by declaring it.
 
 use kube::core::ApiResource;
 
-use crate::model::Kind;
-use crate::model::kinds::{certificate, flux_source, helm_release, kustomization};
+use crate::model::{Kind, KubeResource};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Watched {
@@ -14,52 +14,58 @@ pub struct Watched {
     pub plural: &'static str,
     /// Names what is missing when the API group is not served.
     pub provided_by: &'static str,
+    /// The flux CLI's noun for the resource ("kustomization", "source git"); `None` for
+    /// non-Flux resources (certificates).
+    pub flux_noun: Option<&'static str>,
 }
 
-pub const WATCHED: &[Watched] = &[
-    Watched {
-        kind: Kind::Kustomization,
-        api_version: kustomization::API_VERSION,
-        api_kind: "Kustomization",
-        plural: "kustomizations",
-        provided_by: "Flux kustomize-controller",
-    },
-    Watched {
-        kind: Kind::HelmRelease,
-        api_version: helm_release::API_VERSION,
-        api_kind: "HelmRelease",
-        plural: "helmreleases",
-        provided_by: "Flux helm-controller",
-    },
-    Watched {
-        kind: Kind::FluxSource,
-        api_version: flux_source::API_VERSION,
-        api_kind: "GitRepository",
-        plural: "gitrepositories",
-        provided_by: "Flux source-controller",
-    },
-    Watched {
-        kind: Kind::FluxSource,
-        api_version: flux_source::API_VERSION,
-        api_kind: "HelmRepository",
-        plural: "helmrepositories",
-        provided_by: "Flux source-controller",
-    },
-    Watched {
-        kind: Kind::FluxSource,
-        api_version: flux_source::API_VERSION,
-        api_kind: "OCIRepository",
-        plural: "ocirepositories",
-        provided_by: "Flux source-controller",
-    },
-    Watched {
-        kind: Kind::Certificate,
-        api_version: certificate::API_VERSION,
-        api_kind: "Certificate",
-        plural: "certificates",
-        provided_by: "cert-manager",
-    },
-];
+/// How many resources the kinds' specs name.
+const fn watched_count() -> usize {
+    let mut n = 0;
+    let mut k = 0;
+    while k < Kind::ALL.len() {
+        if let Some(w) = Kind::ALL[k].spec().watch {
+            n += w.resources.len();
+        }
+        k += 1;
+    }
+    n
+}
+
+const WATCHED_COUNT: usize = watched_count();
+
+const WATCHED_TABLE: [Watched; WATCHED_COUNT] = {
+    // A placeholder: every slot is overwritten below (a wrong count fails to compile).
+    const NONE: Watched = Watched::of(
+        Kind::ALL[0],
+        &KubeResource {
+            api_version: "",
+            api_kind: "",
+            plural: "",
+            provided_by: "",
+            flux_noun: None,
+        },
+    );
+    let mut table = [NONE; WATCHED_COUNT];
+    let mut n = 0;
+    let mut k = 0;
+    while k < Kind::ALL.len() {
+        let kind = Kind::ALL[k];
+        if let Some(w) = kind.spec().watch {
+            let mut j = 0;
+            while j < w.resources.len() {
+                table[n] = Watched::of(kind, &w.resources[j]);
+                n += 1;
+                j += 1;
+            }
+        }
+        k += 1;
+    }
+    table
+};
+
+/// Every watched resource, in the registry's order of kinds.
+pub const WATCHED: &[Watched] = &WATCHED_TABLE;
 
 impl Watched {
     pub fn group(&self) -> &'static str {
@@ -82,20 +88,66 @@ impl Watched {
         }
     }
 
+    const fn of(kind: Kind, r: &KubeResource) -> Watched {
+        Watched {
+            kind,
+            api_version: r.api_version,
+            api_kind: r.api_kind,
+            plural: r.plural,
+            provided_by: r.provided_by,
+            flux_noun: r.flux_noun,
+        }
+    }
+
+    /// The kind's short name (`ks`, `hr`, `cert`) when this is its only resource: a kind
+    /// watched from several (the Flux sources) is named by each resource instead.
+    pub fn short(&self) -> Option<&'static str> {
+        let only = self
+            .kind
+            .spec()
+            .watch
+            .is_some_and(|w| w.resources.len() == 1);
+        only.then(|| self.kind.short())
+    }
+
     /// The kind of a CLI argument: `ks`, `kustomization`, `hr`, `helmrelease`, `certificate`…
     pub fn by_name(name: &str) -> Option<&'static Watched> {
         let n = name.to_ascii_lowercase();
         WATCHED.iter().find(|w| {
-            let short = match w.kind {
-                Kind::Kustomization => "ks",
-                Kind::HelmRelease => "hr",
-                Kind::Certificate => "cert",
-                _ => "",
-            };
-            n == w.api_kind.to_ascii_lowercase()
-                || n == w.plural
-                || (!short.is_empty() && n == short)
+            n == w.api_kind.to_ascii_lowercase() || n == w.plural || w.short() == Some(n.as_str())
         })
+    }
+
+    /// "ks|kustomization, hr|helmrelease, gitrepository, …": the names `by_name` takes, one
+    /// entry per resource, for the CLI's help.
+    pub fn names_help() -> String {
+        WATCHED
+            .iter()
+            .map(|w| {
+                let kind = w.api_kind.to_ascii_lowercase();
+                match w.short() {
+                    Some(short) => format!("{short}|{kind}"),
+                    None => kind,
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// "ks, hr, gitrepository, … or cert": the shortest name of each resource, for errors.
+    pub fn names_list() -> String {
+        let names: Vec<String> = WATCHED
+            .iter()
+            .map(|w| {
+                w.short()
+                    .map_or_else(|| w.api_kind.to_ascii_lowercase(), str::to_string)
+            })
+            .collect();
+        match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        }
     }
 }
 
@@ -112,5 +164,38 @@ mod tests {
         );
         assert_eq!(Watched::by_name("gitrepository").unwrap().version(), "v1");
         assert!(Watched::by_name("pods").is_none());
+    }
+
+    #[test]
+    fn the_watch_list_follows_the_kinds_specs() {
+        let kinds: Vec<&str> = WATCHED.iter().map(|w| w.api_kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "Kustomization",
+                "HelmRelease",
+                "GitRepository",
+                "HelmRepository",
+                "OCIRepository",
+                "Certificate"
+            ]
+        );
+        assert_eq!(Watched::by_name("cert").unwrap().kind, Kind::Certificate);
+        assert!(
+            Watched::by_name("src").is_none(),
+            "sources are named one by one"
+        );
+        assert_eq!(
+            Watched::names_help(),
+            "ks|kustomization, hr|helmrelease, gitrepository, helmrepository, ocirepository, cert|certificate"
+        );
+        assert_eq!(
+            Watched::names_list(),
+            "ks, hr, gitrepository, helmrepository, ocirepository or cert"
+        );
+        assert_eq!(
+            Watched::by_name("ocirepository").unwrap().flux_noun,
+            Some("source oci")
+        );
     }
 }

@@ -3,9 +3,11 @@
 //! context, or by the EKS cluster name its context points at.
 
 use std::collections::HashMap;
+use std::fmt::Debug;
 
 use k8s_openapi::api::core::v1::{Namespace, Service, ServiceAccount};
 use kube::api::{Api, DynamicObject, ListParams};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::context::client;
@@ -35,25 +37,26 @@ fn watched(kind: Kind) -> &'static Watched {
         .expect("Flux kinds are watched")
 }
 
-/// A Flux object's Ready condition.
+/// A Flux object's status, from its Ready condition.
 fn flux_status(obj: &DynamicObject) -> FluxStatus {
     let ready = obj
         .data
         .pointer("/status/conditions")
         .and_then(Value::as_array)
         .and_then(|c| c.iter().find(|c| c["type"] == "Ready"));
-    FluxStatus {
-        name: obj.metadata.name.clone().unwrap_or_default(),
-        ready: ready.and_then(|c| match c["status"].as_str() {
-            Some("True") => Some(true),
-            Some("False") => Some(false),
-            _ => None,
-        }),
-        message: ready
-            .and_then(|c| c["message"].as_str())
-            .unwrap_or("no Ready condition yet")
-            .to_string(),
-    }
+    FluxStatus::from_ready_condition(
+        obj.metadata.name.clone().unwrap_or_default(),
+        ready.and_then(|c| c["status"].as_str()),
+        ready.and_then(|c| c["message"].as_str()),
+    )
+}
+
+/// The object `name` in `api`, if it exists; `what` names it in the error.
+async fn get_opt<K>(api: Api<K>, name: &str, what: &str) -> Result<Option<K>, OpsError>
+where
+    K: Clone + DeserializeOwned + Debug,
+{
+    api.get_opt(name).await.map_err(|e| api_error(e, what))
 }
 
 impl KubeClusterOps {
@@ -114,10 +117,8 @@ impl ClusterOps for KubeClusterOps {
     fn namespace_exists<'a>(&'a self, cluster: &'a str, ns: &'a str) -> OpsFuture<'a, bool> {
         Box::pin(async move {
             let api: Api<Namespace> = Api::all(self.client(cluster).await?);
-            Ok(api
-                .get_opt(ns)
-                .await
-                .map_err(|e| api_error(e, &format!("namespace {ns}")))?
+            Ok(get_opt(api, ns, &format!("namespace {ns}"))
+                .await?
                 .is_some())
         })
     }
@@ -130,10 +131,7 @@ impl ClusterOps for KubeClusterOps {
     ) -> OpsFuture<'a, Option<String>> {
         Box::pin(async move {
             let api: Api<ServiceAccount> = Api::namespaced(self.client(cluster).await?, ns);
-            let sa = api
-                .get_opt(name)
-                .await
-                .map_err(|e| api_error(e, &format!("service account {ns}/{name}")))?;
+            let sa = get_opt(api, name, &format!("service account {ns}/{name}")).await?;
             Ok(sa.and_then(|sa| {
                 sa.metadata
                     .annotations?
@@ -151,10 +149,7 @@ impl ClusterOps for KubeClusterOps {
     ) -> OpsFuture<'a, Option<FluxStatus>> {
         Box::pin(async move {
             let api = self.flux(cluster, Kind::Kustomization, Some(ns)).await?;
-            let obj = api
-                .get_opt(name)
-                .await
-                .map_err(|e| api_error(e, &format!("Kustomization {ns}/{name}")))?;
+            let obj = get_opt(api, name, &format!("Kustomization {ns}/{name}")).await?;
             Ok(obj.as_ref().map(flux_status))
         })
     }
@@ -216,27 +211,14 @@ impl ClusterOps for KubeClusterOps {
                 .await
             {
                 Ok(api) => api,
-                Err(e) => {
-                    return Ok(Readiness {
-                        ready: false,
-                        reason: e.to_string(),
-                    });
-                }
+                Err(e) => return Ok(Readiness::no(e.to_string())),
             };
             let list = match api.list(&ListParams::default()).await {
                 Ok(l) => l,
-                Err(e) => {
-                    return Ok(Readiness {
-                        ready: false,
-                        reason: format!("Flux: {}", error_chain(&e)),
-                    });
-                }
+                Err(e) => return Ok(Readiness::no(format!("Flux: {}", error_chain(&e)))),
             };
             if list.items.is_empty() {
-                return Ok(Readiness {
-                    ready: false,
-                    reason: "no Flux Kustomization in flux-system".into(),
-                });
+                return Ok(Readiness::no("no Flux Kustomization in flux-system"));
             }
             let not_ready: Vec<String> = list
                 .items
@@ -246,14 +228,8 @@ impl ClusterOps for KubeClusterOps {
                 .map(|s| format!("Kustomization {} not Ready: {}", s.name, s.message))
                 .collect();
             Ok(match not_ready.first() {
-                Some(first) => Readiness {
-                    ready: false,
-                    reason: first.clone(),
-                },
-                None => Readiness {
-                    ready: true,
-                    reason: format!("{} Flux Kustomizations Ready", list.items.len()),
-                },
+                Some(first) => Readiness::no(first.clone()),
+                None => Readiness::yes(format!("{} Flux Kustomizations Ready", list.items.len())),
             })
         })
     }

@@ -77,20 +77,9 @@ fn label(w: &Watched, ns: &str, name: &str) -> String {
     format!("{} {ns}/{name}", w.api_kind)
 }
 
-/// The flux CLI's name for a kind, for the hints.
-fn flux_noun(w: &Watched) -> String {
-    match w.kind {
-        Kind::Kustomization => "kustomization".into(),
-        Kind::HelmRelease => "helmrelease".into(),
-        _ => format!(
-            "source {}",
-            match w.api_kind {
-                "HelmRepository" => "helm",
-                "OCIRepository" => "oci",
-                _ => "git",
-            }
-        ),
-    }
+/// The flux CLI's name for a kind, for the hints (the kind's spec names it).
+fn flux_noun(w: &Watched) -> &'static str {
+    w.flux_noun.unwrap_or(w.plural)
 }
 
 fn api_error(e: kube::Error, what: &str) -> OpError {

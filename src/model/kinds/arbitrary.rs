@@ -6,8 +6,8 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::project_object;
 use super::testing::{all_cells, now};
+use super::{Kind, project_object};
 
 /// Keys the projections read, so arbitrary objects reach deep into them, plus noise.
 const KEYS: &[&str] = &[
@@ -58,14 +58,14 @@ const KEYS: &[&str] = &[
     "",
 ];
 
-const KINDS: &[&str] = &[
-    "Kustomization",
-    "HelmRelease",
-    "GitRepository",
-    "HelmRepository",
-    "OCIRepository",
-    "Certificate",
-];
+/// The `kind` of every resource some kind's spec watches.
+fn watched_kinds() -> Vec<&'static str> {
+    Kind::ALL
+        .iter()
+        .filter_map(|k| k.spec().watch)
+        .flat_map(|w| w.resources.iter().map(|r| r.api_kind))
+        .collect()
+}
 
 fn scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -106,7 +106,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 /// An object of a watched kind with a plausible name and anything else anywhere.
 fn object() -> impl Strategy<Value = Value> {
     (
-        prop::sample::select(KINDS),
+        prop::sample::select(watched_kinds()),
         json_value(),
         json_value(),
         json_value(),

@@ -8,8 +8,11 @@ use serde_json::Value;
 
 use super::{KindFacts, flux};
 use crate::model::condition::find;
-use crate::model::row::{cells, human_duration};
-use crate::model::{Assessment, Cell, Column, Condition, Facts, Health, Kind, Row};
+use crate::model::row::human_duration;
+use crate::model::{
+    Assessment, Cell, Column, Condition, Facts, Health, KindScope, KindSpec, KubeResource,
+    KubeWatch, Row,
+};
 
 pub const API_VERSION: &str = "cert-manager.io/v1";
 pub const WARN_DAYS: i64 = 14;
@@ -63,67 +66,50 @@ fn date(t: Option<Timestamp>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// Watched from `cert-manager.io/v1`.
+pub const RESOURCE: KubeResource = KubeResource {
+    api_version: API_VERSION,
+    api_kind: "Certificate",
+    plural: "certificates",
+    provided_by: "cert-manager",
+    flux_noun: None,
+};
+
+fn days_cell(c: &Certificate, now: Timestamp) -> Cell {
+    match c.days_left(now) {
+        Some(d) => Cell::number(d, d.to_string()),
+        None => Cell::number(i64::MAX, "-"),
+    }
+}
+
 impl KindFacts for Certificate {
-    const KIND: Kind = Kind::Certificate;
+    const SPEC: &'static KindSpec = &KindSpec {
+        name: "certificate",
+        title: "Certificates",
+        tab: "Certs",
+        short: "cert",
+        commands: &["cert", "certificates"],
+        scope: KindScope::Namespaced {
+            org_part: Some(|p| &mut p.certificates),
+        },
+        watch: Some(KubeWatch {
+            resources: &[RESOURCE],
+            project: Certificate::project,
+        }),
+        sort_by: "DAYS",
+    };
     const COLUMNS: &'static [Column<Self>] = &[
-        Column {
-            title: "NAMESPACE",
-            width: 16,
-            cell: cells::namespace,
-        },
-        Column {
-            title: "NAME",
-            width: 24,
-            cell: cells::name,
-        },
-        Column {
-            title: "CONTEXT",
-            width: 14,
-            cell: cells::context,
-        },
-        Column {
-            title: "READY",
-            width: 7,
-            cell: |r, _, _| cells::condition(r, "Ready"),
-        },
-        Column {
-            title: "DNS NAMES",
-            width: 30,
-            cell: |_, c, _| Cell::text(c.dns_names.join(",")),
-        },
-        Column {
-            title: "ISSUER",
-            width: 30,
-            cell: |_, c, _| Cell::text(c.issuer.clone()),
-        },
-        Column {
-            title: "EXPIRES",
-            width: 10,
-            cell: |_, c, _| Cell::text(date(c.not_after)),
-        },
-        Column {
-            title: "DAYS",
-            width: 5,
-            cell: |_, c, now| match c.days_left(now) {
-                Some(d) => Cell::number(d, d.to_string()),
-                None => Cell::number(i64::MAX, "-"),
-            },
-        },
-        Column {
-            title: "RENEWAL",
-            width: 10,
-            cell: |_, c, _| Cell::text(date(c.renewal_time)),
-        },
-        Column {
-            title: "HEALTH",
-            width: 11,
-            cell: cells::health,
-        },
-        Column {
-            title: "REASON",
-            width: 36,
-            cell: cells::reason,
-        },
+        Column::NAMESPACE,
+        Column::name(24),
+        Column::CONTEXT,
+        Column::READY,
+        Column::new("DNS NAMES", 30, |_, c, _| Cell::text(c.dns_names.join(","))),
+        Column::new("ISSUER", 30, |_, c, _| Cell::text(c.issuer.clone())),
+        Column::new("EXPIRES", 10, |_, c, _| Cell::text(date(c.not_after))),
+        Column::new("DAYS", 5, |_, c, now| days_cell(c, now)),
+        Column::new("RENEWAL", 10, |_, c, _| Cell::text(date(c.renewal_time))),
+        Column::HEALTH,
+        Column::reason(36),
     ];
 
     fn assess(&self, conditions: &[Condition], now: Timestamp) -> Assessment {
@@ -202,15 +188,20 @@ mod tests {
         })
     }
 
-    #[test]
-    fn expiring_in_five_days_is_degraded_with_days_left() {
-        let r = Certificate::project(
-            &object(expiring_in(now(), 5), "True"),
+    /// A Ready certificate expiring `days` from now, projected.
+    fn expiring(days: i64) -> Row {
+        Certificate::project(
+            &object(expiring_in(now(), days), "True"),
             "c",
             "p".into(),
             now(),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn expiring_in_five_days_is_degraded_with_days_left() {
+        let r = expiring(5);
         assert_eq!(r.health, Health::Degraded);
         assert!(r.reason.starts_with("expires in 5 d"), "{}", r.reason);
         let cells = all_cells(&r);
@@ -220,22 +211,10 @@ mod tests {
 
     #[test]
     fn far_expiry_is_healthy_and_past_expiry_failed() {
-        let r = Certificate::project(
-            &object(expiring_in(now(), 60), "True"),
-            "c",
-            "p".into(),
-            now(),
-        )
-        .unwrap();
+        let r = expiring(60);
         assert_eq!(r.health, Health::Healthy);
         assert_eq!(r.reason, "valid, expires in 60 d");
-        let r = Certificate::project(
-            &object(expiring_in(now(), -2), "True"),
-            "c",
-            "p".into(),
-            now(),
-        )
-        .unwrap();
+        let r = expiring(-2);
         assert_eq!(r.health, Health::Failed);
         assert_eq!(r.reason, "expired 2d ago");
     }

@@ -4,8 +4,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::KindFacts;
-use crate::model::row::cells;
-use crate::model::{Assessment, Cell, Column, Condition, Health, Kind, Row};
+use crate::model::{Assessment, Cell, Column, Condition, Health, KindScope, KindSpec, Row};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Cluster {
@@ -106,65 +105,48 @@ impl Cluster {
     }
 }
 
+fn api_cell(c: &Cluster) -> Cell {
+    Cell::text(match c.api_reachable {
+        Some(true) => "reachable",
+        Some(false) => "unreachable",
+        None => "-",
+    })
+}
+
 impl KindFacts for Cluster {
-    const KIND: Kind = Kind::Cluster;
+    const SPEC: &'static KindSpec = &KindSpec {
+        name: "cluster",
+        title: "Clusters",
+        tab: "Clusters",
+        short: "cluster",
+        commands: &["clusters", "eks"],
+        scope: KindScope::Regional {
+            region_part: Some(|p| &mut p.clusters),
+        },
+        // EKS and the kube API's reachability, joined by the store (see store/join.rs).
+        watch: None,
+        sort_by: "NAME",
+    };
     const COLUMNS: &'static [Column<Self>] = &[
-        Column {
-            title: "NAME",
-            width: 18,
-            cell: cells::name,
-        },
-        Column {
-            title: "ACCOUNT",
-            width: 14,
-            cell: cells::account,
-        },
-        Column {
-            title: "REGION",
-            width: 12,
-            cell: cells::region,
-        },
-        Column {
-            title: "STATUS",
-            width: 9,
-            cell: |_, c, _| Cell::text(c.status.clone()),
-        },
-        Column {
-            title: "VERSION",
-            width: 8,
-            cell: |_, c, _| Cell::text(c.version.clone()),
-        },
-        Column {
-            title: "NODES",
-            width: 6,
-            cell: |_, c, _| {
-                c.nodes
-                    .map(Cell::count)
-                    .unwrap_or_else(|| Cell::number(-1, "-"))
-            },
-        },
-        Column {
-            title: "API",
-            width: 12,
-            cell: |_, c, _| {
-                Cell::text(match c.api_reachable {
-                    Some(true) => "reachable",
-                    Some(false) => "unreachable",
-                    None => "-",
-                })
-            },
-        },
-        Column {
-            title: "HEALTH",
-            width: 11,
-            cell: cells::health,
-        },
-        Column {
-            title: "REASON",
-            width: 40,
-            cell: cells::reason,
-        },
+        Column::name(18),
+        Column::account(14),
+        Column::region(12),
+        Column::new("STATUS", 9, |_, c, _| Cell::text(c.status.clone())),
+        Column::new("VERSION", 8, |_, c, _| Cell::text(c.version.clone())),
+        Column::new("NODES", 6, |_, c, _| {
+            c.nodes
+                .map(Cell::count)
+                .unwrap_or_else(|| Cell::number(-1, "-"))
+        }),
+        Column::new("API", 12, |_, c, _| api_cell(c)),
+        Column::HEALTH,
+        Column::reason(40),
     ];
+
+    fn merge_unreported(&mut self, older: &Cluster) -> bool {
+        self.keep_unreported(older);
+        true
+    }
 
     fn assess(&self, _: &[Condition], _: Timestamp) -> Assessment {
         match self.status.as_str() {
@@ -220,13 +202,11 @@ impl KindFacts for Cluster {
     }
 
     fn cli(&self, row: &Row) -> Vec<String> {
-        let s = &row.id.scope;
         vec![
             format!(
-                "aws eks describe-cluster --name {} --region {} --profile {}",
+                "aws eks describe-cluster --name {} {}",
                 row.id.name,
-                s.region(),
-                s.account()
+                row.id.scope.aws_flags()
             ),
             format!("kubectl --context {} get nodes", self.context(row)),
         ]
@@ -236,8 +216,8 @@ impl KindFacts for Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Facts;
     use crate::model::kinds::testing::{all_cells, row};
+    use crate::model::{Facts, Kind};
 
     fn cluster(status: &str, reachable: Option<bool>) -> Cluster {
         Cluster {

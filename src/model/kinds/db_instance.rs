@@ -4,8 +4,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::KindFacts;
-use crate::model::row::{cells, human_duration};
-use crate::model::{Assessment, Cell, Column, Condition, Health, Kind, Row};
+use super::series::Series;
+use crate::model::row::human_duration;
+use crate::model::{Assessment, Cell, Column, Condition, Health, KindScope, KindSpec, Row};
 
 /// Free storage under this share of the allocation is a warning.
 pub const LOW_STORAGE_RATIO: f64 = 0.10;
@@ -28,7 +29,7 @@ pub struct DbInstance {
     pub snapshots: Vec<Snapshot>,
     /// CPU and free storage over the last hours (shown as sparklines, not as fields).
     #[serde(skip)]
-    pub metrics: Vec<super::series::Series>,
+    pub metrics: Vec<Series>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -72,74 +73,57 @@ const FAILED: &[&str] = &[
     "storage-full",
 ];
 
+/// "free/allocated GiB", sorting by the free space.
+fn free_cell(d: &DbInstance) -> Cell {
+    match d.free_storage_gb {
+        Some(f) => Cell::number(f as i64, format!("{f:.0}/{} GiB", d.storage_gb)),
+        None => Cell::number(-1, format!("?/{} GiB", d.storage_gb)),
+    }
+}
+
+/// The newest snapshot's age.
+fn snapshot_cell(d: &DbInstance, now: Timestamp) -> Cell {
+    match d.snapshots.first() {
+        Some(s) => {
+            let age = now.as_second() - s.created.as_second();
+            Cell::number(age, human_duration(age))
+        }
+        None => Cell::number(i64::MAX, "none"),
+    }
+}
+
 impl KindFacts for DbInstance {
-    const KIND: Kind = Kind::DbInstance;
+    const SPEC: &'static KindSpec = &KindSpec {
+        name: "db_instance",
+        title: "RDS",
+        tab: "RDS",
+        short: "rds",
+        commands: &["rds"],
+        scope: KindScope::Regional {
+            region_part: Some(|p| &mut p.rds),
+        },
+        watch: None,
+        sort_by: "NAME",
+    };
     const COLUMNS: &'static [Column<Self>] = &[
-        Column {
-            title: "NAME",
-            width: 22,
-            cell: cells::name,
-        },
-        Column {
-            title: "ACCOUNT",
-            width: 12,
-            cell: cells::account,
-        },
-        Column {
-            title: "REGION",
-            width: 10,
-            cell: cells::region,
-        },
-        Column {
-            title: "ENGINE",
-            width: 14,
-            cell: |_, d, _| Cell::text(format!("{} {}", d.engine, d.engine_version)),
-        },
-        Column {
-            title: "CLASS",
-            width: 13,
-            cell: |_, d, _| Cell::text(d.class.clone()),
-        },
-        Column {
-            title: "STATUS",
-            width: 10,
-            cell: |_, d, _| Cell::text(d.status.clone()),
-        },
-        Column {
-            title: "MULTI-AZ",
-            width: 8,
-            cell: |_, d, _| Cell::flag(d.multi_az),
-        },
-        Column {
-            title: "FREE",
-            width: 12,
-            cell: |_, d, _| match d.free_storage_gb {
-                Some(f) => Cell::number(f as i64, format!("{f:.0}/{} GiB", d.storage_gb)),
-                None => Cell::number(-1, format!("?/{} GiB", d.storage_gb)),
-            },
-        },
-        Column {
-            title: "SNAPSHOT",
-            width: 9,
-            cell: |_, d, now| match d.snapshots.first() {
-                Some(s) => {
-                    let age = now.as_second() - s.created.as_second();
-                    Cell::number(age, human_duration(age))
-                }
-                None => Cell::number(i64::MAX, "none"),
-            },
-        },
-        Column {
-            title: "HEALTH",
-            width: 11,
-            cell: cells::health,
-        },
-        Column {
-            title: "REASON",
-            width: 36,
-            cell: cells::reason,
-        },
+        Column::name(22),
+        Column::account(12),
+        Column::region(10),
+        Column::new("ENGINE", 14, |_, d, _| {
+            Cell::text(format!("{} {}", d.engine, d.engine_version))
+        }),
+        Column::new("CLASS", 13, |_, d, _| Cell::text(d.class.clone())),
+        Column::new("STATUS", 10, |_, d, _| Cell::text(d.status.clone())),
+        Column::new("MULTI-AZ", 8, |_, d, _| Cell::flag(d.multi_az)),
+        Column::new("FREE", 12, |_, d, _| free_cell(d)),
+        Column::new("SNAPSHOT", 9, |_, d, now| snapshot_cell(d, now)),
+        Column::HEALTH,
+        Column::reason(36),
     ];
+
+    fn metrics(&self) -> &[Series] {
+        &self.metrics
+    }
 
     fn assess(&self, _: &[Condition], _: Timestamp) -> Assessment {
         let status = self.status.as_str();
@@ -176,17 +160,10 @@ impl KindFacts for DbInstance {
     }
 
     fn cli(&self, row: &Row) -> Vec<String> {
-        let s = &row.id.scope;
-        let tail = format!("--region {} --profile {}", s.region(), s.account());
+        let (name, tail) = (&row.id.name, row.id.scope.aws_flags());
         vec![
-            format!(
-                "aws rds describe-db-instances --db-instance-identifier {} {tail}",
-                row.id.name
-            ),
-            format!(
-                "aws rds describe-db-snapshots --db-instance-identifier {} {tail}",
-                row.id.name
-            ),
+            format!("aws rds describe-db-instances --db-instance-identifier {name} {tail}"),
+            format!("aws rds describe-db-snapshots --db-instance-identifier {name} {tail}"),
         ]
     }
 }
@@ -194,8 +171,8 @@ impl KindFacts for DbInstance {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Facts;
     use crate::model::kinds::testing::{all_cells, now, row};
+    use crate::model::{Facts, Kind};
 
     fn db(status: &str, free: Option<f64>) -> Facts {
         Facts::DbInstance(DbInstance {

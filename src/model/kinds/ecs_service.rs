@@ -5,8 +5,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::KindFacts;
-use crate::model::row::cells;
-use crate::model::{Assessment, Cell, Column, Condition, Health, Kind, Row};
+use super::series::Series;
+use crate::model::column::cells;
+use crate::model::{Assessment, Cell, Column, Condition, Health, KindScope, KindSpec, Row};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EcsService {
@@ -26,69 +27,49 @@ pub struct EcsService {
     pub events: Vec<String>,
     /// CPU and memory over the last hours (shown as sparklines, not as fields).
     #[serde(skip)]
-    pub metrics: Vec<super::series::Series>,
+    pub metrics: Vec<Series>,
+}
+
+/// "running/desired", sorting by the shortfall so the most under-provisioned service comes
+/// first on reverse.
+fn running_cell(s: &EcsService) -> Cell {
+    Cell::number(
+        s.running as i64 - s.desired as i64,
+        format!("{}/{}", s.running, s.desired),
+    )
 }
 
 impl KindFacts for EcsService {
-    const KIND: Kind = Kind::EcsService;
+    const SPEC: &'static KindSpec = &KindSpec {
+        name: "ecs_service",
+        title: "ECS services",
+        tab: "ECS",
+        short: "ecs",
+        commands: &["ecs"],
+        scope: KindScope::Regional {
+            region_part: Some(|p| &mut p.ecs),
+        },
+        watch: None,
+        sort_by: "NAME",
+    };
     const COLUMNS: &'static [Column<Self>] = &[
-        Column {
-            title: "CLUSTER",
-            width: 20,
-            cell: cells::context,
-        },
-        Column {
-            title: "NAME",
-            width: 16,
-            cell: cells::name,
-        },
-        Column {
-            title: "RUNNING",
-            width: 8,
-            // Sorts by the shortfall, so the most under-provisioned service comes first on reverse.
-            cell: |_, s, _| {
-                Cell::number(
-                    s.running as i64 - s.desired as i64,
-                    format!("{}/{}", s.running, s.desired),
-                )
-            },
-        },
-        Column {
-            title: "PENDING",
-            width: 7,
-            cell: |_, s, _| Cell::count(s.pending),
-        },
-        Column {
-            title: "ROLLOUT",
-            width: 11,
-            cell: |_, s, _| Cell::opt(s.rollout.as_deref()),
-        },
-        Column {
-            title: "TASK DEF",
-            width: 22,
-            cell: |_, s, _| Cell::text(s.task_definition.clone()),
-        },
-        Column {
-            title: "ACCOUNT",
-            width: 10,
-            cell: cells::account,
-        },
-        Column {
-            title: "REGION",
-            width: 10,
-            cell: cells::region,
-        },
-        Column {
-            title: "HEALTH",
-            width: 11,
-            cell: cells::health,
-        },
-        Column {
-            title: "REASON",
-            width: 40,
-            cell: cells::reason,
-        },
+        Column::new("CLUSTER", 20, cells::context),
+        Column::name(16),
+        Column::new("RUNNING", 8, |_, s, _| running_cell(s)),
+        Column::new("PENDING", 7, |_, s, _| Cell::count(s.pending)),
+        Column::new("ROLLOUT", 11, |_, s, _| Cell::opt(s.rollout.as_deref())),
+        Column::new("TASK DEF", 22, |_, s, _| {
+            Cell::text(s.task_definition.clone())
+        }),
+        Column::account(10),
+        Column::region(10),
+        Column::HEALTH,
+        Column::reason(40),
     ];
+
+    fn metrics(&self) -> &[Series] {
+        &self.metrics
+    }
 
     fn assess(&self, _: &[Condition], _: Timestamp) -> Assessment {
         let counts = format!("{}/{} running", self.running, self.desired);
@@ -133,18 +114,12 @@ impl KindFacts for EcsService {
     }
 
     fn cli(&self, row: &Row) -> Vec<String> {
-        let s = &row.id.scope;
-        let tail = format!("--region {} --profile {}", s.region(), s.account());
+        let (name, tail) = (&row.id.name, row.id.scope.aws_flags());
+        let cluster = row.id.scope.context();
         vec![
+            format!("aws ecs describe-services --cluster {cluster} --services {name} {tail}"),
             format!(
-                "aws ecs describe-services --cluster {} --services {} {tail}",
-                s.context(),
-                row.id.name
-            ),
-            format!(
-                "aws ecs list-tasks --cluster {} --service-name {} --desired-status STOPPED {tail}",
-                s.context(),
-                row.id.name
+                "aws ecs list-tasks --cluster {cluster} --service-name {name} --desired-status STOPPED {tail}"
             ),
         ]
     }
@@ -153,8 +128,8 @@ impl KindFacts for EcsService {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Facts;
     use crate::model::kinds::testing::{all_cells, row};
+    use crate::model::{Facts, Kind};
 
     fn svc(running: u32, desired: u32, rollout: &str) -> Facts {
         Facts::EcsService(EcsService {
@@ -169,6 +144,10 @@ mod tests {
         })
     }
 
+    fn health(running: u32, desired: u32, rollout: &str) -> Health {
+        row(Kind::EcsService, svc(running, desired, rollout), vec![]).health
+    }
+
     #[test]
     fn one_of_two_running_is_degraded() {
         let r = row(Kind::EcsService, svc(1, 2, "COMPLETED"), vec![]);
@@ -179,25 +158,10 @@ mod tests {
 
     #[test]
     fn rollout_and_zero_running() {
-        assert_eq!(
-            row(Kind::EcsService, svc(2, 2, "COMPLETED"), vec![]).health,
-            Health::Healthy
-        );
-        assert_eq!(
-            row(Kind::EcsService, svc(1, 2, "IN_PROGRESS"), vec![]).health,
-            Health::Progressing
-        );
-        assert_eq!(
-            row(Kind::EcsService, svc(0, 2, "COMPLETED"), vec![]).health,
-            Health::Failed
-        );
-        assert_eq!(
-            row(Kind::EcsService, svc(2, 2, "FAILED"), vec![]).health,
-            Health::Failed
-        );
-        assert_eq!(
-            row(Kind::EcsService, svc(0, 0, "COMPLETED"), vec![]).health,
-            Health::Suspended
-        );
+        assert_eq!(health(2, 2, "COMPLETED"), Health::Healthy);
+        assert_eq!(health(1, 2, "IN_PROGRESS"), Health::Progressing);
+        assert_eq!(health(0, 2, "COMPLETED"), Health::Failed);
+        assert_eq!(health(2, 2, "FAILED"), Health::Failed);
+        assert_eq!(health(0, 0, "COMPLETED"), Health::Suspended);
     }
 }

@@ -1,4 +1,4 @@
-//! The health rule Flux objects share, and helpers to read Flux API objects.
+//! The health rule Flux objects share, helpers to read Flux API objects, and their flux CLI commands.
 //!
 //! Flux sets `Reconciling` and `Stalled` only while they are True; `Ready` is always present
 //! once the controller has seen the object.
@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::model::condition::{find, is_true};
 use crate::model::json::at;
-use crate::model::{Assessment, Condition, Health};
+use crate::model::{Assessment, Condition, Health, KubeResource};
 
 pub fn assess(suspended: bool, conditions: &[Condition]) -> Assessment {
     if suspended {
@@ -108,6 +108,26 @@ pub fn object_row(
         Condition::all_from_object(obj),
         now,
     ))
+}
+
+/// The flux CLI's get, reconcile and events commands for a row of a Flux kind watched from
+/// one resource (Kustomization, HelmRelease).
+pub fn cli_commands(row: &crate::model::Row, resource: &KubeResource) -> Vec<String> {
+    let scope = cli_scope(row);
+    vec![
+        format!("flux get {} {scope}", resource.plural),
+        format!(
+            "flux reconcile {} {scope} --with-source",
+            resource.flux_noun.unwrap_or(resource.plural)
+        ),
+        format!(
+            "flux events --for {}/{} -n {} --context {}",
+            resource.api_kind,
+            row.id.name,
+            row.id.scope.namespace(),
+            row.id.scope.context()
+        ),
+    ]
 }
 
 /// Flux CLI flags shared by every Flux command of a row.

@@ -9,11 +9,37 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{KindFacts, flux};
-use crate::model::row::cells;
-use crate::model::{Assessment, Cell, Column, Condition, Facts, Kind, Row};
+use crate::model::{
+    Assessment, Cell, Column, Condition, Facts, KindScope, KindSpec, KubeResource, KubeWatch, Row,
+};
 
 pub const API_VERSION: &str = "source.toolkit.fluxcd.io/v1";
-pub const SOURCE_KINDS: [&str; 3] = ["GitRepository", "HelmRepository", "OCIRepository"];
+
+/// The source resources watched, each with the flux CLI's noun for it (`flux reconcile source git`).
+pub const RESOURCES: [KubeResource; 3] = [
+    source_resource("GitRepository", "gitrepositories", "source git"),
+    source_resource("HelmRepository", "helmrepositories", "source helm"),
+    source_resource("OCIRepository", "ocirepositories", "source oci"),
+];
+pub const SOURCE_KINDS: [&str; 3] = [
+    RESOURCES[0].api_kind,
+    RESOURCES[1].api_kind,
+    RESOURCES[2].api_kind,
+];
+
+const fn source_resource(
+    api_kind: &'static str,
+    plural: &'static str,
+    flux_noun: &'static str,
+) -> KubeResource {
+    KubeResource {
+        api_version: API_VERSION,
+        api_kind,
+        plural,
+        provided_by: "Flux source-controller",
+        flux_noun: Some(flux_noun),
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FluxSource {
@@ -52,53 +78,31 @@ pub fn row_name(source_kind: &str, name: &str) -> String {
 }
 
 impl KindFacts for FluxSource {
-    const KIND: Kind = Kind::FluxSource;
+    const SPEC: &'static KindSpec = &KindSpec {
+        name: "flux_source",
+        title: "Sources",
+        tab: "Sources",
+        short: "src",
+        commands: &["src", "sources"],
+        scope: KindScope::Namespaced {
+            org_part: Some(|p| &mut p.sources),
+        },
+        watch: Some(KubeWatch {
+            resources: &RESOURCES,
+            project: FluxSource::project,
+        }),
+        sort_by: "NAME",
+    };
     const COLUMNS: &'static [Column<Self>] = &[
-        Column {
-            title: "NAMESPACE",
-            width: 16,
-            cell: cells::namespace,
-        },
-        Column {
-            title: "NAME",
-            width: 30,
-            cell: cells::name,
-        },
-        Column {
-            title: "CONTEXT",
-            width: 14,
-            cell: cells::context,
-        },
-        Column {
-            title: "READY",
-            width: 7,
-            cell: |r, _, _| cells::condition(r, "Ready"),
-        },
-        Column {
-            title: "SUSPENDED",
-            width: 9,
-            cell: |_, s, _| Cell::flag(s.suspended),
-        },
-        Column {
-            title: "REVISION",
-            width: 24,
-            cell: |_, s, _| Cell::opt(s.revision.as_deref()),
-        },
-        Column {
-            title: "URL",
-            width: 36,
-            cell: |_, s, _| Cell::text(s.url.clone()),
-        },
-        Column {
-            title: "HEALTH",
-            width: 11,
-            cell: cells::health,
-        },
-        Column {
-            title: "REASON",
-            width: 36,
-            cell: cells::reason,
-        },
+        Column::NAMESPACE,
+        Column::name(30),
+        Column::CONTEXT,
+        Column::READY,
+        Column::new("SUSPENDED", 9, |_, s, _| Cell::flag(s.suspended)),
+        Column::new("REVISION", 24, |_, s, _| Cell::opt(s.revision.as_deref())),
+        Column::new("URL", 36, |_, s, _| Cell::text(s.url.clone())),
+        Column::HEALTH,
+        Column::reason(36),
     ];
 
     fn assess(&self, conditions: &[Condition], _now: Timestamp) -> Assessment {
@@ -107,14 +111,15 @@ impl KindFacts for FluxSource {
 
     fn cli(&self, row: &Row) -> Vec<String> {
         let scope = flux::cli_scope(row);
-        let sub = match self.source_kind.as_str() {
-            "HelmRepository" => "helm",
-            "OCIRepository" => "oci",
-            _ => "git",
-        };
+        let noun = RESOURCES
+            .iter()
+            .find(|r| r.api_kind == self.source_kind)
+            .and_then(|r| r.flux_noun)
+            .unwrap_or("source git");
+        let sub = noun.trim_start_matches("source ");
         vec![
             format!("flux get sources {sub} {scope}"),
-            format!("flux reconcile source {sub} {scope}"),
+            format!("flux reconcile {noun} {scope}"),
         ]
     }
 }

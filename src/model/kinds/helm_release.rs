@@ -11,8 +11,10 @@ use serde_json::Value;
 
 use super::{KindFacts, flux};
 use crate::model::condition::find;
-use crate::model::row::cells;
-use crate::model::{Assessment, Cell, Column, Condition, Facts, Health, Kind, Row};
+use crate::model::{
+    Assessment, Cell, Column, Condition, Facts, Health, KindScope, KindSpec, KubeResource,
+    KubeWatch, Row,
+};
 
 pub const API_VERSION: &str = "helm.toolkit.fluxcd.io/v2";
 
@@ -60,59 +62,46 @@ impl HelmRelease {
     }
 }
 
+/// Watched from `helm.toolkit.fluxcd.io/v2`, as the flux CLI's `helmrelease`.
+pub const RESOURCE: KubeResource = KubeResource {
+    api_version: API_VERSION,
+    api_kind: "HelmRelease",
+    plural: "helmreleases",
+    provided_by: "Flux helm-controller",
+    flux_noun: Some("helmrelease"),
+};
+
 impl KindFacts for HelmRelease {
-    const KIND: Kind = Kind::HelmRelease;
+    const SPEC: &'static KindSpec = &KindSpec {
+        name: "helm_release",
+        title: "HelmReleases",
+        tab: "HR",
+        short: "hr",
+        commands: &["hr", "helmreleases"],
+        scope: KindScope::Namespaced {
+            org_part: Some(|p| &mut p.helm_releases),
+        },
+        watch: Some(KubeWatch {
+            resources: &[RESOURCE],
+            project: HelmRelease::project,
+        }),
+        sort_by: "NAME",
+    };
     const COLUMNS: &'static [Column<Self>] = &[
-        Column {
-            title: "NAMESPACE",
-            width: 16,
-            cell: cells::namespace,
-        },
-        Column {
-            title: "NAME",
-            width: 26,
-            cell: cells::name,
-        },
-        Column {
-            title: "CONTEXT",
-            width: 14,
-            cell: cells::context,
-        },
-        Column {
-            title: "READY",
-            width: 7,
-            cell: |r, _, _| cells::condition(r, "Ready"),
-        },
-        Column {
-            title: "SUSPENDED",
-            width: 9,
-            cell: |_, h, _| Cell::flag(h.suspended),
-        },
-        Column {
-            title: "CHART",
-            width: 18,
-            cell: |_, h, _| Cell::text(h.chart.clone()),
-        },
-        Column {
-            title: "VERSION",
-            width: 10,
-            cell: |_, h, _| Cell::opt(h.chart_version.as_deref()),
-        },
-        Column {
-            title: "FAILURES",
-            width: 8,
-            cell: |_, h, _| Cell::count(h.install_failures + h.upgrade_failures),
-        },
-        Column {
-            title: "HEALTH",
-            width: 11,
-            cell: cells::health,
-        },
-        Column {
-            title: "REASON",
-            width: 40,
-            cell: cells::reason,
-        },
+        Column::NAMESPACE,
+        Column::name(26),
+        Column::CONTEXT,
+        Column::READY,
+        Column::new("SUSPENDED", 9, |_, h, _| Cell::flag(h.suspended)),
+        Column::new("CHART", 18, |_, h, _| Cell::text(h.chart.clone())),
+        Column::new("VERSION", 10, |_, h, _| {
+            Cell::opt(h.chart_version.as_deref())
+        }),
+        Column::new("FAILURES", 8, |_, h, _| {
+            Cell::count(h.install_failures + h.upgrade_failures)
+        }),
+        Column::HEALTH,
+        Column::reason(40),
     ];
 
     fn assess(&self, conditions: &[Condition], _now: Timestamp) -> Assessment {
@@ -130,17 +119,7 @@ impl KindFacts for HelmRelease {
     }
 
     fn cli(&self, row: &Row) -> Vec<String> {
-        let scope = flux::cli_scope(row);
-        vec![
-            format!("flux get helmreleases {scope}"),
-            format!("flux reconcile helmrelease {scope} --with-source"),
-            format!(
-                "flux events --for HelmRelease/{} -n {} --context {}",
-                row.id.name,
-                row.id.scope.namespace(),
-                row.id.scope.context()
-            ),
-        ]
+        flux::cli_commands(row, &RESOURCE)
     }
 }
 

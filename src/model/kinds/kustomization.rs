@@ -7,8 +7,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{KindFacts, flux};
-use crate::model::row::cells;
-use crate::model::{Assessment, Cell, Column, Condition, Facts, Kind, Row};
+use crate::model::{
+    Assessment, Cell, Column, Condition, Facts, KindScope, KindSpec, KubeResource, KubeWatch, Row,
+};
 
 pub const API_VERSION: &str = "kustomize.toolkit.fluxcd.io/v1";
 
@@ -49,54 +50,41 @@ impl Kustomization {
     }
 }
 
+/// Watched from `kustomize.toolkit.fluxcd.io/v1`, as the flux CLI's `kustomization`.
+pub const RESOURCE: KubeResource = KubeResource {
+    api_version: API_VERSION,
+    api_kind: "Kustomization",
+    plural: "kustomizations",
+    provided_by: "Flux kustomize-controller",
+    flux_noun: Some("kustomization"),
+};
+
 impl KindFacts for Kustomization {
-    const KIND: Kind = Kind::Kustomization;
+    const SPEC: &'static KindSpec = &KindSpec {
+        name: "kustomization",
+        title: "Kustomizations",
+        tab: "Ks",
+        short: "ks",
+        commands: &["ks", "kustomizations"],
+        scope: KindScope::Namespaced {
+            org_part: Some(|p| &mut p.kustomizations),
+        },
+        watch: Some(KubeWatch {
+            resources: &[RESOURCE],
+            project: Kustomization::project,
+        }),
+        sort_by: "NAME",
+    };
     const COLUMNS: &'static [Column<Self>] = &[
-        Column {
-            title: "NAMESPACE",
-            width: 16,
-            cell: cells::namespace,
-        },
-        Column {
-            title: "NAME",
-            width: 24,
-            cell: cells::name,
-        },
-        Column {
-            title: "CONTEXT",
-            width: 14,
-            cell: cells::context,
-        },
-        Column {
-            title: "READY",
-            width: 7,
-            cell: |r, _, _| cells::condition(r, "Ready"),
-        },
-        Column {
-            title: "SUSPENDED",
-            width: 9,
-            cell: |_, k, _| Cell::flag(k.suspended),
-        },
-        Column {
-            title: "REVISION",
-            width: 22,
-            cell: |_, k, _| Cell::opt(k.revision.as_deref()),
-        },
-        Column {
-            title: "PATH",
-            width: 24,
-            cell: |_, k, _| Cell::text(k.path.clone()),
-        },
-        Column {
-            title: "HEALTH",
-            width: 11,
-            cell: cells::health,
-        },
-        Column {
-            title: "REASON",
-            width: 40,
-            cell: cells::reason,
-        },
+        Column::NAMESPACE,
+        Column::name(24),
+        Column::CONTEXT,
+        Column::READY,
+        Column::new("SUSPENDED", 9, |_, k, _| Cell::flag(k.suspended)),
+        Column::new("REVISION", 22, |_, k, _| Cell::opt(k.revision.as_deref())),
+        Column::new("PATH", 24, |_, k, _| Cell::text(k.path.clone())),
+        Column::HEALTH,
+        Column::reason(40),
     ];
 
     fn assess(&self, conditions: &[Condition], _now: Timestamp) -> Assessment {
@@ -104,17 +92,7 @@ impl KindFacts for Kustomization {
     }
 
     fn cli(&self, row: &Row) -> Vec<String> {
-        let scope = flux::cli_scope(row);
-        vec![
-            format!("flux get kustomizations {scope}"),
-            format!("flux reconcile kustomization {scope} --with-source"),
-            format!(
-                "flux events --for Kustomization/{} -n {} --context {}",
-                row.id.name,
-                row.id.scope.namespace(),
-                row.id.scope.context()
-            ),
-        ]
+        flux::cli_commands(row, &RESOURCE)
     }
 }
 

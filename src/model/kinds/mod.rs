@@ -1,5 +1,7 @@
-//! One file per kind: its facts (the projection), its columns, its health rule and its tests.
-//! `Facts` is the closed set of them, so the store and the UI can stay kind-agnostic.
+//! One file per kind: its facts (the projection), its spec (names, scope, roll-up part, watched
+//! resources), its columns, its health rule and its tests. The registry below lists every kind
+//! once and generates from those files the closed sets `Kind` and `Facts` and every dispatch over
+//! them, so the store and the UI stay kind-agnostic and a forgotten case cannot compile.
 
 #[cfg(test)]
 mod arbitrary;
@@ -16,54 +18,131 @@ pub mod parts;
 pub mod region;
 pub mod series;
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{Assessment, Cell, Column, ColumnSpec, Condition, Kind, Row};
+use super::{Assessment, Cell, Column, ColumnSpec, Condition, KindSpec, Row};
 
-/// What every kind file provides.
+/// What every kind file provides: with the facts type, the kind's whole declaration.
 pub trait KindFacts: Serialize + Sized + 'static {
-    const KIND: Kind;
+    /// Names, scope, roll-up part, watched resources, default sort.
+    const SPEC: &'static KindSpec;
     const COLUMNS: &'static [Column<Self>];
     /// The kind's own health rule. `now` matters for time-dependent kinds (certificates).
     fn assess(&self, conditions: &[Condition], now: Timestamp) -> Assessment;
     /// The equivalent commands of the tools people already use (flux, kubectl, cmctl, aws).
     fn cli(&self, row: &Row) -> Vec<String>;
+    /// The short metric series a row carries (RDS, ECS), for sparklines.
+    fn metrics(&self) -> &[series::Series] {
+        &[]
+    }
+    /// For a kind written by two sources (a region: CloudWatch and Route53; an EKS cluster: EKS
+    /// and the kube API), takes from `older` what this one does not report and says so.
+    fn merge_unreported(&mut self, _older: &Self) -> bool {
+        false
+    }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Facts {
-    Cluster(cluster::Cluster),
-    EcsService(ecs_service::EcsService),
-    Kustomization(kustomization::Kustomization),
-    HelmRelease(helm_release::HelmRelease),
-    FluxSource(flux_source::FluxSource),
-    Certificate(certificate::Certificate),
-    DbInstance(db_instance::DbInstance),
-    Region(region::Region),
-    Organization(organization::Organization),
-}
+/// Generates `Kind`, `Facts` and their dispatch from `Variant => facts type` lines. Variant
+/// names are the serde names in snake case; their order is `Kind::ALL`'s and the panes'.
+macro_rules! kinds {
+    ($($kind:ident => $facts:ty),+ $(,)?) => {
+        /// What a row is: one variant per kind file.
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Kind {
+            $($kind),+
+        }
 
-/// Runs `$body` with `$f` bound to the kind's facts, whatever the kind.
-macro_rules! with_facts {
-    ($facts:expr, $f:ident => $body:expr) => {
-        match $facts {
-            Facts::Cluster($f) => $body,
-            Facts::EcsService($f) => $body,
-            Facts::Kustomization($f) => $body,
-            Facts::HelmRelease($f) => $body,
-            Facts::FluxSource($f) => $body,
-            Facts::Certificate($f) => $body,
-            Facts::DbInstance($f) => $body,
-            Facts::Region($f) => $body,
-            Facts::Organization($f) => $body,
+        impl Kind {
+            /// Every kind, in the registry's order (the panes' order).
+            pub const ALL: [Kind; [$(stringify!($kind)),+].len()] = [$(Kind::$kind),+];
+
+            /// The kind's declaration, from its file.
+            pub const fn spec(self) -> &'static KindSpec {
+                match self {
+                    $(Kind::$kind => <$facts as KindFacts>::SPEC),+
+                }
+            }
+        }
+
+        /// A row's facts: what its kind keeps of the outside object.
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum Facts {
+            $($kind($facts)),+
+        }
+
+        impl Facts {
+            pub fn kind(&self) -> Kind {
+                match self {
+                    $(Facts::$kind(_) => Kind::$kind),+
+                }
+            }
+
+            /// Takes from `older` what this one does not report, for kinds written by two
+            /// sources; false (nothing taken) for the others.
+            pub fn keep_unreported(&mut self, older: &Facts) -> bool {
+                match self {
+                    $(Facts::$kind(new) => {
+                        let Facts::$kind(old) = older else { return false };
+                        KindFacts::merge_unreported(new, old)
+                    })+
+                }
+            }
+
+            pub fn assess(&self, conditions: &[Condition], now: Timestamp) -> Assessment {
+                match self {
+                    $(Facts::$kind(f) => KindFacts::assess(f, conditions, now)),+
+                }
+            }
+
+            pub fn cell(&self, row: &Row, col: usize, now: Timestamp) -> Cell {
+                match self {
+                    $(Facts::$kind(f) => cell_of(row, f, col, now)),+
+                }
+            }
+
+            pub fn cli(&self, row: &Row) -> Vec<String> {
+                match self {
+                    $(Facts::$kind(f) => KindFacts::cli(f, row)),+
+                }
+            }
+
+            /// The short metric series a row carries (RDS, ECS), for sparklines.
+            pub fn metrics(&self) -> &[series::Series] {
+                match self {
+                    $(Facts::$kind(f) => KindFacts::metrics(f)),+
+                }
+            }
+        }
+
+        /// The column headers of a kind's table.
+        pub fn columns(kind: Kind) -> Vec<ColumnSpec> {
+            match kind {
+                $(Kind::$kind => column_specs::<$facts>()),+
+            }
         }
     };
 }
 
-fn kind_of<T: KindFacts>(_: &T) -> Kind {
-    T::KIND
+// The registry: one line per kind.
+kinds! {
+    Cluster => cluster::Cluster,
+    EcsService => ecs_service::EcsService,
+    Kustomization => kustomization::Kustomization,
+    HelmRelease => helm_release::HelmRelease,
+    FluxSource => flux_source::FluxSource,
+    Certificate => certificate::Certificate,
+    DbInstance => db_instance::DbInstance,
+    Region => region::Region,
+    Organization => organization::Organization,
+}
+
+fn column_specs<T: KindFacts>() -> Vec<ColumnSpec> {
+    T::COLUMNS.iter().map(Column::spec).collect()
 }
 
 fn cell_of<T: KindFacts>(row: &Row, facts: &T, col: usize, now: Timestamp) -> Cell {
@@ -73,108 +152,35 @@ fn cell_of<T: KindFacts>(row: &Row, facts: &T, col: usize, now: Timestamp) -> Ce
         .unwrap_or_else(|| Cell::text(""))
 }
 
-fn specs_of<T: KindFacts>() -> Vec<ColumnSpec> {
-    T::COLUMNS
-        .iter()
-        .map(|c| ColumnSpec {
-            title: c.title,
-            width: c.width,
-        })
-        .collect()
-}
-
 impl Facts {
-    pub fn kind(&self) -> Kind {
-        with_facts!(self, f => kind_of(f))
-    }
-
-    /// For a kind written by two sources (a region: CloudWatch and Route53; an EKS cluster: EKS
-    /// and the kube API), takes from `older` what this one does not report. Others: nothing.
-    pub fn keep_unreported(&mut self, older: &Facts) -> bool {
-        match (self, older) {
-            (Facts::Region(new), Facts::Region(old)) => {
-                new.keep_unreported(old);
-                new.parts = old.parts.clone();
-                true
-            }
-            (Facts::Cluster(new), Facts::Cluster(old)) => {
-                new.keep_unreported(old);
-                true
-            }
-            _ => false,
-        }
-    }
-
-    pub fn assess(&self, conditions: &[Condition], now: Timestamp) -> Assessment {
-        with_facts!(self, f => f.assess(conditions, now))
-    }
-
-    pub fn cell(&self, row: &Row, col: usize, now: Timestamp) -> Cell {
-        with_facts!(self, f => cell_of(row, f, col, now))
-    }
-
-    pub fn cli(&self, row: &Row) -> Vec<String> {
-        with_facts!(self, f => f.cli(row))
-    }
-
-    /// The short metric series a row carries (RDS, ECS), for sparklines.
-    pub fn metrics(&self) -> &[series::Series] {
-        match self {
-            Facts::DbInstance(d) => &d.metrics,
-            Facts::EcsService(e) => &e.metrics,
-            _ => &[],
-        }
-    }
-
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
 }
 
-/// The column headers of a kind's table.
-pub fn columns(kind: Kind) -> Vec<ColumnSpec> {
-    match kind {
-        Kind::Cluster => specs_of::<cluster::Cluster>(),
-        Kind::EcsService => specs_of::<ecs_service::EcsService>(),
-        Kind::Kustomization => specs_of::<kustomization::Kustomization>(),
-        Kind::HelmRelease => specs_of::<helm_release::HelmRelease>(),
-        Kind::FluxSource => specs_of::<flux_source::FluxSource>(),
-        Kind::Certificate => specs_of::<certificate::Certificate>(),
-        Kind::DbInstance => specs_of::<db_instance::DbInstance>(),
-        Kind::Region => specs_of::<region::Region>(),
-        Kind::Organization => specs_of::<organization::Organization>(),
-    }
-}
-
 /// The column a kind's table sorts by when the user has not chosen one.
 pub fn default_sort_column(kind: Kind) -> usize {
-    let title = match kind {
-        Kind::Certificate => "DAYS",
-        _ => "NAME",
-    };
+    let title = kind.spec().sort_by;
     columns(kind)
         .iter()
         .position(|c| c.title == title)
         .unwrap_or(0)
 }
 
-/// Projects a Flux or cert-manager API object into its kind's row, by its `kind` field.
-/// `None` for kinds opsdeck does not show or objects without a name.
+/// Projects a Kubernetes API object into its kind's row, by its `kind` field: the kind whose
+/// spec watches that resource. `None` for kinds opsdeck does not show or objects without a name.
 pub fn project_object(
     obj: &serde_json::Value,
     context: &str,
-    source: std::sync::Arc<str>,
+    source: Arc<str>,
     now: Timestamp,
 ) -> Option<Row> {
-    match obj.get("kind")?.as_str()? {
-        "Kustomization" => kustomization::Kustomization::project(obj, context, source, now),
-        "HelmRelease" => helm_release::HelmRelease::project(obj, context, source, now),
-        "GitRepository" | "HelmRepository" | "OCIRepository" => {
-            flux_source::FluxSource::project(obj, context, source, now)
-        }
-        "Certificate" => certificate::Certificate::project(obj, context, source, now),
-        _ => None,
-    }
+    let api_kind = obj.get("kind")?.as_str()?;
+    let watch = Kind::ALL
+        .iter()
+        .filter_map(|k| k.spec().watch)
+        .find(|w| w.resources.iter().any(|r| r.api_kind == api_kind))?;
+    (watch.project)(obj, context, source, now)
 }
 
 #[cfg(test)]
@@ -202,5 +208,81 @@ pub(crate) mod testing {
         let n = columns(r.kind()).len();
         assert!(n > 0);
         (0..n).map(|i| r.facts.cell(r, i, now())).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The registry's own insurance: every kind declares a whole, distinct spec.
+    use std::collections::HashSet;
+
+    use super::*;
+
+    /// Inserts every name, failing on the first seen twice.
+    fn distinct<'a>(what: &str, names: impl IntoIterator<Item = &'a str>) {
+        let mut seen = HashSet::new();
+        for n in names {
+            assert!(!n.is_empty(), "an empty {what}");
+            assert!(seen.insert(n), "{what} {n:?} declared twice");
+        }
+    }
+
+    #[test]
+    fn every_kind_declares_a_whole_distinct_spec() {
+        let specs = || Kind::ALL.iter().map(|k| k.spec());
+        distinct("name", specs().map(|s| s.name));
+        distinct("title", specs().map(|s| s.title));
+        distinct("tab label", specs().map(|s| s.tab));
+        distinct("short label", specs().map(|s| s.short));
+        distinct("command", specs().flat_map(|s| s.commands.iter().copied()));
+        distinct(
+            "watched resource",
+            specs()
+                .filter_map(|s| s.watch)
+                .flat_map(|w| w.resources.iter().map(|r| r.api_kind)),
+        );
+        for kind in Kind::ALL {
+            let spec = kind.spec();
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                spec.name,
+                "{kind:?}: the spec's name is the serde name"
+            );
+            assert!(!spec.commands.is_empty(), "{kind:?} has no command");
+            let columns = columns(kind);
+            assert!(!columns.is_empty(), "{kind:?} has no column");
+            assert!(
+                columns.iter().any(|c| c.title == "NAME"),
+                "{kind:?} has no NAME column"
+            );
+            assert!(
+                columns.iter().any(|c| c.title == spec.sort_by),
+                "{kind:?} sorts by a column it does not have"
+            );
+            if let Some(w) = spec.watch {
+                assert!(!w.resources.is_empty(), "{kind:?} watches nothing");
+            }
+        }
+    }
+
+    #[test]
+    fn derived_answers_match_the_kinds() {
+        let flux: Vec<Kind> = Kind::ALL.into_iter().filter(|k| k.is_flux()).collect();
+        assert_eq!(
+            flux,
+            [Kind::Kustomization, Kind::HelmRelease, Kind::FluxSource]
+        );
+        let regional: Vec<Kind> = Kind::ALL
+            .into_iter()
+            .filter(|k| k.is_regional_part())
+            .collect();
+        assert_eq!(
+            regional,
+            [Kind::Cluster, Kind::EcsService, Kind::DbInstance]
+        );
+        assert!(Kind::Certificate.is_namespaced() && !Kind::Certificate.is_flux());
+        assert!(Kind::Region.is_rollup() && Kind::Organization.is_rollup());
+        assert_eq!(default_sort_column(Kind::Certificate), 7, "DAYS");
+        assert_eq!(default_sort_column(Kind::Region), 1, "NAME");
     }
 }

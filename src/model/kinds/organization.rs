@@ -6,8 +6,7 @@ use serde::Serialize;
 
 use super::KindFacts;
 use super::parts::PartCount;
-use crate::model::row::cells;
-use crate::model::{Assessment, Cell, Column, Condition, Health, Kind, Row};
+use crate::model::{Assessment, Cell, Column, Condition, Health, KindScope, KindSpec, Row};
 
 pub const LABEL: &str = "organization";
 
@@ -19,6 +18,7 @@ pub struct Organization {
     pub parts: OrgParts,
 }
 
+/// The counts of an organization's parts; each namespaced kind's spec names its counter.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct OrgParts {
     pub kustomizations: PartCount,
@@ -27,71 +27,31 @@ pub struct OrgParts {
     pub certificates: PartCount,
 }
 
-impl OrgParts {
-    pub fn count_mut(&mut self, kind: Kind) -> Option<&mut PartCount> {
-        match kind {
-            Kind::Kustomization => Some(&mut self.kustomizations),
-            Kind::HelmRelease => Some(&mut self.helm_releases),
-            Kind::FluxSource => Some(&mut self.sources),
-            Kind::Certificate => Some(&mut self.certificates),
-            _ => None,
-        }
-    }
-}
-
 impl KindFacts for Organization {
-    const KIND: Kind = Kind::Organization;
+    const SPEC: &'static KindSpec = &KindSpec {
+        name: "organization",
+        title: "Organizations",
+        tab: "Orgs",
+        short: "org",
+        commands: &["org", "organizations"],
+        scope: KindScope::OrganizationRollup,
+        // Read from labelled namespaces by the kube backend (see backend/kube/namespaces.rs).
+        watch: None,
+        sort_by: "NAME",
+    };
     const COLUMNS: &'static [Column<Self>] = &[
-        Column {
-            title: "NAME",
-            width: 18,
-            cell: cells::name,
-        },
-        Column {
-            title: "CONTEXT",
-            width: 14,
-            cell: cells::context,
-        },
-        Column {
-            title: "DOMAIN",
-            width: 22,
-            cell: |_, o, _| Cell::opt(o.domain.as_deref()),
-        },
-        Column {
-            title: "NAMESPACES",
-            width: 24,
-            cell: |_, o, _| Cell::text(o.namespaces.join(",")),
-        },
-        Column {
-            title: "KS",
-            width: 5,
-            cell: |_, o, _| o.parts.kustomizations.cell(),
-        },
-        Column {
-            title: "HR",
-            width: 5,
-            cell: |_, o, _| o.parts.helm_releases.cell(),
-        },
-        Column {
-            title: "SRC",
-            width: 5,
-            cell: |_, o, _| o.parts.sources.cell(),
-        },
-        Column {
-            title: "CERTS",
-            width: 5,
-            cell: |_, o, _| o.parts.certificates.cell(),
-        },
-        Column {
-            title: "HEALTH",
-            width: 11,
-            cell: cells::health,
-        },
-        Column {
-            title: "REASON",
-            width: 44,
-            cell: cells::reason,
-        },
+        Column::name(18),
+        Column::CONTEXT,
+        Column::new("DOMAIN", 22, |_, o, _| Cell::opt(o.domain.as_deref())),
+        Column::new("NAMESPACES", 24, |_, o, _| {
+            Cell::text(o.namespaces.join(","))
+        }),
+        Column::new("KS", 5, |_, o, _| o.parts.kustomizations.cell()),
+        Column::new("HR", 5, |_, o, _| o.parts.helm_releases.cell()),
+        Column::new("SRC", 5, |_, o, _| o.parts.sources.cell()),
+        Column::new("CERTS", 5, |_, o, _| o.parts.certificates.cell()),
+        Column::HEALTH,
+        Column::reason(44),
     ];
 
     fn assess(&self, _: &[Condition], _: Timestamp) -> Assessment {
@@ -123,8 +83,8 @@ impl KindFacts for Organization {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Facts;
     use crate::model::kinds::testing::{all_cells, row};
+    use crate::model::{Facts, Kind};
 
     #[test]
     fn own_health_needs_namespaces() {

@@ -7,8 +7,7 @@ use serde::Serialize;
 
 use super::KindFacts;
 use super::parts::PartCount;
-use crate::model::row::cells;
-use crate::model::{Assessment, Cell, Column, Condition, Health, Kind, Row};
+use crate::model::{Assessment, Cell, Column, Condition, Health, KindScope, KindSpec, Row};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Region {
@@ -52,6 +51,7 @@ impl Reported {
     };
 }
 
+/// The counts of a region's parts; each regional kind's spec names its counter.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RegionParts {
     pub clusters: PartCount,
@@ -162,59 +162,36 @@ fn check_cell(r: &Region) -> Cell {
 }
 
 impl KindFacts for Region {
-    const KIND: Kind = Kind::Region;
+    const SPEC: &'static KindSpec = &KindSpec {
+        name: "region",
+        title: "Regions",
+        tab: "Regions",
+        short: "region",
+        commands: &["region", "regions"],
+        scope: KindScope::RegionRollup,
+        // CloudWatch alarms and Route53 health checks and records (see backend/aws).
+        watch: None,
+        sort_by: "NAME",
+    };
     const COLUMNS: &'static [Column<Self>] = &[
-        Column {
-            title: "ACCOUNT",
-            width: 14,
-            cell: cells::account,
-        },
-        Column {
-            title: "NAME",
-            width: 12,
-            cell: cells::name,
-        },
-        Column {
-            title: "ROLE",
-            width: 11,
-            cell: |_, r, _| Cell::text(r.role()),
-        },
-        Column {
-            title: "CLUSTERS",
-            width: 8,
-            cell: |_, r, _| r.parts.clusters.cell(),
-        },
-        Column {
-            title: "ECS",
-            width: 6,
-            cell: |_, r, _| r.parts.ecs.cell(),
-        },
-        Column {
-            title: "RDS",
-            width: 6,
-            cell: |_, r, _| r.parts.rds.cell(),
-        },
-        Column {
-            title: "ALARMS",
-            width: 10,
-            cell: |_, r, _| alarm_cell(r),
-        },
-        Column {
-            title: "CHECKS",
-            width: 6,
-            cell: |_, r, _| check_cell(r),
-        },
-        Column {
-            title: "HEALTH",
-            width: 11,
-            cell: cells::health,
-        },
-        Column {
-            title: "REASON",
-            width: 44,
-            cell: cells::reason,
-        },
+        Column::account(14),
+        Column::name(12),
+        Column::new("ROLE", 11, |_, r, _| Cell::text(r.role())),
+        Column::new("CLUSTERS", 8, |_, r, _| r.parts.clusters.cell()),
+        Column::new("ECS", 6, |_, r, _| r.parts.ecs.cell()),
+        Column::new("RDS", 6, |_, r, _| r.parts.rds.cell()),
+        Column::new("ALARMS", 10, |_, r, _| alarm_cell(r)),
+        Column::new("CHECKS", 6, |_, r, _| check_cell(r)),
+        Column::HEALTH,
+        Column::reason(44),
     ];
+
+    /// CloudWatch and Route53 each report a layer; the roll-up's parts are the store's.
+    fn merge_unreported(&mut self, older: &Region) -> bool {
+        self.keep_unreported(older);
+        self.parts = older.parts.clone();
+        true
+    }
 
     fn assess(&self, _: &[Condition], _: Timestamp) -> Assessment {
         if let Some(h) = self.health_checks.iter().find(|h| h.healthy == Some(false)) {
@@ -290,8 +267,8 @@ impl KindFacts for Region {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Facts;
     use crate::model::kinds::testing::{all_cells, row};
+    use crate::model::{Facts, Kind};
 
     fn region(alarm_state: &str, check: Option<bool>) -> Facts {
         Facts::Region(Region {

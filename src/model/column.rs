@@ -1,0 +1,97 @@
+//! A kind's table, one line per column: a title, a preferred width and how to read the cell
+//! from a row. The columns several kinds share are declared here once: NAMESPACE, CONTEXT, READY
+//! and HEALTH have the same width in every table; NAME, ACCOUNT, REGION and REASON take the
+//! kind's width.
+
+use jiff::Timestamp;
+
+use super::row::{Cell, Row};
+
+/// How a column reads its cell: from the row, the kind's facts and the time (ages, expiries).
+pub type CellFn<T> = fn(&Row, &T, Timestamp) -> Cell;
+
+/// A column of a kind's table.
+pub struct Column<T: 'static> {
+    pub title: &'static str,
+    pub width: u16,
+    pub cell: CellFn<T>,
+}
+
+/// The kind-independent part of a column, for headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ColumnSpec {
+    pub title: &'static str,
+    pub width: u16,
+}
+
+impl<T: 'static> Column<T> {
+    pub const NAMESPACE: Self = Column::new("NAMESPACE", 16, cells::namespace);
+    pub const CONTEXT: Self = Column::new("CONTEXT", 14, cells::context);
+    /// The status of the object's Ready condition.
+    pub const READY: Self = Column::new("READY", 7, cells::ready);
+    pub const HEALTH: Self = Column::new("HEALTH", 11, cells::health);
+
+    pub const fn new(title: &'static str, width: u16, cell: CellFn<T>) -> Self {
+        Column { title, width, cell }
+    }
+
+    pub const fn name(width: u16) -> Self {
+        Column::new("NAME", width, cells::name)
+    }
+
+    pub const fn account(width: u16) -> Self {
+        Column::new("ACCOUNT", width, cells::account)
+    }
+
+    pub const fn region(width: u16) -> Self {
+        Column::new("REGION", width, cells::region)
+    }
+
+    pub const fn reason(width: u16) -> Self {
+        Column::new("REASON", width, cells::reason)
+    }
+
+    pub const fn spec(&self) -> ColumnSpec {
+        ColumnSpec {
+            title: self.title,
+            width: self.width,
+        }
+    }
+}
+
+/// Cells every kind's table reuses: they read the row, not the kind's facts.
+pub mod cells {
+    use super::*;
+
+    pub fn name<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
+        Cell::text(r.id.name.clone())
+    }
+    pub fn namespace<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
+        Cell::text(r.id.scope.namespace())
+    }
+    pub fn context<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
+        Cell::text(r.id.scope.context())
+    }
+    pub fn account<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
+        Cell::text(r.id.scope.account())
+    }
+    pub fn region<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
+        Cell::text(r.id.scope.region())
+    }
+    pub fn health<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
+        Cell::number(r.health.severity() as i64, r.health.as_str())
+    }
+    pub fn reason<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
+        Cell::text(r.reason.clone())
+    }
+    pub fn ready<T>(r: &Row, _: &T, _: Timestamp) -> Cell {
+        condition(r, "Ready")
+    }
+    /// The status of a condition ("True", "False", "Unknown", "-" when absent).
+    pub fn condition(r: &Row, kind: &str) -> Cell {
+        let status = crate::model::condition::find(&r.conditions, kind)
+            .map(|c| c.status.clone())
+            .unwrap_or_else(|| "-".into());
+        Cell::text(status)
+    }
+}

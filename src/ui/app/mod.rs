@@ -1,0 +1,227 @@
+//! The UI's state: the fleet, the panes' tables, and each overlay's own state (the components of
+//! the stack, `stack.rs`). Keys go to the component on top (`keys.rs`), which answers with an
+//! `Effect` that `effects.rs` carries out; background work is posted for the event loop to spawn
+//! (`tasks`), so no I/O happens here and nothing here needs a runtime. Rows arrive through
+//! `Fleet::apply` from the event loop, which never waits on a backend.
+
+mod effects;
+mod keys;
+mod layer;
+mod row_action;
+mod runbooks;
+mod stack;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use super::chrome::TabStats;
+pub use super::command_bar::Mode;
+pub use super::component::Message;
+pub use super::confirm::{NamePrompt, Protected};
+pub use super::detail::{Detail, DetailEvents};
+pub use super::tasks::{Notices, UiEvent};
+pub use layer::Layer;
+
+use super::component::Ctx;
+use super::pane::{ORDER, Pane};
+use super::runbook::RunbookScreen;
+use super::tasks::{self, Outbox};
+use super::theme::Theme;
+use crate::clock::SharedClock;
+use crate::model::RowId;
+use crate::row_actions::{ActionRunner, EventSource, RowAction};
+use crate::runbook::{Ports, Runbook};
+use crate::store::view::TableView;
+use crate::store::{Fleet, RowKey};
+
+pub struct App {
+    pub fleet: Fleet,
+    pub clock: SharedClock,
+    pub theme: Theme,
+    pub read_only: bool,
+    pub pane: Pane,
+    /// The command bar or the filter, while one is open.
+    pub mode: Mode,
+    pub detail: Option<Detail>,
+    pub help: bool,
+    pub message: Option<Message>,
+    pub quit: bool,
+    /// Rows per page of the current table, as last rendered.
+    pub page: usize,
+    pub(super) views: HashMap<Pane, TableView>,
+    pub tab_stats: TabStats,
+    /// Carries out write actions; `None` where the backend cannot (the demo).
+    actions: Option<Arc<dyn ActionRunner>>,
+    /// An action waiting for `y` (or, with `confirm_name`, for its target's name).
+    pub confirm: Option<(RowAction, RowId)>,
+    /// With `confirm`, when the action lands on a protected context or account: the name to
+    /// type instead of `y`.
+    pub confirm_name: Option<NamePrompt>,
+    /// The contexts and accounts whose writes need their name typed.
+    protected: Protected,
+    /// How many confirmation prompts were raised: the number of the latest, which tells the
+    /// event loop a prompt on screen is a new one (see `prompt`).
+    prompts: u64,
+    /// Lists a row's events for the detail view; `None` where the backend has none.
+    event_source: Option<Arc<dyn EventSource>>,
+    /// Where background work is posted and reports back.
+    outbox: Outbox,
+    notices: Option<Notices>,
+    /// `:runbooks`, while open.
+    pub runbook: Option<RunbookScreen>,
+    /// The world runbooks act on; `None` where none is set up.
+    runbook_ports: Option<Ports>,
+    runbook_dir: PathBuf,
+    /// The runbook whose plan is being made.
+    planning: Option<Arc<dyn Runbook>>,
+}
+
+impl App {
+    pub fn new(fleet: Fleet, clock: SharedClock, theme: Theme, read_only: bool) -> App {
+        let views = ORDER
+            .iter()
+            .map(|p| (*p, TableView::new(p.view_source())))
+            .collect();
+        let (outbox, notices) = tasks::channel();
+        App {
+            fleet,
+            clock,
+            theme,
+            read_only,
+            pane: Pane::Overview,
+            mode: Mode::Normal,
+            detail: None,
+            help: false,
+            message: None,
+            quit: false,
+            page: 20,
+            views,
+            tab_stats: TabStats::default(),
+            actions: None,
+            event_source: None,
+            confirm: None,
+            confirm_name: None,
+            protected: Protected::default(),
+            prompts: 0,
+            outbox,
+            notices: Some(notices),
+            runbook: None,
+            runbook_ports: None,
+            runbook_dir: std::env::temp_dir().join("opsdeck-runbooks"),
+            planning: None,
+        }
+    }
+
+    /// Runbooks act on `ports` and journal into `dir`.
+    pub fn with_runbooks(mut self, ports: Ports, dir: PathBuf) -> App {
+        self.runbook_ports = Some(ports);
+        self.runbook_dir = dir;
+        self
+    }
+
+    pub fn with_actions(mut self, runner: Arc<dyn ActionRunner>) -> App {
+        self.actions = Some(runner);
+        self
+    }
+
+    pub fn with_events(mut self, source: Arc<dyn EventSource>) -> App {
+        self.event_source = Some(source);
+        self
+    }
+
+    /// Writes on these contexts and accounts ask for their name typed, not just `y`.
+    pub fn with_protected(mut self, protected: Protected) -> App {
+        self.protected = protected;
+        self
+    }
+
+    /// What background work reports, for the event loop to wait on (taken once). Reading it
+    /// also starts the work the app posted (see `tasks`).
+    pub fn take_notices(&mut self) -> Option<Notices> {
+        self.notices.take()
+    }
+
+    pub fn on_ui_event(&mut self, ev: UiEvent) {
+        match ev {
+            UiEvent::Notice(m) => self.message = Some(m),
+            UiEvent::RunbookPlanned(outcome) => {
+                if let (Some(screen), Some(rb)) = (self.runbook.as_mut(), self.planning.take()) {
+                    screen.planned(rb, outcome);
+                    if screen.asks_confirmation() {
+                        self.prompts += 1;
+                    }
+                }
+            }
+            UiEvent::RunbookEvent(e) => {
+                if let Some(screen) = self.runbook.as_mut() {
+                    screen.event(&e);
+                }
+            }
+            UiEvent::RunbookDone(text) => {
+                if let Some(screen) = self.runbook.as_mut() {
+                    screen.finished(text);
+                }
+            }
+            UiEvent::Events { id, result } => {
+                // Only if the same detail is still open.
+                if let Some(d) = self.detail.as_mut().filter(|d| d.id == id) {
+                    d.events = match result {
+                        Ok(v) => DetailEvents::Loaded(v),
+                        Err(e) => DetailEvents::Failed(e),
+                    };
+                }
+            }
+        }
+    }
+
+    pub fn view(&self, pane: Pane) -> &TableView {
+        &self.views[&pane]
+    }
+
+    pub fn view_mut(&mut self, pane: Pane) -> &mut TableView {
+        self.views.get_mut(&pane).expect("every pane has a view")
+    }
+
+    /// Brings the current pane's table up to date with the fleet (cheap when nothing changed).
+    pub fn refresh(&mut self) {
+        let now = self.clock.now();
+        let pane = self.pane;
+        let view = self.views.get_mut(&pane).expect("every pane has a view");
+        view.refresh(&self.fleet, now);
+        self.tab_stats.refresh(&self.fleet);
+    }
+
+    /// The row under the cursor, as the fleet is now.
+    pub fn selected_key(&mut self) -> Option<RowKey> {
+        self.refresh();
+        self.view(self.pane).selected_key()
+    }
+
+    /// What components read of the app, as it is now.
+    pub fn ctx(&self) -> Ctx<'_> {
+        Ctx::new(&self.theme, &self.fleet, self.clock.now(), self.read_only)
+    }
+
+    /// The confirmation prompt on screen, if one is: the `y` of a write action, or a runbook's
+    /// typed target (its plan, or an interrupted run's before it resumes). The number is the
+    /// prompt's own (each prompt raised gets the next), so the event loop can tell when it draws
+    /// one for the first time: input already queued then was typed, or pasted as keys by a
+    /// terminal without bracketed paste, before anyone could read the prompt, and the loop hands
+    /// it to `handle_queued_key`, which never lets it answer.
+    pub fn prompt(&self) -> Option<u64> {
+        let asking = self.confirm.is_some()
+            || self
+                .runbook
+                .as_ref()
+                .is_some_and(RunbookScreen::asks_confirmation);
+        asking.then_some(self.prompts)
+    }
+
+    fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.message = Some(Message {
+            text: text.into(),
+            error,
+        });
+    }
+}

@@ -1,0 +1,79 @@
+//! The stack: which overlays are open, in the one order that key handling and drawing both
+//! follow. The topmost open layer takes the keys and pastes; drawing goes from the bottom up.
+//! Each overlay keeps its own state in the app (`detail`, `runbook`, `help`, `mode`,
+//! `confirm`), and what is open is read from that state, so the stack never disagrees with it.
+
+use ratatui::Frame;
+
+use super::{App, Layer, Mode};
+use crate::ui::component::{Component, Ctx, Regions};
+use crate::ui::help::Help;
+
+impl App {
+    fn is_open(&self, layer: Layer) -> bool {
+        match layer {
+            Layer::Pane => true,
+            Layer::Detail => self.detail.is_some(),
+            Layer::Runbook => self.runbook.is_some(),
+            Layer::Help => self.help,
+            Layer::CommandBar => self.mode != Mode::Normal,
+            Layer::Confirm => self.confirm.is_some(),
+        }
+    }
+
+    /// The open layers, bottom to top.
+    pub fn layers(&self) -> Vec<Layer> {
+        Layer::BOTTOM_UP
+            .into_iter()
+            .filter(|l| self.is_open(*l))
+            .collect()
+    }
+
+    /// The layer that takes the keys.
+    pub fn top(&self) -> Layer {
+        Layer::BOTTOM_UP
+            .into_iter()
+            .rev()
+            .find(|l| self.is_open(*l))
+            .unwrap_or(Layer::Pane)
+    }
+
+    /// Closes `layer` (the pane never closes).
+    pub(super) fn close(&mut self, layer: Layer) {
+        match layer {
+            Layer::Pane => {}
+            Layer::Detail => self.detail = None,
+            Layer::Runbook => self.runbook = None,
+            Layer::Help => self.help = false,
+            Layer::CommandBar => self.mode = Mode::Normal,
+            Layer::Confirm => {
+                self.confirm = None;
+                self.confirm_name = None;
+            }
+        }
+    }
+
+    /// Draws the open overlays over the pane, bottom to top. The pane itself is drawn first by
+    /// `draw`, which needs the app mutable for it (its table keeps the page size it drew).
+    pub fn draw_overlays(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
+        for layer in self.layers() {
+            match layer {
+                Layer::Pane => {}
+                Layer::Detail => {
+                    if let Some(detail) = &self.detail {
+                        detail.draw(f, regions, ctx);
+                    }
+                }
+                Layer::Runbook => {
+                    if let Some(screen) = &self.runbook {
+                        screen.draw(f, regions, ctx);
+                    }
+                }
+                Layer::Help => Help.draw(f, regions, ctx),
+                Layer::CommandBar => self.mode.draw(f, regions, ctx),
+                // Its question is the message line's text (`chrome::message_line`).
+                Layer::Confirm => {}
+            }
+        }
+    }
+}

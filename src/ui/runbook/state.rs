@@ -1,0 +1,204 @@
+//! The runbook screen's state: the stage it is at (the list, a form, the checks, a plan, a
+//! resume's plan, a run) and how background work moves it on (the plan arriving, a run's events,
+//! its outcome).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::form::{self, Field};
+use super::resume::ResumePlan;
+use crate::runbook::engine::{Event, Outcome};
+use crate::runbook::{RUNBOOKS, Runbook, RunbookSpec, StepSpec, journal, spec};
+
+/// A step's line while running.
+#[derive(Clone, Debug, Default)]
+pub struct StepLine {
+    pub title: String,
+    pub state: &'static str,
+    pub progress: Option<f64>,
+    pub note: String,
+    pub elapsed: Option<std::time::Duration>,
+}
+
+/// Where the screen is.
+pub enum Stage {
+    List {
+        cursor: usize,
+        journals: Vec<PathBuf>,
+    },
+    Form {
+        spec: &'static RunbookSpec,
+        fields: Vec<Field>,
+        focus: usize,
+        /// Problems of no one field: the preflight's refusal, or a build's about the whole.
+        problems: Vec<String>,
+    },
+    /// Waiting for the preflight.
+    Checking { name: &'static str },
+    Plan {
+        rb: Arc<dyn Runbook>,
+        steps: Vec<StepSpec>,
+        findings: Vec<String>,
+        overridable: Vec<String>,
+        confirm: String,
+        reason: String,
+        focus_reason: bool,
+    },
+    /// An interrupted run before it resumes: its steps, those the journal says are done, and the
+    /// target typed to confirm, as for a start.
+    Resume(Box<ResumePlan>),
+    Running {
+        steps: Vec<StepLine>,
+        journal: Option<PathBuf>,
+        outcome: Option<String>,
+    },
+}
+
+pub struct RunbookScreen {
+    pub stage: Stage,
+    pub journal_dir: PathBuf,
+}
+
+impl RunbookScreen {
+    pub fn new(journal_dir: PathBuf) -> RunbookScreen {
+        let journals = journal::interrupted(&journal_dir);
+        RunbookScreen {
+            stage: Stage::List {
+                cursor: 0,
+                journals,
+            },
+            journal_dir,
+        }
+    }
+
+    /// Back to the list (Esc), which is read again.
+    pub(super) fn back(&mut self) {
+        *self = RunbookScreen::new(self.journal_dir.clone());
+    }
+
+    /// Whether the screen asks for its typed target: a plan, or an interrupted run's.
+    pub fn asks_confirmation(&self) -> bool {
+        matches!(self.stage, Stage::Plan { .. } | Stage::Resume(_))
+    }
+
+    /// The plan arrived (or the preflight refused: the form comes back, filled as it was).
+    pub fn planned(&mut self, rb: Arc<dyn Runbook>, outcome: Outcome) {
+        let fields_back = |problems: Vec<String>| {
+            let spec = spec(rb.name()).unwrap_or(&RUNBOOKS[0]);
+            Stage::Form {
+                spec,
+                fields: form::refilled(spec, &rb.inputs()),
+                focus: 0,
+                problems,
+            }
+        };
+        self.stage = match outcome {
+            Outcome::Planned {
+                steps,
+                findings,
+                overridable,
+            } => Stage::Plan {
+                rb: rb.clone(),
+                steps,
+                findings,
+                overridable,
+                confirm: String::new(),
+                reason: String::new(),
+                focus_reason: false,
+            },
+            Outcome::Refused(problems) => fields_back(problems),
+            other => fields_back(vec![format!("unexpected: {other:?}")]),
+        };
+    }
+
+    /// The target typed to confirm the resume being asked for (`Effect::ResumeRunbook`), for the
+    /// run's options: the engine checks it again.
+    pub fn resume_confirmation(&self) -> Option<String> {
+        match &self.stage {
+            Stage::Resume(plan) if plan.problems.is_empty() && plan.confirm == plan.target => {
+                Some(plan.confirm.clone())
+            }
+            _ => None,
+        }
+    }
+
+    pub fn start_running(&mut self, titles: Vec<String>) {
+        self.stage = Stage::Running {
+            steps: titles
+                .into_iter()
+                .map(|title| StepLine {
+                    title,
+                    state: "pending",
+                    ..StepLine::default()
+                })
+                .collect(),
+            journal: None,
+            outcome: None,
+        };
+    }
+
+    pub fn event(&mut self, e: &Event) {
+        let Stage::Running { steps, journal, .. } = &mut self.stage else {
+            return;
+        };
+        let mut set = |i: usize, state: &'static str| {
+            if let Some(s) = steps.get_mut(i) {
+                s.state = state;
+            }
+        };
+        match e {
+            Event::Started { journal: j } => *journal = Some(j.clone()),
+            Event::Skipped { step } => set(*step, "already done"),
+            Event::Applying { step } => set(*step, "applying"),
+            Event::Applied { step } => set(*step, "verifying"),
+            Event::Progress {
+                step,
+                progress,
+                note,
+                elapsed,
+                ..
+            } => {
+                if let Some(s) = steps.get_mut(*step) {
+                    s.state = "waiting";
+                    s.progress = *progress;
+                    s.note = note.clone();
+                    s.elapsed = Some(*elapsed);
+                }
+            }
+            Event::Verified { step, elapsed } => {
+                if let Some(s) = steps.get_mut(*step) {
+                    if s.state != "warning" {
+                        s.state = "done";
+                    }
+                    s.progress = Some(1.0);
+                    s.elapsed = Some(*elapsed);
+                }
+            }
+            Event::Warned { step, message } => {
+                if let Some(s) = steps.get_mut(*step) {
+                    s.state = "warning";
+                    s.note = message.clone();
+                }
+            }
+            Event::Failed { step, reason } => {
+                if let Some(s) = steps.get_mut(*step) {
+                    s.state = "FAILED";
+                    s.note = reason.clone();
+                }
+            }
+        }
+    }
+
+    pub fn finished(&mut self, text: String) {
+        match &mut self.stage {
+            Stage::Running { outcome, .. } => *outcome = Some(text),
+            _ => {
+                self.stage = Stage::Running {
+                    steps: vec![],
+                    journal: None,
+                    outcome: Some(text),
+                }
+            }
+        }
+    }
+}

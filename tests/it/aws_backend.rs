@@ -1,0 +1,644 @@
+//! The AWS backend through the real AWS SDK for Rust against moto's server: a small fleet is
+//! created through the SDK itself, and the rows the backend produces are checked.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use opsdeck::backend::aws::{self, AwsOptions, Service, source_name};
+use opsdeck::clock::FixedClock;
+use opsdeck::config::Account;
+use opsdeck::model::{Facts, Health, Kind};
+use opsdeck::store::{self, Fleet, SourceStatus, UpdateReceiver};
+use testkit::cbor_proxy::CborProxy;
+use testkit::fleet::{create_alarms, create_fleet, create_routing, creds, sdk};
+use testkit::moto::Moto;
+use tokio::task::JoinSet;
+
+fn account(name: &str, endpoint: &str, regions: &[&str]) -> Account {
+    Account {
+        name: name.into(),
+        profile: None,
+        role_arn: None,
+        regions: regions.iter().map(|s| s.to_string()).collect(),
+        environment: Some("prod".into()),
+        endpoint_url: Some(endpoint.into()),
+        protected: false,
+    }
+}
+
+struct Harness {
+    fleet: Fleet,
+    rx: UpdateReceiver,
+    _tasks: JoinSet<()>,
+}
+
+impl Harness {
+    async fn start(accounts: Vec<Account>) -> Harness {
+        let clock = Arc::new(FixedClock::new(testkit::origin()));
+        let (tx, rx) = store::channel();
+        let opts = AwsOptions {
+            accounts,
+            poll: Duration::from_millis(300),
+            fast_poll: Duration::from_millis(300),
+            static_credentials: Some(creds()),
+            hosted_zones: vec!["helpdev.io".into()],
+        };
+        let tasks = aws::start(opts, clock, tx).await;
+        Harness {
+            fleet: Fleet::new("t"),
+            rx,
+            _tasks: tasks,
+        }
+    }
+
+    /// The helpdev-prod account at `endpoint`, in us-east-1 and sa-east-1.
+    async fn helpdev_in_two_regions(endpoint: &str) -> Harness {
+        Harness::start(vec![account(
+            "helpdev-prod",
+            endpoint,
+            &["us-east-1", "sa-east-1"],
+        )])
+        .await
+    }
+
+    /// Applies updates until `ok` holds; panics with what it saw after 30 s.
+    async fn until(&mut self, what: &str, ok: impl Fn(&Fleet) -> bool) {
+        let within = Duration::from_secs(30);
+        testkit::apply_until(&mut self.fleet, &mut self.rx, within, what, ok).await;
+    }
+}
+
+#[tokio::test]
+async fn eks_ecs_and_rds_from_two_regions_become_rows() {
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    let mut h = Harness::helpdev_in_two_regions(&moto.url).await;
+    let eks_sources = [
+        source_name("helpdev-prod", "us-east-1", Service::Eks),
+        source_name("helpdev-prod", "sa-east-1", Service::Eks),
+    ];
+    h.until("every EKS, ECS and RDS source to answer", |f| {
+        [Service::Eks, Service::Ecs, Service::Rds]
+            .iter()
+            .flat_map(|s| ["us-east-1", "sa-east-1"].map(|r| source_name("helpdev-prod", r, *s)))
+            .all(|s| {
+                f.source(&s)
+                    .is_some_and(|s| s.status == SourceStatus::Connected)
+            })
+    })
+    .await;
+    assert!(eks_sources.iter().all(|s| h.fleet.source(s).is_some()));
+
+    let clusters: Vec<_> = h.fleet.rows_of(Kind::Cluster).collect();
+    assert_eq!(clusters.len(), 2);
+    let sae1 = clusters
+        .iter()
+        .find(|r| r.id.name == "eks-prod-sae1")
+        .unwrap();
+    assert_eq!(
+        (sae1.id.scope.account(), sae1.id.scope.region()),
+        ("helpdev-prod", "sa-east-1")
+    );
+    let Facts::Cluster(c) = &sae1.facts else {
+        panic!()
+    };
+    assert_eq!((c.status.as_str(), c.version.as_str()), ("ACTIVE", "1.31"));
+    assert_eq!(sae1.health, Health::Healthy);
+
+    // moto runs no tasks: a service with desired 2 reports 0 running, which is a failure.
+    let services: Vec<_> = h.fleet.rows_of(Kind::EcsService).collect();
+    assert_eq!(services.len(), 4);
+    let graphql = services
+        .iter()
+        .find(|r| r.id.name == "graphql" && r.id.scope.context() == "phenom-use1")
+        .unwrap();
+    let Facts::EcsService(s) = &graphql.facts else {
+        panic!()
+    };
+    assert_eq!((s.desired, s.running), (2, 0));
+    assert_eq!(s.task_definition, "graphql:1");
+    assert_eq!(graphql.health, Health::Failed);
+    assert_eq!(graphql.reason, "0/2 running");
+
+    let dbs: Vec<_> = h.fleet.rows_of(Kind::DbInstance).collect();
+    assert_eq!(dbs.len(), 2);
+    let db = dbs.iter().find(|r| r.id.name == "payments-use1").unwrap();
+    let Facts::DbInstance(d) = &db.facts else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            d.engine.as_str(),
+            d.engine_version.as_str(),
+            d.class.as_str()
+        ),
+        ("postgres", "16.4", "db.r6g.large")
+    );
+    assert!(d.multi_az);
+    assert_eq!(d.storage_gb, 100);
+    assert_eq!(d.environment.as_deref(), Some("production"));
+    assert!(
+        d.snapshots
+            .iter()
+            .any(|s| s.id == "payments-use1-clone-20261123"),
+        "{:?}",
+        d.snapshots
+    );
+    assert_eq!(db.health, Health::Healthy);
+    assert_eq!(db.reason, "available, Multi-AZ");
+}
+
+#[tokio::test]
+async fn a_firing_alarm_degrades_its_region() {
+    let moto = Moto::start().await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    create_fleet(&proxy.url).await;
+    create_alarms(&proxy.url).await;
+    create_routing(&proxy.url).await;
+    let mut h = Harness::helpdev_in_two_regions(&proxy.url).await;
+    h.until("both regions with alarms, routing and parts", |f| {
+        f.rows_of(Kind::Region).count() == 2
+            && ["us-east-1", "sa-east-1"].iter().all(|r| {
+                [
+                    Service::Ecs,
+                    Service::Rds,
+                    Service::CloudWatch,
+                    Service::Route53,
+                ]
+                .iter()
+                .all(|s| {
+                    f.source(&source_name("helpdev-prod", r, *s))
+                        .is_some_and(|s| s.status == SourceStatus::Connected)
+                })
+            })
+    })
+    .await;
+    let sae1 = h
+        .fleet
+        .rows_of(Kind::Region)
+        .find(|r| r.id.name == "sa-east-1")
+        .unwrap();
+    let Facts::Region(region) = &sae1.facts else {
+        panic!()
+    };
+    assert_eq!(region.alarms.len(), 1);
+    assert_eq!(region.alarms[0].state, "ALARM");
+    assert_eq!(
+        region.alarms[0].target.as_deref(),
+        Some("eks-prod-sae1"),
+        "the ClusterName dimension names the row"
+    );
+    assert!(
+        sae1.own
+            .reason
+            .starts_with("alarm eks-prod-sae1-node-cpu-high firing: Threshold Crossed"),
+        "{}",
+        sae1.own.reason
+    );
+    assert_eq!(region.parts.clusters.total, 1);
+    assert_eq!(region.health_checks.len(), 1, "{:?}", region.health_checks);
+    assert_eq!(region.health_checks[0].fqdn, "api.sae1.helpdev.io/health");
+    assert_eq!(region.health_checks[0].healthy, Some(true));
+    assert_eq!(region.failover.len(), 1);
+    assert_eq!(
+        (
+            region.failover[0].record.as_str(),
+            region.failover[0].role.as_str(),
+            region.failover[0].serving
+        ),
+        ("api.helpdev.io", "SECONDARY", false),
+        "the healthy primary serves"
+    );
+    // The region's worst: its ECS services run 0/2 in moto (failed) — worse than the alarm.
+    assert_eq!(sae1.health, Health::Failed);
+    assert_eq!(
+        sae1.own.health,
+        Health::Degraded,
+        "the alarm alone degrades the region"
+    );
+    let use1 = h
+        .fleet
+        .rows_of(Kind::Region)
+        .find(|r| r.id.name == "us-east-1")
+        .unwrap();
+    assert_eq!(use1.own.health, Health::Healthy);
+    let Facts::Region(r) = &use1.facts else {
+        panic!()
+    };
+    assert_eq!((r.alarms.len(), r.alarms[0].state.as_str()), (1, "OK"));
+    assert_eq!(r.health_checks.len(), 1);
+    assert_eq!(r.health_checks[0].fqdn, "api.use1.helpdev.io/health");
+    assert_eq!(
+        (r.failover[0].role.as_str(), r.failover[0].serving),
+        ("PRIMARY", true)
+    );
+    assert_eq!(r.role(), "primary ●");
+}
+
+fn status_of(f: &Fleet, account: &str, region: &str, service: Service) -> Option<SourceStatus> {
+    f.source(&source_name(account, region, service))
+        .map(|s| s.status.clone())
+}
+
+#[tokio::test]
+async fn regions_and_services_are_polled_concurrently() {
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    // Every request waits 300 ms: in sequence, the first round alone would take many seconds.
+    let proxy = CborProxy::start(&moto.url, Duration::from_millis(300)).await;
+    let mut h = Harness::helpdev_in_two_regions(&proxy.url).await;
+    h.until("every source to answer once", |f| {
+        ["us-east-1", "sa-east-1"].iter().all(|r| {
+            Service::ALL
+                .iter()
+                .all(|s| status_of(f, "helpdev-prod", r, *s) == Some(SourceStatus::Connected))
+        })
+    })
+    .await;
+    // The most requests in flight at one moment: the pollers overlap, they do not queue.
+    let seen = proxy.seen();
+    let most = seen
+        .iter()
+        .map(|a| {
+            seen.iter()
+                .filter(|b| b.start <= a.start && a.start < b.end)
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert!(most >= 6, "at most {most} requests overlapped: {seen:#?}");
+    let services: std::collections::BTreeSet<&str> = seen
+        .iter()
+        .map(|s| s.target.split(' ').next().unwrap())
+        .collect();
+    assert!(services.len() >= 4, "{services:?}");
+}
+
+#[tokio::test]
+async fn one_poll_asks_what_does_not_depend_on_each_other_at_once() {
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    create_routing(&moto.url).await;
+    // Each request waits long enough that calls made one after the other never overlap.
+    let proxy = CborProxy::start(&moto.url, Duration::from_millis(300)).await;
+    let mut h = Harness::start(vec![account("helpdev-prod", &proxy.url, &["us-east-1"])]).await;
+    h.until("every source to answer once", |f| {
+        Service::ALL
+            .iter()
+            .all(|s| status_of(f, "helpdev-prod", "us-east-1", *s) == Some(SourceStatus::Connected))
+    })
+    .await;
+    let seen = proxy.seen();
+    let calls = |op: &str, mentions: &str| -> Vec<_> {
+        seen.iter()
+            .filter(|s| s.operation.contains(op) && s.body.contains(mentions))
+            .cloned()
+            .collect()
+    };
+    let together = |a: &[testkit::cbor_proxy::Seen], b: &[testkit::cbor_proxy::Seen]| {
+        a.iter()
+            .any(|x| b.iter().any(|y| x.start < y.end && y.start < x.end))
+    };
+    // ECS: the services' descriptions and their metrics; RDS: the snapshots and the metrics;
+    // Route53: the health checks and the zones' records.
+    for (a, b) in [
+        (("DescribeServices", ""), ("GetMetricData", "AWS/ECS")),
+        (("DescribeDBSnapshots", ""), ("GetMetricData", "AWS/RDS")),
+        (("/healthcheck", ""), ("/hostedzone", "")),
+    ] {
+        let (x, y) = (calls(a.0, a.1), calls(b.0, b.1));
+        assert!(!x.is_empty() && !y.is_empty(), "{a:?} {b:?}: {seen:#?}");
+        assert!(
+            together(&x, &y),
+            "{a:?} waited for {b:?} or the reverse: {seen:#?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn access_denied_on_one_service_leaves_the_others_running() {
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    proxy.fail("ecs", "AccessDeniedException");
+    let mut acct = account("phenom", &proxy.url, &["us-east-1"]);
+    acct.profile = None;
+    let mut h = Harness::start(vec![acct]).await;
+    h.until("ECS in error and RDS connected", |f| {
+        matches!(
+            status_of(f, "phenom", "us-east-1", Service::Ecs),
+            Some(SourceStatus::Error { .. })
+        ) && status_of(f, "phenom", "us-east-1", Service::Rds) == Some(SourceStatus::Connected)
+            && status_of(f, "phenom", "us-east-1", Service::Eks) == Some(SourceStatus::Connected)
+    })
+    .await;
+    let Some(SourceStatus::Error { reason }) =
+        status_of(&h.fleet, "phenom", "us-east-1", Service::Ecs)
+    else {
+        unreachable!()
+    };
+    assert!(
+        reason.starts_with("ecs: access denied for the default credentials: "),
+        "{reason}"
+    );
+    assert_eq!(h.fleet.count(Kind::EcsService), 0);
+    assert_eq!(h.fleet.count(Kind::DbInstance), 1);
+    assert_eq!(h.fleet.count(Kind::Cluster), 1);
+}
+
+#[tokio::test]
+async fn expired_credentials_say_which_profile_and_how_to_renew() {
+    let moto = Moto::start().await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    proxy.fail("*", "ExpiredToken");
+    let mut acct = account("helpdev-prod", &proxy.url, &["us-east-1"]);
+    acct.profile = Some("helpdev-prod".into());
+    let mut h = Harness::start(vec![acct]).await;
+    h.until("every source in error", |f| {
+        Service::ALL.iter().all(|s| {
+            matches!(
+                status_of(f, "helpdev-prod", "us-east-1", *s),
+                Some(SourceStatus::Error { .. })
+            )
+        })
+    })
+    .await;
+    for s in Service::ALL {
+        let Some(SourceStatus::Error { reason }) =
+            status_of(&h.fleet, "helpdev-prod", "us-east-1", s)
+        else {
+            unreachable!()
+        };
+        assert!(
+            reason.contains("profile helpdev-prod")
+                && reason.contains("aws sso login --profile helpdev-prod"),
+            "{s:?}: {reason}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_endpoint_is_reported_on_its_account_only() {
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    let dead = account("forge", "http://127.0.0.1:9", &["us-west-2"]);
+    let mut h = Harness::start(vec![
+        dead,
+        account("helpdev-prod", &moto.url, &["us-east-1"]),
+    ])
+    .await;
+    h.until("forge in error, helpdev connected", |f| {
+        Service::ALL.iter().all(|s| {
+            matches!(
+                status_of(f, "forge", "us-west-2", *s),
+                Some(SourceStatus::Error { .. })
+            )
+        }) && status_of(f, "helpdev-prod", "us-east-1", Service::Rds)
+            == Some(SourceStatus::Connected)
+    })
+    .await;
+    let Some(SourceStatus::Error { reason }) =
+        status_of(&h.fleet, "forge", "us-west-2", Service::Eks)
+    else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("unreachable") || reason.contains("timed out"),
+        "{reason}"
+    );
+    assert!(
+        h.fleet
+            .rows_of(Kind::DbInstance)
+            .all(|r| r.id.scope.account() == "helpdev-prod")
+    );
+}
+
+#[tokio::test]
+async fn snapshot_json_with_a_config_pointing_at_moto() {
+    let moto = Moto::start().await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    create_fleet(&proxy.url).await;
+    create_alarms(&proxy.url).await;
+    create_routing(&proxy.url).await;
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[aws]\nhosted_zones = [\"helpdev.io\"]\n\n[[accounts]]\nname = \"helpdev-prod\"\nregions = [\"us-east-1\", \"sa-east-1\"]\nendpoint_url = \"{}\"\n", proxy.url),
+    )
+    .unwrap();
+    let (home_dir, config_path) = (home.path().to_path_buf(), config.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        crate::opsdeck_on_moto(&home_dir)
+            .args([
+                "--config",
+                config_path.to_str().unwrap(),
+                "snapshot",
+                "--json",
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sources = v["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 10, "5 services × 2 regions");
+    assert!(
+        sources.iter().all(|s| s["status"] == "connected"),
+        "{sources:#?}"
+    );
+    let rows = v["rows"].as_array().unwrap();
+    let count = |k: &str| rows.iter().filter(|r| r["kind"] == k).count();
+    assert_eq!(
+        (
+            count("cluster"),
+            count("ecs_service"),
+            count("db_instance"),
+            count("region")
+        ),
+        (2, 4, 2, 2)
+    );
+    let sae1 = rows
+        .iter()
+        .find(|r| r["kind"] == "region" && r["name"] == "sa-east-1")
+        .unwrap();
+    assert_eq!(sae1["fields"]["alarms"][0]["state"], "ALARM");
+    assert_eq!(sae1["fields"]["failover"][0]["role"], "SECONDARY");
+    assert_eq!(
+        sae1["fields"]["health_checks"][0]["fqdn"],
+        "api.sae1.helpdev.io/health"
+    );
+}
+
+/// The kube side (API emulator) and the AWS side (moto) of the same EKS cluster make one row,
+/// joined by the ARN the kubeconfig names the cluster with.
+#[tokio::test]
+async fn the_kube_and_aws_sides_of_an_eks_cluster_join_into_one_row() {
+    use opsdeck::backend::kube::{self, KubeOptions};
+    use testkit::kube_api::{KubeApi, loaded};
+
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    let arn = aws_sdk_eks::Client::new(&sdk(&moto.url, "us-east-1").await)
+        .describe_cluster()
+        .name("eks-prod-use1")
+        .send()
+        .await
+        .unwrap()
+        .cluster()
+        .and_then(|c| c.arn().map(str::to_string))
+        .unwrap();
+    let api = loaded().await;
+    let kubeconfig = KubeApi::kubeconfig(&[("helpdev-prod-use1", &api.url())]).replacen(
+        "- name: helpdev-prod-use1\n  cluster:",
+        &format!("- name: {arn}\n  cluster:"),
+        1,
+    );
+    let kubeconfig = kubeconfig.replace("cluster: helpdev-prod-use1", &format!("cluster: {arn}"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, kubeconfig).unwrap();
+
+    let mut h = Harness::start(vec![account("helpdev-prod", &moto.url, &["us-east-1"])]).await;
+    let clock = Arc::new(FixedClock::new(testkit::origin()));
+    let kube_opts = KubeOptions {
+        kubeconfig: Some(path),
+        contexts: vec![],
+    };
+    let (tx, mut kube_rx) = store::channel();
+    let _kube = kube::start(kube_opts, clock, tx).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let joined = |f: &Fleet| {
+        f.rows_of(Kind::Cluster).any(|r| match &r.facts {
+            Facts::Cluster(c) => c.status == "ACTIVE" && c.api_reachable == Some(true),
+            _ => false,
+        })
+    };
+    while !joined(&h.fleet) {
+        tokio::select! {
+            Some(batch) = h.rx.recv() => { h.fleet.apply(batch); }
+            Some(batch) = kube_rx.recv() => { h.fleet.apply(batch); }
+            _ = tokio::time::sleep_until(deadline) => panic!(
+                "no joined cluster row: {:#?}",
+                h.fleet.rows_of(Kind::Cluster).collect::<Vec<_>>()
+            ),
+        }
+    }
+    let clusters: Vec<_> = h.fleet.rows_of(Kind::Cluster).collect();
+    assert_eq!(clusters.len(), 1, "one row for the cluster: {clusters:#?}");
+    let row = clusters[0];
+    assert_eq!(
+        (row.id.scope.account(), row.id.scope.region()),
+        ("helpdev-prod", "us-east-1"),
+        "under the AWS side's id, so the region rolls it up"
+    );
+    let Facts::Cluster(c) = &row.facts else {
+        unreachable!()
+    };
+    assert_eq!(c.kube_context.as_deref(), Some("helpdev-prod-use1"));
+    assert_eq!(c.arn.as_deref(), Some(arn.as_str()));
+    assert!(c.server_version.is_some(), "{c:?}");
+    assert_eq!(row.health, Health::Healthy, "{}", row.reason);
+}
+
+/// GetMetricData (through the CBOR proxy) becomes short series on the RDS and ECS rows, and the
+/// newest free-storage point feeds the low-storage health rule.
+#[tokio::test]
+async fn metrics_become_series_on_their_rows() {
+    use aws_sdk_cloudwatch::primitives::DateTime;
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+
+    let moto = Moto::start().await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    create_fleet(&proxy.url).await;
+    let cw = aws_sdk_cloudwatch::Client::new(&sdk(&proxy.url, "sa-east-1").await);
+    let origin = testkit::origin().as_second();
+    let datum = |metric: &str, dims: &[(&str, &str)], minutes_ago: i64, value: f64| {
+        MetricDatum::builder()
+            .metric_name(metric)
+            .set_dimensions(Some(
+                dims.iter()
+                    .map(|(k, v)| Dimension::builder().name(*k).value(*v).build())
+                    .collect(),
+            ))
+            .timestamp(DateTime::from_secs(origin - minutes_ago * 60))
+            .value(value)
+            .build()
+    };
+    let db = [("DBInstanceIdentifier", "payments-sae1")];
+    cw.put_metric_data()
+        .namespace("AWS/RDS")
+        .metric_data(datum("CPUUtilization", &db, 25, 20.0))
+        .metric_data(datum("CPUUtilization", &db, 15, 60.0))
+        .metric_data(datum("CPUUtilization", &db, 5, 90.0))
+        // 5 GB free of 100: below the 10 % the health rule warns at.
+        .metric_data(datum(
+            "FreeStorageSpace",
+            &db,
+            5,
+            5.0 * 1024.0 * 1024.0 * 1024.0,
+        ))
+        .send()
+        .await
+        .unwrap();
+    let svc = [("ClusterName", "phenom-sae1"), ("ServiceName", "graphql")];
+    cw.put_metric_data()
+        .namespace("AWS/ECS")
+        .metric_data(datum("CPUUtilization", &svc, 10, 41.0))
+        .metric_data(datum("MemoryUtilization", &svc, 10, 73.0))
+        .send()
+        .await
+        .unwrap();
+    let mut h = Harness::start(vec![account("helpdev-prod", &proxy.url, &["sa-east-1"])]).await;
+    h.until("the database with its series", |f| {
+        f.rows_of(Kind::DbInstance)
+            .any(|r| !r.facts.metrics().is_empty())
+            && f.rows_of(Kind::EcsService)
+                .any(|r| !r.facts.metrics().is_empty())
+    })
+    .await;
+    let row = h
+        .fleet
+        .rows_of(Kind::DbInstance)
+        .find(|r| r.id.name == "payments-sae1")
+        .unwrap();
+    let cpu = row
+        .facts
+        .metrics()
+        .iter()
+        .find(|s| s.name == "CPU %")
+        .unwrap();
+    assert_eq!(cpu.points, [20.0, 60.0, 90.0], "oldest first");
+    let Facts::DbInstance(d) = &row.facts else {
+        unreachable!()
+    };
+    assert!(
+        (d.free_storage_gb.unwrap() - 5.0).abs() < 1e-6,
+        "{:?}",
+        d.free_storage_gb
+    );
+    assert_ne!(
+        row.own.health,
+        Health::Healthy,
+        "low free storage shows: {}",
+        row.own.reason
+    );
+    let graphql = h
+        .fleet
+        .rows_of(Kind::EcsService)
+        .find(|r| r.id.name == "graphql")
+        .unwrap();
+    let names: Vec<&str> = graphql
+        .facts
+        .metrics()
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, ["CPU %", "memory %"]);
+}

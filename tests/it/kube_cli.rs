@@ -1,0 +1,241 @@
+//! The binary against the API emulator: `opsdeck snapshot --json` through KUBECONFIG, the
+//! `opsdeck kube` write commands, and one-line errors for bad kubeconfigs and contexts.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+use testkit::kube_api::{KubeApi, RECONCILE_SUSPENDED, loaded};
+
+/// Runs the binary off the async runtime, so the emulator keeps serving meanwhile.
+async fn opsdeck(home: &Path, kubeconfig: &Path, args: &[&str]) -> Output {
+    crate::run_kube(crate::opsdeck_in(home), kubeconfig, args).await
+}
+
+/// Asserts a write was refused for want of --write (exit 1, the refusal naming it); the
+/// refusal.
+fn assert_read_only(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        err.contains("read-only") && err.contains("--write"),
+        "{err}"
+    );
+    err
+}
+
+fn write_kubeconfig(dir: &Path, text: &str) -> PathBuf {
+    let p = dir.join("kubeconfig");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[tokio::test]
+async fn snapshot_json_through_kubeconfig_prints_the_clusters_rows() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let kc = api.write_kubeconfig(home.path());
+    let out = opsdeck(home.path(), &kc, &["snapshot", "--json"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sources = v["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 1);
+    assert_eq!(
+        (sources[0]["name"].as_str(), sources[0]["status"].as_str()),
+        (Some("prod-cluster"), Some("connected"))
+    );
+    let rows: BTreeSet<(String, String, String)> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().into(),
+                r["scope"]["namespace"].as_str().unwrap_or("").into(),
+                r["name"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = [
+        ("cluster", "", "prod-cluster"),
+        ("organization", "", "numinia"),
+        ("kustomization", "numinia", "numinia-pro"),
+        ("kustomization", "numinia-pre", "numinia-pre"),
+        ("helm_release", "numinia", "hyperfy2-world"),
+        ("helm_release", "numinia", "elizaos-numi"),
+        ("flux_source", "flux-system", "gitrepository/flux-system"),
+        ("flux_source", "numinia", "helmrepository/numinia-charts"),
+        ("flux_source", "numinia-pre", "ocirepository/podinfo"),
+        ("certificate", "numinia", "numinia-tls"),
+    ]
+    .into_iter()
+    .map(|(a, b, c)| (a.into(), b.into(), c.into()))
+    .collect();
+    assert_eq!(rows, expected);
+    let hr = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "hyperfy2-world")
+        .unwrap();
+    assert_eq!(hr["health"], "failed");
+    assert_eq!(hr["fields"]["chart_version"], "0.4.2");
+}
+
+#[tokio::test]
+async fn kube_commands_write_only_with_write() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let kc = api.write_kubeconfig(home.path());
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &["kube", "suspend", "hr", "numinia/elizaos-numi"],
+    )
+    .await;
+    assert_read_only(&out);
+    assert!(!api.requests().iter().any(|r| r.starts_with("PATCH")));
+
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &[
+            "--write",
+            "kube",
+            "suspend",
+            "hr",
+            "numinia/elizaos-numi",
+            "--context",
+            "prod-cluster",
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("suspended"));
+    assert_eq!(
+        api.get("HelmRelease", "numinia", "elizaos-numi").unwrap()["spec"]["suspend"],
+        true
+    );
+
+    let out = opsdeck(home.path(), &kc, RECONCILE_SUSPENDED).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is suspended: resume it first"));
+
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &["--write", "kube", "renew", "cert", "numinia/numinia-tls"],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        api.requests()
+            .iter()
+            .any(|r| r.starts_with("PATCH") && r.contains("/certificates/numinia-tls/status"))
+    );
+}
+
+#[tokio::test]
+async fn bad_kubeconfigs_and_contexts_are_one_line_errors() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let bad = write_kubeconfig(home.path(), "apiVersion: v1\nclusters: [oops\n");
+    let out = opsdeck(home.path(), &bad, &["snapshot", "--json"]).await;
+    assert_eq!(out.status.code(), Some(4), "nothing could be read");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&bad.display().to_string()), "{err}");
+
+    let kc = api.write_kubeconfig(home.path());
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &[
+            "--write",
+            "kube",
+            "resume",
+            "ks",
+            "numinia/numinia-pro",
+            "--context",
+            "forge-prod",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("\"forge-prod\"") && err.contains("update-kubeconfig"),
+        "{err}"
+    );
+}
+
+/// What a write names goes into a URL path: a name with `/`, `..` or `?` is refused before any
+/// request, so `…/hyperfy2-world/status` can never patch the status subresource.
+#[tokio::test]
+async fn names_that_are_not_object_names_are_refused_before_any_request() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let kc = api.write_kubeconfig(home.path());
+    for object in [
+        "numinia/hyperfy2-world/status",
+        "numinia/..",
+        "numinia/hyperfy2-world?dryRun=All",
+        "../numinia/x",
+        "numinia/Hyperfy2",
+    ] {
+        let out = opsdeck(
+            home.path(),
+            &kc,
+            &["--write", "kube", "suspend", "hr", object],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(1), "{object}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("DNS-1123"), "{object}: {err}");
+    }
+    assert!(
+        !api.requests().iter().any(|r| r.starts_with("PATCH")),
+        "{:?}",
+        api.requests()
+    );
+}
+
+/// Without --write nothing happens at all: no credential plugin, no request, no "annotating…".
+#[tokio::test]
+async fn a_write_without_write_is_refused_before_the_plugin_runs() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let marker = home.path().join("plugin-ran");
+    let touch = format!("touch {}; exit 1", marker.display());
+    let kc = write_kubeconfig(
+        home.path(),
+        &KubeApi::exec_kubeconfig(&api.url(), "sh", &["-c", &touch]),
+    );
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &["kube", "reconcile", "hr", "numinia/hyperfy2-world"],
+    )
+    .await;
+    let err = assert_read_only(&out);
+    assert!(
+        !err.contains("annotating") && !err.contains("waiting"),
+        "{err}"
+    );
+    assert!(!marker.exists(), "the credential plugin must not run");
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
+}

@@ -1,0 +1,781 @@
+//! Write actions from the TUI: refused read-only, asked before running, run in the background,
+//! and on the kube backend they reach the API. A paste is text for the input it lands in and
+//! never answers a prompt, nor does a key typed before the prompt was on screen.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures_util::stream;
+use opsdeck::backend::demo::{DemoWorld, MemoryGit};
+use opsdeck::backend::kube::kubeconfig;
+use opsdeck::backend::kube::row_actions::KubeActions;
+use opsdeck::clock::JumpClock;
+use opsdeck::model::{Facts, RowId};
+use opsdeck::row_actions::{ActionFuture, ActionRunner, EventLine, EventSource, RowAction};
+use opsdeck::ui::App;
+use opsdeck::ui::app::{Mode, Protected, UiEvent};
+use opsdeck::ui::event_loop;
+use opsdeck::ui::runbook::Stage;
+use opsdeck::ui::tasks::Notices;
+use testkit::kube_api::{KubeApi, all_resources, fixture};
+use testkit::*;
+
+#[derive(Default)]
+struct Recorder(Mutex<Vec<(RowAction, String)>>);
+
+impl ActionRunner for Recorder {
+    fn run(&self, action: RowAction, row: &RowId, _: &Facts) -> ActionFuture {
+        self.0.lock().unwrap().push((action, row.display_name()));
+        let name = row.display_name();
+        Box::pin(async move { Ok(format!("{} done on {name}", action.verb())) })
+    }
+}
+
+/// The demo app, read-only or not, made by `setup`, on the HelmReleases pane with the failing
+/// release selected.
+fn failing_release_of(read_only: bool, setup: impl FnOnce(App) -> App) -> App {
+    let (mut app, _) = demo_app();
+    app.read_only = read_only;
+    let mut app = setup(app);
+    type_line(&mut app, ":hr");
+    type_line(&mut app, "/UpgradeFailed");
+    app
+}
+
+/// The app on the HelmReleases pane with the failing release selected.
+fn on_failing_release(read_only: bool, runner: Arc<Recorder>) -> App {
+    failing_release_of(read_only, |app| app.with_actions(runner))
+}
+
+/// The demo app with --write and the recording `runner`.
+fn writable_app(runner: &Arc<Recorder>) -> App {
+    let (mut app, _) = demo_app();
+    app.read_only = false;
+    app.with_actions(runner.clone())
+}
+
+/// Asserts the runner ran one action: the reconcile of the failing release.
+fn assert_reconciled_once(runner: &Recorder) {
+    assert_eq!(
+        runner.0.lock().unwrap().as_slice(),
+        [(
+            RowAction::Reconcile,
+            "numen-games/hyperfy2-world".to_string()
+        )]
+    );
+}
+
+/// Waits for the action's notice, which must say the failing release was reconciled, and
+/// asserts the runner ran that one reconcile.
+async fn assert_reconcile_notice(notices: &mut Notices, runner: &Recorder) {
+    let outcome = notices.recv().await.unwrap();
+    let UiEvent::Notice(outcome) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(outcome.text, "reconcile done on numen-games/hyperfy2-world");
+    assert_reconciled_once(runner);
+}
+
+/// The demo world on a jumping clock, sending its fleet updates to `updates` if given.
+fn demo_world(updates: Option<opsdeck::store::UpdateSender>) -> Arc<DemoWorld> {
+    DemoWorld::new(
+        Arc::new(JumpClock::new(origin())),
+        updates,
+        MemoryGit::seeded(),
+    )
+}
+
+/// The demo app on the `:runbooks` list of `world`, journalling in `journals`, with --write if
+/// `writable`; and its notices.
+fn runbooks_app(
+    world: &Arc<DemoWorld>,
+    journals: &std::path::Path,
+    writable: bool,
+) -> (App, Notices) {
+    let (mut app, _) = demo_app();
+    if writable {
+        app.read_only = false;
+    }
+    let mut app = app.with_runbooks(world.ports(), journals.to_path_buf());
+    let notices = app.take_notices().unwrap();
+    type_line(&mut app, ":runbooks");
+    (app, notices)
+}
+
+/// Hands the app its notices until a runbook is done.
+async fn until_runbook_done(app: &mut App, notices: &mut Notices) {
+    loop {
+        let ev = notices.recv().await.unwrap();
+        let done = matches!(ev, UiEvent::RunbookDone(_));
+        app.on_ui_event(ev);
+        if done {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn actions_are_refused_read_only() {
+    let runner = Arc::new(Recorder::default());
+    let mut app = on_failing_release(true, runner.clone());
+    app.handle_key(key('R'));
+    let m = app.message.clone().unwrap();
+    assert!(
+        m.error && m.text.contains("read-only") && m.text.contains("--write"),
+        "{m:?}"
+    );
+    assert!(app.confirm.is_none());
+    assert!(runner.0.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn actions_ask_first_then_run_in_the_background() {
+    let runner = Arc::new(Recorder::default());
+    let mut app = on_failing_release(false, runner.clone());
+    let mut notices = app.take_notices().unwrap();
+    let mut term = terminal();
+
+    app.handle_key(key('T'));
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains("Suspend HelmRelease numen-games/hyperfy2-world on prod-cluster? y confirms"),
+        "{s}"
+    );
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.message.as_ref().unwrap().text.contains("cancelled"));
+    assert!(
+        runner.0.lock().unwrap().is_empty(),
+        "nothing runs without y"
+    );
+
+    app.handle_key(key('R'));
+    assert_eq!(
+        app.confirm.as_ref().map(|(a, _)| *a),
+        Some(RowAction::Reconcile)
+    );
+    app.handle_key(key('y'));
+    assert_reconcile_notice(&mut notices, &runner).await;
+
+    // Rows without such an action say so.
+    type_line(&mut app, ":ecs");
+    app.handle_key(key('R'));
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("cannot reconcile or renew a ecs row")
+    );
+}
+
+/// The app with --write on the failing release (context prod-cluster, whose EKS cluster is in
+/// the numinia account, eu-west-1), with these contexts and accounts protected.
+fn protected_app(runner: Arc<Recorder>, contexts: &[&str], accounts: &[&str]) -> App {
+    let protected = Protected {
+        contexts: names(contexts),
+        accounts: names(accounts),
+    };
+    failing_release_of(false, |app| {
+        app.with_actions(runner).with_protected(protected)
+    })
+}
+
+fn names(list: &[&str]) -> std::collections::BTreeSet<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// Issue #11: on a protected context `y` does not confirm; the context's name typed, then
+/// Enter, does. The prompt says what is written, where: kind, namespace/name, context, account
+/// and region.
+#[tokio::test]
+async fn a_protected_context_needs_its_name_typed_not_y() {
+    let runner = Arc::new(Recorder::default());
+    let mut app = protected_app(runner.clone(), &["prod-cluster"], &[]);
+    let mut notices = app.take_notices().unwrap();
+    let mut term = terminal();
+
+    app.handle_key(key('R'));
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains(
+            "Reconcile HelmRelease numen-games/hyperfy2-world on prod-cluster (account numinia, \
+             region eu-west-1)? Protected context: type prod-cluster then Enter to confirm"
+        ),
+        "{s}"
+    );
+    assert!(!s.contains("y confirms"), "{s}");
+
+    // `y` is only a letter of the name: nothing runs, and Enter with it cancels.
+    app.handle_key(key('y'));
+    assert_eq!(
+        app.confirm.as_ref().map(|(a, _)| *a),
+        Some(RowAction::Reconcile)
+    );
+    assert_eq!(app.confirm_name.as_ref().unwrap().typed, "y");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(app.confirm.is_none() && app.confirm_name.is_none());
+    let m = app.message.clone().unwrap();
+    assert!(m.text.contains("reconcile cancelled"), "{m:?}");
+    assert!(runner.0.lock().unwrap().is_empty(), "y did not reconcile");
+
+    // Esc cancels; a paste does not type the name; a wrong name cancels.
+    app.handle_key(key('R'));
+    assert!(!app.handle_paste("prod-cluster"));
+    assert_eq!(app.confirm_name.as_ref().unwrap().typed, "");
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.confirm.is_none());
+    app.handle_key(key('R'));
+    type_line(&mut app, "prod-cluste");
+    assert!(app.confirm.is_none());
+    assert!(runner.0.lock().unwrap().is_empty(), "nothing ran");
+
+    // The exact name, typed (a typo mended with Backspace), then Enter: the reconcile runs.
+    app.handle_key(key('R'));
+    for c in "prod-clusterr".chars() {
+        app.handle_key(key(c));
+    }
+    app.handle_key(code(KeyCode::Backspace));
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("› prod-cluster"), "{s}");
+    assert!(
+        runner.0.lock().unwrap().is_empty(),
+        "nothing ran before Enter"
+    );
+    app.handle_key(code(KeyCode::Enter));
+    assert_reconcile_notice(&mut notices, &runner).await;
+}
+
+/// A protected (or production) account protects the kube contexts of its EKS clusters: the
+/// account's name is typed. A target that is not protected keeps `y`.
+#[tokio::test]
+async fn a_protected_account_needs_its_name_typed_and_others_keep_y() {
+    let runner = Arc::new(Recorder::default());
+    let mut app = protected_app(runner.clone(), &[], &["numinia"]);
+    let mut term = terminal();
+    app.handle_key(key('T'));
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains(
+            "Suspend HelmRelease numen-games/hyperfy2-world on prod-cluster (account numinia, \
+             region eu-west-1)? Protected account: type numinia then Enter"
+        ),
+        "{s}"
+    );
+    type_line(&mut app, "prod-cluster");
+    assert!(
+        runner.0.lock().unwrap().is_empty(),
+        "the context is not the account"
+    );
+    app.handle_key(key('T'));
+    type_line(&mut app, "numinia");
+    assert_eq!(
+        runner.0.lock().unwrap().as_slice(),
+        [(RowAction::Suspend, "numen-games/hyperfy2-world".to_string())]
+    );
+
+    // Other contexts and accounts are protected: this one still confirms with `y`.
+    let runner = Arc::new(Recorder::default());
+    let mut app = protected_app(runner.clone(), &["eks-prod-use1"], &["helpdev-prod"]);
+    app.handle_key(key('R'));
+    assert!(app.confirm_name.is_none());
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains("Reconcile HelmRelease numen-games/hyperfy2-world on prod-cluster? y confirms"),
+        "{s}"
+    );
+    app.handle_key(key('y'));
+    assert_eq!(runner.0.lock().unwrap().len(), 1);
+}
+
+/// What a config marks protected: `[kube] protected`, `protected = true` accounts and
+/// production ones.
+#[test]
+fn protection_comes_from_the_config() {
+    let config = opsdeck::config::Config::parse(
+        "[kube]\nprotected = [\"eks-prod-use1\"]\n\
+         [[accounts]]\nname = \"numinia\"\nprotected = true\n\
+         [[accounts]]\nname = \"helpdev-prod\"\nenvironment = \"prod\"\n\
+         [[accounts]]\nname = \"helpdev-hml\"\nenvironment = \"staging\"\n",
+        std::path::Path::new("c.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        Protected::from_config(&config),
+        Protected {
+            contexts: names(&["eks-prod-use1"]),
+            accounts: names(&["helpdev-prod", "numinia"]),
+        }
+    );
+}
+
+/// The API emulator holding the objects of `fixtures`.
+async fn api_holding(fixtures: &[&str]) -> KubeApi {
+    let api = KubeApi::start(all_resources()).await;
+    for f in fixtures {
+        for obj in fixture(f) {
+            api.apply(obj);
+        }
+    }
+    api
+}
+
+/// The HelmRelease `name` in prod-cluster's numinia namespace.
+fn numinia_release(name: &str) -> RowId {
+    RowId::new(
+        opsdeck::model::Kind::HelmRelease,
+        opsdeck::model::Scope::kube("prod-cluster", "numinia"),
+        name,
+    )
+}
+
+#[tokio::test]
+async fn kube_actions_reach_the_api() {
+    let api = api_holding(&["helmreleases.json"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = api.write_kubeconfig(dir.path());
+    let runner = KubeActions::new(kubeconfig::load(Some(&path)).unwrap(), true);
+    let id = numinia_release("elizaos-numi");
+    let facts = Facts::HelmRelease(Default::default());
+    let out = runner.run(RowAction::Suspend, &id, &facts).await.unwrap();
+    assert_eq!(
+        out,
+        "HelmRelease numinia/elizaos-numi on prod-cluster suspended"
+    );
+    assert_eq!(
+        api.get("HelmRelease", "numinia", "elizaos-numi").unwrap()["spec"]["suspend"],
+        true
+    );
+    let read_only = KubeActions::new(kubeconfig::load(Some(&path)).unwrap(), false);
+    let e = read_only
+        .run(RowAction::Resume, &id, &facts)
+        .await
+        .unwrap_err();
+    assert!(e.contains("read-only"), "{e}");
+}
+
+#[tokio::test]
+async fn kube_events_of_a_row_newest_first() {
+    let api = api_holding(&["helmreleases.json", "events.json"]).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = api.write_kubeconfig(tmp.path());
+    let source = KubeActions::new(kubeconfig::load(Some(&path)).unwrap(), false);
+    let id = numinia_release("hyperfy2-world");
+    let events = source
+        .events(&id, &Facts::HelmRelease(Default::default()))
+        .await
+        .unwrap();
+    let reasons: Vec<&str> = events.iter().map(|e| e.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        ["UpgradeFailed", "InstallSucceeded"],
+        "only this release's events, newest first"
+    );
+    assert_eq!(events[0].count, 3);
+    assert_eq!(events[0].event_type, "Warning");
+    assert!(!events[0].message.contains('\n'), "one line per event");
+    assert!(
+        api.requests()
+            .iter()
+            .any(|r| r.contains("/namespaces/numinia/events") && r.contains("involvedObject.name"))
+    );
+}
+
+struct CannedEvents;
+
+impl EventSource for CannedEvents {
+    fn events(&self, _: &RowId, _: &Facts) -> opsdeck::row_actions::EventsFuture {
+        Box::pin(async {
+            Ok(vec![EventLine {
+                last_seen: Some(origin()),
+                event_type: "Warning".into(),
+                reason: "UpgradeFailed".into(),
+                message: "Helm upgrade failed: context deadline exceeded".into(),
+                count: 3,
+            }])
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_detail_view_shows_events_when_they_arrive() {
+    let (app, _) = demo_app();
+    let mut app = app.with_events(Arc::new(CannedEvents));
+    let mut notices = app.take_notices().unwrap();
+    let mut term = terminal();
+    type_line(&mut app, ":hr");
+    type_line(&mut app, "/UpgradeFailed");
+    app.handle_key(code(KeyCode::Enter));
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("── Events") && s.contains("loading…"), "{s}");
+    let ev = notices.recv().await.unwrap();
+    app.on_ui_event(ev);
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains("Warning  UpgradeFailed")
+            && s.contains("x3")
+            && s.contains("context deadline exceeded"),
+        "{s}"
+    );
+    // Rows without events (AWS kinds) do not ask.
+    app.handle_key(code(KeyCode::Esc));
+    type_line(&mut app, ":rds");
+    app.handle_key(code(KeyCode::Enter));
+    assert!(!render(&mut term, &mut app).contains("── Events"));
+}
+
+/// `:runbooks` on the demo world: the form refuses bad input, the plan shows before anything
+/// runs, the target must be typed, the steps run with their times, and the new organization
+/// reaches the fleet.
+#[tokio::test]
+async fn a_runbook_runs_from_the_tui_on_the_demo_world() {
+    let (tx, mut rx) = opsdeck::store::channel();
+    let world = demo_world(Some(tx));
+    let journals = tempfile::tempdir().unwrap();
+    let (mut app, mut notices) = runbooks_app(&world, journals.path(), true);
+    let mut term = terminal();
+
+    let screen = render(&mut term, &mut app);
+    assert!(
+        screen.contains("create-org") && screen.contains("staging-refresh"),
+        "{screen}"
+    );
+    app.handle_key(code(KeyCode::Enter));
+    // A bad organization name is refused in the form.
+    for c in "Acme!".chars() {
+        app.handle_key(key(c));
+    }
+    app.handle_key(code(KeyCode::Enter));
+    let screen = render(&mut term, &mut app);
+    assert!(screen.contains("DNS-1123"), "{screen}");
+    for _ in 0..5 {
+        app.handle_key(code(KeyCode::Backspace));
+    }
+    for (i, value) in [
+        "acme-games",
+        "acmegames.io",
+        "world",
+        "111122223333",
+        "5E1F3A0C9D2B4F6A8C7E",
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            app.handle_key(code(KeyCode::Tab));
+        }
+        for c in value.chars() {
+            app.handle_key(key(c));
+        }
+    }
+    app.handle_key(code(KeyCode::Enter));
+    let planned = notices.recv().await.unwrap();
+    app.on_ui_event(planned);
+    let screen = render(&mut term, &mut app);
+    assert!(
+        screen.contains("plan (nothing written yet)") && screen.contains("aws iam create-role"),
+        "{screen}"
+    );
+    assert!(world.creates().is_empty(), "the plan writes nothing");
+
+    // The wrong target is refused; the right one runs.
+    type_line(&mut app, "prod");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("type prod-cluster exactly")
+    );
+    for _ in 0..4 {
+        app.handle_key(code(KeyCode::Backspace));
+    }
+    type_line(&mut app, "prod-cluster");
+    until_runbook_done(&mut app, &mut notices).await;
+    while let Ok(batch) = rx.try_recv() {
+        app.fleet.apply(batch);
+    }
+    let screen = render(&mut term, &mut app);
+    assert!(
+        screen.contains("finished") && screen.contains("summary:") && screen.contains("journal:"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Flux applies the organization") && screen.contains("done"),
+        "{screen}"
+    );
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.runbook.is_none());
+    type_line(&mut app, ":org");
+    let screen = render(&mut term, &mut app);
+    assert!(
+        screen.contains("acme-games"),
+        "the new organization is a row:\n{screen}"
+    );
+}
+
+#[tokio::test]
+async fn runbooks_do_not_apply_read_only() {
+    let world = demo_world(None);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut notices) = runbooks_app(&world, dir.path(), false);
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Enter));
+    app.handle_key(code(KeyCode::Enter));
+    let planned = notices.recv().await.unwrap();
+    app.on_ui_event(planned);
+    type_line(&mut app, "sa-east-1");
+    assert!(
+        app.message.as_ref().unwrap().text.starts_with("read-only"),
+        "{:?}",
+        app.message
+    );
+    assert!(world.creates().is_empty());
+}
+
+/// An interrupted run is offered in `:runbooks` and resumes from its journal.
+#[tokio::test]
+async fn an_interrupted_run_resumes_from_the_tui() {
+    use opsdeck::runbook::engine::{self, Control, Event, Outcome, RunOptions};
+
+    let world = demo_world(None);
+    let dir = tempfile::tempdir().unwrap();
+    let rb = testkit::runbooks::failover();
+    let opts = RunOptions {
+        apply: true,
+        confirm: Some("sa-east-1".into()),
+        ..RunOptions::plan(dir.path().to_path_buf())
+    };
+    // Killed right after the records were shifted.
+    let out = engine::run(&rb, &world.ports(), &opts, &mut |e| {
+        if matches!(e, Event::Applied { step: 1 }) {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    })
+    .await;
+    assert!(matches!(out, Outcome::Interrupted { .. }), "{out:?}");
+
+    let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
+    let mut term = terminal();
+    let screen = render(&mut term, &mut app);
+    assert!(
+        screen.contains("Interrupted runs") && screen.contains("failover-sa-east-1-"),
+        "{screen}"
+    );
+    for _ in 0..3 {
+        app.handle_key(code(KeyCode::Down));
+    }
+    app.handle_key(code(KeyCode::Enter));
+    // Resuming is guarded like a start: the plan, then the target typed.
+    let screen = render(&mut term, &mut app);
+    assert!(screen.contains("sa-east-1"), "{screen}");
+    assert!(world.creates().is_empty() || world.creates().values().all(|n| *n == 1));
+    type_line(&mut app, "sa-east-1");
+    until_runbook_done(&mut app, &mut notices).await;
+    let screen = render(&mut term, &mut app);
+    assert!(screen.contains("summary:"), "{screen}");
+    let shifted = screen
+        .lines()
+        .find(|l| l.contains("Route53 records of api.helpdev.io") && l.contains("already done"));
+    assert!(
+        shifted.is_some(),
+        "the shifted records are not shifted again:\n{screen}"
+    );
+    assert!(
+        world.creates().values().all(|n| *n == 1),
+        "{:?}",
+        world.creates()
+    );
+}
+
+/// The paste of issue #11: `hyperfy2⏎Ryes⏎` into the filter, with --write. As keys it would keep
+/// the filter, ask to reconcile the failing release and answer `y`; as a paste it is the filter's
+/// text, on one line, and nothing else happens.
+#[tokio::test]
+async fn a_paste_into_the_filter_is_text_and_never_starts_a_reconcile() {
+    let runner = Arc::new(Recorder::default());
+    let mut app = on_failing_release(false, runner.clone());
+    app.handle_key(key('/'));
+    assert!(app.handle_paste("hyperfy2\nRyes\n"));
+    assert_eq!(app.mode, Mode::Filter("hyperfy2 Ryes".into()));
+    assert_eq!(app.view(app.pane).filter().raw(), "hyperfy2 Ryes");
+    assert!(app.confirm.is_none(), "no reconcile was asked for");
+    assert!(app.message.is_none(), "{:?}", app.message);
+    assert!(runner.0.lock().unwrap().is_empty(), "nothing ran");
+
+    // The filter's text is what Enter, a key, keeps; the paste's line breaks did not.
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.view(app.pane).filter().raw(), "hyperfy2 Ryes");
+    assert!(app.confirm.is_none());
+
+    // With no input open a paste does nothing at all: it is never read as keys.
+    let pane = app.pane;
+    assert!(!app.handle_paste("Ry\n:q\n"));
+    assert_eq!((app.pane, &app.mode), (pane, &Mode::Normal));
+    assert!(app.confirm.is_none() && !app.quit);
+
+    // Nor does it answer the `y` of a write action: only a key does.
+    type_line(&mut app, "/UpgradeFailed");
+    app.handle_key(key('R'));
+    assert_eq!(
+        app.confirm.as_ref().map(|(a, _)| *a),
+        Some(RowAction::Reconcile)
+    );
+    assert!(!app.handle_paste("y\n"));
+    assert!(app.confirm.is_some(), "the prompt is still up");
+    // A `y` the event loop found already queued when it drew the prompt does not answer it.
+    assert!(!app.handle_queued_key(key('y')));
+    assert!(app.confirm.is_some(), "the prompt is still up");
+    assert!(runner.0.lock().unwrap().is_empty(), "nothing ran");
+    app.handle_key(key('y'));
+    assert_reconciled_once(&runner);
+}
+
+/// A paste into the command bar is text too: its line break does not run the command.
+#[test]
+fn a_paste_into_the_command_bar_does_not_run_it() {
+    let (mut app, _) = demo_app();
+    app.handle_key(key(':'));
+    assert!(app.handle_paste("q\n"));
+    assert_eq!(app.mode, Mode::Command("q".into()));
+    assert!(!app.quit);
+    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+/// Events as a terminal's event stream would send them, then the end of the input.
+fn input(events: Vec<Event>) -> impl futures_util::Stream<Item = std::io::Result<Event>> + Unpin {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    for e in events {
+        tx.send(e).unwrap();
+    }
+    channel_input(rx)
+}
+
+fn channel_input(
+    rx: tokio::sync::mpsc::UnboundedReceiver<Event>,
+) -> impl futures_util::Stream<Item = std::io::Result<Event>> + Unpin {
+    Box::pin(stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|e| (Ok(e), rx))
+    }))
+}
+
+/// Through the real event loop: a bracketed paste (`Event::Paste`) fills the filter, and a
+/// paste from a terminal without bracketed paste, which arrives as keys all queued at once,
+/// cannot answer the prompt its `R` raised: the `y` was queued before the prompt was drawn.
+#[tokio::test]
+async fn the_event_loop_never_lets_a_paste_answer_a_prompt() {
+    let runner = Arc::new(Recorder::default());
+    let mut app = writable_app(&runner);
+    let mut events = key_events(":hr\n/");
+    events.push(Event::Paste("hyperfy2\r\nRyes\r\n".into()));
+    let (_updates_tx, updates) = opsdeck::store::channel();
+    let mut term = terminal();
+    let run = event_loop::run(&mut term, &mut app, input(events), updates);
+    tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("the loop ends with its input")
+        .unwrap();
+    assert_eq!(app.mode, Mode::Filter("hyperfy2 Ryes".into()));
+    assert!(app.confirm.is_none() && app.message.is_none());
+
+    // The same text pasted as keys, all queued before the loop reads the first.
+    let mut app = writable_app(&runner);
+    let (_updates_tx, updates) = opsdeck::store::channel();
+    let events = key_events(":hr\n/UpgradeFailed\nRyes\n");
+    let mut term = terminal();
+    let run = event_loop::run(&mut term, &mut app, input(events), updates);
+    tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("the loop ends with its input")
+        .unwrap();
+    assert_eq!(
+        app.confirm.as_ref().map(|(a, _)| *a),
+        Some(RowAction::Reconcile),
+        "the prompt waits for a key pressed after it appeared"
+    );
+    assert!(app.detail.is_none(), "the queued Enter did nothing either");
+    assert!(runner.0.lock().unwrap().is_empty(), "nothing ran");
+
+    // A `y` pressed once the prompt is on screen confirms.
+    let mut app = writable_app(&runner);
+    let (_updates_tx, mut updates) = opsdeck::store::channel();
+    let (key_tx, key_rx) = tokio::sync::mpsc::unbounded_channel();
+    for e in key_events(":hr\n/UpgradeFailed\nR") {
+        key_tx.send(e).unwrap();
+    }
+    let mut pressed = false;
+    let recorded = runner.clone();
+    let mut term = terminal();
+    let run = event_loop::run_observed(
+        &mut term,
+        &mut app,
+        channel_input(key_rx),
+        &mut updates,
+        |app| {
+            if app.confirm.is_some() && !pressed {
+                key_tx.send(Event::Key(key('y'))).unwrap();
+                pressed = true;
+            }
+            recorded.0.lock().unwrap().is_empty()
+        },
+    );
+    tokio::time::timeout(Duration::from_secs(20), run)
+        .await
+        .expect("the y pressed after the prompt confirmed")
+        .unwrap();
+    assert_reconciled_once(&runner);
+}
+
+/// A runbook's typed target can be pasted, but only Enter, a key pressed of its own, applies:
+/// the paste's line break does not, nor does the form's paste plan.
+#[tokio::test]
+async fn a_paste_fills_a_runbook_confirmation_but_never_applies_it() {
+    let world = demo_world(None);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
+    // A paste in the list does nothing.
+    assert!(!app.handle_paste("\n"));
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Enter));
+
+    // The failover form: a paste is the focused field's text, and its line break plans nothing.
+    app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    assert!(app.handle_paste("helpdev.io\n"));
+    let stage = &app.runbook.as_ref().unwrap().stage;
+    let Stage::Form { fields, focus, .. } = stage else {
+        panic!("still the form");
+    };
+    assert_eq!((*focus, fields[0].value.as_str()), (0, "helpdev.io"));
+    assert!(notices.try_recv().is_err(), "no plan was asked for");
+    app.handle_key(code(KeyCode::Enter));
+    let planned = notices.recv().await.unwrap();
+    app.on_ui_event(planned);
+
+    // The plan: the target, pasted with line breaks around it, fills the field, and that is all.
+    assert!(app.handle_paste("\r\nsa-east-1\r\n"));
+    let stage = &app.runbook.as_ref().unwrap().stage;
+    let Stage::Plan { confirm, .. } = stage else {
+        panic!("the plan is on screen");
+    };
+    assert_eq!(confirm, "sa-east-1");
+    assert!(notices.try_recv().is_err(), "nothing runs");
+    assert!(world.creates().is_empty(), "nothing was written");
+    // A key the event loop found queued when it drew the plan does not apply it.
+    assert!(!app.handle_queued_key(code(KeyCode::Enter)));
+    assert!(matches!(
+        app.runbook.as_ref().unwrap().stage,
+        Stage::Plan { .. }
+    ));
+
+    // Enter, pressed, applies.
+    app.handle_key(code(KeyCode::Enter));
+    assert!(
+        matches!(app.runbook.as_ref().unwrap().stage, Stage::Running { .. }),
+        "{:?}",
+        app.message
+    );
+}

@@ -1,0 +1,359 @@
+//! Renders of every pane, the detail view, the help overlay and the filter into ratatui's
+//! TestBackend, on the demo fleet.
+
+use crossterm::event::KeyCode;
+use opsdeck::model::{Health, Kind};
+use opsdeck::store::{SourceStatus, Update};
+use opsdeck::ui::Pane;
+use opsdeck::ui::keymap::BINDINGS;
+use opsdeck::ui::pane::COMMANDS;
+use testkit::*;
+
+/// The line of the screen that contains `needle`.
+fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
+    screen
+        .lines()
+        .find(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle:?} not on screen:\n{screen}"))
+}
+
+#[test]
+fn overview_shows_the_region_matrix_and_problems_worst_first() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("READ-ONLY"));
+    assert!(s.contains("sources 11/11"));
+    assert!(s.contains("2026-11-23 12:00 UTC"));
+    let sae1 = line_with(&s, "helpdev-prod sa-east-1");
+    assert!(
+        sae1.contains("secondary") && sae1.contains("1 firing") && sae1.contains("degraded"),
+        "{sae1}"
+    );
+    let phenom = line_with(&s, "phenom us-east-1");
+    assert!(
+        phenom.contains("7/8") && phenom.contains("degraded"),
+        "{phenom}"
+    );
+    assert!(line_with(&s, "helpdev-prod us-east-1").contains("primary ●"));
+    // Problems: the failed HelmRelease first, the suspended Kustomization last.
+    let problems: Vec<&str> = s
+        .lines()
+        .skip_while(|l| !l.contains("Problems ["))
+        .skip(2)
+        .take(5)
+        .collect();
+    assert!(
+        problems[0].contains("hyperfy2-world") && problems[0].contains("failed"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[4].contains("art-unchained-pre") && problems[4].contains("suspended"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn every_pane_renders_its_rows() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    let k = Pane::Kind;
+    let panes = [
+        Pane::Problems,
+        k(Kind::Cluster),
+        k(Kind::EcsService),
+        k(Kind::Kustomization),
+        k(Kind::HelmRelease),
+        k(Kind::FluxSource),
+        k(Kind::Certificate),
+        k(Kind::DbInstance),
+        k(Kind::Region),
+        k(Kind::Organization),
+    ];
+    // Each pane's title, then what must be on it, separated by `|`.
+    let expect = [
+        "Problems [5/5]|r3s3t-tls|expires in 5 d",
+        "Clusters [5/5]|eks-prod-sae1|ACTIVE, API reachable",
+        "ECS services [8/8]|functions|1/2|phenom-prod-cluster",
+        "Kustomizations [21/21]|art-unchained-pre|suspended",
+        "HelmReleases [50/50]|hyperfy2-world|UpgradeFailed",
+        "Sources [19/19]|gitrepository/flux-system|main@sha1:5f1c2e7a",
+        "Certificates [10/10]|r3s3t-tls|2026-11-28",
+        "RDS [7/7]|phenom-prod-postgres|postgres 17.4|db.m5.large",
+        "Regions [6/6]|sa-east-1|1 firing/1",
+        "Organizations [5/5]|numen-games|numengames.com",
+    ];
+    for (pane, wanted) in panes.into_iter().zip(expect) {
+        // Reach each pane with Tab, as a user would.
+        while app.pane != pane {
+            app.handle_key(code(KeyCode::Tab));
+        }
+        let s = render(&mut term, &mut app);
+        let mut wanted = wanted.split('|');
+        let title = wanted.next().unwrap();
+        assert!(s.contains(title), "{title} missing:\n{s}");
+        for n in wanted {
+            assert!(s.contains(n), "{n:?} missing on {title}:\n{s}");
+        }
+    }
+}
+
+#[test]
+fn certificates_sort_by_expiry_with_days_left() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    type_line(&mut app, ":cert");
+    let s = render(&mut term, &mut app);
+    let first = s
+        .lines()
+        .skip_while(|l| !l.contains("DAYS↑"))
+        .nth(1)
+        .unwrap();
+    assert!(
+        first.contains("r3s3t-tls") && first.contains(" 5 "),
+        "{first}"
+    );
+    assert!(first.contains("degraded"));
+}
+
+#[test]
+fn detail_view_shows_conditions_related_rows_and_cli() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    type_line(&mut app, ":hr");
+    type_line(&mut app, "/world");
+    // Move to the failing release, whatever its position.
+    for _ in 0..10 {
+        let selected = app.selected_key().unwrap();
+        if app.fleet.get(selected).unwrap().health == Health::Failed {
+            break;
+        }
+        app.handle_key(key_j());
+    }
+    app.handle_key(code(KeyCode::Enter));
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains("HelmReleases numen-games/hyperfy2-world @ prod-cluster"),
+        "{s}"
+    );
+    assert!(s.contains("── Conditions"));
+    let ready = line_with(&s, "Ready         False");
+    assert!(
+        ready.contains("UpgradeFailed") && ready.contains("context deadline exceeded"),
+        "{ready}"
+    );
+    assert!(s.contains("chart_version") && s.contains("0.4.2"));
+    assert!(s.contains("── Related"));
+    assert!(line_with(&s, "org    numen-games").contains("failed"));
+    assert!(
+        s.contains("$ flux get helmreleases -n numen-games hyperfy2-world --context prod-cluster")
+    );
+    app.handle_key(code(KeyCode::Esc));
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("HelmReleases ["), "Esc returns to the table");
+}
+
+fn key_j() -> crossterm::event::KeyEvent {
+    key('j')
+}
+
+#[test]
+fn help_overlay_lists_every_binding_and_command() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    app.handle_key(key('?'));
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("Help — Esc closes"));
+    for b in BINDINGS {
+        assert!(s.contains(b.help), "help lacks {:?}", b.help);
+        assert!(s.contains(&b.keys.join(" ")), "help lacks {:?}", b.keys);
+    }
+    for (name, _) in COMMANDS {
+        assert!(s.contains(&format!(":{name}")), "help lacks :{name}");
+    }
+    app.handle_key(code(KeyCode::Esc));
+    assert!(!render(&mut term, &mut app).contains("Help — Esc closes"));
+}
+
+#[test]
+fn filter_narrows_inverts_and_clears() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    type_line(&mut app, ":hr");
+    app.handle_key(key('/'));
+    for c in "numen".chars() {
+        app.handle_key(key(c));
+    }
+    // Applied while typing.
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains("/numen▏"),
+        "the input line shows the filter being typed"
+    );
+    let title = line_with(&s, "HelmReleases [");
+    assert!(title.contains("/numen"), "{title}");
+    let body: Vec<&str> = s
+        .lines()
+        .skip_while(|l| !l.contains("NAMESPACE"))
+        .skip(1)
+        .take_while(|l| l.contains("│") && !l.trim_matches(['│', ' ']).is_empty())
+        .collect();
+    assert!(!body.is_empty());
+    assert!(body.iter().all(|l| l.contains("numen-games")), "{body:?}");
+    app.handle_key(code(KeyCode::Enter));
+
+    type_line(&mut app, "/!prod-cluster");
+    let s = render(&mut term, &mut app);
+    assert!(
+        !s.contains("numen-games"),
+        "inverted filter hides the platform cluster"
+    );
+    assert!(s.contains("forge-api"));
+
+    type_line(&mut app, "/zzz-nothing");
+    assert!(render(&mut term, &mut app).contains("no row matches the filter"));
+    app.handle_key(code(KeyCode::Esc));
+    assert!(
+        render(&mut term, &mut app).contains("HelmReleases [50/50]"),
+        "Esc clears the filter"
+    );
+}
+
+#[test]
+fn unknown_and_ambiguous_commands_say_so() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    type_line(&mut app, ":bogus");
+    assert!(render(&mut term, &mut app).contains("unknown command :bogus"));
+    app.handle_key(key(':'));
+    app.handle_key(key('c'));
+    app.handle_key(key('e'));
+    app.handle_key(code(KeyCode::Tab));
+    let s = render(&mut term, &mut app);
+    assert!(s.contains(":cert▏"), "Tab completes :ce to :cert");
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.pane, Pane::Kind(Kind::Certificate));
+}
+
+#[test]
+fn stale_sources_show_in_the_header_and_on_their_rows() {
+    let (mut app, clock) = demo_app();
+    let mut term = terminal();
+    app.fleet.apply([Update::Source {
+        name: "eks-prod-sae1".into(),
+        status: SourceStatus::Stale {
+            reason: "watch connection timed out (VPN?)".into(),
+        },
+        at: origin(),
+    }]);
+    clock.set("2026-11-23T12:00:40Z".parse().unwrap());
+    type_line(&mut app, ":hr");
+    type_line(&mut app, "/eks-prod-sae1");
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("sources 10/11"));
+    assert!(
+        s.contains("eks-prod-sae1 · stale 40s (watch connection timed out (VPN?))"),
+        "{s}"
+    );
+    assert!(line_with(&s, "payment-api").contains("healthy (stale)"));
+}
+
+#[test]
+fn cursor_follows_its_row_when_rows_arrive() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    type_line(&mut app, ":ecs");
+    render(&mut term, &mut app);
+    app.handle_key(key('G'));
+    render(&mut term, &mut app);
+    let before = app.view(app.pane).selected_id().cloned().unwrap();
+    // A service that sorts first arrives: the cursor stays on the same service.
+    let selected = app.selected_key().unwrap();
+    let mut row = app.fleet.get(selected).unwrap().clone();
+    row.id.name = "aaa-new".into();
+    app.fleet.apply([Update::upsert(row)]);
+    render(&mut term, &mut app);
+    assert_eq!(app.view(app.pane).selected_id(), Some(&before));
+}
+
+#[test]
+fn themes_colour_health() {
+    use opsdeck::ui::Theme;
+    let (mut app, _) = demo_app();
+    app.theme = Theme::load("high-contrast", None).unwrap();
+    let mut term = terminal();
+    type_line(&mut app, ":hr");
+    type_line(&mut app, "/hyperfy2-world");
+    render(&mut term, &mut app);
+    let buf = term.backend().buffer().clone();
+    let failed_cells: Vec<(u16, u16)> = (0..buf.area.height)
+        .flat_map(|y| (0..buf.area.width).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            x + 6 < buf.area.width
+                && (0..6).all(|i| buf[(x + i, y)].symbol() == &"failed"[i as usize..=i as usize])
+        })
+        .collect();
+    assert!(
+        !failed_cells.is_empty(),
+        "a 'failed' health cell is on screen"
+    );
+    // The selected row is drawn in the selection colours; any other failed cell in the theme's.
+    let cell = *failed_cells
+        .iter()
+        .find(|c| buf[**c].fg != app.theme.selection_fg)
+        .unwrap_or(&failed_cells[0]);
+    if buf[cell].fg == app.theme.selection_fg {
+        app.handle_key(key('G'));
+        render(&mut term, &mut app);
+    }
+    let buf = term.backend().buffer().clone();
+    let cell = *failed_cells
+        .iter()
+        .find(|c| buf[**c].fg != app.theme.selection_fg)
+        .expect("an unselected failed cell");
+    assert_eq!(buf[cell].fg, app.theme.health(Health::Failed));
+}
+
+#[test]
+fn forbidden_kinds_are_named_in_the_header_and_the_pane() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    app.fleet.apply([Update::SourceNote {
+        name: "prod-cluster".into(),
+        kind: Kind::HelmRelease,
+        note: Some("forbidden (RBAC)".into()),
+    }]);
+    type_line(&mut app, ":hr");
+    let s = render(&mut term, &mut app);
+    assert!(
+        line_with(&s, "HelmReleases [").contains("⚠ prod-cluster: forbidden (RBAC)"),
+        "{s}"
+    );
+    assert!(s.contains("prod-cluster [hr: forbidden (RBAC)]"), "{s}");
+    type_line(&mut app, ":ks");
+    assert!(!line_with(&render(&mut term, &mut app), "Kustomizations [").contains("forbidden"));
+}
+
+#[test]
+fn the_detail_of_a_database_draws_its_metrics_as_sparklines() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    type_line(&mut app, ":rds");
+    type_line(&mut app, "/phenom-prod-postgres");
+    app.handle_key(code(crossterm::event::KeyCode::Enter));
+    let screen = render(&mut term, &mut app);
+    assert!(
+        screen.contains("Metrics (last 3 h, 5-minute averages)"),
+        "{screen}"
+    );
+    let cpu = screen
+        .lines()
+        .find(|l| l.contains("CPU %"))
+        .expect("a CPU line");
+    assert!(cpu.chars().any(|c| ('▁'..='█').contains(&c)), "{cpu}");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("free storage GB") && l.contains("now "))
+    );
+}
