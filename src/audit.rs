@@ -10,14 +10,15 @@
 //! be written is a warning in opsdeck's own log.
 
 use std::fmt;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::runbook::journal::{World, private_dir};
+use crate::private_files::{open_append, private_dir};
+use crate::runbook::journal::World;
 
 /// The log's name in the state directory.
 pub const FILE_NAME: &str = "audit.jsonl";
@@ -251,34 +252,14 @@ pub fn record(log: Option<&Path>, entry: &Entry) {
 /// created owner-only (0600) in a directory made owner-only (0700), and made 0600 if it was not.
 pub fn append(path: &Path, entry: &Entry) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        private_dir(dir)?;
+        private_dir(dir, true)?;
     }
     let mut line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
     line.push('\n');
-    let mut file = open_private(path)?;
+    let mut file = open_append(path)?;
     // One write of the whole line: appends of other processes never cut into it.
     file.write_all(line.as_bytes())?;
     file.sync_data()
-}
-
-/// Opens the log to append, created 0600 and made 0600 if it was wider.
-fn open_private(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if file.metadata()?.permissions().mode() & 0o077 != 0 {
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-    }
-    Ok(file)
 }
 
 /// The writes the audit log records at or after `since` (all without it), oldest first: the
@@ -424,7 +405,7 @@ mod tests {
         append(&path, &late).unwrap();
         append(&path, &early).unwrap();
         // A line a crash tore in half is skipped.
-        OpenOptions::new()
+        std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
             .unwrap()

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod model;
+pub mod private_files;
 pub mod row_actions;
 pub mod runbook;
 pub mod snapshot;

@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use jiff::Timestamp;
 
-use crate::model::{Facts, Kind, Row, RowId};
+use crate::model::{Facts, Refresh, Row, RowId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowAction {
@@ -28,27 +28,23 @@ impl RowAction {
         }
     }
 
-    /// `R`: reconcile a Flux object, renew a certificate.
+    /// `R`: what the row's kind declares (reconcile a Flux object, renew a certificate).
     pub fn refresh_for(row: &Row) -> Option<RowAction> {
-        match row.kind() {
-            k if k.is_flux() => Some(RowAction::Reconcile),
-            Kind::Certificate => Some(RowAction::Renew),
-            _ => None,
+        match row.kind().spec().refresh {
+            Refresh::Reconcile => Some(RowAction::Reconcile),
+            Refresh::Renew => Some(RowAction::Renew),
+            Refresh::Nothing => None,
         }
     }
 
     /// `T`: suspend a running Flux object, resume a suspended one.
     pub fn toggle_for(row: &Row) -> Option<RowAction> {
-        let suspended = match &row.facts {
-            Facts::Kustomization(k) => k.suspended,
-            Facts::HelmRelease(h) => h.suspended,
-            Facts::FluxSource(s) => s.suspended,
-            _ => return None,
-        };
-        Some(if suspended {
-            RowAction::Resume
-        } else {
-            RowAction::Suspend
+        row.facts.suspended().map(|suspended| {
+            if suspended {
+                RowAction::Resume
+            } else {
+                RowAction::Suspend
+            }
         })
     }
 }

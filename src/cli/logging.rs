@@ -1,7 +1,7 @@
 //! Logs go to a file through tracing, never to the terminal while the TUI runs. The log is the
 //! owner's only (0600, its default directory 0700): it names accounts, clusters and runs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
@@ -20,8 +20,10 @@ pub fn init(path: Option<PathBuf>) -> Result<WorkerGuard, String> {
         .filter(|d| !d.as_os_str().is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("."));
-    private_dir(&dir, default).map_err(|e| format!("log directory {}: {e}", dir.display()))?;
-    let file = open_private(&path).map_err(|e| format!("log file {}: {e}", path.display()))?;
+    crate::private_files::private_dir(&dir, default)
+        .map_err(|e| format!("log directory {}: {e}", dir.display()))?;
+    let file = crate::private_files::open_append(&path)
+        .map_err(|e| format!("log file {}: {e}", path.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = EnvFilter::try_from_env("OPSDECK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -32,46 +34,4 @@ pub fn init(path: Option<PathBuf>) -> Result<WorkerGuard, String> {
         .map_err(|e| format!("logging: {e}"))?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "opsdeck starting");
     Ok(guard)
-}
-
-/// Creates `dir` and its missing parents owner-only (0700 on Unix); `tighten` makes an existing
-/// `dir` owner-only too.
-fn private_dir(dir: &Path, tighten: bool) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        builder.mode(0o700);
-        builder.create(dir)?;
-        if tighten && std::fs::metadata(dir)?.permissions().mode() & 0o077 != 0 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tighten;
-        builder.create(dir)?;
-    }
-    Ok(())
-}
-
-/// Opens the log to append, created 0600, and made 0600 if an older opsdeck left it readable.
-fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if file.metadata()?.permissions().mode() & 0o077 != 0 {
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-    }
-    Ok(file)
 }

@@ -95,3 +95,21 @@ pub mod cells {
         Cell::text(status)
     }
 }
+
+/// The table of a Kubernetes object in a namespace (Flux objects, certificates): NAMESPACE,
+/// NAME `$name` wide, CONTEXT and READY, then the kind's own columns, then HEALTH and REASON
+/// `$reason` wide — the layout kubectl and the flux CLI print, the same in every such table.
+macro_rules! namespaced_columns {
+    ($name:expr, [$($own:expr),* $(,)?], $reason:expr $(,)?) => {
+        &[
+            Column::NAMESPACE,
+            Column::name($name),
+            Column::CONTEXT,
+            Column::READY,
+            $($own,)*
+            Column::HEALTH,
+            Column::reason($reason),
+        ]
+    };
+}
+pub(crate) use namespaced_columns;

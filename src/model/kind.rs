@@ -32,6 +32,115 @@ pub struct KindSpec {
     pub watch: Option<KubeWatch>,
     /// The title of the column its table sorts by until the user picks one.
     pub sort_by: &'static str,
+    /// What `R` does on one of its rows.
+    pub refresh: Refresh,
+}
+
+/// What `R` (refresh) does on a row of the kind: nothing, ask Flux to reconcile it (the flux
+/// CLI's `reconcile`), or ask cert-manager to issue it again (cmctl's `renew`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refresh {
+    Nothing,
+    Reconcile,
+    Renew,
+}
+
+/// A kind's declaration, built in a `const` from its scope: `KindSpec::namespaced(name,
+/// title).labels(…).counted_in_org(…).watched(…)`. Until `labels` gives them, the tab and short
+/// labels are the title and the name and no command opens the pane (the registry's tests
+/// refuse a kind without a command).
+impl KindSpec {
+    const fn with_scope(name: &'static str, title: &'static str, scope: KindScope) -> KindSpec {
+        KindSpec {
+            name,
+            title,
+            tab: title,
+            short: name,
+            commands: &[],
+            scope,
+            watch: None,
+            sort_by: "NAME",
+            refresh: Refresh::Nothing,
+        }
+    }
+
+    /// A kind living in a namespace of a kube context.
+    pub const fn namespaced(name: &'static str, title: &'static str) -> KindSpec {
+        Self::with_scope(name, title, KindScope::Namespaced { org_part: None })
+    }
+
+    /// A kind living in an AWS account and region.
+    pub const fn regional(name: &'static str, title: &'static str) -> KindSpec {
+        Self::with_scope(name, title, KindScope::Regional { region_part: None })
+    }
+
+    /// The region roll-up.
+    pub const fn region_rollup(name: &'static str, title: &'static str) -> KindSpec {
+        Self::with_scope(name, title, KindScope::RegionRollup)
+    }
+
+    /// The organization roll-up.
+    pub const fn organization_rollup(name: &'static str, title: &'static str) -> KindSpec {
+        Self::with_scope(name, title, KindScope::OrganizationRollup)
+    }
+
+    /// The tab bar's label, the short label of mixed lists, and the `:` commands (the first is
+    /// the one the tab bar shows).
+    pub const fn labels(
+        mut self,
+        tab: &'static str,
+        short: &'static str,
+        commands: &'static [&'static str],
+    ) -> KindSpec {
+        self.tab = tab;
+        self.short = short;
+        self.commands = commands;
+        self
+    }
+
+    /// Counted in its organization's roll-up, in `part`. Only for a namespaced kind: anything
+    /// else fails to compile.
+    pub const fn counted_in_org(mut self, part: OrgPart) -> KindSpec {
+        self.scope = match self.scope {
+            KindScope::Namespaced { .. } => KindScope::Namespaced {
+                org_part: Some(part),
+            },
+            _ => panic!("only a namespaced kind counts in an organization"),
+        };
+        self
+    }
+
+    /// Counted in its region's roll-up, in `part`. Only for a regional kind: anything else
+    /// fails to compile.
+    pub const fn counted_in_region(mut self, part: RegionPart) -> KindSpec {
+        self.scope = match self.scope {
+            KindScope::Regional { .. } => KindScope::Regional {
+                region_part: Some(part),
+            },
+            _ => panic!("only a regional kind counts in a region"),
+        };
+        self
+    }
+
+    /// Watched from `resources`, whose objects `project` turns into rows.
+    pub const fn watched(
+        mut self,
+        resources: &'static [KubeResource],
+        project: Projection,
+    ) -> KindSpec {
+        self.watch = Some(KubeWatch { resources, project });
+        self
+    }
+
+    pub const fn sorted_by(mut self, title: &'static str) -> KindSpec {
+        self.sort_by = title;
+        self
+    }
+
+    pub const fn refreshed_by(mut self, refresh: Refresh) -> KindSpec {
+        self.refresh = refresh;
+        self
+    }
 }
 
 /// Where a kind's rows live and which roll-up they count in. A part names its counter in the

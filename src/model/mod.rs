@@ -11,6 +11,6 @@ pub mod row;
 pub use column::{Column, ColumnSpec};
 pub use condition::Condition;
 pub use health::{Assessment, Health};
-pub use kind::{Kind, KindScope, KindSpec, KubeResource, KubeWatch};
+pub use kind::{Kind, KindScope, KindSpec, KubeResource, KubeWatch, Refresh};
 pub use kinds::Facts;
 pub use row::{Cell, Row, RowId, Scope};

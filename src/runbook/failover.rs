@@ -11,7 +11,7 @@ use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
 use super::inputs::{self, InputShape, InputSpec, Problems};
-use super::ports::Ports;
+use super::ports::{Ports, RoutedName};
 use super::render::secs;
 use super::step::Step;
 use super::{Preflight, Procedure, RunState, RunbookSpec, StepFuture, StepSpec, Verdict};
@@ -69,6 +69,14 @@ const INPUTS: &[InputSpec] = &[
 ];
 
 impl Failover {
+    /// The routed name this failover moves.
+    fn routed(&self) -> RoutedName<'_> {
+        RoutedName {
+            zone: &self.zone,
+            record: &self.record,
+        }
+    }
+
     /// Validates the inputs: one message per problem.
     pub fn new(f: Failover) -> Result<Failover, Vec<String>> {
         inputs::checked(f).map_err(inputs::messages)
@@ -87,7 +95,7 @@ impl Failover {
     async fn shifted(&self, ports: &Ports) -> Result<bool, super::OpsError> {
         Ok(ports
             .routing
-            .routed_records(&self.zone, &self.record)
+            .routed_records(self.routed())
             .await?
             .iter()
             .any(|r| r.region == self.to && r.role == "PRIMARY"))
@@ -132,7 +140,7 @@ impl Procedure for Failover {
     fn preflight<'a>(&'a self, ports: &'a Ports) -> BoxFuture<'a, Preflight> {
         Box::pin(async move {
             let mut pre = Preflight::default();
-            let records = match ports.routing.routed_records(&self.zone, &self.record).await {
+            let records = match ports.routing.routed_records(self.routed()).await {
                 Ok(r) => r,
                 Err(e) => {
                     pre.problems
@@ -281,10 +289,7 @@ impl Step<Failover> for ShiftRecords {
         state: &'a mut RunState,
     ) -> StepFuture<'a, ()> {
         Box::pin(async move {
-            ports
-                .routing
-                .shift_failover(&f.zone, &f.record, &f.to)
-                .await?;
+            ports.routing.shift_failover(f.routed(), &f.to).await?;
             // The RTO clock runs from the change.
             state.insert("shifted_at".into(), ports.clock.now().to_string());
             Ok(())
@@ -324,7 +329,7 @@ impl Step<Failover> for Serving {
         state: &'a RunState,
     ) -> StepFuture<'a, Verdict> {
         Box::pin(async move {
-            let records = ports.routing.routed_records(&f.zone, &f.record).await?;
+            let records = ports.routing.routed_records(f.routed()).await?;
             let to = records.iter().find(|r| r.region == f.to);
             // Time since the change against the RTO: the gauge is the RTO used up.
             let since = state
@@ -399,7 +404,7 @@ async fn secondary_problems(f: &Failover, ports: &Ports) -> Vec<String> {
     }
     // The health check of the record the traffic moves to, as Route53 evaluates it, when the
     // region's own list does not name it already.
-    if let Ok(records) = ports.routing.routed_records(&f.zone, &f.record).await {
+    if let Ok(records) = ports.routing.routed_records(f.routed()).await {
         let failing = records
             .iter()
             .filter(|r| r.region == f.to && r.healthy == Some(false))

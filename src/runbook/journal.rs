@@ -17,6 +17,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::RunState;
+use crate::private_files::{append_options, private_dir, restrict};
 
 /// How many times (50 ms apart) a resume retries a journal's lock before it says another
 /// process holds it.
@@ -319,7 +320,7 @@ impl Journal {
         target: &str,
         start: Timestamp,
     ) -> std::io::Result<Journal> {
-        private_dir(dir)?;
+        private_dir(dir, true)?;
         let stamp = start.strftime("%Y%m%dT%H%M%SZ").to_string();
         for n in 1..=MAX_SAME_SECOND {
             let name = if n == 1 {
@@ -328,7 +329,7 @@ impl Journal {
                 format!("{runbook}-{target}-{stamp}-{n}.jsonl")
             };
             let path = dir.join(name);
-            match private_options().create_new(true).open(&path) {
+            match append_options(true).create_new(true).open(&path) {
                 Ok(file) => {
                     match file.try_lock() {
                         Ok(()) => {}
@@ -420,53 +421,6 @@ fn repair(file: &mut File) -> std::io::Result<u64> {
         file.sync_data()?;
     }
     Ok(torn)
-}
-
-/// Read and append, created 0600 on Unix.
-fn private_options() -> OpenOptions {
-    let mut o = OpenOptions::new();
-    o.read(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o
-}
-
-/// Makes an open file owner-only (0600) if it is not yet (a journal of an older opsdeck).
-fn restrict(file: &File) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = file.metadata()?.permissions().mode();
-        if mode & 0o077 != 0 {
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = file;
-    Ok(())
-}
-
-/// Creates `dir` and its missing parents owner-only (0700 on Unix), and makes `dir` itself
-/// owner-only if it existed with wider permissions.
-pub fn private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        builder.mode(0o700);
-        builder.create(dir)?;
-        let mode = std::fs::metadata(dir)?.permissions().mode();
-        if mode & 0o077 != 0 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        }
-    }
-    #[cfg(not(unix))]
-    builder.create(dir)?;
-    Ok(())
 }
 
 /// A journal read back: what the run was and how far it got.

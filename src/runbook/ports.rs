@@ -151,23 +151,29 @@ impl FluxStatus {
     }
 }
 
+/// A namespaced object of a cluster: the cluster (its kube context, or the EKS cluster name its
+/// context points at), the namespace and the object's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InCluster<'a> {
+    pub cluster: &'a str,
+    pub ns: &'a str,
+    pub name: &'a str,
+}
+
+/// A routed DNS name: its Route53 hosted zone and record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoutedName<'a> {
+    pub zone: &'a str,
+    pub record: &'a str,
+}
+
 /// Reads (and, for the demo, reacts to) the cluster: namespaces, service accounts, Flux status.
 pub trait ClusterOps: Send + Sync {
     fn namespace_exists<'a>(&'a self, cluster: &'a str, ns: &'a str) -> OpsFuture<'a, bool>;
     /// The `eks.amazonaws.com/role-arn` annotation of a service account, if it exists.
-    fn service_account_role<'a>(
-        &'a self,
-        cluster: &'a str,
-        ns: &'a str,
-        name: &'a str,
-    ) -> OpsFuture<'a, Option<String>>;
+    fn service_account_role<'a>(&'a self, obj: InCluster<'a>) -> OpsFuture<'a, Option<String>>;
     /// A Kustomization's readiness (`None`: not there yet).
-    fn kustomization<'a>(
-        &'a self,
-        cluster: &'a str,
-        ns: &'a str,
-        name: &'a str,
-    ) -> OpsFuture<'a, Option<FluxStatus>>;
+    fn kustomization<'a>(&'a self, obj: InCluster<'a>) -> OpsFuture<'a, Option<FluxStatus>>;
     fn helm_releases<'a>(&'a self, cluster: &'a str, ns: &'a str)
     -> OpsFuture<'a, Vec<FluxStatus>>;
     /// The hostname or address of the cluster's ingress load balancer.
@@ -333,18 +339,9 @@ pub trait DnsOps: Send + Sync {
 
 /// Route53 failover records, and the state of the regions a failover moves between.
 pub trait RoutingOps: Send + Sync {
-    fn routed_records<'a>(
-        &'a self,
-        zone: &'a str,
-        record: &'a str,
-    ) -> OpsFuture<'a, Vec<RoutedRecord>>;
-    /// Makes `to_region`'s record the primary and the other the secondary, in one change batch.
-    fn shift_failover<'a>(
-        &'a self,
-        zone: &'a str,
-        record: &'a str,
-        to_region: &'a str,
-    ) -> OpsFuture<'a, ()>;
+    fn routed_records<'a>(&'a self, routed: RoutedName<'a>) -> OpsFuture<'a, Vec<RoutedRecord>>;
+    /// Makes region `to`'s record the primary and the other the secondary, in one change batch.
+    fn shift_failover<'a>(&'a self, routed: RoutedName<'a>, to: &'a str) -> OpsFuture<'a, ()>;
     fn region_state<'a>(&'a self, region: &'a str) -> OpsFuture<'a, RegionState>;
 }
 
@@ -412,20 +409,10 @@ impl ClusterOps for Unavailable {
     fn namespace_exists<'a>(&'a self, _: &'a str, _: &'a str) -> OpsFuture<'a, bool> {
         self.fail()
     }
-    fn service_account_role<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: &'a str,
-    ) -> OpsFuture<'a, Option<String>> {
+    fn service_account_role<'a>(&'a self, _: InCluster<'a>) -> OpsFuture<'a, Option<String>> {
         self.fail()
     }
-    fn kustomization<'a>(
-        &'a self,
-        _: &'a str,
-        _: &'a str,
-        _: &'a str,
-    ) -> OpsFuture<'a, Option<FluxStatus>> {
+    fn kustomization<'a>(&'a self, _: InCluster<'a>) -> OpsFuture<'a, Option<FluxStatus>> {
         self.fail()
     }
     fn helm_releases<'a>(&'a self, _: &'a str, _: &'a str) -> OpsFuture<'a, Vec<FluxStatus>> {
@@ -500,10 +487,10 @@ impl DnsOps for Unavailable {
 }
 
 impl RoutingOps for Unavailable {
-    fn routed_records<'a>(&'a self, _: &'a str, _: &'a str) -> OpsFuture<'a, Vec<RoutedRecord>> {
+    fn routed_records<'a>(&'a self, _: RoutedName<'a>) -> OpsFuture<'a, Vec<RoutedRecord>> {
         self.fail()
     }
-    fn shift_failover<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> OpsFuture<'a, ()> {
+    fn shift_failover<'a>(&'a self, _: RoutedName<'a>, _: &'a str) -> OpsFuture<'a, ()> {
         self.fail()
     }
     fn region_state<'a>(&'a self, _: &'a str) -> OpsFuture<'a, RegionState> {

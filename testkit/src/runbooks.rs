@@ -12,7 +12,7 @@ use opsdeck::runbook::Runbook;
 use opsdeck::runbook::create_org::CreateOrg;
 use opsdeck::runbook::engine::{self, Control, Outcome, RunOptions};
 use opsdeck::runbook::failover::Failover;
-use opsdeck::runbook::ports::{DbState, Ports, RoutedRecord};
+use opsdeck::runbook::ports::{DbState, Ports, RoutedName, RoutedRecord};
 use opsdeck::runbook::staging_refresh::StagingRefresh;
 
 /// A clock at `origin` that jumps over every wait (restores, Flux, DNS TTL): runs take no real
@@ -63,7 +63,10 @@ pub fn failover() -> Failover {
 pub async fn helpdev_records(ports: &Ports) -> Vec<RoutedRecord> {
     ports
         .routing
-        .routed_records("helpdev.io", "api.helpdev.io")
+        .routed_records(RoutedName {
+            zone: "helpdev.io",
+            record: "api.helpdev.io",
+        })
         .await
         .unwrap()
 }

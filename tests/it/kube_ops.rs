@@ -207,7 +207,7 @@ async fn every_action_is_refused_without_write() {
 async fn the_runbook_cluster_port_reads_namespaces_accounts_flux_and_the_ingress() {
     use opsdeck::backend::kube::kubeconfig::Loaded;
     use opsdeck::backend::kube::runbook_port::KubeClusterOps;
-    use opsdeck::runbook::ports::ClusterOps;
+    use opsdeck::runbook::ports::{ClusterOps, InCluster};
     use testkit::kube_api::{Resource, all_resources};
 
     const SERVICE_ACCOUNTS: Resource = Resource {
@@ -267,16 +267,24 @@ async fn the_runbook_cluster_port_reads_namespaces_accounts_flux_and_the_ingress
     );
 
     let ks = ops
-        .kustomization("numinia-prod", "numinia", "numinia-pro")
+        .kustomization(InCluster {
+            cluster: "numinia-prod",
+            ns: "numinia",
+            name: "numinia-pro",
+        })
         .await
         .unwrap()
         .unwrap();
     assert_eq!(ks.ready, Some(true));
     assert!(
-        ops.kustomization("numinia-prod", "numinia", "nope")
-            .await
-            .unwrap()
-            .is_none()
+        ops.kustomization(InCluster {
+            cluster: "numinia-prod",
+            ns: "numinia",
+            name: "nope"
+        })
+        .await
+        .unwrap()
+        .is_none()
     );
     let mut hrs = ops.helm_releases("numinia-prod", "numinia").await.unwrap();
     hrs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -304,9 +312,13 @@ async fn the_runbook_cluster_port_reads_namespaces_accounts_flux_and_the_ingress
     assert!(ops.cluster_ready("prod-cluster").await.unwrap().ready);
 
     assert_eq!(
-        ops.service_account_role("prod-cluster", "numinia", "numinia")
-            .await
-            .unwrap(),
+        ops.service_account_role(InCluster {
+            cluster: "prod-cluster",
+            ns: "numinia",
+            name: "numinia"
+        })
+        .await
+        .unwrap(),
         None
     );
     api.apply(serde_json::json!({
@@ -314,10 +326,14 @@ async fn the_runbook_cluster_port_reads_namespaces_accounts_flux_and_the_ingress
         "metadata": {"name": "numinia", "namespace": "numinia", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/numinia-secret-manager-role"}}
     }));
     assert_eq!(
-        ops.service_account_role("prod-cluster", "numinia", "numinia")
-            .await
-            .unwrap()
-            .as_deref(),
+        ops.service_account_role(InCluster {
+            cluster: "prod-cluster",
+            ns: "numinia",
+            name: "numinia"
+        })
+        .await
+        .unwrap()
+        .as_deref(),
         Some("arn:aws:iam::111122223333:role/numinia-secret-manager-role")
     );
     api.apply(serde_json::json!({

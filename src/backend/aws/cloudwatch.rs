@@ -19,12 +19,7 @@ const TARGET_DIMENSIONS: &[&str] = &[
 ];
 
 pub async fn poll(client: Client, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
-    let (account, region, source, profile) = (
-        t.account.as_str(),
-        t.region.as_str(),
-        t.source.clone(),
-        t.profile.as_deref(),
-    );
+    let (account, region, source, profile) = t.parts();
     let mut alarms = Vec::new();
     let mut pages = client.describe_alarms().into_paginator().send();
     while let Some(page) = pages.next().await {

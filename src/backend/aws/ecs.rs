@@ -131,12 +131,7 @@ pub struct Clients {
 
 pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
     let client = &clients.ecs;
-    let (account, region, source, profile) = (
-        t.account.as_str(),
-        t.region.as_str(),
-        t.source.clone(),
-        t.profile.as_deref(),
-    );
+    let (account, region, source, profile) = t.parts();
     let mut clusters = Vec::new();
     let mut pages = client.list_clusters().into_paginator().items().send();
     while let Some(arn) = pages.next().await {

@@ -10,12 +10,7 @@ use crate::model::kinds::cluster::{Cluster, Sides};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 
 pub async fn poll(client: Client, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
-    let (account, region, source, profile) = (
-        t.account.as_str(),
-        t.region.as_str(),
-        t.source.clone(),
-        t.profile.as_deref(),
-    );
+    let (account, region, source, profile) = t.parts();
     let mut names = Vec::new();
     let mut pages = client.list_clusters().into_paginator().items().send();
     while let Some(name) = pages.next().await {

@@ -135,24 +135,46 @@ pub struct Target {
     pub source: Arc<str>,
 }
 
-fn spawn_poller<C, F, Fut>(
-    tasks: &mut JoinSet<()>,
+impl Target {
+    /// What a poll names its rows and errors by: account, region, source, profile.
+    pub fn parts(&self) -> (&str, &str, Arc<str>, Option<&str>) {
+        (
+            &self.account,
+            &self.region,
+            self.source.clone(),
+            self.profile.as_deref(),
+        )
+    }
+}
+
+/// What every poller of one source shares: where it runs, what it polls, its clock and channel.
+struct Poller<'a> {
+    tasks: &'a mut JoinSet<()>,
     target: Target,
-    interval: Duration,
     clock: SharedClock,
     tx: UpdateSender,
-    client: C,
-    poll_fn: F,
-) where
-    C: Clone + Send + Sync + 'static,
-    F: Fn(C, Target, Timestamp) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Vec<Row>, AwsFailure>> + Send + 'static,
-{
-    let name = target.source.to_string();
-    let now = clock.clone();
-    tasks.spawn(poll::run(name, interval, clock, tx, move || {
-        poll_fn(client.clone(), target.clone(), now.now())
-    }));
+}
+
+impl Poller<'_> {
+    /// Polls the source every `interval` with `poll_fn` over `client`.
+    fn spawn<C, F, Fut>(self, interval: Duration, client: C, poll_fn: F)
+    where
+        C: Clone + Send + Sync + 'static,
+        F: Fn(C, Target, Timestamp) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Vec<Row>, AwsFailure>> + Send + 'static,
+    {
+        let Poller {
+            tasks,
+            target,
+            clock,
+            tx,
+        } = self;
+        let name = target.source.to_string();
+        let now = clock.clone();
+        tasks.spawn(poll::run(name, interval, clock, tx, move || {
+            poll_fn(client.clone(), target.clone(), now.now())
+        }));
+    }
 }
 
 /// Starts a poller per (account, region, service).
@@ -191,62 +213,42 @@ pub async fn start(opts: AwsOptions, clock: SharedClock, tx: UpdateSender) -> Jo
                         at: clock.now(),
                     }])
                     .await;
-                let (t, c, tx) = (&mut tasks, clock.clone(), tx.clone());
+                let poller = Poller {
+                    tasks: &mut tasks,
+                    target,
+                    clock: clock.clone(),
+                    tx: tx.clone(),
+                };
+                let cloudwatch = || aws_sdk_cloudwatch::Client::new(&config);
                 match service {
-                    Service::Eks => spawn_poller(
-                        t,
-                        target,
-                        opts.poll,
-                        c,
-                        tx,
-                        aws_sdk_eks::Client::new(&config),
-                        eks::poll,
-                    ),
-                    Service::Ecs => spawn_poller(
-                        t,
-                        target,
-                        opts.fast_poll,
-                        c,
-                        tx,
-                        ecs::Clients {
-                            ecs: aws_sdk_ecs::Client::new(&config),
-                            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
-                        },
-                        ecs::poll,
-                    ),
-                    Service::Rds => spawn_poller(
-                        t,
-                        target,
-                        opts.poll,
-                        c,
-                        tx,
-                        rds::Clients {
-                            rds: aws_sdk_rds::Client::new(&config),
-                            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
-                        },
-                        rds::poll,
-                    ),
-                    Service::CloudWatch => spawn_poller(
-                        t,
-                        target,
-                        opts.fast_poll,
-                        c,
-                        tx,
-                        aws_sdk_cloudwatch::Client::new(&config),
-                        cloudwatch::poll,
-                    ),
-                    Service::Route53 => spawn_poller(
-                        t,
-                        target,
-                        opts.poll,
-                        c,
-                        tx,
-                        route53::Route53 {
-                            client: aws_sdk_route53::Client::new(&config),
-                            zones: zones.clone(),
-                        },
-                        route53::poll,
-                    ),
+                    Service::Eks => {
+                        poller.spawn(opts.poll, aws_sdk_eks::Client::new(&config), eks::poll)
+                    }
+                    Service::Ecs => {
+                        let ecs = aws_sdk_ecs::Client::new(&config);
+                        let clients = ecs::Clients {
+                            ecs,
+                            cloudwatch: cloudwatch(),
+                        };
+                        poller.spawn(opts.fast_poll, clients, ecs::poll)
+                    }
+                    Service::Rds => {
+                        let rds = aws_sdk_rds::Client::new(&config);
+                        let clients = rds::Clients {
+                            rds,
+                            cloudwatch: cloudwatch(),
+                        };
+                        poller.spawn(opts.poll, clients, rds::poll)
+                    }
+                    Service::CloudWatch => {
+                        poller.spawn(opts.fast_poll, cloudwatch(), cloudwatch::poll)
+                    }
+                    Service::Route53 => {
+                        let client = aws_sdk_route53::Client::new(&config);
+                        let zones = zones.clone();
+                        let route53 = route53::Route53 { client, zones };
+                        poller.spawn(opts.poll, route53, route53::poll)
+                    }
                 }
             }
         }

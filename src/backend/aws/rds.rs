@@ -83,12 +83,7 @@ const GB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
     let client = &clients.rds;
-    let (account, region, source, profile) = (
-        t.account.as_str(),
-        t.region.as_str(),
-        t.source.clone(),
-        t.profile.as_deref(),
-    );
+    let (account, region, source, profile) = t.parts();
     let mut instances = Vec::new();
     let mut pages = client
         .describe_db_instances()

@@ -14,7 +14,7 @@ use super::context::client;
 use super::kubeconfig::{Loaded, error_chain};
 use super::resources::Watched;
 use crate::model::Kind;
-use crate::runbook::ports::{ClusterOps, FluxStatus, OpsError, OpsFuture, Readiness};
+use crate::runbook::ports::{ClusterOps, FluxStatus, InCluster, OpsError, OpsFuture, Readiness};
 
 pub struct KubeClusterOps {
     loaded: Loaded,
@@ -123,12 +123,8 @@ impl ClusterOps for KubeClusterOps {
         })
     }
 
-    fn service_account_role<'a>(
-        &'a self,
-        cluster: &'a str,
-        ns: &'a str,
-        name: &'a str,
-    ) -> OpsFuture<'a, Option<String>> {
+    fn service_account_role<'a>(&'a self, obj: InCluster<'a>) -> OpsFuture<'a, Option<String>> {
+        let InCluster { cluster, ns, name } = obj;
         Box::pin(async move {
             let api: Api<ServiceAccount> = Api::namespaced(self.client(cluster).await?, ns);
             let sa = get_opt(api, name, &format!("service account {ns}/{name}")).await?;
@@ -141,12 +137,8 @@ impl ClusterOps for KubeClusterOps {
         })
     }
 
-    fn kustomization<'a>(
-        &'a self,
-        cluster: &'a str,
-        ns: &'a str,
-        name: &'a str,
-    ) -> OpsFuture<'a, Option<FluxStatus>> {
+    fn kustomization<'a>(&'a self, obj: InCluster<'a>) -> OpsFuture<'a, Option<FluxStatus>> {
+        let InCluster { cluster, ns, name } = obj;
         Box::pin(async move {
             let api = self.flux(cluster, Kind::Kustomization, Some(ns)).await?;
             let obj = get_opt(api, name, &format!("Kustomization {ns}/{name}")).await?;

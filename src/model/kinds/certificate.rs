@@ -7,11 +7,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{KindFacts, flux};
+use crate::model::column::namespaced_columns;
 use crate::model::condition::find;
 use crate::model::row::human_duration;
 use crate::model::{
-    Assessment, Cell, Column, Condition, Facts, Health, KindScope, KindSpec, KubeResource,
-    KubeWatch, Row,
+    Assessment, Cell, Column, Condition, Facts, Health, KindSpec, KubeResource, Refresh, Row,
 };
 
 pub const API_VERSION: &str = "cert-manager.io/v1";
@@ -83,34 +83,23 @@ fn days_cell(c: &Certificate, now: Timestamp) -> Cell {
 }
 
 impl KindFacts for Certificate {
-    const SPEC: &'static KindSpec = &KindSpec {
-        name: "certificate",
-        title: "Certificates",
-        tab: "Certs",
-        short: "cert",
-        commands: &["cert", "certificates"],
-        scope: KindScope::Namespaced {
-            org_part: Some(|p| &mut p.certificates),
-        },
-        watch: Some(KubeWatch {
-            resources: &[RESOURCE],
-            project: Certificate::project,
-        }),
-        sort_by: "DAYS",
-    };
-    const COLUMNS: &'static [Column<Self>] = &[
-        Column::NAMESPACE,
-        Column::name(24),
-        Column::CONTEXT,
-        Column::READY,
-        Column::new("DNS NAMES", 30, |_, c, _| Cell::text(c.dns_names.join(","))),
-        Column::new("ISSUER", 30, |_, c, _| Cell::text(c.issuer.clone())),
-        Column::new("EXPIRES", 10, |_, c, _| Cell::text(date(c.not_after))),
-        Column::new("DAYS", 5, |_, c, now| days_cell(c, now)),
-        Column::new("RENEWAL", 10, |_, c, _| Cell::text(date(c.renewal_time))),
-        Column::HEALTH,
-        Column::reason(36),
-    ];
+    const SPEC: &'static KindSpec = &KindSpec::namespaced("certificate", "Certificates")
+        .labels("Certs", "cert", &["cert", "certificates"])
+        .counted_in_org(|p| &mut p.certificates)
+        .watched(&[RESOURCE], Certificate::project)
+        .sorted_by("DAYS")
+        .refreshed_by(Refresh::Renew);
+    const COLUMNS: &'static [Column<Self>] = namespaced_columns!(
+        24,
+        [
+            Column::new("DNS NAMES", 30, |_, c, _| Cell::text(c.dns_names.join(","))),
+            Column::new("ISSUER", 30, |_, c, _| Cell::text(c.issuer.clone())),
+            Column::new("EXPIRES", 10, |_, c, _| Cell::text(date(c.not_after))),
+            Column::new("DAYS", 5, |_, c, now| days_cell(c, now)),
+            Column::new("RENEWAL", 10, |_, c, _| Cell::text(date(c.renewal_time))),
+        ],
+        36,
+    );
 
     fn assess(&self, conditions: &[Condition], now: Timestamp) -> Assessment {
         let left = self.not_after.map(|t| t.as_second() - now.as_second());

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::KindFacts;
-use crate::model::{Assessment, Cell, Column, Condition, Health, KindScope, KindSpec, Row};
+use crate::model::{Assessment, Cell, Column, Condition, Health, KindSpec, Row};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Cluster {
@@ -114,19 +114,10 @@ fn api_cell(c: &Cluster) -> Cell {
 }
 
 impl KindFacts for Cluster {
-    const SPEC: &'static KindSpec = &KindSpec {
-        name: "cluster",
-        title: "Clusters",
-        tab: "Clusters",
-        short: "cluster",
-        commands: &["clusters", "eks"],
-        scope: KindScope::Regional {
-            region_part: Some(|p| &mut p.clusters),
-        },
-        // EKS and the kube API's reachability, joined by the store (see store/join.rs).
-        watch: None,
-        sort_by: "NAME",
-    };
+    // EKS and the kube API's reachability, joined by the store (see store/join.rs).
+    const SPEC: &'static KindSpec = &KindSpec::regional("cluster", "Clusters")
+        .labels("Clusters", "cluster", &["clusters", "eks"])
+        .counted_in_region(|p| &mut p.clusters);
     const COLUMNS: &'static [Column<Self>] = &[
         Column::name(18),
         Column::account(14),

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::KindFacts;
 use super::series::Series;
 use crate::model::row::human_duration;
-use crate::model::{Assessment, Cell, Column, Condition, Health, KindScope, KindSpec, Row};
+use crate::model::{Assessment, Cell, Column, Condition, Health, KindSpec, Row};
 
 /// Free storage under this share of the allocation is a warning.
 pub const LOW_STORAGE_RATIO: f64 = 0.10;
@@ -93,18 +93,9 @@ fn snapshot_cell(d: &DbInstance, now: Timestamp) -> Cell {
 }
 
 impl KindFacts for DbInstance {
-    const SPEC: &'static KindSpec = &KindSpec {
-        name: "db_instance",
-        title: "RDS",
-        tab: "RDS",
-        short: "rds",
-        commands: &["rds"],
-        scope: KindScope::Regional {
-            region_part: Some(|p| &mut p.rds),
-        },
-        watch: None,
-        sort_by: "NAME",
-    };
+    const SPEC: &'static KindSpec = &KindSpec::regional("db_instance", "RDS")
+        .labels("RDS", "rds", &["rds"])
+        .counted_in_region(|p| &mut p.rds);
     const COLUMNS: &'static [Column<Self>] = &[
         Column::name(22),
         Column::account(12),

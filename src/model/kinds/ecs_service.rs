@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::KindFacts;
 use super::series::Series;
 use crate::model::column::cells;
-use crate::model::{Assessment, Cell, Column, Condition, Health, KindScope, KindSpec, Row};
+use crate::model::{Assessment, Cell, Column, Condition, Health, KindSpec, Row};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EcsService {
@@ -40,18 +40,9 @@ fn running_cell(s: &EcsService) -> Cell {
 }
 
 impl KindFacts for EcsService {
-    const SPEC: &'static KindSpec = &KindSpec {
-        name: "ecs_service",
-        title: "ECS services",
-        tab: "ECS",
-        short: "ecs",
-        commands: &["ecs"],
-        scope: KindScope::Regional {
-            region_part: Some(|p| &mut p.ecs),
-        },
-        watch: None,
-        sort_by: "NAME",
-    };
+    const SPEC: &'static KindSpec = &KindSpec::regional("ecs_service", "ECS services")
+        .labels("ECS", "ecs", &["ecs"])
+        .counted_in_region(|p| &mut p.ecs);
     const COLUMNS: &'static [Column<Self>] = &[
         Column::new("CLUSTER", 20, cells::context),
         Column::name(16),

@@ -9,8 +9,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{KindFacts, flux};
+use crate::model::column::namespaced_columns;
 use crate::model::{
-    Assessment, Cell, Column, Condition, Facts, KindScope, KindSpec, KubeResource, KubeWatch, Row,
+    Assessment, Cell, Column, Condition, Facts, KindSpec, KubeResource, Refresh, Row,
 };
 
 pub const API_VERSION: &str = "source.toolkit.fluxcd.io/v1";
@@ -78,32 +79,24 @@ pub fn row_name(source_kind: &str, name: &str) -> String {
 }
 
 impl KindFacts for FluxSource {
-    const SPEC: &'static KindSpec = &KindSpec {
-        name: "flux_source",
-        title: "Sources",
-        tab: "Sources",
-        short: "src",
-        commands: &["src", "sources"],
-        scope: KindScope::Namespaced {
-            org_part: Some(|p| &mut p.sources),
-        },
-        watch: Some(KubeWatch {
-            resources: &RESOURCES,
-            project: FluxSource::project,
-        }),
-        sort_by: "NAME",
-    };
-    const COLUMNS: &'static [Column<Self>] = &[
-        Column::NAMESPACE,
-        Column::name(30),
-        Column::CONTEXT,
-        Column::READY,
-        Column::new("SUSPENDED", 9, |_, s, _| Cell::flag(s.suspended)),
-        Column::new("REVISION", 24, |_, s, _| Cell::opt(s.revision.as_deref())),
-        Column::new("URL", 36, |_, s, _| Cell::text(s.url.clone())),
-        Column::HEALTH,
-        Column::reason(36),
-    ];
+    const SPEC: &'static KindSpec = &KindSpec::namespaced("flux_source", "Sources")
+        .labels("Sources", "src", &["src", "sources"])
+        .counted_in_org(|p| &mut p.sources)
+        .watched(&RESOURCES, FluxSource::project)
+        .refreshed_by(Refresh::Reconcile);
+    const COLUMNS: &'static [Column<Self>] = namespaced_columns!(
+        30,
+        [
+            Column::new("SUSPENDED", 9, |_, s, _| Cell::flag(s.suspended)),
+            Column::new("REVISION", 24, |_, s, _| Cell::opt(s.revision.as_deref())),
+            Column::new("URL", 36, |_, s, _| Cell::text(s.url.clone())),
+        ],
+        36,
+    );
+
+    fn suspended(&self) -> Option<bool> {
+        Some(self.suspended)
+    }
 
     fn assess(&self, conditions: &[Condition], _now: Timestamp) -> Assessment {
         flux::assess(self.suspended, conditions)

@@ -10,10 +10,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{KindFacts, flux};
+use crate::model::column::namespaced_columns;
 use crate::model::condition::find;
 use crate::model::{
-    Assessment, Cell, Column, Condition, Facts, Health, KindScope, KindSpec, KubeResource,
-    KubeWatch, Row,
+    Assessment, Cell, Column, Condition, Facts, Health, KindSpec, KubeResource, Refresh, Row,
 };
 
 pub const API_VERSION: &str = "helm.toolkit.fluxcd.io/v2";
@@ -72,37 +72,29 @@ pub const RESOURCE: KubeResource = KubeResource {
 };
 
 impl KindFacts for HelmRelease {
-    const SPEC: &'static KindSpec = &KindSpec {
-        name: "helm_release",
-        title: "HelmReleases",
-        tab: "HR",
-        short: "hr",
-        commands: &["hr", "helmreleases"],
-        scope: KindScope::Namespaced {
-            org_part: Some(|p| &mut p.helm_releases),
-        },
-        watch: Some(KubeWatch {
-            resources: &[RESOURCE],
-            project: HelmRelease::project,
-        }),
-        sort_by: "NAME",
-    };
-    const COLUMNS: &'static [Column<Self>] = &[
-        Column::NAMESPACE,
-        Column::name(26),
-        Column::CONTEXT,
-        Column::READY,
-        Column::new("SUSPENDED", 9, |_, h, _| Cell::flag(h.suspended)),
-        Column::new("CHART", 18, |_, h, _| Cell::text(h.chart.clone())),
-        Column::new("VERSION", 10, |_, h, _| {
-            Cell::opt(h.chart_version.as_deref())
-        }),
-        Column::new("FAILURES", 8, |_, h, _| {
-            Cell::count(h.install_failures + h.upgrade_failures)
-        }),
-        Column::HEALTH,
-        Column::reason(40),
-    ];
+    const SPEC: &'static KindSpec = &KindSpec::namespaced("helm_release", "HelmReleases")
+        .labels("HR", "hr", &["hr", "helmreleases"])
+        .counted_in_org(|p| &mut p.helm_releases)
+        .watched(&[RESOURCE], HelmRelease::project)
+        .refreshed_by(Refresh::Reconcile);
+    const COLUMNS: &'static [Column<Self>] = namespaced_columns!(
+        26,
+        [
+            Column::new("SUSPENDED", 9, |_, h, _| Cell::flag(h.suspended)),
+            Column::new("CHART", 18, |_, h, _| Cell::text(h.chart.clone())),
+            Column::new("VERSION", 10, |_, h, _| {
+                Cell::opt(h.chart_version.as_deref())
+            }),
+            Column::new("FAILURES", 8, |_, h, _| {
+                Cell::count(h.install_failures + h.upgrade_failures)
+            }),
+        ],
+        40,
+    );
+
+    fn suspended(&self) -> Option<bool> {
+        Some(self.suspended)
+    }
 
     fn assess(&self, conditions: &[Condition], _now: Timestamp) -> Assessment {
         let base = flux::assess(self.suspended, conditions);

@@ -7,8 +7,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{KindFacts, flux};
+use crate::model::column::namespaced_columns;
 use crate::model::{
-    Assessment, Cell, Column, Condition, Facts, KindScope, KindSpec, KubeResource, KubeWatch, Row,
+    Assessment, Cell, Column, Condition, Facts, KindSpec, KubeResource, Refresh, Row,
 };
 
 pub const API_VERSION: &str = "kustomize.toolkit.fluxcd.io/v1";
@@ -60,32 +61,24 @@ pub const RESOURCE: KubeResource = KubeResource {
 };
 
 impl KindFacts for Kustomization {
-    const SPEC: &'static KindSpec = &KindSpec {
-        name: "kustomization",
-        title: "Kustomizations",
-        tab: "Ks",
-        short: "ks",
-        commands: &["ks", "kustomizations"],
-        scope: KindScope::Namespaced {
-            org_part: Some(|p| &mut p.kustomizations),
-        },
-        watch: Some(KubeWatch {
-            resources: &[RESOURCE],
-            project: Kustomization::project,
-        }),
-        sort_by: "NAME",
-    };
-    const COLUMNS: &'static [Column<Self>] = &[
-        Column::NAMESPACE,
-        Column::name(24),
-        Column::CONTEXT,
-        Column::READY,
-        Column::new("SUSPENDED", 9, |_, k, _| Cell::flag(k.suspended)),
-        Column::new("REVISION", 22, |_, k, _| Cell::opt(k.revision.as_deref())),
-        Column::new("PATH", 24, |_, k, _| Cell::text(k.path.clone())),
-        Column::HEALTH,
-        Column::reason(40),
-    ];
+    const SPEC: &'static KindSpec = &KindSpec::namespaced("kustomization", "Kustomizations")
+        .labels("Ks", "ks", &["ks", "kustomizations"])
+        .counted_in_org(|p| &mut p.kustomizations)
+        .watched(&[RESOURCE], Kustomization::project)
+        .refreshed_by(Refresh::Reconcile);
+    const COLUMNS: &'static [Column<Self>] = namespaced_columns!(
+        24,
+        [
+            Column::new("SUSPENDED", 9, |_, k, _| Cell::flag(k.suspended)),
+            Column::new("REVISION", 22, |_, k, _| Cell::opt(k.revision.as_deref())),
+            Column::new("PATH", 24, |_, k, _| Cell::text(k.path.clone())),
+        ],
+        40,
+    );
+
+    fn suspended(&self) -> Option<bool> {
+        Some(self.suspended)
+    }
 
     fn assess(&self, conditions: &[Condition], _now: Timestamp) -> Assessment {
         flux::assess(self.suspended, conditions)

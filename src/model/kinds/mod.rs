@@ -43,6 +43,10 @@ pub trait KindFacts: Serialize + Sized + 'static {
     fn merge_unreported(&mut self, _older: &Self) -> bool {
         false
     }
+    /// Whether the object is suspended, for kinds that can be (`T` suspends and resumes them).
+    fn suspended(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// Generates `Kind`, `Facts` and their dispatch from `Variant => facts type` lines. Variant
@@ -108,6 +112,13 @@ macro_rules! kinds {
             pub fn cli(&self, row: &Row) -> Vec<String> {
                 match self {
                     $(Facts::$kind(f) => KindFacts::cli(f, row)),+
+                }
+            }
+
+            /// Whether the object is suspended; `None` for kinds that cannot be.
+            pub fn suspended(&self) -> Option<bool> {
+                match self {
+                    $(Facts::$kind(f) => KindFacts::suspended(f)),+
                 }
             }
 

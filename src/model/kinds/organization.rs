@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::KindFacts;
 use super::parts::PartCount;
-use crate::model::{Assessment, Cell, Column, Condition, Health, KindScope, KindSpec, Row};
+use crate::model::{Assessment, Cell, Column, Condition, Health, KindSpec, Row};
 
 pub const LABEL: &str = "organization";
 
@@ -28,17 +28,9 @@ pub struct OrgParts {
 }
 
 impl KindFacts for Organization {
-    const SPEC: &'static KindSpec = &KindSpec {
-        name: "organization",
-        title: "Organizations",
-        tab: "Orgs",
-        short: "org",
-        commands: &["org", "organizations"],
-        scope: KindScope::OrganizationRollup,
-        // Read from labelled namespaces by the kube backend (see backend/kube/namespaces.rs).
-        watch: None,
-        sort_by: "NAME",
-    };
+    // Read from labelled namespaces by the kube backend (see backend/kube/namespaces.rs).
+    const SPEC: &'static KindSpec = &KindSpec::organization_rollup("organization", "Organizations")
+        .labels("Orgs", "org", &["org", "organizations"]);
     const COLUMNS: &'static [Column<Self>] = &[
         Column::name(18),
         Column::CONTEXT,

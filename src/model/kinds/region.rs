@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::KindFacts;
 use super::parts::PartCount;
-use crate::model::{Assessment, Cell, Column, Condition, Health, KindScope, KindSpec, Row};
+use crate::model::{Assessment, Cell, Column, Condition, Health, KindSpec, Row};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Region {
@@ -162,17 +162,12 @@ fn check_cell(r: &Region) -> Cell {
 }
 
 impl KindFacts for Region {
-    const SPEC: &'static KindSpec = &KindSpec {
-        name: "region",
-        title: "Regions",
-        tab: "Regions",
-        short: "region",
-        commands: &["region", "regions"],
-        scope: KindScope::RegionRollup,
-        // CloudWatch alarms and Route53 health checks and records (see backend/aws).
-        watch: None,
-        sort_by: "NAME",
-    };
+    // CloudWatch alarms and Route53 health checks and records (see backend/aws).
+    const SPEC: &'static KindSpec = &KindSpec::region_rollup("region", "Regions").labels(
+        "Regions",
+        "region",
+        &["region", "regions"],
+    );
     const COLUMNS: &'static [Column<Self>] = &[
         Column::account(14),
         Column::name(12),

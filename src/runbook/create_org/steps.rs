@@ -4,7 +4,7 @@
 
 use super::kustomization::{register, registered};
 use super::{CLUSTER_ISSUER_FILE, CreateOrg};
-use crate::runbook::ports::{OpsError, Ports};
+use crate::runbook::ports::{InCluster, OpsError, Ports};
 use crate::runbook::secret::{SecretDocument, SecretValue};
 use crate::runbook::step::{Step, verify_by_check};
 use crate::runbook::{RunState, StepFuture, StepSpec, Verdict};
@@ -645,6 +645,12 @@ impl Step<CreateOrg> for Flux {
     ) -> StepFuture<'a, Verdict> {
         Box::pin(async move {
             let (org, cluster) = (&rb.org, &rb.cluster);
+            // The organization's service account and Kustomization are both named after it.
+            let in_org = InCluster {
+                cluster,
+                ns: org,
+                name: org,
+            };
             let waiting = |progress: f64, note: String| {
                 Ok(Verdict::Waiting {
                     progress: Some(progress),
@@ -657,11 +663,7 @@ impl Step<CreateOrg> for Flux {
                     format!("namespace {org} not there yet (is {} merged?)", rb.branch()),
                 );
             }
-            if ports
-                .cluster
-                .service_account_role(cluster, org, org)
-                .await?
-                .as_deref()
+            if ports.cluster.service_account_role(in_org).await?.as_deref()
                 != Some(rb.role_arn().as_str())
             {
                 return waiting(
@@ -669,7 +671,7 @@ impl Step<CreateOrg> for Flux {
                     format!("service account {org} without the role annotation yet"),
                 );
             }
-            match ports.cluster.kustomization(cluster, org, org).await? {
+            match ports.cluster.kustomization(in_org).await? {
                 Some(k) if k.ready == Some(true) => {}
                 Some(k) if k.ready == Some(false) && k.message.contains("failed") => {
                     return Ok(Verdict::Failed(format!(

@@ -10,7 +10,7 @@ use aws_sdk_route53::types::{
 use super::AwsPorts;
 use crate::backend::aws::route53::{healthy, mentions, record_text};
 use crate::runbook::ports::{
-    OpsError, OpsFuture, RegionState, RoutedRecord, RoutingOps, mark_serving,
+    OpsError, OpsFuture, RegionState, RoutedName, RoutedRecord, RoutingOps, mark_serving,
 };
 
 /// `us-east-1` from text naming it in full, or from a short code such as `use1` or `sae1`.
@@ -144,11 +144,8 @@ impl AwsPorts {
 }
 
 impl RoutingOps for AwsPorts {
-    fn routed_records<'a>(
-        &'a self,
-        zone: &'a str,
-        record: &'a str,
-    ) -> OpsFuture<'a, Vec<RoutedRecord>> {
+    fn routed_records<'a>(&'a self, name: RoutedName<'a>) -> OpsFuture<'a, Vec<RoutedRecord>> {
+        let RoutedName { zone, record } = name;
         Box::pin(async move {
             let (_, sets) = self.failover_sets(zone, record).await?;
             if sets.is_empty() {
@@ -179,17 +176,13 @@ impl RoutingOps for AwsPorts {
         })
     }
 
-    fn shift_failover<'a>(
-        &'a self,
-        zone: &'a str,
-        record: &'a str,
-        to_region: &'a str,
-    ) -> OpsFuture<'a, ()> {
+    fn shift_failover<'a>(&'a self, name: RoutedName<'a>, to: &'a str) -> OpsFuture<'a, ()> {
+        let RoutedName { zone, record } = name;
         Box::pin(async move {
             let (id, sets) = self.failover_sets(zone, record).await?;
             let mut changes = Vec::new();
             for s in sets {
-                let role = if set_region(&s).as_deref() == Some(to_region) {
+                let role = if set_region(&s).as_deref() == Some(to) {
                     ResourceRecordSetFailover::Primary
                 } else {
                     ResourceRecordSetFailover::Secondary
@@ -211,7 +204,7 @@ impl RoutingOps for AwsPorts {
                 return Ok(());
             }
             let batch = ChangeBatch::builder()
-                .comment(format!("opsdeck failover of {record} to {to_region}"))
+                .comment(format!("opsdeck failover of {record} to {to}"))
                 .set_changes(Some(changes))
                 .build()
                 .map_err(|e| OpsError::Failed(e.to_string()))?;

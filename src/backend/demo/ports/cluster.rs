@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::backend::demo::incidents::Incidents;
 use crate::backend::demo::seed::{self, Builder};
 use crate::backend::demo::world::{DemoWorld, INGRESS, ok};
-use crate::runbook::ports::{ClusterOps, FluxStatus, OpsError, OpsFuture, Readiness};
+use crate::runbook::ports::{ClusterOps, FluxStatus, InCluster, OpsError, OpsFuture, Readiness};
 use crate::store::Update;
 
 /// How long Flux takes on the demo clock (seconds): to apply a merged organization, to make
@@ -127,12 +127,8 @@ impl ClusterOps for DemoWorld {
         })
     }
 
-    fn service_account_role<'a>(
-        &'a self,
-        cluster: &'a str,
-        ns: &'a str,
-        name: &'a str,
-    ) -> OpsFuture<'a, Option<String>> {
+    fn service_account_role<'a>(&'a self, obj: InCluster<'a>) -> OpsFuture<'a, Option<String>> {
+        let InCluster { cluster, ns, name } = obj;
         Box::pin(async move {
             if !self.namespace_exists(cluster, ns).await? {
                 return Ok(None);
@@ -152,12 +148,8 @@ impl ClusterOps for DemoWorld {
         })
     }
 
-    fn kustomization<'a>(
-        &'a self,
-        _: &'a str,
-        ns: &'a str,
-        name: &'a str,
-    ) -> OpsFuture<'a, Option<FluxStatus>> {
+    fn kustomization<'a>(&'a self, obj: InCluster<'a>) -> OpsFuture<'a, Option<FluxStatus>> {
+        let InCluster { ns, name, .. } = obj;
         Box::pin(async move {
             let Some(at) = self.flux(ns).await? else {
                 return Ok(None);

@@ -8,7 +8,7 @@ use crate::backend::demo::world::{DemoWorld, Record, State};
 use crate::model::kinds::region::{Region, Reported};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 use crate::runbook::ports::{
-    OpsError, OpsFuture, RegionState, RoutedRecord, RoutingOps, mark_serving,
+    OpsError, OpsFuture, RegionState, RoutedName, RoutedRecord, RoutingOps, mark_serving,
 };
 use crate::store::Update;
 
@@ -84,11 +84,8 @@ fn routing_rows(w: &State, now: Timestamp) -> Vec<Update> {
 }
 
 impl RoutingOps for DemoWorld {
-    fn routed_records<'a>(
-        &'a self,
-        zone: &'a str,
-        record: &'a str,
-    ) -> OpsFuture<'a, Vec<RoutedRecord>> {
+    fn routed_records<'a>(&'a self, name: RoutedName<'a>) -> OpsFuture<'a, Vec<RoutedRecord>> {
+        let RoutedName { zone, record } = name;
         Box::pin(async move {
             let now = self.now();
             let (records, rows) = {
@@ -120,22 +117,18 @@ impl RoutingOps for DemoWorld {
         })
     }
 
-    fn shift_failover<'a>(
-        &'a self,
-        zone: &'a str,
-        record: &'a str,
-        to_region: &'a str,
-    ) -> OpsFuture<'a, ()> {
+    fn shift_failover<'a>(&'a self, name: RoutedName<'a>, to: &'a str) -> OpsFuture<'a, ()> {
+        let RoutedName { zone, record } = name;
         Box::pin(async move {
             let now = self.now();
             let rows = {
                 let mut w = self.state.lock().unwrap();
-                Self::created(&mut w, format!("change batch {record} to {to_region}"))?;
+                Self::created(&mut w, format!("change batch {record} to {to}"))?;
                 let before = serving(&w, zone, record, now).unwrap_or_default();
                 w.served_before.insert(record.into(), before);
                 if !pair(&w, zone, record).is_empty() {
                     for r in &mut w.records {
-                        r.primary = r.seed.region == to_region;
+                        r.primary = r.seed.region == to;
                     }
                 }
                 w.shifted_at = Some(now);
