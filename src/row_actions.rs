@@ -1,12 +1,10 @@
-//! What the TUI asks a backend about one row, in the background: write actions (reconcile,
-//! suspend/resume, renew) through `ActionRunner`, and the row's recent Kubernetes events for the
-//! detail view through `EventSource`. The UI spawns the returned futures and shows their
-//! outcome when it arrives, never waiting on them.
+//! The write actions the TUI asks a backend to carry out on one row, in the background
+//! (reconcile, suspend/resume, renew) through `ActionRunner`. The UI spawns the returned futures
+//! and shows their outcome when it arrives, never waiting on them. What a row's detail reads on
+//! demand is `inspect`'s.
 
 use std::future::Future;
 use std::pin::Pin;
-
-use jiff::Timestamp;
 
 use crate::model::{Facts, Refresh, Row, RowId};
 
@@ -54,22 +52,4 @@ pub type ActionFuture = Pin<Box<dyn Future<Output = Result<String, String>> + Se
 pub trait ActionRunner: Send + Sync {
     /// Carries out `action` on the row; the result is a one-line outcome or error.
     fn run(&self, action: RowAction, row: &RowId, facts: &Facts) -> ActionFuture;
-}
-
-/// One Kubernetes event about a row, as `kubectl events` shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EventLine {
-    pub last_seen: Option<Timestamp>,
-    /// Normal or Warning.
-    pub event_type: String,
-    pub reason: String,
-    pub message: String,
-    pub count: u32,
-}
-
-pub type EventsFuture = Pin<Box<dyn Future<Output = Result<Vec<EventLine>, String>> + Send>>;
-
-pub trait EventSource: Send + Sync {
-    /// The row's recent events, newest first; empty for rows that have none.
-    fn events(&self, row: &RowId, facts: &Facts) -> EventsFuture;
 }

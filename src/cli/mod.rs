@@ -1,9 +1,12 @@
 //! The command line: `opsdeck` (configured sources), `opsdeck demo`, `opsdeck snapshot`,
-//! `opsdeck themes`.
+//! `opsdeck describe`, `opsdeck logs`, `opsdeck themes`, `opsdeck audit`, `opsdeck kube`,
+//! `opsdeck runbook`.
 
 mod audit;
+mod describe;
 mod kube;
 mod logging;
+mod logs;
 mod runbook;
 mod snapshot;
 mod tui;
@@ -92,6 +95,21 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// One object's whole detail, as the TUI shows it: facts, conditions, the workloads it
+    /// applied, pods, events, history, inventory, the certificate chain, the trace to its
+    /// sources and the commands to type
+    ///
+    /// Exit status: 0 everything read; 1 bad config or kubeconfig; 2 usage error; 3 some
+    /// section could not be read (it says why; the rest is printed); 4 the object was not found
+    /// or its source could not be read.
+    Describe(describe::DescribeArgs),
+    /// Container logs of a workload's, a HelmRelease's or a Kustomization's pods (interleaved,
+    /// each line prefixed with its pod), of one pod (pod/NAMESPACE/NAME), or with --flux the Flux
+    /// controller's lines about a Flux object
+    ///
+    /// Exit status: 0 read to the end; 1 bad config or kubeconfig; 2 usage error; 3 some stream
+    /// could not be read (it says why); 4 the object was not found.
+    Logs(logs::LogsArgs),
     /// Write actions on Flux objects and certificates (need --write)
     Kube {
         #[command(subcommand)]
@@ -167,6 +185,8 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
                 None => no_sources(&cli, config),
             }
         }
+        Some(Cmd::Describe(args)) => runtime.block_on(describe::run(args, config)),
+        Some(Cmd::Logs(args)) => runtime.block_on(logs::run(args, config)),
         Some(Cmd::Kube { action }) => runtime.block_on(kube::run(action, config, !read_only)),
         Some(Cmd::Runbook { runbook }) => {
             runtime.block_on(runbook::run(*runbook, config, !read_only))

@@ -38,8 +38,13 @@ pub async fn real(
         app = app.with_runbooks(ports, super::runbook::journal_dir());
     }
     if let Some(loaded) = loaded {
+        let loaded = Arc::new(loaded);
+        let inspector = Arc::new(kube::inspect::KubeInspector::new(loaded.clone()));
         let ops = Arc::new(kube::row_actions::KubeActions::new(loaded, !read_only));
-        app = app.with_actions(ops.clone()).with_events(ops);
+        app = app
+            .with_actions(ops)
+            .with_inspector(inspector.clone())
+            .with_logs(inspector);
     }
     let code = run(app, rx).await;
     drop(tasks);
@@ -62,8 +67,11 @@ pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> Exit
     } else {
         "demo".to_string()
     };
+    let inspector = Arc::new(demo::DemoInspector::new(clock.clone(), clock.origin()));
     let app = App::new(Fleet::new(fleet_name), clock, theme, read_only)
-        .with_runbooks(world.ports(), super::runbook::journal_dir());
+        .with_runbooks(world.ports(), super::runbook::journal_dir())
+        .with_inspector(inspector.clone())
+        .with_logs(inspector);
     tracing::info!(scale, speed, "demo started");
     let code = run(app, rx).await;
     task.abort();

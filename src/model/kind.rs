@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::Row;
+use super::drilldown::Section;
 pub use super::kinds::Kind;
 use super::kinds::organization::OrgParts;
 use super::kinds::parts::PartCount;
@@ -26,6 +27,8 @@ pub struct KindSpec {
     pub short: &'static str,
     /// The `:` commands that open its pane; the first is the one the tab bar shows.
     pub commands: &'static [&'static str],
+    /// `:` commands that open its pane filtered (k9s's `:deploy`, `:sts` on the workloads).
+    pub filters: &'static [KindFilter],
     /// Where its rows live, which decides the roll-up they count in.
     pub scope: KindScope,
     /// How the kube backend watches it, for the kinds read from Kubernetes API objects.
@@ -34,6 +37,29 @@ pub struct KindSpec {
     pub sort_by: &'static str,
     /// What `R` does on one of its rows.
     pub refresh: Refresh,
+    /// What its detail fetches on demand (pods, events, history…), in the order shown.
+    pub drills: &'static [Section],
+    /// Its row name for an API object of `api_kind` named `name`: the name itself, or
+    /// "<kind>/<name>" for a kind watched from several resources (sources, workloads).
+    pub row_name: fn(api_kind: &str, name: &str) -> String,
+}
+
+/// A row named as its object is.
+fn plain_row_name(_api_kind: &str, name: &str) -> String {
+    name.to_string()
+}
+
+/// A `:` command that opens the kind's pane with `filter` in its `/` filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KindFilter {
+    pub command: &'static str,
+    pub filter: &'static str,
+}
+
+impl KindFilter {
+    pub const fn new(command: &'static str, filter: &'static str) -> KindFilter {
+        KindFilter { command, filter }
+    }
 }
 
 /// What `R` (refresh) does on a row of the kind: nothing, ask Flux to reconcile it (the flux
@@ -57,10 +83,13 @@ impl KindSpec {
             tab: title,
             short: name,
             commands: &[],
+            filters: &[],
             scope,
             watch: None,
             sort_by: "NAME",
             refresh: Refresh::Nothing,
+            drills: &[],
+            row_name: plain_row_name,
         }
     }
 
@@ -95,6 +124,12 @@ impl KindSpec {
         self.tab = tab;
         self.short = short;
         self.commands = commands;
+        self
+    }
+
+    /// `:` commands that open the pane with a filter already typed.
+    pub const fn filtered_by(mut self, filters: &'static [KindFilter]) -> KindSpec {
+        self.filters = filters;
         self
     }
 
@@ -139,6 +174,18 @@ impl KindSpec {
 
     pub const fn refreshed_by(mut self, refresh: Refresh) -> KindSpec {
         self.refresh = refresh;
+        self
+    }
+
+    /// Names its rows with `row_name` instead of the object's name.
+    pub const fn named_by(mut self, row_name: fn(&str, &str) -> String) -> KindSpec {
+        self.row_name = row_name;
+        self
+    }
+
+    /// Its detail fetches these sections on demand, in this order.
+    pub const fn drills_into(mut self, sections: &'static [Section]) -> KindSpec {
+        self.drills = sections;
         self
     }
 }
@@ -222,6 +269,70 @@ impl Kind {
             self.spec().scope,
             KindScope::RegionRollup | KindScope::OrganizationRollup
         )
+    }
+
+    /// A kind as a person names it on the command line, case-insensitively: its machine name
+    /// (`helm_release`), a `:` command (`hr`, `helmreleases`, `wl`), a filtered command
+    /// (`deploy`, `sts`), or a watched API kind or plural (`HelmRelease`, `deployment`,
+    /// `gitrepositories`). With it, the API kind when the name picks one of the kind's resources.
+    pub fn by_name(name: &str) -> Option<(Kind, Option<&'static str>)> {
+        let n = name.to_ascii_lowercase();
+        for kind in Kind::ALL {
+            let spec = kind.spec();
+            if spec.name == n || spec.commands.contains(&n.as_str()) {
+                return Some((kind, None));
+            }
+            let resources = spec.watch.map_or(&[][..], |w| w.resources);
+            if let Some(f) = spec.filters.iter().find(|f| f.command == n) {
+                let api = resources
+                    .iter()
+                    .find(|r| format!("{}/", r.api_kind.to_ascii_lowercase()) == f.filter)
+                    .map(|r| r.api_kind);
+                return Some((kind, api));
+            }
+            if let Some(r) = resources
+                .iter()
+                .find(|r| r.api_kind.to_ascii_lowercase() == n || r.plural == n)
+            {
+                let one = resources.len() == 1;
+                return Some((kind, (!one).then_some(r.api_kind)));
+            }
+        }
+        None
+    }
+
+    /// Every name `by_name` takes for the kind, for help and errors: "hr, helmreleases".
+    pub fn names(self) -> Vec<&'static str> {
+        let spec = self.spec();
+        let mut v: Vec<&str> = spec.commands.to_vec();
+        v.extend(spec.filters.iter().map(|f| f.command));
+        v
+    }
+
+    /// The kind watched from the resource `api_kind`, if opsdeck shows it (the registry's test
+    /// keeps API kinds distinct across kinds, so the kind alone decides).
+    pub fn of_api_kind(api_kind: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| {
+            k.spec()
+                .watch
+                .is_some_and(|w| w.resources.iter().any(|r| r.api_kind == api_kind))
+        })
+    }
+
+    /// The row id of the object `api_kind` `namespace/name` in `context`, when opsdeck shows
+    /// that kind of object.
+    pub fn row_id_of(
+        context: &str,
+        api_kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Option<super::RowId> {
+        let kind = Kind::of_api_kind(api_kind)?;
+        Some(super::RowId::new(
+            kind,
+            super::Scope::kube(context, namespace),
+            (kind.spec().row_name)(api_kind, name),
+        ))
     }
 
     /// Kinds that live in an AWS region and so belong to its roll-up (counted in it when their

@@ -2,6 +2,7 @@
 
 pub mod column;
 pub mod condition;
+pub mod drilldown;
 pub mod health;
 pub mod json;
 pub mod kind;

@@ -100,8 +100,16 @@ mod tests {
         );
 
         let hr = f.get(rel[0]).unwrap();
-        let rel = f.related(hr);
-        assert_eq!(f.get(rel[0]).unwrap().kind(), Kind::Organization);
+        let rel: Vec<Kind> = f
+            .related(hr)
+            .iter()
+            .map(|k| f.get(*k).unwrap().kind())
+            .collect();
+        assert_eq!(
+            rel[..2],
+            [Kind::Workload, Kind::Organization],
+            "its failing Deployment and its organization, worst first"
+        );
 
         let region = f
             .rows_of(Kind::Region)

@@ -28,6 +28,7 @@ fn command(input: &str) -> Effect {
     }
     match parse_command(input) {
         Ok(Command::Open(p)) => Effect::OpenPane(p),
+        Ok(Command::OpenFiltered(p, filter)) => Effect::OpenPaneFiltered(p, filter.to_string()),
         Ok(Command::Help) => Effect::Open(Overlay::Help),
         Ok(Command::Runbooks) => Effect::Open(Overlay::Runbooks),
         Ok(Command::Quit) => Effect::Quit,

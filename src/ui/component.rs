@@ -15,6 +15,7 @@ use ratatui::layout::Rect;
 use super::keymap::Action;
 use super::pane::Pane;
 use super::theme::Theme;
+use crate::inspect::logs::{LogQuery, LogTarget};
 use crate::model::RowId;
 use crate::row_actions::RowAction;
 use crate::runbook::Runbook;
@@ -104,8 +105,19 @@ pub enum Effect {
     Open(Overlay),
     /// Show another pane (closing the detail and help).
     OpenPane(Pane),
-    /// Open a row's detail and fetch its events.
+    /// Show another pane with its `/` filter set.
+    OpenPaneFiltered(Pane, String),
+    /// Open a row's detail and fetch its sections.
     OpenDetail(RowId),
+    /// Open the logs of a row's pods (the selected row when `None`), or with `true` the Flux
+    /// controller's lines about it.
+    OpenLogs(Option<RowId>, bool),
+    /// Open one pod's logs (picked in the pods list).
+    OpenPodLogs(LogTarget),
+    /// Read the open log view's logs again, as this query says.
+    RestartLogs(LogQuery),
+    /// The row's pods, as a list (its detail opens under it if it is not open).
+    OpenPods(RowId),
     Quit,
     Say(Message),
     /// The current pane's filter is now this.

@@ -1,6 +1,9 @@
-//! The detail view of one row: health and reason, source, every field, conditions with reasons
-//! and times, related rows, the row's Kubernetes events, and the equivalent commands of the CLIs
-//! people already use. It scrolls; `R` and `T` act on its row.
+//! The detail view of one row, laid out by `inspect::document` (the same text
+//! `opsdeck describe` prints): health and reason, fields, conditions, the workloads a Flux object
+//! applied, the sections fetched on demand (pods, events, history, inventory, the certificate
+//! chain) kept live while it is open, the trace to its sources, related rows and the commands
+//! of the CLIs people already use. It scrolls; `R` and `T` act on its row, `p` lists its pods,
+//! `l` and `L` open logs, `e` shows Normal events too. Closing it stops its fetches.
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -8,30 +11,63 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
-use serde_json::Value;
 
 use super::component::{Component, Ctx, Effect, Overlay, Regions};
 use super::keymap::{Action, action_for};
 use super::theme::Theme;
-use crate::model::row::human_duration;
-use crate::model::{Health, RowId};
-use crate::row_actions::EventLine;
+use crate::inspect::document::{self, DocLine, DocOptions, SectionView, Tone};
+use crate::inspect::live::Live;
+use crate::model::RowId;
+use crate::model::drilldown::{Body, Part, PodLine, Section};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Detail {
     pub id: RowId,
     pub scroll: u16,
-    pub events: DetailEvents,
+    /// The sections fetched on demand, in the kind's order.
+    pub sections: Vec<(Section, SectionView)>,
+    pub options: DocOptions,
+    /// The sections' fetches: dropped with the detail, which stops them.
+    pub live: Live,
 }
 
-/// The Kubernetes events of the row in the detail view, fetched when it opens.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DetailEvents {
-    /// The row's kind has no events, or the backend serves none.
-    NotApplicable,
-    Loading,
-    Loaded(Vec<EventLine>),
-    Failed(String),
+impl Detail {
+    pub fn new(id: RowId, sections: Vec<Section>, live: Live) -> Detail {
+        Detail {
+            id,
+            scroll: 0,
+            sections: sections
+                .into_iter()
+                .map(|s| (s, SectionView::loading()))
+                .collect(),
+            options: DocOptions::default(),
+            live,
+        }
+    }
+
+    /// A fetch's outcome for one of its sections.
+    pub fn update(&mut self, section: Section, result: Result<Body, String>) {
+        if let Some((_, view)) = self.sections.iter_mut().find(|(s, _)| *s == section) {
+            view.update(result);
+        }
+    }
+
+    pub fn section(&self, section: Section) -> Option<&SectionView> {
+        self.sections
+            .iter()
+            .find(|(s, _)| *s == section)
+            .map(|(_, v)| v)
+    }
+
+    /// The pods as last fetched; `None` until they are.
+    pub fn pods(&self) -> Option<&[PodLine]> {
+        match self.section(Section::Pods).map(|v| &v.part) {
+            Some(Part::Loaded {
+                body: Body::Pods(p),
+            }) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 impl Component for Detail {
@@ -52,6 +88,10 @@ impl Component for Detail {
             Action::Refresh | Action::ToggleSuspend => {
                 return Effect::AskRowAction(action, Some(self.id.clone()));
             }
+            Action::ToggleEvents => self.options.all_events = !self.options.all_events,
+            Action::Logs => return Effect::OpenLogs(Some(self.id.clone()), false),
+            Action::ControllerLogs => return Effect::OpenLogs(Some(self.id.clone()), true),
+            Action::Pods => return Effect::OpenPods(self.id.clone()),
             _ => {}
         }
         Effect::None
@@ -62,61 +102,35 @@ impl Component for Detail {
     }
 }
 
-fn section<'a>(theme: &Theme, title: &str) -> Line<'a> {
-    Line::from(Span::styled(format!("── {title} "), theme.title()))
-}
-
-fn kv<'a>(theme: &Theme, key: &str, value: String) -> Line<'a> {
-    Line::from(vec![
-        Span::styled(format!("  {key:<24}"), Style::default().fg(theme.accent)),
-        Span::raw(value),
-    ])
-}
-
-/// A JSON value in one line: scalars as is, small objects as `k=v` pairs.
-fn inline(v: &Value) -> String {
-    match v {
-        Value::Null => "-".into(),
-        Value::String(s) => s.clone(),
-        Value::Array(a) => a.iter().map(inline).collect::<Vec<_>>().join(", "),
-        Value::Object(o) => o
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| format!("{k}={}", inline(v)))
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.to_string(),
+/// A piece's style in the theme.
+pub fn tone_style(theme: &Theme, tone: Tone) -> Style {
+    match tone {
+        Tone::Plain => Style::default().fg(theme.fg),
+        Tone::Dim => theme.dim(),
+        Tone::Key => Style::default().fg(theme.accent),
+        Tone::Heading => theme.title(),
+        Tone::Columns => Style::default().fg(theme.title),
+        Tone::Health(h) => theme.health_style(h),
+        Tone::Badge(h) => theme.health_style(h).add_modifier(Modifier::REVERSED),
     }
 }
 
-fn field_lines<'a>(theme: &Theme, prefix: &str, v: &Value, out: &mut Vec<Line<'a>>) {
-    let Value::Object(map) = v else { return };
-    for (k, v) in map {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            Value::Object(_) => field_lines(theme, &key, v, out),
-            Value::Array(items) if items.iter().any(Value::is_object) => {
-                out.push(kv(theme, &key, format!("{} item(s)", items.len())));
-                for item in items {
-                    out.push(Line::from(Span::raw(format!(
-                        "  {:<24}• {}",
-                        "",
-                        inline(item)
-                    ))));
-                }
-            }
-            _ => out.push(kv(theme, &key, inline(v))),
-        }
-    }
+/// Document lines as styled lines.
+pub fn styled<'a>(theme: &Theme, lines: Vec<DocLine>) -> Vec<Line<'a>> {
+    lines
+        .into_iter()
+        .map(|l| {
+            Line::from(
+                l.into_iter()
+                    .map(|p| Span::styled(p.text, tone_style(theme, p.tone)))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect()
 }
 
 fn render(f: &mut Frame, area: Rect, detail: &Detail, ctx: &Ctx) {
     let theme = ctx.theme;
-    let now = ctx.now;
     let fleet = ctx.fleet;
     let Some(row) = fleet.row(&detail.id) else {
         let p = Paragraph::new(" This row no longer exists (deleted upstream). Esc goes back.")
@@ -128,181 +142,12 @@ fn render(f: &mut Frame, area: Rect, detail: &Detail, ctx: &Ctx) {
         f.render_widget(p, area);
         return;
     };
-    let mut lines: Vec<Line> = Vec::new();
-    let stale = fleet.is_stale(row);
-    lines.push(Line::from(vec![
-        Span::styled(
-            format!(" {} ", row.health.as_str()),
-            theme
-                .health_style(row.health)
-                .add_modifier(Modifier::REVERSED),
-        ),
-        Span::raw(" "),
-        Span::styled(row.reason.clone(), theme.health_style(row.health)),
-    ]));
-    if row.own
-        != (crate::model::Assessment {
-            health: row.health,
-            reason: row.reason.clone(),
-        })
-    {
-        lines.push(kv(
-            theme,
-            "own health",
-            format!("{} — {}", row.own.health, row.own.reason),
-        ));
-    }
-    let source = fleet.source(&row.source);
-    let source_text = match source {
-        Some(s) => {
-            let mut t = s.describe(now);
-            if let Some(r) = s.status.reason() {
-                t.push_str(&format!(" — {r}"));
-            }
-            if stale {
-                t.push_str("  (this row may be out of date)");
-            }
-            t
-        }
-        None => row.source.to_string(),
-    };
-    lines.push(kv(theme, "source", source_text));
-    lines.push(kv(theme, "scope", row.id.scope.label()));
-    lines.push(kv(
+    let sections: Vec<(Section, &SectionView)> =
+        detail.sections.iter().map(|(s, v)| (*s, v)).collect();
+    let lines = styled(
         theme,
-        "updated",
-        format!(
-            "{} ago ({})",
-            human_duration(now.as_second() - row.updated_at.as_second()),
-            row.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-        ),
-    ));
-
-    lines.push(Line::default());
-    lines.push(section(theme, "Fields"));
-    field_lines(theme, "", &row.facts.to_json(), &mut lines);
-
-    let metrics = row.facts.metrics();
-    if !metrics.is_empty() {
-        lines.push(Line::default());
-        lines.push(section(theme, "Metrics (last 3 h, 5-minute averages)"));
-        for m in metrics {
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  {:<18}", m.name),
-                    Style::default().fg(theme.title),
-                ),
-                Span::styled(m.sparkline(), Style::default().fg(theme.accent)),
-                Span::raw(format!("  now {:.1}", m.last().unwrap_or_default())),
-            ]));
-        }
-    }
-
-    if !row.conditions.is_empty() {
-        lines.push(Line::default());
-        lines.push(section(theme, "Conditions"));
-        lines.push(Line::from(Span::styled(
-            format!(
-                "  {:<14}{:<8}{:<26}{:<6}MESSAGE",
-                "TYPE", "STATUS", "REASON", "AGE"
-            ),
-            Style::default().fg(theme.title),
-        )));
-        for c in &row.conditions {
-            let age = c
-                .last_transition
-                .map(|t| human_duration(now.as_second() - t.as_second()))
-                .unwrap_or_else(|| "-".into());
-            let style = match (c.kind.as_str(), c.status.as_str()) {
-                ("Ready", "False") | ("Stalled", "True") => theme.health_style(Health::Failed),
-                _ => Style::default().fg(theme.fg),
-            };
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "  {:<14}{:<8}{:<26}{:<6}{}",
-                    c.kind, c.status, c.reason, age, c.message
-                ),
-                style,
-            )));
-        }
-    }
-
-    let related = fleet.related(row);
-    if !related.is_empty() {
-        lines.push(Line::default());
-        lines.push(section(theme, "Related"));
-        for k in related {
-            let Some(r) = fleet.get(k) else { continue };
-            lines.push(Line::from(vec![
-                Span::raw(format!("  {:<7}", r.kind().short())),
-                Span::raw(format!("{:<44}", r.id.display_name())),
-                Span::styled(
-                    format!("{:<12}", r.health.as_str()),
-                    theme.health_style(r.health),
-                ),
-                Span::styled(r.reason.clone(), theme.dim()),
-            ]));
-        }
-    }
-
-    if detail.events != DetailEvents::NotApplicable {
-        lines.push(Line::default());
-        lines.push(section(theme, "Events"));
-        match &detail.events {
-            DetailEvents::Loading => {
-                lines.push(Line::from(Span::styled("  loading…", theme.dim())))
-            }
-            DetailEvents::Failed(e) => lines.push(Line::from(Span::styled(
-                format!("  {e}"),
-                theme.health_style(Health::Failed),
-            ))),
-            DetailEvents::Loaded(v) if v.is_empty() => {
-                lines.push(Line::from(Span::styled("  no recent events", theme.dim())))
-            }
-            DetailEvents::Loaded(v) => {
-                lines.push(Line::from(Span::styled(
-                    format!(
-                        "  {:<9}{:<26}{:<6}{:<6}MESSAGE",
-                        "TYPE", "REASON", "AGE", "COUNT"
-                    ),
-                    Style::default().fg(theme.title),
-                )));
-                for e in v {
-                    let age = e
-                        .last_seen
-                        .map(|t| human_duration(now.as_second() - t.as_second()))
-                        .unwrap_or_else(|| "-".into());
-                    let style = if e.event_type == "Warning" {
-                        theme.health_style(Health::Degraded)
-                    } else {
-                        Style::default().fg(theme.fg)
-                    };
-                    lines.push(Line::from(Span::styled(
-                        format!(
-                            "  {:<9}{:<26}{:<6}{:<6}{}",
-                            e.event_type,
-                            e.reason,
-                            age,
-                            format!("x{}", e.count),
-                            e.message
-                        ),
-                        style,
-                    )));
-                }
-            }
-            DetailEvents::NotApplicable => {}
-        }
-    }
-
-    lines.push(Line::default());
-    lines.push(section(theme, "Commands"));
-    for cmd in row.facts.cli(row) {
-        lines.push(Line::from(vec![
-            Span::styled("  $ ", theme.dim()),
-            Span::raw(cmd),
-        ]));
-    }
-
+        document::lines(row, fleet, &sections, ctx.now, detail.options),
+    );
     let title = Line::from(vec![
         Span::styled(format!(" {} ", row.kind().title()), theme.title()),
         Span::styled(

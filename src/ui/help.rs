@@ -1,5 +1,6 @@
-//! The `?` overlay: every key binding and every command, from the same tables the handler uses.
-//! Any bound key closes it (`:` opens the command bar in its place, `q` quits).
+//! The `?` overlay: every key binding and every command, from the same tables the handler uses,
+//! in two columns on a wide terminal. `j`/`k`/`PgDn`/`PgUp`/`g` scroll it; any other bound key
+//! closes it (`:` opens the command bar in its place, `q` quits).
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -12,8 +13,11 @@ use super::component::{Component, Ctx, Effect, Overlay, Regions};
 use super::keymap::{Action, BINDINGS, INPUT_BINDINGS, action_for};
 use super::pane::{COMMANDS, Command};
 
-/// The help overlay; it has no state of its own.
-pub struct Help;
+/// The help overlay: its scroll position is its only state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Help {
+    pub scroll: u16,
+}
 
 impl Component for Help {
     fn key(&mut self, ev: KeyEvent, _: &Ctx) -> Effect {
@@ -21,38 +25,67 @@ impl Component for Help {
             None => Effect::None,
             Some(Action::Quit) => Effect::Quit,
             Some(Action::CommandBar) => Effect::close_then(Effect::Open(Overlay::CommandBar)),
+            Some(Action::Down) => {
+                self.scroll = self.scroll.saturating_add(1);
+                Effect::None
+            }
+            Some(Action::Up) => {
+                self.scroll = self.scroll.saturating_sub(1);
+                Effect::None
+            }
+            Some(Action::PageDown) => {
+                self.scroll = self.scroll.saturating_add(10);
+                Effect::None
+            }
+            Some(Action::PageUp) => {
+                self.scroll = self.scroll.saturating_sub(10);
+                Effect::None
+            }
+            Some(Action::Top) => {
+                self.scroll = 0;
+                Effect::None
+            }
             Some(_) => Effect::close(),
         }
     }
 
     fn draw(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
-        render(f, regions.body, ctx);
+        render(f, regions.body, ctx, self.scroll);
     }
 }
 
-fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
+/// A key and what it does, as a help line.
+fn entry<'a>(key_style: Style, key: &str, what: impl Into<String>) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("  {key:<24}"), key_style),
+        Span::raw(what.into()),
+    ])
+}
+
+fn render(f: &mut Frame, area: Rect, ctx: &Ctx, scroll: u16) {
     let t = ctx.theme;
     let key_style = Style::default().fg(t.accent);
-    let mut lines = vec![Line::from(Span::styled("Keys", t.title()))];
+    let mut keys = vec![Line::from(Span::styled("Keys", t.title()))];
     for b in BINDINGS {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {:<24}", b.keys.join(" ")), key_style),
-            Span::raw(b.help),
-        ]));
+        keys.push(entry(key_style, &b.keys.join(" "), b.help));
     }
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled(
+    keys.push(Line::default());
+    keys.push(Line::from(Span::styled(
         "While typing (: and /)",
         t.title(),
     )));
     for (k, what) in INPUT_BINDINGS {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<24}"), key_style),
-            Span::raw(*what),
-        ]));
+        keys.push(entry(key_style, k, *what));
     }
-    lines.push(Line::default());
-    lines.push(Line::from(Span::styled("Commands", t.title())));
+    let mut more = vec![Line::from(Span::styled(
+        "In the log view (l, L)",
+        t.title(),
+    ))];
+    for (k, what) in super::logs::LOG_KEYS {
+        more.push(entry(key_style, k, *what));
+    }
+    more.push(Line::default());
+    more.push(Line::from(Span::styled("Commands", t.title())));
     // One line per target, its aliases together: ":ks :kustomizations  Kustomizations".
     let mut groups: Vec<(Command, Vec<&str>)> = Vec::new();
     for (name, cmd) in COMMANDS {
@@ -63,23 +96,37 @@ fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
     }
     for (cmd, names) in groups {
         let what = match cmd {
-            Command::Open(p) => p.title(),
-            Command::Help => "this help",
-            Command::Runbooks => "runbooks: create-org, failover, staging-refresh, resume",
-            Command::Quit => "quit",
+            Command::Open(p) => p.title().to_string(),
+            Command::OpenFiltered(p, filter) => format!("{}, filtered to {filter}", p.title()),
+            Command::Help => "this help".into(),
+            Command::Runbooks => "runbooks: create-org, failover, staging-refresh, resume".into(),
+            Command::Quit => "quit".into(),
         };
         let names = names
             .iter()
             .map(|n| format!(":{n}"))
             .collect::<Vec<_>>()
             .join(" ");
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {names:<24}"), key_style),
-            Span::raw(what),
-        ]));
+        more.push(entry(key_style, &names, what));
     }
-    let width = area.width.min(100);
-    let height = (lines.len() as u16 + 2).min(area.height);
+    // A wide terminal shows the keys beside the rest; a narrow one, one after the other.
+    let two = area.width >= 160;
+    let columns: Vec<Vec<Line>> = if two {
+        vec![keys, more]
+    } else {
+        keys.push(Line::default());
+        keys.extend(more);
+        vec![keys]
+    };
+    let tallest = columns.iter().map(Vec::len).max().unwrap_or(0) as u16;
+    let width = if two {
+        area.width.min(200)
+    } else {
+        area.width.min(100)
+    };
+    let height = (tallest + 2).min(area.height);
+    let room = height.saturating_sub(2);
+    let scroll = scroll.min(tallest.saturating_sub(room));
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -87,10 +134,39 @@ fn render(f: &mut Frame, area: Rect, ctx: &Ctx) {
         height,
     };
     f.render_widget(Clear, popup);
+    let position = if tallest > room {
+        format!(
+            "· j/k scroll · lines {}–{} of {tallest} ",
+            scroll + 1,
+            (scroll + room).min(tallest)
+        )
+    } else {
+        String::new()
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(t.accent))
-        .title(Span::styled(" Help — Esc closes ", t.title()))
+        .title(Span::styled(
+            format!(" Help — Esc closes {position}"),
+            t.title(),
+        ))
         .style(t.base());
-    f.render_widget(Paragraph::new(lines).block(block), popup);
+    let inner = block.inner(popup);
+    f.render_widget(block, popup);
+    let n = columns.len() as u16;
+    for (i, col) in columns.into_iter().enumerate() {
+        let w = inner.width / n;
+        let x = inner.x + w * i as u16;
+        let rect = Rect {
+            x,
+            y: inner.y,
+            width: if i as u16 == n - 1 {
+                inner.width - w * (n - 1)
+            } else {
+                w
+            },
+            height: inner.height,
+        };
+        f.render_widget(Paragraph::new(col).scroll((scroll, 0)), rect);
+    }
 }

@@ -25,6 +25,14 @@ pub enum Action {
     Refresh,
     /// Suspend or resume a Flux object.
     ToggleSuspend,
+    /// The logs of the row's pods (of the pod, in the pods list).
+    Logs,
+    /// The Flux controller's lines about the object (`flux logs`).
+    ControllerLogs,
+    /// The row's pods, as a list to pick one from.
+    Pods,
+    /// In a detail: Normal events too, or warnings only.
+    ToggleEvents,
 }
 
 pub struct Binding {
@@ -79,6 +87,26 @@ pub const BINDINGS: &[Binding] = &[
         &["T"],
         Action::ToggleSuspend,
         "suspend or resume (Flux); needs --write, asks first",
+    ),
+    bind(
+        &["l"],
+        Action::Logs,
+        "logs of the row's pods (in the pods list: of the pod)",
+    ),
+    bind(
+        &["L"],
+        Action::ControllerLogs,
+        "Flux controller's log lines about the object (flux logs)",
+    ),
+    bind(
+        &["p"],
+        Action::Pods,
+        "the row's pods, to pick one (l: its logs)",
+    ),
+    bind(
+        &["e"],
+        Action::ToggleEvents,
+        "in a detail: Normal events too, or warnings only",
     ),
     bind(
         &["q", "Ctrl-c"],

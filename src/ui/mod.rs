@@ -1,5 +1,5 @@
 //! The terminal UI: the app's state and what keys do to it (`app`), the overlays as components
-//! on a stack (`component`: help, detail, confirm, runbook, command bar), the panes and the
+//! on a stack (`component`: help, detail, pods, logs, confirm, runbook, command bar), the panes and the
 //! chrome around them, and the event loop that redraws on change or input only and spawns the
 //! background work the app posts (`tasks`).
 //!
@@ -17,8 +17,10 @@ mod draw;
 pub mod event_loop;
 mod help;
 pub mod keymap;
+mod logs;
 mod overview;
 pub mod pane;
+mod pods;
 pub mod runbook;
 mod table;
 pub mod tasks;

@@ -26,6 +26,8 @@ pub const ORDER: [Pane; 2 + Kind::ALL.len()] = {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command {
     Open(Pane),
+    /// Open the pane with this `/` filter (a kind's filtered command, `:deploy`).
+    OpenFiltered(Pane, &'static str),
     Help,
     Runbooks,
     Quit,
@@ -45,12 +47,12 @@ const OTHER_COMMANDS: [(&str, Command); 5] = [
     ("quit", Command::Quit),
 ];
 
-/// How many `:` commands the kinds declare.
+/// How many `:` commands the kinds declare, filtered ones included.
 const fn kind_command_count() -> usize {
     let mut n = 0;
     let mut i = 0;
     while i < Kind::ALL.len() {
-        n += Kind::ALL[i].spec().commands.len();
+        n += Kind::ALL[i].spec().commands.len() + Kind::ALL[i].spec().filters.len();
         i += 1;
     }
     n
@@ -74,6 +76,16 @@ const COMMAND_TABLE: [(&str, Command); COMMAND_COUNT] = {
         let mut j = 0;
         while j < names.len() {
             table[n] = (names[j], Command::Open(Pane::Kind(kind)));
+            n += 1;
+            j += 1;
+        }
+        let filters = kind.spec().filters;
+        j = 0;
+        while j < filters.len() {
+            table[n] = (
+                filters[j].command,
+                Command::OpenFiltered(Pane::Kind(kind), filters[j].filter),
+            );
             n += 1;
             j += 1;
         }

@@ -1,4 +1,5 @@
-//! Background work the UI asks for (a row action, a row's events, a runbook's plan or run) and
+//! Background work the UI asks for (a row action, a detail's sections, logs, a runbook's plan or
+//! run) and
 //! what it reports back. The app never spawns: it posts each task on the channel its reports come
 //! back on, and whoever reads that channel — the event loop, or a test awaiting a report — spawns
 //! the task on its own runtime as it reads. So the app needs no runtime, and no task is lost for
@@ -10,8 +11,9 @@ use std::pin::Pin;
 use tokio::sync::mpsc::{self, error::TryRecvError};
 
 use super::component::Message;
+use crate::inspect::logs::LogEvent;
 use crate::model::RowId;
-use crate::row_actions::EventLine;
+use crate::model::drilldown::{Body, Section};
 use crate::runbook::engine::{Event, Outcome};
 
 /// What background work tells the UI.
@@ -23,9 +25,20 @@ pub enum UiEvent {
     RunbookEvent(Event),
     /// The run's outcome as text.
     RunbookDone(String),
-    Events {
+    /// A section of a row's detail, fetched (again).
+    Section {
         id: RowId,
-        result: Result<Vec<EventLine>, String>,
+        section: Section,
+        result: Result<Body, String>,
+    },
+    /// Lines the log view's stream read, in its `run`.
+    Logs {
+        run: u64,
+        events: Vec<LogEvent>,
+    },
+    /// The log view's stream of `run` ended.
+    LogsEnded {
+        run: u64,
     },
 }
 
@@ -33,7 +46,8 @@ pub enum UiEvent {
 pub type Task = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 enum Posted {
-    Report(UiEvent),
+    /// Boxed: a report is large, a task is a pointer.
+    Report(Box<UiEvent>),
     Task(Task),
 }
 
@@ -44,7 +58,7 @@ pub struct Outbox(mpsc::UnboundedSender<Posted>);
 impl Outbox {
     pub fn report(&self, ev: UiEvent) {
         // The reader is gone only when the UI is: nobody is left to tell.
-        let _ = self.0.send(Posted::Report(ev));
+        let _ = self.0.send(Posted::Report(Box::new(ev)));
     }
 
     /// Hands `task` to the reader of the reports, which spawns it.
@@ -85,7 +99,7 @@ impl Notices {
         }
         loop {
             match self.rx.recv().await? {
-                Posted::Report(ev) => return Some(ev),
+                Posted::Report(ev) => return Some(*ev),
                 Posted::Task(task) => {
                     tokio::spawn(task);
                 }
@@ -97,7 +111,7 @@ impl Notices {
     pub fn try_recv(&mut self) -> Result<UiEvent, TryRecvError> {
         loop {
             match self.rx.try_recv()? {
-                Posted::Report(ev) => return Ok(ev),
+                Posted::Report(ev) => return Ok(*ev),
                 Posted::Task(task) => self.held.push(task),
             }
         }

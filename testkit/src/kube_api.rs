@@ -75,11 +75,38 @@ pub const EVENTS: Resource = Resource {
     plural: "events",
     namespaced: true,
 };
+pub const PODS: Resource = Resource {
+    group: "",
+    version: "v1",
+    kind: "Pod",
+    plural: "pods",
+    namespaced: true,
+};
 
-/// Namespaces and events (core resources the backend reads beside its watched ones), then every
-/// resource opsdeck watches, from the crate's own list: a kind added there is served here too.
+/// The resources read on demand, never watched: a certificate's issuance chain.
+pub fn chain_resources() -> Vec<Resource> {
+    use opsdeck::model::kinds::certificate::{CERTIFICATE_REQUESTS, CHALLENGES, ORDERS};
+    [CERTIFICATE_REQUESTS, ORDERS, CHALLENGES]
+        .iter()
+        .map(|r| {
+            let (group, version) = r.api_version.split_once('/').unwrap();
+            Resource {
+                group: Box::leak(group.to_string().into_boxed_str()),
+                version: Box::leak(version.to_string().into_boxed_str()),
+                kind: r.api_kind,
+                plural: r.plural,
+                namespaced: true,
+            }
+        })
+        .collect()
+}
+
+/// Namespaces, events and pods (core resources the backend reads beside its watched ones), the
+/// certificate chain's, then every resource opsdeck watches, from the crate's own list: a kind
+/// added there is served here too.
 pub fn all_resources() -> Vec<Resource> {
-    let mut all = vec![NAMESPACES, EVENTS];
+    let mut all = vec![NAMESPACES, EVENTS, PODS];
+    all.extend(chain_resources());
     all.extend(WATCHED.iter().map(Resource::watched));
     all
 }
@@ -164,7 +191,21 @@ struct Inner {
     /// Discovery requests (`/api/v1`, `/apis/{g}/{v}`) in flight now, and the most at once.
     discovery_in_flight: usize,
     discovery_most: usize,
+    /// Container logs by (namespace, pod, container).
+    logs: BTreeMap<(String, String, String), ContainerLog>,
 }
+
+/// One container's log: the running container's lines and the previous (terminated) one's.
+#[derive(Clone, Debug, Default)]
+struct ContainerLog {
+    current: Vec<(jiff::Timestamp, String)>,
+    previous: Option<Vec<(jiff::Timestamp, String)>>,
+}
+
+/// The plural under which a log stream travels the broadcast, never a watched resource's.
+const LOG_LINE: &str = "pods/log";
+/// A pod's log streams end (its containers stopped).
+const LOG_END: &str = "pods/log-end";
 
 #[derive(Clone)]
 pub struct KubeApi {
@@ -192,6 +233,7 @@ impl KubeApi {
             list_cache: BTreeMap::new(),
             discovery_in_flight: 0,
             discovery_most: 0,
+            logs: BTreeMap::new(),
         }));
         let (events, _) = broadcast::channel(4096);
         let app = Router::new()
@@ -362,9 +404,9 @@ impl KubeApi {
         } else {
             String::new()
         };
-        let Some(mut obj) = g
-            .objects
-            .remove(&(res.plural.to_string(), ns, name.to_string()))
+        let Some(mut obj) =
+            g.objects
+                .remove(&(res.plural.to_string(), ns.clone(), name.to_string()))
         else {
             return;
         };
@@ -382,6 +424,9 @@ impl KubeApi {
         g.log.push(ev.clone());
         drop(g);
         let _ = self.events.send(ev);
+        if kind == "Pod" {
+            self.end_logs(&ns, name);
+        }
     }
 
     pub fn get(&self, kind: &str, ns: &str, name: &str) -> Option<Value> {
@@ -462,6 +507,7 @@ impl KubeApi {
                 namespace: None,
                 name: None,
                 status: false,
+                log: false,
             };
             list(&self.inner, &t, &BTreeMap::new());
         }
@@ -494,6 +540,53 @@ impl KubeApi {
 
     pub fn requests(&self) -> Vec<String> {
         self.inner.lock().unwrap().requests.clone()
+    }
+
+    /// Appends a line to a container's log (as the container writes it, now), for readers and
+    /// followers alike.
+    pub fn write_log(&self, ns: &str, pod: &str, container: &str, text: &str) {
+        let at = jiff::Timestamp::now();
+        self.inner
+            .lock()
+            .unwrap()
+            .logs
+            .entry((ns.into(), pod.into(), container.into()))
+            .or_default()
+            .current
+            .push((at, text.to_string()));
+        let _ = self.events.send(WatchEvent {
+            rv: 0,
+            plural: LOG_LINE.into(),
+            kind: "LOG",
+            object: json!({"namespace": ns, "pod": pod, "container": container,
+                           "ts": at.to_string(), "text": text}),
+            old: Value::Null,
+        });
+    }
+
+    /// The container restarted: its log becomes the previous one (`--previous`), and the new
+    /// one starts empty. Followers of the old one see their stream end.
+    pub fn restart_container(&self, ns: &str, pod: &str, container: &str) {
+        {
+            let mut g = self.inner.lock().unwrap();
+            let log = g
+                .logs
+                .entry((ns.into(), pod.into(), container.into()))
+                .or_default();
+            log.previous = Some(std::mem::take(&mut log.current));
+        }
+        self.end_logs(ns, pod);
+    }
+
+    /// Ends every follow stream of the pod's containers, as the kubelet does when they stop.
+    pub fn end_logs(&self, ns: &str, pod: &str) {
+        let _ = self.events.send(WatchEvent {
+            rv: 0,
+            plural: LOG_END.into(),
+            kind: "LOGEND",
+            object: json!({"namespace": ns, "pod": pod}),
+            old: Value::Null,
+        });
     }
 
     /// How many requests so far (`METHOD path?query`) `matching` holds for.
@@ -602,6 +695,8 @@ struct Target {
     namespace: Option<String>,
     name: Option<String>,
     status: bool,
+    /// `pods/{name}/log`.
+    log: bool,
 }
 
 fn parse_path(resources: &[Resource], path: &str) -> Option<Target> {
@@ -615,10 +710,11 @@ fn parse_path(resources: &[Resource], path: &str) -> Option<Target> {
         ["namespaces", ns, r, tail @ ..] => (Some(ns.to_string()), [&[*r][..], tail].concat()),
         other => (None, other.to_vec()),
     };
-    let (plural, name, status) = match rest.as_slice() {
-        [p] => (*p, None, false),
-        [p, n] => (*p, Some(n.to_string()), false),
-        [p, n, "status"] => (*p, Some(n.to_string()), true),
+    let (plural, name, status, log) = match rest.as_slice() {
+        [p] => (*p, None, false, false),
+        [p, n] => (*p, Some(n.to_string()), false, false),
+        [p, n, "status"] => (*p, Some(n.to_string()), true, false),
+        ["pods", n, "log"] => ("pods", Some(n.to_string()), false, true),
         _ => return None,
     };
     // `/api/v1/namespaces/{name}` names a namespace object, not a namespaced collection.
@@ -634,6 +730,7 @@ fn parse_path(resources: &[Resource], path: &str) -> Option<Target> {
         namespace,
         name,
         status,
+        log,
     })
 }
 
@@ -676,7 +773,8 @@ async fn resource_request(
                 format!("the server could not find the requested resource ({path})"),
             );
         };
-        let plural = t.res.plural;
+        // The log subresource has faults of its own (RBAC grants `pods/log` apart from pods).
+        let plural = if t.log { LOG_LINE } else { t.res.plural };
         let fault = match g.faults.get_mut(plural) {
             Some((_, Some(0))) => {
                 g.faults.remove(plural);
@@ -693,6 +791,17 @@ async fn resource_request(
     };
     let mut cut_after = None;
     match fault {
+        Some(Fault::Forbidden) if target.log => {
+            return status(
+                403,
+                "Forbidden",
+                format!(
+                    "pods \"{}\" is forbidden: User \"tester\" cannot get resource \"pods/log\" in API group \"\" in the namespace \"{}\"",
+                    target.name.as_deref().unwrap_or_default(),
+                    target.namespace.as_deref().unwrap_or_default()
+                ),
+            );
+        }
         Some(Fault::Forbidden) => {
             return status(
                 403,
@@ -746,6 +855,7 @@ async fn resource_request(
     }
     let watching = q.get("watch").is_some_and(|w| w == "true" || w == "1");
     match (method, &target.name) {
+        (Method::GET, Some(_)) if target.log => pod_log(inner, events, target, &q, cut_after),
         (Method::GET, None) if watching => watch_stream(inner, events, target, &q, cut_after),
         (Method::GET, None) => list(&inner, &target, &q),
         (Method::GET, Some(name)) => {
@@ -1002,16 +1112,7 @@ fn watch_stream(
             }
         }
     });
-    let stream =
-        futures_util::stream::unfold(
-            body_rx,
-            |mut rx| async move { rx.recv().await.map(|b| (b, rx)) },
-        );
-    Response::builder()
-        .status(200)
-        .header("content-type", "application/json")
-        .body(Body::from_stream(stream))
-        .unwrap()
+    streamed(body_rx, "application/json")
 }
 
 /// The sending end of a watch body that, given a count, cuts the stream in the middle of the
@@ -1096,4 +1197,162 @@ fn patch(
     drop(g);
     let _ = events.send(ev);
     axum::Json(next).into_response()
+}
+
+fn bad_request(message: String) -> Response {
+    status(400, "BadRequest", message)
+}
+
+/// `GET /api/v1/namespaces/{ns}/pods/{name}/log`, as the kubelet answers through the apiserver:
+/// `container` (needed when the pod has several), `previous`, `sinceSeconds`, `sinceTime`,
+/// `tailLines`, `timestamps`, and `follow`, which keeps the stream open for new lines until the
+/// container stops or the pod is deleted. Plain text, one line per log line.
+fn pod_log(
+    inner: Arc<Mutex<Inner>>,
+    events: broadcast::Sender<WatchEvent>,
+    t: Target,
+    q: &BTreeMap<String, String>,
+    cut_after: Option<usize>,
+) -> Response {
+    let ns = t.namespace.clone().unwrap_or_default();
+    let name = t.name.clone().unwrap_or_default();
+    let flag = |k: &str| q.get(k).is_some_and(|v| v == "true" || v == "1");
+    let (follow, previous, timestamps) = (flag("follow"), flag("previous"), flag("timestamps"));
+    // Subscribed before the lines are read, so none written meanwhile is missed.
+    let mut rx = events.subscribe();
+    let (container, lines) = {
+        let g = inner.lock().unwrap();
+        let Some(pod) = g
+            .objects
+            .get(&("pods".to_string(), ns.clone(), name.clone()))
+        else {
+            return status(404, "NotFound", format!("pods \"{name}\" not found"));
+        };
+        let containers: Vec<String> = pod["spec"]["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["name"].as_str().map(String::from))
+            .collect();
+        let container = match q.get("container") {
+            Some(c) if containers.contains(c) => c.clone(),
+            Some(c) => return bad_request(format!("container {c} is not valid for pod {name}")),
+            None if containers.len() == 1 => containers[0].clone(),
+            None => {
+                return bad_request(format!(
+                    "a container name must be specified for pod {name}, choose one of: [{}]",
+                    containers.join(" ")
+                ));
+            }
+        };
+        let state = pod["status"]["containerStatuses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|s| s["name"] == container.as_str())
+            .map(|s| s["state"].clone())
+            .unwrap_or(Value::Null);
+        let log = g
+            .logs
+            .get(&(ns.clone(), name.clone(), container.clone()))
+            .cloned()
+            .unwrap_or_default();
+        let lines = if previous {
+            match log.previous {
+                Some(p) => p,
+                None => {
+                    return bad_request(format!(
+                        "previous terminated container \"{container}\" in pod \"{name}\" not found"
+                    ));
+                }
+            }
+        } else {
+            if let Some(reason) = state["waiting"]["reason"].as_str()
+                && log.current.is_empty()
+            {
+                return bad_request(format!(
+                    "container \"{container}\" in pod \"{name}\" is waiting to start: {reason}"
+                ));
+            }
+            log.current
+        };
+        (container, lines)
+    };
+    let since: Option<jiff::Timestamp> =
+        q.get("sinceTime").and_then(|t| t.parse().ok()).or_else(|| {
+            q.get("sinceSeconds")
+                .and_then(|s| s.parse::<i64>().ok())
+                .map(|s| jiff::Timestamp::now() - jiff::SignedDuration::from_secs(s))
+        });
+    let mut lines: Vec<(jiff::Timestamp, String)> = lines
+        .into_iter()
+        .filter(|(at, _)| since.is_none_or(|s| *at >= s))
+        .collect();
+    if let Some(n) = q.get("tailLines").and_then(|n| n.parse::<usize>().ok()) {
+        let skip = lines.len().saturating_sub(n);
+        lines.drain(..skip);
+    }
+    let format = move |at: &jiff::Timestamp, text: &str| {
+        if timestamps {
+            Bytes::from(format!("{at} {text}\n"))
+        } else {
+            Bytes::from(format!("{text}\n"))
+        }
+    };
+    let (tx, body_rx) = tokio::sync::mpsc::channel::<Result<Bytes, Infallible>>(256);
+    let mut tx = CuttingSender {
+        tx,
+        left: cut_after,
+    };
+    tokio::spawn(async move {
+        for (at, text) in &lines {
+            if tx.send(Ok(format(at, text))).await.is_err() {
+                return;
+            }
+        }
+        if !follow || previous {
+            return;
+        }
+        loop {
+            let e = match rx.recv().await {
+                Ok(e) => e,
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return,
+            };
+            let o = &e.object;
+            let ours = o["namespace"] == ns.as_str() && o["pod"] == name.as_str();
+            match e.plural.as_str() {
+                LOG_END if ours => return,
+                LOG_LINE if ours && o["container"] == container.as_str() => {
+                    let at: jiff::Timestamp = o["ts"].as_str().unwrap().parse().unwrap();
+                    if tx
+                        .send(Ok(format(&at, o["text"].as_str().unwrap_or_default())))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+    streamed(body_rx, "text/plain")
+}
+
+/// A 200 whose body is what arrives on `body_rx`, until its sender is dropped.
+fn streamed(
+    body_rx: tokio::sync::mpsc::Receiver<Result<Bytes, Infallible>>,
+    content_type: &str,
+) -> Response {
+    let stream =
+        futures_util::stream::unfold(
+            body_rx,
+            |mut rx| async move { rx.recv().await.map(|b| (b, rx)) },
+        );
+    Response::builder()
+        .status(200)
+        .header("content-type", content_type)
+        .body(Body::from_stream(stream))
+        .unwrap()
 }

@@ -39,7 +39,8 @@ fn snapshot_json_lists_all_kinds_and_the_seeded_incidents() {
             "helm_release",
             "kustomization",
             "organization",
-            "region"
+            "region",
+            "workload"
         ]
     );
     let sources = v["sources"].as_array().unwrap();

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use opsdeck::backend::kube::resources::WATCHED;
 use serde_json::{Value, json};
 use testkit::cbor_proxy::CborProxy;
 use testkit::fleet::create_fleet;
@@ -206,15 +207,8 @@ async fn a_fault_that_clears_on_the_first_retry_is_a_complete_snapshot() {
 #[tokio::test]
 async fn every_kind_failing_is_the_contexts_error_and_nothing_read() {
     let api = loaded().await;
-    for plural in [
-        "namespaces",
-        "kustomizations",
-        "helmreleases",
-        "gitrepositories",
-        "helmrepositories",
-        "ocirepositories",
-        "certificates",
-    ] {
+    // Namespaces and every resource the kinds' specs watch.
+    for plural in std::iter::once("namespaces").chain(WATCHED.iter().map(|w| w.plural)) {
         api.set_fault(plural, Some(Fault::ServerError));
     }
     let o = snapshot(&api.one_context(), None, &[]).await;

@@ -20,6 +20,7 @@ mod gitops_ownership;
 mod gitops_safety;
 mod kube_backend;
 mod kube_cli;
+mod kube_drilldown;
 mod kube_faults;
 mod kube_ops;
 mod runbook_inputs;
@@ -30,6 +31,7 @@ mod tmux_demo;
 mod tui_paste;
 mod tui_signals;
 mod ui_actions;
+mod ui_drilldown;
 mod ui_input;
 mod ui_render;
 

@@ -8,11 +8,14 @@ use std::time::Duration;
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures_util::stream;
 use opsdeck::backend::demo::{DemoWorld, MemoryGit};
+use opsdeck::backend::kube::inspect::KubeInspector;
 use opsdeck::backend::kube::kubeconfig;
 use opsdeck::backend::kube::row_actions::KubeActions;
 use opsdeck::clock::JumpClock;
+use opsdeck::inspect::{Inspector, ObjectRef, SectionFuture, Subject};
+use opsdeck::model::drilldown::{Body, EventLine, Section};
 use opsdeck::model::{Facts, RowId};
-use opsdeck::row_actions::{ActionFuture, ActionRunner, EventLine, EventSource, RowAction};
+use opsdeck::row_actions::{ActionFuture, ActionRunner, RowAction};
 use opsdeck::ui::App;
 use opsdeck::ui::app::{Mode, Protected, UiEvent};
 use opsdeck::ui::event_loop;
@@ -334,7 +337,7 @@ async fn kube_actions_reach_the_api() {
     let api = api_holding(&["helmreleases.json"]).await;
     let dir = tempfile::tempdir().unwrap();
     let path = api.write_kubeconfig(dir.path());
-    let runner = KubeActions::new(kubeconfig::load(Some(&path)).unwrap(), true);
+    let runner = KubeActions::new(Arc::new(kubeconfig::load(Some(&path)).unwrap()), true);
     let id = numinia_release("elizaos-numi");
     let facts = Facts::HelmRelease(Default::default());
     let out = runner.run(RowAction::Suspend, &id, &facts).await.unwrap();
@@ -346,7 +349,7 @@ async fn kube_actions_reach_the_api() {
         api.get("HelmRelease", "numinia", "elizaos-numi").unwrap()["spec"]["suspend"],
         true
     );
-    let read_only = KubeActions::new(kubeconfig::load(Some(&path)).unwrap(), false);
+    let read_only = KubeActions::new(Arc::new(kubeconfig::load(Some(&path)).unwrap()), false);
     let e = read_only
         .run(RowAction::Resume, &id, &facts)
         .await
@@ -359,12 +362,17 @@ async fn kube_events_of_a_row_newest_first() {
     let api = api_holding(&["helmreleases.json", "events.json"]).await;
     let tmp = tempfile::tempdir().unwrap();
     let path = api.write_kubeconfig(tmp.path());
-    let source = KubeActions::new(kubeconfig::load(Some(&path)).unwrap(), false);
-    let id = numinia_release("hyperfy2-world");
-    let events = source
-        .events(&id, &Facts::HelmRelease(Default::default()))
-        .await
-        .unwrap();
+    let source = KubeInspector::new(Arc::new(kubeconfig::load(Some(&path)).unwrap()));
+    let subject = Subject {
+        id: numinia_release("hyperfy2-world"),
+        facts: Facts::HelmRelease(Default::default()),
+        object: Some(ObjectRef::new("HelmRelease", "numinia", "hyperfy2-world")),
+        workloads: Vec::new(),
+        source: None,
+    };
+    let Body::Events(events) = source.fetch(&subject, Section::Events).await.unwrap() else {
+        panic!("events")
+    };
     let reasons: Vec<&str> = events.iter().map(|e| e.reason.as_str()).collect();
     assert_eq!(
         reasons,
@@ -383,16 +391,20 @@ async fn kube_events_of_a_row_newest_first() {
 
 struct CannedEvents;
 
-impl EventSource for CannedEvents {
-    fn events(&self, _: &RowId, _: &Facts) -> opsdeck::row_actions::EventsFuture {
-        Box::pin(async {
-            Ok(vec![EventLine {
-                last_seen: Some(origin()),
-                event_type: "Warning".into(),
-                reason: "UpgradeFailed".into(),
-                message: "Helm upgrade failed: context deadline exceeded".into(),
-                count: 3,
-            }])
+impl Inspector for CannedEvents {
+    fn fetch(&self, _: &Subject, section: Section) -> SectionFuture {
+        Box::pin(async move {
+            match section {
+                Section::Events => Ok(Body::Events(vec![EventLine {
+                    last_seen: Some(origin()),
+                    event_type: "Warning".into(),
+                    reason: "UpgradeFailed".into(),
+                    message: "Helm upgrade failed: context deadline exceeded".into(),
+                    count: 3,
+                    object: "HelmRelease/hyperfy2-world".into(),
+                }])),
+                _ => Err("not served here".into()),
+            }
         })
     }
 }
@@ -400,7 +412,7 @@ impl EventSource for CannedEvents {
 #[tokio::test]
 async fn the_detail_view_shows_events_when_they_arrive() {
     let (app, _) = demo_app();
-    let mut app = app.with_events(Arc::new(CannedEvents));
+    let mut app = app.with_inspector(Arc::new(CannedEvents));
     let mut notices = app.take_notices().unwrap();
     let mut term = terminal();
     type_line(&mut app, ":hr");
@@ -408,8 +420,11 @@ async fn the_detail_view_shows_events_when_they_arrive() {
     app.handle_key(code(KeyCode::Enter));
     let s = render(&mut term, &mut app);
     assert!(s.contains("── Events") && s.contains("loading…"), "{s}");
-    let ev = notices.recv().await.unwrap();
-    app.on_ui_event(ev);
+    // The release's three sections (pods, events, history) each report once.
+    for _ in 0..3 {
+        let ev = notices.recv().await.unwrap();
+        app.on_ui_event(ev);
+    }
     let s = render(&mut term, &mut app);
     assert!(
         s.contains("Warning  UpgradeFailed")

@@ -36,19 +36,26 @@ fn overview_shows_the_region_matrix_and_problems_worst_first() {
         "{phenom}"
     );
     assert!(line_with(&s, "helpdev-prod us-east-1").contains("primary ●"));
-    // Problems: the failed HelmRelease first, the suspended Kustomization last.
+    // Problems: the failed HelmRelease first, then its stuck Deployment and the agent whose
+    // pod cannot start; the suspended Kustomization last.
     let problems: Vec<&str> = s
         .lines()
         .skip_while(|l| !l.contains("Problems ["))
         .skip(2)
-        .take(5)
+        .take(7)
         .collect();
     assert!(
         problems[0].contains("hyperfy2-world") && problems[0].contains("failed"),
         "{problems:?}"
     );
     assert!(
-        problems[4].contains("art-unchained-pre") && problems[4].contains("suspended"),
+        problems[1..3]
+            .iter()
+            .all(|p| p.contains("wl") && p.contains("failed")),
+        "{problems:?}"
+    );
+    assert!(
+        problems[6].contains("art-unchained-pre") && problems[6].contains("suspended"),
         "{problems:?}"
     );
 }
@@ -64,6 +71,7 @@ fn every_pane_renders_its_rows() {
         k(Kind::EcsService),
         k(Kind::Kustomization),
         k(Kind::HelmRelease),
+        k(Kind::Workload),
         k(Kind::FluxSource),
         k(Kind::Certificate),
         k(Kind::DbInstance),
@@ -72,11 +80,12 @@ fn every_pane_renders_its_rows() {
     ];
     // Each pane's title, then what must be on it, separated by `|`.
     let expect = [
-        "Problems [5/5]|r3s3t-tls|expires in 5 d",
+        "Problems [7/7]|r3s3t-tls|expires in 5 d|statefulset/elizaos-researcher",
         "Clusters [5/5]|eks-prod-sae1|ACTIVE, API reachable",
         "ECS services [8/8]|functions|1/2|phenom-prod-cluster",
         "Kustomizations [21/21]|art-unchained-pre|suspended",
         "HelmReleases [50/50]|hyperfy2-world|UpgradeFailed",
+        "Workloads [72/72]|deployment/hyperfy2-world|HelmRelease/hyperfy2-world|ghcr.io/numinia/hyperfy2:0.4.3",
         "Sources [19/19]|gitrepository/flux-system|main@sha1:5f1c2e7a",
         "Certificates [10/10]|r3s3t-tls|2026-11-28",
         "RDS [7/7]|phenom-prod-postgres|postgres 17.4|db.m5.large",

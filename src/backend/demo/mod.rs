@@ -4,14 +4,18 @@
 //! its changes over the same channel. The only home of simulated state.
 
 pub mod incidents;
+mod inspect;
+mod logs;
 mod memory_git;
 pub mod objects;
 mod ports;
 mod rehearsal;
 pub mod scale;
 pub mod seed;
+pub mod workloads;
 mod world;
 
+pub use inspect::DemoInspector;
 pub use memory_git::{MemoryGit, template_repo};
 pub use rehearsal::rehearsal_ports;
 pub use world::{ACCOUNT_ID, DemoWorld, INGRESS};

@@ -19,12 +19,25 @@ pub fn not_ready(reason: &str, message: &str, at: Timestamp) -> Value {
     condition("Ready", "False", reason, message, at)
 }
 
-fn meta(name: &str, namespace: &str) -> Value {
+/// The Kustomization that applied an object, as (namespace, name): kustomize-controller labels
+/// what it applies with both.
+pub type AppliedBy<'a> = (&'a str, &'a str);
+
+/// What the cluster's root Kustomization applies.
+pub const ROOT: AppliedBy<'static> = ("flux-system", "flux-system");
+
+fn meta_by(name: &str, namespace: &str, (ks_ns, ks): AppliedBy<'_>) -> Value {
     json!({"name": name, "namespace": namespace, "generation": 1,
-           "labels": {"kustomize.toolkit.fluxcd.io/name": "flux-system"}})
+           "labels": {"kustomize.toolkit.fluxcd.io/name": ks,
+                      "kustomize.toolkit.fluxcd.io/namespace": ks_ns}})
+}
+
+fn meta(name: &str, namespace: &str) -> Value {
+    meta_by(name, namespace, ROOT)
 }
 
 pub struct KsSpec<'a> {
+    pub applied_by: AppliedBy<'a>,
     pub namespace: &'a str,
     pub name: &'a str,
     pub path: &'a str,
@@ -36,7 +49,7 @@ pub struct KsSpec<'a> {
 pub fn kustomization(k: KsSpec<'_>) -> Value {
     json!({
         "apiVersion": kustomization::API_VERSION, "kind": "Kustomization",
-        "metadata": meta(k.name, k.namespace),
+        "metadata": meta_by(k.name, k.namespace, k.applied_by),
         "spec": {"interval": "10m", "path": k.path, "prune": true, "suspend": k.suspended,
                  "sourceRef": {"kind": "GitRepository", "name": "flux-system", "namespace": "flux-system"}},
         "status": {"lastAppliedRevision": k.revision, "lastAttemptedRevision": k.revision,
@@ -45,6 +58,7 @@ pub fn kustomization(k: KsSpec<'_>) -> Value {
 }
 
 pub struct HrSpec<'a> {
+    pub applied_by: AppliedBy<'a>,
     pub namespace: &'a str,
     pub name: &'a str,
     pub chart: &'a str,
@@ -58,7 +72,7 @@ pub struct HrSpec<'a> {
 pub fn helm_release(h: HrSpec<'_>) -> Value {
     json!({
         "apiVersion": helm_release::API_VERSION, "kind": "HelmRelease",
-        "metadata": meta(h.name, h.namespace),
+        "metadata": meta_by(h.name, h.namespace, h.applied_by),
         "spec": {"interval": "5m", "releaseName": h.name,
                  "chart": {"spec": {"chart": h.chart, "version": "*",
                    "sourceRef": {"kind": "HelmRepository", "name": h.repository, "namespace": h.namespace}}}},
@@ -110,4 +124,90 @@ pub fn certificate(c: CertSpec<'_>) -> Value {
         "status": {"notAfter": c.not_after.to_string(), "renewalTime": c.renewal_time.to_string(),
                    "notBefore": c.renewal_time.to_string(), "revision": 3, "conditions": c.conditions}
     })
+}
+
+/// A Deployment, StatefulSet or DaemonSet as the API returns it, applied by a HelmRelease (its
+/// `helm.toolkit.fluxcd.io` labels) or a Kustomization.
+pub struct WorkloadSpec<'a> {
+    /// Deployment, StatefulSet, DaemonSet.
+    pub kind: &'a str,
+    pub namespace: &'a str,
+    pub name: &'a str,
+    /// ("HelmRelease" | "Kustomization", namespace, name).
+    pub owner: (&'a str, &'a str, &'a str),
+    /// The chart or app, for the `app.kubernetes.io/name` label.
+    pub app: &'a str,
+    pub image: &'a str,
+    pub desired: u32,
+    pub ready: u32,
+    pub updated: u32,
+    /// A Deployment whose rollout passed its progress deadline: the ReplicaSet that timed out,
+    /// and when.
+    pub stuck: Option<(&'a str, Timestamp)>,
+    pub since: Timestamp,
+}
+
+pub fn workload(w: WorkloadSpec<'_>) -> Value {
+    let (owner_kind, owner_ns, owner) = w.owner;
+    let group = if owner_kind == "HelmRelease" {
+        "helm.toolkit.fluxcd.io"
+    } else {
+        "kustomize.toolkit.fluxcd.io"
+    };
+    let selector = json!({"app.kubernetes.io/name": w.app, "app.kubernetes.io/instance": w.name});
+    let mut obj = json!({
+        "apiVersion": "apps/v1", "kind": w.kind,
+        "metadata": {"name": w.name, "namespace": w.namespace, "generation": 3,
+                     "creationTimestamp": w.since.to_string(),
+                     "labels": {format!("{group}/name"): owner, format!("{group}/namespace"): owner_ns,
+                                "app.kubernetes.io/name": w.app, "app.kubernetes.io/instance": w.name}},
+        "spec": {"selector": {"matchLabels": selector.clone()},
+                 "template": {"metadata": {"labels": selector},
+                              "spec": {"containers": [{"name": w.app, "image": w.image,
+                                                       "resources": {"limits": {"memory": "512Mi"}}}]}}},
+        "status": {"observedGeneration": 3}
+    });
+    match w.kind {
+        "DaemonSet" => {
+            obj["status"] = json!({"observedGeneration": 3, "desiredNumberScheduled": w.desired,
+                "currentNumberScheduled": w.desired, "numberReady": w.ready,
+                "updatedNumberScheduled": w.updated, "numberAvailable": w.ready});
+        }
+        kind => {
+            obj["spec"]["replicas"] = json!(w.desired);
+            obj["status"] = json!({"observedGeneration": 3, "replicas": w.desired.max(w.updated),
+                "readyReplicas": w.ready, "updatedReplicas": w.updated, "availableReplicas": w.ready,
+                "currentReplicas": w.desired});
+            if kind == "Deployment" {
+                let progressing = match w.stuck {
+                    Some((rs, at)) => condition(
+                        "Progressing",
+                        "False",
+                        "ProgressDeadlineExceeded",
+                        &format!("ReplicaSet \"{rs}\" has timed out progressing."),
+                        at,
+                    ),
+                    None => condition(
+                        "Progressing",
+                        "True",
+                        "NewReplicaSetAvailable",
+                        &format!("ReplicaSet \"{}\" has successfully progressed.", w.name),
+                        w.since,
+                    ),
+                };
+                let available = if w.ready > 0 { "True" } else { "False" };
+                obj["status"]["conditions"] = json!([
+                    condition(
+                        "Available",
+                        available,
+                        "MinimumReplicasAvailable",
+                        "Deployment has minimum availability.",
+                        w.since
+                    ),
+                    progressing
+                ]);
+            }
+        }
+    }
+    obj
 }

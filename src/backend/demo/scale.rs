@@ -104,6 +104,7 @@ pub fn cluster(b: &mut Builder<'_>, index: usize, context: &str) {
             b.kube(
                 context,
                 objects::kustomization(KsSpec {
+                    applied_by: objects::ROOT,
                     namespace: &pre,
                     name: &pre,
                     path: "./missing",

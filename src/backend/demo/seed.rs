@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::incidents::{Incidents, UpgradePhase};
 use super::objects::{self, CertSpec, HrSpec, KsSpec, condition, not_ready, ready};
+use super::workloads::{self, Release};
 use crate::model::kinds::certificate::expiring_in;
 use crate::model::kinds::cluster::Cluster;
 use crate::model::kinds::db_instance::{DbInstance, Snapshot};
@@ -176,6 +177,11 @@ pub struct Builder<'a> {
     pub inc: &'a Incidents,
     pub rows: Vec<Row>,
     sources: std::collections::HashMap<String, Arc<str>>,
+    /// The Kustomization (namespace, name) that applies the Flux objects added now.
+    applier: (String, String),
+    /// Whether a HelmRelease brings its workloads (the seed's do; `--scale`'s synthetic
+    /// clusters are Flux objects only).
+    pub workloads: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -186,7 +192,14 @@ impl<'a> Builder<'a> {
             inc,
             rows: Vec::new(),
             sources: Default::default(),
+            applier: ("flux-system".into(), "flux-system".into()),
+            workloads: false,
         }
+    }
+
+    /// The Flux objects added from now on are applied by the Kustomization `namespace/name`.
+    pub fn applied_by(&mut self, namespace: &str, name: &str) {
+        self.applier = (namespace.into(), name.into());
     }
 
     /// A time `s` simulated seconds after the origin.
@@ -262,9 +275,11 @@ impl<'a> Builder<'a> {
             &format!("Applied revision: {revision}"),
             self.ago(3600),
         )];
+        let applier = self.applier.clone();
         self.kube(
             context,
             objects::kustomization(KsSpec {
+                applied_by: (&applier.0, &applier.1),
                 namespace,
                 name,
                 path,
@@ -291,9 +306,11 @@ impl<'a> Builder<'a> {
             ready("UpgradeSucceeded", &msg, self.ago(7200)),
             condition("Released", "True", "UpgradeSucceeded", &msg, self.ago(7200)),
         ];
+        let applier = self.applier.clone();
         self.kube(
             context,
             objects::helm_release(HrSpec {
+                applied_by: (&applier.0, &applier.1),
                 namespace,
                 name,
                 chart,
@@ -304,6 +321,16 @@ impl<'a> Builder<'a> {
                 conditions: cond,
             }),
         );
+        if self.workloads {
+            let release = Release {
+                context,
+                namespace,
+                name,
+                chart,
+                version,
+            };
+            workloads::of_release(self, &release);
+        }
     }
 
     pub fn ok_cert(
@@ -360,6 +387,7 @@ impl<'a> Builder<'a> {
 }
 
 pub fn build(b: &mut Builder<'_>) {
+    b.workloads = true;
     numinia(b);
     forge(b);
     helpdev(b);
@@ -520,6 +548,8 @@ fn numinia(b: &mut Builder<'_>) {
         "ssh://git@github.com/numinia/numinia-k8s",
         rev,
     );
+    b.applied_by("flux-system", "flux-system");
+    workloads::flux_controllers(b, ctx);
     b.ok_ks(
         ctx,
         "flux-system",
@@ -534,6 +564,7 @@ fn numinia(b: &mut Builder<'_>) {
         "./infrastructure",
         rev,
     );
+    b.applied_by("flux-system", "infrastructure");
     b.ok_hr(
         ctx,
         "cert-manager",
@@ -569,6 +600,7 @@ fn numinia(b: &mut Builder<'_>) {
             "https://charts.numinia.xyz",
         );
         let base = format!("./clusters/prod-cluster/organizations/{}", org.name);
+        b.applied_by("flux-system", "flux-system");
         b.ok_ks(
             ctx,
             org.name,
@@ -585,6 +617,7 @@ fn numinia(b: &mut Builder<'_>) {
             b.kube(
                 ctx,
                 objects::kustomization(KsSpec {
+                    applied_by: objects::ROOT,
                     namespace: &pre,
                     name: &pre,
                     path: &format!("{base}/pre"),
@@ -597,15 +630,19 @@ fn numinia(b: &mut Builder<'_>) {
             b.ok_ks(ctx, &pre, &pre, &format!("{base}/pre"), rev);
         }
         let repo = format!("{}-charts", org.name);
+        let pro = format!("{}-pro", org.name);
         for space in org.spaces {
             let name = format!("hyperfy2-{space}");
+            b.applied_by(&pre, &pre);
             b.ok_hr(ctx, &pre, &name, "hyperfy2", "0.4.3", &repo);
+            b.applied_by(org.name, &pro);
             if (org.name, name.as_str()) == FAILING_RELEASE {
                 failing_release(b, org.name, &name, &repo);
             } else {
                 b.ok_hr(ctx, org.name, &name, "hyperfy2", "0.4.2", &repo);
             }
         }
+        b.applied_by(org.name, &pro);
         for agent in org.agents {
             b.ok_hr(
                 ctx,
@@ -700,9 +737,11 @@ fn failing_release(b: &mut Builder<'_>, ns: &str, name: &str, repo: &str) {
             ],
         ),
     };
+    let pro = format!("{ns}-pro");
     b.kube(
         PLATFORM_CONTEXT,
         objects::helm_release(HrSpec {
+            applied_by: (ns, &pro),
             namespace: ns,
             name,
             chart: "hyperfy2",
@@ -713,6 +752,7 @@ fn failing_release(b: &mut Builder<'_>, ns: &str, name: &str, repo: &str) {
             conditions,
         }),
     );
+    workloads::failing_release_workload(b, PLATFORM_CONTEXT);
 }
 
 fn forge(b: &mut Builder<'_>) {
@@ -759,9 +799,12 @@ fn forge(b: &mut Builder<'_>) {
         "forge-charts",
         "oci://123456789012.dkr.ecr.us-west-2.amazonaws.com/charts",
     );
+    b.applied_by("flux-system", "flux-system");
+    workloads::flux_controllers(b, ctx);
     for ks in ["infrastructure", "forge-apps", "mcp-servers"] {
         b.ok_ks(ctx, "flux-system", ks, &format!("./k8s/{ks}"), rev);
     }
+    b.applied_by("flux-system", "forge-apps");
     for app in [
         "forge-api",
         "convergence-engine",
@@ -770,6 +813,7 @@ fn forge(b: &mut Builder<'_>) {
     ] {
         b.ok_hr(ctx, "forge", app, app, "2.3.1", "forge-charts");
     }
+    b.applied_by("flux-system", "mcp-servers");
     for mcp in [
         "mcp-filesystem",
         "mcp-github",
@@ -910,6 +954,8 @@ fn helpdev(b: &mut Builder<'_>) {
             "helpdev-charts",
             "oci://ecr.us-east-1.amazonaws.com/helpdev/charts",
         );
+        b.applied_by("flux-system", "flux-system");
+        workloads::flux_controllers(b, ctx);
         b.ok_ks(
             ctx,
             "flux-system",
@@ -931,6 +977,12 @@ fn helpdev(b: &mut Builder<'_>) {
             ("checkout", "checkout-api", "service", "3.8.0"),
             ("orders", "order-events-worker", "worker", "1.4.1"),
         ] {
+            let ks = if ns == "istio-system" {
+                "platform"
+            } else {
+                "apps"
+            };
+            b.applied_by("flux-system", ks);
             b.ok_hr(ctx, ns, app, chart, version, "helpdev-charts");
         }
         b.ok_cert(

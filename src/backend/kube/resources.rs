@@ -110,10 +110,19 @@ impl Watched {
         only.then(|| self.kind.short())
     }
 
-    /// The kind of a CLI argument: `ks`, `kustomization`, `hr`, `helmrelease`, `certificate`…
+    /// The resources write actions take (`opsdeck kube`): those of kinds with an `R` action
+    /// (Flux objects, certificates); workloads are read only.
+    fn writable() -> impl Iterator<Item = &'static Watched> {
+        WATCHED
+            .iter()
+            .filter(|w| w.kind.spec().refresh != crate::model::Refresh::Nothing)
+    }
+
+    /// The kind of a `opsdeck kube` argument: `ks`, `kustomization`, `hr`, `helmrelease`,
+    /// `certificate`…
     pub fn by_name(name: &str) -> Option<&'static Watched> {
         let n = name.to_ascii_lowercase();
-        WATCHED.iter().find(|w| {
+        Self::writable().find(|w| {
             n == w.api_kind.to_ascii_lowercase() || n == w.plural || w.short() == Some(n.as_str())
         })
     }
@@ -121,8 +130,7 @@ impl Watched {
     /// "ks|kustomization, hr|helmrelease, gitrepository, …": the names `by_name` takes, one
     /// entry per resource, for the CLI's help.
     pub fn names_help() -> String {
-        WATCHED
-            .iter()
+        Self::writable()
             .map(|w| {
                 let kind = w.api_kind.to_ascii_lowercase();
                 match w.short() {
@@ -136,8 +144,7 @@ impl Watched {
 
     /// "ks, hr, gitrepository, … or cert": the shortest name of each resource, for errors.
     pub fn names_list() -> String {
-        let names: Vec<String> = WATCHED
-            .iter()
+        let names: Vec<String> = Self::writable()
             .map(|w| {
                 w.short()
                     .map_or_else(|| w.api_kind.to_ascii_lowercase(), str::to_string)
@@ -164,6 +171,10 @@ mod tests {
         );
         assert_eq!(Watched::by_name("gitrepository").unwrap().version(), "v1");
         assert!(Watched::by_name("pods").is_none());
+        assert!(
+            Watched::by_name("deployment").is_none(),
+            "workloads are watched, not written"
+        );
     }
 
     #[test]
@@ -174,6 +185,9 @@ mod tests {
             [
                 "Kustomization",
                 "HelmRelease",
+                "Deployment",
+                "StatefulSet",
+                "DaemonSet",
                 "GitRepository",
                 "HelmRepository",
                 "OCIRepository",

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::{KindFacts, flux};
 use crate::model::column::namespaced_columns;
 use crate::model::condition::find;
+use crate::model::drilldown::Section;
 use crate::model::row::human_duration;
 use crate::model::{
     Assessment, Cell, Column, Condition, Facts, Health, KindSpec, KubeResource, Refresh, Row,
@@ -75,6 +76,31 @@ pub const RESOURCE: KubeResource = KubeResource {
     flux_noun: None,
 };
 
+/// The resources of a certificate's issuance chain, read on demand (never watched):
+/// CertificateRequests, and for ACME issuers their Orders and Challenges.
+pub const CERTIFICATE_REQUESTS: KubeResource = KubeResource {
+    api_version: API_VERSION,
+    api_kind: "CertificateRequest",
+    plural: "certificaterequests",
+    provided_by: "cert-manager",
+    flux_noun: None,
+};
+pub const ACME_API_VERSION: &str = "acme.cert-manager.io/v1";
+pub const ORDERS: KubeResource = KubeResource {
+    api_version: ACME_API_VERSION,
+    api_kind: "Order",
+    plural: "orders",
+    provided_by: "cert-manager (ACME)",
+    flux_noun: None,
+};
+pub const CHALLENGES: KubeResource = KubeResource {
+    api_version: ACME_API_VERSION,
+    api_kind: "Challenge",
+    plural: "challenges",
+    provided_by: "cert-manager (ACME)",
+    flux_noun: None,
+};
+
 fn days_cell(c: &Certificate, now: Timestamp) -> Cell {
     match c.days_left(now) {
         Some(d) => Cell::number(d, d.to_string()),
@@ -88,7 +114,8 @@ impl KindFacts for Certificate {
         .counted_in_org(|p| &mut p.certificates)
         .watched(&[RESOURCE], Certificate::project)
         .sorted_by("DAYS")
-        .refreshed_by(Refresh::Renew);
+        .refreshed_by(Refresh::Renew)
+        .drills_into(&[Section::Chain, Section::Events]);
     const COLUMNS: &'static [Column<Self>] = namespaced_columns!(
         24,
         [

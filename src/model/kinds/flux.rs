@@ -73,6 +73,66 @@ pub fn source_ref(obj: &Value, pointer: &str) -> String {
     }
 }
 
+/// A Flux object named from another object: the HelmRelease or Kustomization that applied a
+/// workload (from the labels Flux sets on what it applies), the Kustomization that applied a
+/// HelmRelease. Shown and serialized as "HelmRelease/<namespace>/<name>".
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct FluxRef {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// The labels helm-controller and kustomize-controller put on every object they apply, in the
+/// order an owner is looked for: a HelmRelease's objects carry the helm labels.
+const OWNER_LABELS: [(&str, &str); 2] = [
+    ("HelmRelease", "helm.toolkit.fluxcd.io"),
+    ("Kustomization", "kustomize.toolkit.fluxcd.io"),
+];
+
+impl FluxRef {
+    /// The Flux object that applied `obj`, from its labels; the namespace label defaults to the
+    /// object's own namespace.
+    pub fn owner_of(obj: &Value) -> Option<FluxRef> {
+        let labels = at(obj, "/metadata/labels")?;
+        OWNER_LABELS.iter().find_map(|(kind, group)| {
+            let name = labels.get(format!("{group}/name"))?.as_str()?;
+            let namespace = labels
+                .get(format!("{group}/namespace"))
+                .and_then(Value::as_str)
+                .or_else(|| str_at(obj, "/metadata/namespace"))
+                .unwrap_or("default");
+            Some(FluxRef {
+                kind: kind.to_string(),
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+            })
+        })
+    }
+
+    /// "HelmRelease/<name>", for a column where the namespace is the row's own.
+    pub fn short(&self) -> String {
+        format!("{}/{}", self.kind, self.name)
+    }
+
+    /// The row that stands for it in a kube context.
+    pub fn row_id(&self, context: &str) -> Option<crate::model::RowId> {
+        crate::model::Kind::row_id_of(context, &self.kind, &self.namespace, &self.name)
+    }
+}
+
+impl std::fmt::Display for FluxRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}/{}", self.kind, self.namespace, self.name)
+    }
+}
+
+impl serde::Serialize for FluxRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// Name, namespace and the object's own metadata every Flux projection needs.
 pub struct Meta<'a> {
     pub name: &'a str,

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::{KindFacts, flux};
 use crate::model::column::namespaced_columns;
+use crate::model::drilldown::Section;
 use crate::model::{
     Assessment, Cell, Column, Condition, Facts, KindSpec, KubeResource, Refresh, Row,
 };
@@ -83,7 +84,9 @@ impl KindFacts for FluxSource {
         .labels("Sources", "src", &["src", "sources"])
         .counted_in_org(|p| &mut p.sources)
         .watched(&RESOURCES, FluxSource::project)
-        .refreshed_by(Refresh::Reconcile);
+        .refreshed_by(Refresh::Reconcile)
+        .named_by(row_name)
+        .drills_into(&[Section::Events]);
     const COLUMNS: &'static [Column<Self>] = namespaced_columns!(
         30,
         [
@@ -96,6 +99,10 @@ impl KindFacts for FluxSource {
 
     fn suspended(&self) -> Option<bool> {
         Some(self.suspended)
+    }
+
+    fn api_kind(&self) -> Option<&str> {
+        Some(&self.source_kind)
     }
 
     fn assess(&self, conditions: &[Condition], _now: Timestamp) -> Assessment {

@@ -9,9 +9,11 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::flux::FluxRef;
 use super::{KindFacts, flux};
 use crate::model::column::namespaced_columns;
 use crate::model::condition::find;
+use crate::model::drilldown::Section;
 use crate::model::{
     Assessment, Cell, Column, Condition, Facts, Health, KindSpec, KubeResource, Refresh, Row,
 };
@@ -29,6 +31,8 @@ pub struct HelmRelease {
     pub upgrade_failures: u32,
     pub last_attempted_revision: Option<String>,
     pub last_handled_reconcile_at: Option<String>,
+    /// The Kustomization that applied it, from the labels kustomize-controller sets.
+    pub managed_by: Option<FluxRef>,
 }
 
 impl HelmRelease {
@@ -57,6 +61,7 @@ impl HelmRelease {
             upgrade_failures: count("/status/upgradeFailures"),
             last_attempted_revision: last_attempted,
             last_handled_reconcile_at: flux::string_at(obj, "/status/lastHandledReconcileAt"),
+            managed_by: FluxRef::owner_of(obj),
         };
         flux::object_row(obj, m.name, context, source, Facts::HelmRelease(facts), now)
     }
@@ -76,7 +81,8 @@ impl KindFacts for HelmRelease {
         .labels("HR", "hr", &["hr", "helmreleases"])
         .counted_in_org(|p| &mut p.helm_releases)
         .watched(&[RESOURCE], HelmRelease::project)
-        .refreshed_by(Refresh::Reconcile);
+        .refreshed_by(Refresh::Reconcile)
+        .drills_into(&[Section::Pods, Section::Events, Section::History]);
     const COLUMNS: &'static [Column<Self>] = namespaced_columns!(
         26,
         [

@@ -6,8 +6,10 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::flux::FluxRef;
 use super::{KindFacts, flux};
 use crate::model::column::namespaced_columns;
+use crate::model::drilldown::Section;
 use crate::model::{
     Assessment, Cell, Column, Condition, Facts, KindSpec, KubeResource, Refresh, Row,
 };
@@ -25,6 +27,8 @@ pub struct Kustomization {
     /// `status.lastAttemptedRevision`: what Flux last tried.
     pub last_attempted_revision: Option<String>,
     pub last_handled_reconcile_at: Option<String>,
+    /// The Kustomization that applied it, from the labels kustomize-controller sets.
+    pub managed_by: Option<FluxRef>,
 }
 
 impl Kustomization {
@@ -39,6 +43,7 @@ impl Kustomization {
             revision: flux::string_at(obj, "/status/lastAppliedRevision"),
             last_attempted_revision: flux::string_at(obj, "/status/lastAttemptedRevision"),
             last_handled_reconcile_at: flux::string_at(obj, "/status/lastHandledReconcileAt"),
+            managed_by: FluxRef::owner_of(obj),
         };
         flux::object_row(
             obj,
@@ -65,7 +70,13 @@ impl KindFacts for Kustomization {
         .labels("Ks", "ks", &["ks", "kustomizations"])
         .counted_in_org(|p| &mut p.kustomizations)
         .watched(&[RESOURCE], Kustomization::project)
-        .refreshed_by(Refresh::Reconcile);
+        .refreshed_by(Refresh::Reconcile)
+        .drills_into(&[
+            Section::Pods,
+            Section::Events,
+            Section::History,
+            Section::Inventory,
+        ]);
     const COLUMNS: &'static [Column<Self>] = namespaced_columns!(
         24,
         [

@@ -17,6 +17,7 @@ pub mod organization;
 pub mod parts;
 pub mod region;
 pub mod series;
+pub mod workload;
 
 use std::sync::Arc;
 
@@ -46,6 +47,15 @@ pub trait KindFacts: Serialize + Sized + 'static {
     /// Whether the object is suspended, for kinds that can be (`T` suspends and resumes them).
     fn suspended(&self) -> Option<bool> {
         None
+    }
+    /// The API kind of the row's object ("HelmRelease", "Deployment"), for kinds read from
+    /// Kubernetes: the one resource the spec watches, or for a kind watched from several, the
+    /// row's own (a Flux source, a workload).
+    fn api_kind(&self) -> Option<&str> {
+        match Self::SPEC.watch {
+            Some(w) if w.resources.len() == 1 => Some(w.resources[0].api_kind),
+            _ => None,
+        }
     }
 }
 
@@ -122,6 +132,13 @@ macro_rules! kinds {
                 }
             }
 
+            /// The API kind of the row's object, for kinds read from Kubernetes.
+            pub fn api_kind(&self) -> Option<&str> {
+                match self {
+                    $(Facts::$kind(f) => KindFacts::api_kind(f)),+
+                }
+            }
+
             /// The short metric series a row carries (RDS, ECS), for sparklines.
             pub fn metrics(&self) -> &[series::Series] {
                 match self {
@@ -145,6 +162,7 @@ kinds! {
     EcsService => ecs_service::EcsService,
     Kustomization => kustomization::Kustomization,
     HelmRelease => helm_release::HelmRelease,
+    Workload => workload::Workload,
     FluxSource => flux_source::FluxSource,
     Certificate => certificate::Certificate,
     DbInstance => db_instance::DbInstance,

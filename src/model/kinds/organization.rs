@@ -25,6 +25,7 @@ pub struct OrgParts {
     pub helm_releases: PartCount,
     pub sources: PartCount,
     pub certificates: PartCount,
+    pub workloads: PartCount,
 }
 
 impl KindFacts for Organization {
@@ -42,6 +43,7 @@ impl KindFacts for Organization {
         Column::new("HR", 5, |_, o, _| o.parts.helm_releases.cell()),
         Column::new("SRC", 5, |_, o, _| o.parts.sources.cell()),
         Column::new("CERTS", 5, |_, o, _| o.parts.certificates.cell()),
+        Column::new("WL", 5, |_, o, _| o.parts.workloads.cell()),
         Column::HEALTH,
         Column::reason(44),
     ];

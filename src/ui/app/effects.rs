@@ -2,9 +2,16 @@
 //! switching panes, the message line, and starting background work — posted on the outbox for
 //! the event loop to spawn (`tasks`), never spawned here.
 
-use super::{App, Detail, DetailEvents, Layer, Mode, UiEvent};
+use super::{App, Detail, Layer, Mode, UiEvent};
+use crate::inspect::Subject;
+use crate::inspect::live::{Live, REFRESH, keep_fetching};
+use crate::inspect::logs::{LogQuery, LogTarget};
 use crate::model::RowId;
-use crate::ui::component::{Effect, Overlay};
+use crate::model::drilldown::Section;
+use crate::ui::component::{Effect, Message, Overlay};
+use crate::ui::help::Help;
+use crate::ui::logs::{LogView, forward};
+use crate::ui::pods::PodsView;
 use crate::ui::runbook::RunbookScreen;
 
 impl App {
@@ -16,7 +23,7 @@ impl App {
                 self.close(layer);
                 self.carry_out(layer, *then);
             }
-            Effect::Open(Overlay::Help) => self.help = true,
+            Effect::Open(Overlay::Help) => self.help = Some(Help::default()),
             Effect::Open(Overlay::CommandBar) => self.mode = Mode::Command(String::new()),
             Effect::Open(Overlay::Filter) => self.mode = Mode::Filter(String::new()),
             Effect::Open(Overlay::Runbooks) => {
@@ -26,10 +33,24 @@ impl App {
             Effect::OpenPane(pane) => {
                 self.pane = pane;
                 self.detail = None;
-                self.help = false;
+                self.pods = None;
+                self.logs = None;
+                self.help = None;
                 self.message = None;
             }
+            Effect::OpenPaneFiltered(pane, filter) => {
+                self.carry_out(layer, Effect::OpenPane(pane));
+                self.view_mut(pane).set_filter(&filter);
+            }
             Effect::OpenDetail(id) => self.open_detail(id),
+            Effect::OpenLogs(id, controller) => self.open_row_logs(id, controller),
+            Effect::OpenPodLogs(target) => self.start_logs(target, LogQuery::recent()),
+            Effect::RestartLogs(query) => {
+                if let Some(target) = self.logs.as_ref().map(|v| v.target.clone()) {
+                    self.start_logs(target, query);
+                }
+            }
+            Effect::OpenPods(id) => self.open_pods(id),
             Effect::Quit => self.quit = true,
             Effect::Say(message) => self.message = Some(message),
             Effect::Filter(text) => {
@@ -48,26 +69,126 @@ impl App {
         }
     }
 
-    /// Opens the detail view of a row and, where its kind has events and the backend serves
-    /// them, starts listing them.
+    /// Opens the detail view of a row and starts fetching the sections its kind drills into,
+    /// where the backend serves them; they are fetched again while it stays open and stop when
+    /// it closes.
     fn open_detail(&mut self, id: RowId) {
-        let mut events = DetailEvents::NotApplicable;
-        if let (Some(source), Some(row)) = (&self.event_source, self.fleet.row(&id))
-            && row.kind().is_namespaced()
-        {
-            let listing = source.events(&id, &row.facts);
-            let outbox = self.outbox.clone();
-            let for_id = id.clone();
-            self.outbox.start(async move {
-                let result = listing.await;
-                outbox.report(UiEvent::Events { id: for_id, result });
-            });
-            events = DetailEvents::Loading;
+        let Some(row) = self.fleet.row(&id) else {
+            self.detail = Some(Detail::new(id, Vec::new(), Live::default()));
+            return;
+        };
+        let mut live = Live::default();
+        let mut sections = Vec::new();
+        if let Some(inspector) = &self.inspector {
+            let subject = Subject::of(row, &self.fleet);
+            for &section in row.kind().spec().drills {
+                let outbox = self.outbox.clone();
+                let for_id = id.clone();
+                let fetching = keep_fetching(
+                    inspector.clone(),
+                    subject.clone(),
+                    section,
+                    REFRESH,
+                    move |result| {
+                        outbox.report(UiEvent::Section {
+                            id: for_id.clone(),
+                            section,
+                            result,
+                        })
+                    },
+                );
+                self.outbox.start(live.guard(fetching));
+                sections.push(section);
+            }
         }
-        self.detail = Some(Detail {
-            id,
-            scroll: 0,
-            events,
-        });
+        self.pods = None;
+        self.detail = Some(Detail::new(id, sections, live));
+    }
+
+    /// The pods of `id` as a list, over its detail (opened first if it is not).
+    fn open_pods(&mut self, id: RowId) {
+        let drills = self
+            .fleet
+            .row(&id)
+            .is_some_and(|r| r.kind().spec().drills.contains(&Section::Pods));
+        if !drills || self.inspector.is_none() {
+            self.message = Some(Message::error(
+                "no pods here: p lists the pods of workloads, HelmReleases and Kustomizations",
+            ));
+            return;
+        }
+        if self.detail.as_ref().is_none_or(|d| d.id != id) {
+            self.open_detail(id.clone());
+        }
+        let mut view = PodsView::new(id);
+        if let Some(detail) = &self.detail
+            && let Some(section) = detail.section(Section::Pods)
+        {
+            view.state = section.part.clone();
+            if let Some(pods) = detail.pods() {
+                view.set(pods);
+            }
+        }
+        self.pods = Some(view);
+    }
+
+    /// The logs of a row's pods (the selected row's when `id` is `None`), or the Flux
+    /// controller's lines about it.
+    fn open_row_logs(&mut self, id: Option<RowId>, controller: bool) {
+        let Some(id) = id.or_else(|| self.selected_id()) else {
+            return;
+        };
+        let Some(row) = self.fleet.row(&id) else {
+            return;
+        };
+        let subject = Subject::of(row, &self.fleet);
+        let target = if controller {
+            match LogTarget::controller(&subject) {
+                Some(t) => t,
+                None => {
+                    self.message = Some(Message::error(
+                        "L shows the Flux controller's lines about a Flux object (Kustomization, HelmRelease, source)",
+                    ));
+                    return;
+                }
+            }
+        } else if subject.workloads.is_empty() {
+            let why = if row.kind().spec().drills.contains(&Section::Pods) {
+                "no workloads found for this row (none carries its Flux labels): no pods to read"
+            } else {
+                "l shows the logs of workloads, HelmReleases and Kustomizations (L: the Flux controller's lines)"
+            };
+            self.message = Some(Message::error(why));
+            return;
+        } else {
+            LogTarget::of(&subject)
+        };
+        self.start_logs(target, LogQuery::recent());
+    }
+
+    /// Opens a log view on `target`, or reads it again as `query` says if it is open.
+    pub(super) fn start_logs(&mut self, target: LogTarget, query: LogQuery) {
+        let Some(source) = self.log_source.clone() else {
+            self.message = Some(Message::error("this backend serves no logs"));
+            return;
+        };
+        self.log_runs += 1;
+        let run = self.log_runs;
+        let mut live = Live::default();
+        let stream = source.logs(&target, &query);
+        let (lines, done) = (self.outbox.clone(), self.outbox.clone());
+        let reading = forward(
+            stream,
+            move |events| lines.report(UiEvent::Logs { run, events }),
+            move || done.report(UiEvent::LogsEnded { run }),
+        );
+        self.outbox.start(live.guard(reading));
+        match self.logs.as_mut().filter(|v| v.target == target) {
+            Some(view) => {
+                view.query = query;
+                view.restart(run, live);
+            }
+            None => self.logs = Some(LogView::new(target, query, run, live)),
+        }
     }
 }

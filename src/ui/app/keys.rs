@@ -9,7 +9,6 @@ use crate::store::Fleet;
 use crate::store::view::TableView;
 use crate::ui::component::{Component, Ctx, Effect, Overlay};
 use crate::ui::confirm::ConfirmPrompt;
-use crate::ui::help::Help;
 use crate::ui::keymap::{Action, action_for};
 
 impl App {
@@ -62,7 +61,12 @@ impl App {
         let effect = match layer {
             Layer::CommandBar => self.mode.paste(text),
             Layer::Runbook => self.runbook.as_mut().and_then(|s| s.paste(text)),
-            Layer::Pane | Layer::Detail | Layer::Help | Layer::Confirm => None,
+            Layer::Pane
+            | Layer::Detail
+            | Layer::Pods
+            | Layer::Logs
+            | Layer::Help
+            | Layer::Confirm => None,
         };
         let Some(effect) = effect else {
             return false;
@@ -85,11 +89,22 @@ impl App {
                 Some(detail) => detail.key(ev, &ctx),
                 None => Effect::None,
             },
+            Layer::Pods => match self.pods.as_mut() {
+                Some(pods) => pods.key(ev, &ctx),
+                None => Effect::None,
+            },
+            Layer::Logs => match self.logs.as_mut() {
+                Some(logs) => logs.key(ev, &ctx),
+                None => Effect::None,
+            },
             Layer::Runbook => match self.runbook.as_mut() {
                 Some(screen) => screen.key(ev, &ctx),
                 None => Effect::None,
             },
-            Layer::Help => Help.key(ev, &ctx),
+            Layer::Help => match self.help.as_mut() {
+                Some(help) => help.key(ev, &ctx),
+                None => Effect::None,
+            },
             Layer::CommandBar => self.mode.key(ev, &ctx),
             Layer::Confirm => match &self.confirm {
                 Some(ask) => ConfirmPrompt {
@@ -142,6 +157,14 @@ impl App {
             Action::SortNext => self.current_view().0.cycle_sort(),
             Action::SortReverse => self.current_view().0.reverse_sort(),
             Action::Refresh | Action::ToggleSuspend => return Effect::AskRowAction(action, None),
+            Action::Logs => return Effect::OpenLogs(None, false),
+            Action::ControllerLogs => return Effect::OpenLogs(None, true),
+            Action::Pods => {
+                if let Some(id) = self.selected_id() {
+                    return Effect::OpenPods(id);
+                }
+            }
+            Action::ToggleEvents => {}
         }
         Effect::None
     }

@@ -9,6 +9,10 @@ pub enum Layer {
     Pane,
     /// A row's detail, over the pane.
     Detail,
+    /// The pods of the detail's row, to pick one.
+    Pods,
+    /// A log view.
+    Logs,
     /// `:runbooks`.
     Runbook,
     Help,
@@ -19,9 +23,11 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub(super) const BOTTOM_UP: [Layer; 6] = [
+    pub(super) const BOTTOM_UP: [Layer; 8] = [
         Layer::Pane,
         Layer::Detail,
+        Layer::Pods,
+        Layer::Logs,
         Layer::Runbook,
         Layer::Help,
         Layer::CommandBar,
@@ -31,6 +37,9 @@ impl Layer {
     /// Whether its keys are the keymap's bindings (`keymap::BINDINGS`): there an unbound key
     /// does nothing, and a bound one first clears the message line.
     pub fn reads_bindings(self) -> bool {
-        matches!(self, Layer::Pane | Layer::Detail | Layer::Help)
+        matches!(
+            self,
+            Layer::Pane | Layer::Detail | Layer::Pods | Layer::Logs | Layer::Help
+        )
     }
 }

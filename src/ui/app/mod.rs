@@ -19,18 +19,23 @@ pub use super::chrome::TabStats;
 pub use super::command_bar::Mode;
 pub use super::component::Message;
 pub use super::confirm::{NamePrompt, Protected};
-pub use super::detail::{Detail, DetailEvents};
+pub use super::detail::Detail;
 pub use super::tasks::{Notices, UiEvent};
 pub use layer::Layer;
 
 use super::component::Ctx;
+use super::help::Help;
+use super::logs::LogView;
 use super::pane::{ORDER, Pane};
+use super::pods::PodsView;
 use super::runbook::RunbookScreen;
 use super::tasks::{self, Outbox};
 use super::theme::Theme;
 use crate::clock::SharedClock;
+use crate::inspect::Inspector;
+use crate::inspect::logs::LogSource;
 use crate::model::RowId;
-use crate::row_actions::{ActionRunner, EventSource, RowAction};
+use crate::row_actions::{ActionRunner, RowAction};
 use crate::runbook::{Ports, Runbook};
 use crate::store::view::TableView;
 use crate::store::{Fleet, RowKey};
@@ -44,7 +49,13 @@ pub struct App {
     /// The command bar or the filter, while one is open.
     pub mode: Mode,
     pub detail: Option<Detail>,
-    pub help: bool,
+    /// The detail's pods as a list, while open.
+    pub pods: Option<PodsView>,
+    /// A log view, while open.
+    pub logs: Option<LogView>,
+    /// How many log streams were started: the number of the newest.
+    log_runs: u64,
+    pub help: Option<Help>,
     pub message: Option<Message>,
     pub quit: bool,
     /// Rows per page of the current table, as last rendered.
@@ -63,8 +74,10 @@ pub struct App {
     /// How many confirmation prompts were raised: the number of the latest, which tells the
     /// event loop a prompt on screen is a new one (see `prompt`).
     prompts: u64,
-    /// Lists a row's events for the detail view; `None` where the backend has none.
-    event_source: Option<Arc<dyn EventSource>>,
+    /// Fetches a detail's sections (pods, events, history…); `None` where the backend has none.
+    inspector: Option<Arc<dyn Inspector>>,
+    /// Streams logs; `None` where the backend has none.
+    log_source: Option<Arc<dyn LogSource>>,
     /// Where background work is posted and reports back.
     outbox: Outbox,
     notices: Option<Notices>,
@@ -92,14 +105,18 @@ impl App {
             pane: Pane::Overview,
             mode: Mode::Normal,
             detail: None,
-            help: false,
+            pods: None,
+            logs: None,
+            log_runs: 0,
+            help: None,
             message: None,
             quit: false,
             page: 20,
             views,
             tab_stats: TabStats::default(),
             actions: None,
-            event_source: None,
+            inspector: None,
+            log_source: None,
             confirm: None,
             confirm_name: None,
             protected: Protected::default(),
@@ -125,8 +142,15 @@ impl App {
         self
     }
 
-    pub fn with_events(mut self, source: Arc<dyn EventSource>) -> App {
-        self.event_source = Some(source);
+    /// Details fetch their sections from `inspector`.
+    pub fn with_inspector(mut self, inspector: Arc<dyn Inspector>) -> App {
+        self.inspector = Some(inspector);
+        self
+    }
+
+    /// `l` and `L` read logs from `source`.
+    pub fn with_logs(mut self, source: Arc<dyn LogSource>) -> App {
+        self.log_source = Some(source);
         self
     }
 
@@ -163,13 +187,33 @@ impl App {
                     screen.finished(text);
                 }
             }
-            UiEvent::Events { id, result } => {
+            UiEvent::Section {
+                id,
+                section,
+                result,
+            } => {
                 // Only if the same detail is still open.
                 if let Some(d) = self.detail.as_mut().filter(|d| d.id == id) {
-                    d.events = match result {
-                        Ok(v) => DetailEvents::Loaded(v),
-                        Err(e) => DetailEvents::Failed(e),
-                    };
+                    d.update(section, result);
+                    if let Some(pods) = self.pods.as_mut().filter(|p| p.id == id)
+                        && section == crate::model::drilldown::Section::Pods
+                        && let Some(view) = d.section(section)
+                    {
+                        pods.state = view.part.clone();
+                        if let Some(lines) = d.pods() {
+                            pods.set(lines);
+                        }
+                    }
+                }
+            }
+            UiEvent::Logs { run, events } => {
+                if let Some(v) = self.logs.as_mut().filter(|v| v.run == run) {
+                    v.take(events);
+                }
+            }
+            UiEvent::LogsEnded { run } => {
+                if let Some(v) = self.logs.as_mut().filter(|v| v.run == run) {
+                    v.end();
                 }
             }
         }

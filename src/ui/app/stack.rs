@@ -1,21 +1,22 @@
 //! The stack: which overlays are open, in the one order that key handling and drawing both
 //! follow. The topmost open layer takes the keys and pastes; drawing goes from the bottom up.
-//! Each overlay keeps its own state in the app (`detail`, `runbook`, `help`, `mode`,
-//! `confirm`), and what is open is read from that state, so the stack never disagrees with it.
+//! Each overlay keeps its own state in the app (`detail`, `pods`, `logs`, `runbook`, `help`,
+//! `mode`, `confirm`), and what is open is read from that state, so the stack never disagrees with it.
 
 use ratatui::Frame;
 
 use super::{App, Layer, Mode};
 use crate::ui::component::{Component, Ctx, Regions};
-use crate::ui::help::Help;
 
 impl App {
     fn is_open(&self, layer: Layer) -> bool {
         match layer {
             Layer::Pane => true,
             Layer::Detail => self.detail.is_some(),
+            Layer::Pods => self.pods.is_some(),
+            Layer::Logs => self.logs.is_some(),
             Layer::Runbook => self.runbook.is_some(),
-            Layer::Help => self.help,
+            Layer::Help => self.help.is_some(),
             Layer::CommandBar => self.mode != Mode::Normal,
             Layer::Confirm => self.confirm.is_some(),
         }
@@ -42,9 +43,14 @@ impl App {
     pub(super) fn close(&mut self, layer: Layer) {
         match layer {
             Layer::Pane => {}
-            Layer::Detail => self.detail = None,
+            Layer::Detail => {
+                self.detail = None;
+                self.pods = None;
+            }
+            Layer::Pods => self.pods = None,
+            Layer::Logs => self.logs = None,
             Layer::Runbook => self.runbook = None,
-            Layer::Help => self.help = false,
+            Layer::Help => self.help = None,
             Layer::CommandBar => self.mode = Mode::Normal,
             Layer::Confirm => {
                 self.confirm = None;
@@ -64,12 +70,26 @@ impl App {
                         detail.draw(f, regions, ctx);
                     }
                 }
+                Layer::Pods => {
+                    if let Some(pods) = &self.pods {
+                        pods.draw(f, regions, ctx);
+                    }
+                }
+                Layer::Logs => {
+                    if let Some(logs) = &self.logs {
+                        logs.draw(f, regions, ctx);
+                    }
+                }
                 Layer::Runbook => {
                     if let Some(screen) = &self.runbook {
                         screen.draw(f, regions, ctx);
                     }
                 }
-                Layer::Help => Help.draw(f, regions, ctx),
+                Layer::Help => {
+                    if let Some(help) = &self.help {
+                        help.draw(f, regions, ctx);
+                    }
+                }
                 Layer::CommandBar => self.mode.draw(f, regions, ctx),
                 // Its question is the message line's text (`chrome::message_line`).
                 Layer::Confirm => {}

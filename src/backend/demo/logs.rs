@@ -1,0 +1,265 @@
+//! The demo's logs: what each app writes (a few lines of its past, then, while following, a new
+//! line every second or so), the crashing pod's Node.js running out of heap before the kernel
+//! kills it (its previous container's log ends the same way), the agent whose container cannot
+//! start (the API's answer, as an error), and helm-controller's JSON lines, filtered to the
+//! object the way `flux logs` filters them.
+
+use std::time::Duration;
+
+use futures_util::stream::{self, StreamExt};
+use jiff::{SignedDuration, Timestamp};
+
+use super::incidents::UpgradePhase;
+use super::inspect::{DemoInspector, Moment, all_pods, crash_restarts, crashing_pod, pods_of};
+use super::seed::FAILING_RELEASE;
+use super::workloads::MISSING_SECRET;
+use crate::inspect::ObjectRef;
+use crate::inspect::logs::{
+    LogEvent, LogLine, LogQuery, LogSource, LogStream, LogTarget, controller_for, flux_line_about,
+};
+use crate::model::drilldown::PodLine;
+
+/// How often a followed demo container writes a line (real time).
+const EVERY: Duration = Duration::from_millis(1200);
+
+impl LogSource for DemoInspector {
+    fn logs(&self, target: &LogTarget, query: &LogQuery) -> LogStream {
+        let m = self.moment();
+        if let Some(object) = &target.flux_object {
+            return controller_log(&m, object, query);
+        }
+        let pods: Vec<PodLine> = if target.pods.is_empty() {
+            target
+                .workloads
+                .iter()
+                .flat_map(|w| pods_of(&m, &target.context, w))
+                .collect()
+        } else {
+            all_pods(&m, &target.context)
+                .into_iter()
+                .filter(|p| target.pods.contains(&(p.namespace.clone(), p.name.clone())))
+                .collect()
+        };
+        if pods.is_empty() {
+            return Box::pin(stream::iter([LogEvent::Note("no pods to read".into())]));
+        }
+        let streams: Vec<LogStream> = pods
+            .iter()
+            .flat_map(|p| {
+                p.containers
+                    .iter()
+                    .filter(|c| query.container.as_ref().is_none_or(|q| q == *c))
+                    .map(|c| container_log(&m, p, c, query))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        Box::pin(stream::select_all(streams))
+    }
+}
+
+fn line(pod: &PodLine, container: &str, text: String) -> LogEvent {
+    LogEvent::Line(LogLine {
+        pod: pod.name.clone(),
+        container: container.to_string(),
+        text,
+    })
+}
+
+/// What an app writes in steady state, by its container's name.
+fn steady(container: &str, i: u64) -> String {
+    match container {
+        "hyperfy2" => match i % 4 {
+            0 => format!("[hyperfy2] ws client connected ({} online)", 30 + i % 11),
+            1 => "[hyperfy2] GET /health 200 1ms".into(),
+            2 => format!("[hyperfy2] world snapshot saved ({}.{} MB)", 2, i % 10),
+            _ => format!("[hyperfy2] ws client left ({} online)", 29 + i % 11),
+        },
+        "elizaos" => format!(
+            "[eliza] agent tick: {} memories, 0 pending actions",
+            1200 + i
+        ),
+        c if c.ends_with("-controller") => format!(
+            "{{\"level\":\"info\",\"ts\":\"{}\",\"msg\":\"leader election renewed\",\"controller\":\"{c}\"}}",
+            Timestamp::now()
+        ),
+        c => format!("{c}: GET /healthz 200 0.4ms ({i})"),
+    }
+}
+
+/// Startup lines of a Node.js app.
+fn startup(container: &str) -> Vec<String> {
+    vec![
+        format!("[{container}] starting (node v20.18.1, NODE_ENV=production)"),
+        format!("[{container}] loading world numen-games/world"),
+        format!("[{container}] world loaded: 18342 entities, 412 scripts in 3.8s"),
+        format!("[{container}] listening on :3000"),
+    ]
+}
+
+/// The crashing container's last lines: the heap fills, V8 gives up, the kernel kills it.
+fn crash(container: &str) -> Vec<String> {
+    vec![
+        format!("[{container}] heap used 398 MB of 512 MB (migrating 0.4.2 scripts)"),
+        format!("[{container}] heap used 471 MB of 512 MB"),
+        String::new(),
+        "<--- Last few GCs --->".into(),
+        "[1:0x5b8e2f0]    61234 ms: Mark-Compact 503.9 (519.4) -> 501.7 (520.1) MB, 812.3 / 0.0 ms  (average mu = 0.112, current mu = 0.034) allocation failure; scavenge might not succeed".into(),
+        String::new(),
+        "<--- JS stacktrace --->".into(),
+        String::new(),
+        "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory".into(),
+        " 1: 0xb9c1f0 node::Abort() [node]".into(),
+    ]
+}
+
+fn container_log(m: &Moment, pod: &PodLine, container: &str, query: &LogQuery) -> LogStream {
+    let failing = pod.namespace == FAILING_RELEASE.0 && pod.name == crashing_pod();
+    if pod
+        .waiting
+        .as_deref()
+        .is_some_and(|w| w.starts_with("CreateContainerConfigError"))
+    {
+        // What the API answers for a container that never started (400 BadRequest).
+        return Box::pin(stream::iter([LogEvent::Error(format!(
+            "container \"{container}\" in pod \"{}\" is waiting to start: CreateContainerConfigError (secret \"{MISSING_SECRET}\" not found)",
+            pod.name
+        ))]));
+    }
+    if query.previous && pod.restarts == 0 {
+        return Box::pin(stream::iter([LogEvent::Error(format!(
+            "previous terminated container \"{container}\" in pod \"{}\" not found",
+            pod.name
+        ))]));
+    }
+    let mut past: Vec<String> = Vec::new();
+    if failing && m.inc.upgrade == UpgradePhase::Failing {
+        // The current container is on its way to the same end as the previous one.
+        past.extend(startup(container));
+        past.extend(crash(container));
+        let lines: Vec<LogEvent> = tail(past, query)
+            .into_iter()
+            .map(|t| line(pod, container, t))
+            .collect();
+        let mut events = lines;
+        if query.follow && !query.previous {
+            events.push(LogEvent::Note(format!(
+                "{}/{container}: log ended (the container stopped: OOMKilled, exit 137; restart {} is backing off)",
+                pod.name,
+                crash_restarts(m) + 1
+            )));
+        }
+        return Box::pin(stream::iter(events));
+    }
+    past.extend(startup(container));
+    // Each pod is at its own point of the same routine.
+    let offset = hash_ms(&pod.name);
+    past.extend((0..40).map(|i| steady(container, i + offset)));
+    let lines: Vec<LogEvent> = tail(past, query)
+        .into_iter()
+        .map(|t| line(pod, container, t))
+        .collect();
+    let history = stream::iter(lines);
+    if !query.follow || query.previous {
+        return Box::pin(history);
+    }
+    let (pod, container) = (pod.clone(), container.to_string());
+    let live = stream::unfold(40 + offset, move |i| {
+        let (pod, container) = (pod.clone(), container.clone());
+        async move {
+            tokio::time::sleep(EVERY + Duration::from_millis(hash_ms(&pod.name))).await;
+            Some((line(&pod, &container, steady(&container, i)), i + 1))
+        }
+    });
+    Box::pin(history.chain(live))
+}
+
+/// A per-pod offset, so pods do not all write at the same instant.
+fn hash_ms(s: &str) -> u64 {
+    s.bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
+        % 700
+}
+
+/// The last lines as the query asks (`tail`), or all.
+fn tail(lines: Vec<String>, query: &LogQuery) -> Vec<String> {
+    match query.tail {
+        Some(n) if (n as usize) < lines.len() => lines[lines.len() - n as usize..].to_vec(),
+        _ => lines,
+    }
+}
+
+/// helm-controller's (or another controller's) JSON lines over the last minutes, about several
+/// objects, filtered to `object` like `flux logs --kind --name --namespace`.
+fn controller_log(m: &Moment, object: &ObjectRef, query: &LogQuery) -> LogStream {
+    let controller = controller_for(&object.kind);
+    let pod = format!(
+        "{controller}-7d5f9c8b6-{}",
+        &controller[..5.min(controller.len())]
+    );
+    let group = match object.kind.as_str() {
+        "HelmRelease" => "helm.toolkit.fluxcd.io",
+        "Kustomization" => "kustomize.toolkit.fluxcd.io",
+        _ => "source.toolkit.fluxcd.io",
+    };
+    let json =
+        |at: Timestamp, level: &str, msg: &str, ns: &str, name: &str, error: Option<&str>| {
+            let mut v = serde_json::json!({
+                "level": level, "ts": at.to_string(), "msg": msg,
+                "controller": object.kind.to_ascii_lowercase(), "controllerGroup": group,
+                "controllerKind": object.kind, object.kind.clone(): {"name": name, "namespace": ns},
+                "namespace": ns, "name": name, "reconcileID": format!("{:08x}", at.as_second())
+            });
+            if let Some(e) = error {
+                v["error"] = e.into();
+            }
+            v.to_string()
+        };
+    let failing = (object.namespace.as_str(), object.name.as_str()) == FAILING_RELEASE;
+    let mut raw = Vec::new();
+    for i in 0..12i64 {
+        let at = m.now - SignedDuration::from_secs(600 - i * 50);
+        // Other objects' lines, which the filter drops.
+        raw.push(json(
+            at,
+            "info",
+            "release in-sync with desired state",
+            "numinia",
+            "hyperfy2-plaza",
+            None,
+        ));
+        let (level, msg, error) = if failing && m.inc.upgrade == UpgradePhase::Failing && i > 5 {
+            (
+                "error",
+                "Reconciler error",
+                Some(
+                    "Helm upgrade failed for release numen-games/hyperfy2-world with chart hyperfy2@0.4.3: context deadline exceeded",
+                ),
+            )
+        } else if failing && m.inc.upgrade == UpgradePhase::Failing {
+            (
+                "info",
+                "running 'upgrade' action with timeout of 5m0s",
+                None,
+            )
+        } else {
+            ("info", "release in-sync with desired state", None)
+        };
+        raw.push(json(at, level, msg, &object.namespace, &object.name, error));
+    }
+    let kept: Vec<LogEvent> = raw
+        .into_iter()
+        .filter_map(|l| flux_line_about(&l, &object.kind, &object.namespace, &object.name))
+        .map(|text| {
+            LogEvent::Line(LogLine {
+                pod: pod.clone(),
+                container: "manager".into(),
+                text,
+            })
+        })
+        .collect();
+    let kept = match query.tail {
+        Some(n) if (n as usize) < kept.len() => kept[kept.len() - n as usize..].to_vec(),
+        _ => kept,
+    };
+    Box::pin(stream::iter(kept))
+}

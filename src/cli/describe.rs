@@ -1,0 +1,363 @@
+//! `opsdeck describe KIND/…/NAME`: the detail the TUI shows, printed once for scripts and
+//! incident tickets (as text, or `--json`), with every section fetched on demand; and the
+//! row lookup `opsdeck logs` shares. The fleet is filled from the sources the object can be in
+//! (the one context asked for, or the current one; the demo fleet with `--demo`), then the row
+//! is found by its path.
+//!
+//! Exit status: 0 the object and every section read; 1 bad config or kubeconfig; 2 usage;
+//! 3 some section could not be read (it says why; the rest is printed); 4 the object was not
+//! found, or its source could not be read.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::Sources;
+use crate::backend::demo::{self, DemoInspector};
+use crate::backend::kube::KubeOptions;
+use crate::backend::kube::inspect::KubeInspector;
+use crate::backend::kube::kubeconfig;
+use crate::clock::{SharedClock, SimClock, SystemClock, whole_second_now};
+use crate::config::Config;
+use crate::inspect::document::{self, DocOptions, SectionView};
+use crate::inspect::live::fetch_once;
+use crate::inspect::logs::LogSource;
+use crate::inspect::{Inspector, Subject};
+use crate::model::drilldown::{Part, Section};
+use crate::model::{Kind, Row};
+use crate::snapshot::settle;
+use crate::store::{self, Fleet};
+
+/// Where an object is and how to reach it: what `describe` and `logs` share.
+#[derive(Args, Debug, Clone)]
+pub struct Locate {
+    /// What to read: KIND/NAMESPACE/NAME for Kubernetes objects (hr/numen-games/hyperfy2-world,
+    /// deploy/numen-games/hyperfy2-world, ks/flux-system/flux-system, cert/r3s3t/r3s3t-tls),
+    /// KIND/…/NAME for the others (ecs/CLUSTER/SERVICE, rds/ID, region/ACCOUNT/REGION,
+    /// eks/NAME). KIND is any name the TUI's `:` takes, a kind's machine name or its API kind.
+    #[arg(value_name = "KIND/…/NAME")]
+    pub path: String,
+    /// The kube context (default: the kubeconfig's current one)
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Read the embedded demo fleet instead of the configured sources
+    #[arg(long)]
+    pub demo: bool,
+    /// Seconds to wait for the object's source to answer (1 to 3600)
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+}
+
+/// What a path names: the kind, the API kind it picks, and its segments after the kind.
+#[derive(Debug)]
+pub struct Wanted {
+    pub kind: Kind,
+    pub api_kind: Option<&'static str>,
+    pub segments: Vec<String>,
+}
+
+pub fn parse_path(path: &str) -> Result<Wanted, String> {
+    let mut parts = path.split('/');
+    let kind_name = parts.next().unwrap_or_default();
+    let segments: Vec<String> = parts.map(str::to_string).collect();
+    let Some((kind, api_kind)) = Kind::by_name(kind_name) else {
+        let known: Vec<String> = Kind::ALL.iter().map(|k| k.names().join("|")).collect();
+        return Err(format!(
+            "unknown kind {kind_name:?} in {path:?}; kinds: {}",
+            known.join(", ")
+        ));
+    };
+    if segments.is_empty() || segments.iter().any(|s| s.is_empty()) {
+        return Err(format!(
+            "{path:?}: give KIND/NAMESPACE/NAME (or KIND/…/NAME for AWS rows), e.g. hr/numen-games/hyperfy2-world"
+        ));
+    }
+    Ok(Wanted {
+        kind,
+        api_kind,
+        segments,
+    })
+}
+
+impl Wanted {
+    /// Whether `row` is the one the path names: its name is the last segment (the object's own
+    /// name, for kinds whose rows carry a "<kind>/" prefix) and every other segment is a part
+    /// of its scope.
+    fn matches(&self, row: &Row) -> bool {
+        if row.kind() != self.kind {
+            return false;
+        }
+        let (last, middle) = self
+            .segments
+            .split_last()
+            .expect("parsed paths have a name");
+        let name_ok = row.id.name == *last
+            || match self.api_kind {
+                Some(api) => row.id.name == (self.kind.spec().row_name)(api, last),
+                None => row.id.name.rsplit('/').next() == Some(last.as_str()),
+            };
+        let s = &row.id.scope;
+        let scope = [&s.namespace, &s.context, &s.account, &s.region];
+        name_ok
+            && middle
+                .iter()
+                .all(|m| scope.iter().any(|p| p.as_deref() == Some(m.as_str())))
+    }
+
+    /// The row the path names in `fleet`: one, or an error naming the candidates.
+    pub fn find<'a>(&self, fleet: &'a Fleet, path: &str) -> Result<&'a Row, String> {
+        let found: Vec<&Row> = fleet
+            .rows_of(self.kind)
+            .filter(|r| self.matches(r))
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(one),
+            [] => Err(format!(
+                "{path}: not found ({} {} read{})",
+                fleet.count(self.kind),
+                self.kind.title(),
+                source_failures(fleet)
+            )),
+            many => Err(format!(
+                "{path}: {} match, say which (--context, or a longer path): {}",
+                many.len(),
+                many.iter()
+                    .map(|r| r.id.scope.label() + "/" + &r.id.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+}
+
+/// "; context prod-cluster: unreachable…" for each source that did not answer.
+fn source_failures(fleet: &Fleet) -> String {
+    fleet
+        .sources()
+        .filter_map(|s| s.status.reason().map(|r| format!("; {}: {r}", s.name)))
+        .collect()
+}
+
+/// A filled fleet and what reads its rows' sections and logs.
+pub struct World {
+    pub fleet: Fleet,
+    pub inspector: Option<Arc<dyn Inspector>>,
+    pub logs: Option<Arc<dyn LogSource>>,
+    pub clock: SharedClock,
+    /// The sources' tasks: dropping stops them.
+    _tasks: Option<tokio::task::JoinSet<()>>,
+}
+
+/// Fills a fleet for `at`: the demo's, or the kube context asked for (the current one
+/// otherwise) and, unless `kube_only` (the object is a Kubernetes one), the configured AWS
+/// accounts.
+pub async fn world(at: &Locate, config: &Config, kube_only: bool) -> Result<World, (String, u8)> {
+    if at.demo {
+        let clock = Arc::new(SimClock::new(whole_second_now(), 1.0));
+        let mut fleet = Fleet::new("demo");
+        fleet.apply(demo::initial_updates(clock.origin(), 1));
+        let inspector = Arc::new(DemoInspector::new(clock.clone(), clock.origin()));
+        return Ok(World {
+            fleet,
+            inspector: Some(inspector.clone()),
+            logs: Some(inspector),
+            clock,
+            _tasks: None,
+        });
+    }
+    let loaded =
+        kubeconfig::load(config.kube.kubeconfig.as_deref()).map_err(|e| (e.to_string(), 1))?;
+    let wanted: Vec<String> = at.context.iter().cloned().collect();
+    let contexts = loaded.contexts(&wanted).map_err(|e| (e.to_string(), 1))?;
+    let clock: SharedClock = Arc::new(SystemClock);
+    let (tx, mut rx) = store::channel();
+    let sources = Sources {
+        kube: Some(KubeOptions {
+            kubeconfig: config.kube.kubeconfig.clone(),
+            contexts,
+        }),
+        aws: crate::backend::aws::AwsOptions::from_config(config)
+            .filter(|_| config.aws.enabled && !kube_only),
+    };
+    let tasks = super::start_sources(sources, clock.clone(), tx).await;
+    let mut fleet = Fleet::new("describe");
+    settle(&mut fleet, &mut rx, Duration::from_secs(at.timeout)).await;
+    // What arrived while settling the last source.
+    while let Ok(batch) = rx.try_recv() {
+        fleet.apply(batch);
+    }
+    let inspector = Arc::new(KubeInspector::new(Arc::new(loaded)));
+    Ok(World {
+        fleet,
+        inspector: Some(inspector.clone()),
+        logs: Some(inspector),
+        clock,
+        _tasks: Some(tasks),
+    })
+}
+
+/// Output of `describe`.
+#[derive(Args, Debug)]
+pub struct DescribeArgs {
+    #[command(flatten)]
+    pub at: Locate,
+    /// Print JSON: the row, its headline, fields, conditions, workloads, every section, the
+    /// trace, related rows and the commands
+    #[arg(long)]
+    pub json: bool,
+    /// Events: Normal ones too, not only warnings (JSON always has all)
+    #[arg(long)]
+    pub all_events: bool,
+}
+
+pub async fn run(args: DescribeArgs, config: &Config) -> ExitCode {
+    let wanted = match parse_path(&args.at.path) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let kube_only = wanted.kind.is_namespaced() || wanted.kind == Kind::Organization;
+    let world = match world(&args.at, config, kube_only).await {
+        Ok(w) => w,
+        Err((e, code)) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(code);
+        }
+    };
+    let row = match wanted.find(&world.fleet, &args.at.path) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(4);
+        }
+    };
+    let subject = Subject::of(row, &world.fleet);
+    let drills = row.kind().spec().drills;
+    let mut views: Vec<(Section, SectionView)> = Vec::new();
+    if let Some(inspector) = &world.inspector {
+        let fetched = futures_util::future::join_all(
+            drills
+                .iter()
+                .map(|s| fetch_once(inspector.as_ref(), &subject, *s)),
+        )
+        .await;
+        for (section, result) in drills.iter().zip(fetched) {
+            let mut view = SectionView::loading();
+            view.update(result);
+            views.push((*section, view));
+        }
+    }
+    let sections: Vec<(Section, &SectionView)> = views.iter().map(|(s, v)| (*s, v)).collect();
+    let text = if args.json {
+        let described = document::Described::new(row, &world.fleet, &sections);
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&described).expect("a detail serializes")
+        )
+    } else {
+        let title = format!(
+            "{} {}{}\n",
+            row.kind().title(),
+            row.id.display_name(),
+            row.id
+                .scope
+                .context
+                .as_deref()
+                .map(|c| format!(" @ {c}"))
+                .unwrap_or_default()
+        );
+        let opts = DocOptions {
+            all_events: args.all_events,
+        };
+        title
+            + &document::plain_text(&document::lines(
+                row,
+                &world.fleet,
+                &sections,
+                world.clock.now(),
+                opts,
+            ))
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return ExitCode::from(141);
+        }
+        return super::fail(format!("cannot write: {e}"));
+    }
+    let unavailable: Vec<String> = views
+        .iter()
+        .filter_map(|(s, v)| match &v.part {
+            Part::Unavailable { reason } => Some(format!("{}: {reason}", s.title())),
+            _ => None,
+        })
+        .collect();
+    for u in &unavailable {
+        eprintln!("opsdeck: {u}");
+    }
+    ExitCode::from(if unavailable.is_empty() { 0 } else { 3 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo_fleet() -> Fleet {
+        let mut f = Fleet::new("demo");
+        f.apply(demo::initial_updates(
+            "2026-11-23T12:00:00Z".parse().unwrap(),
+            1,
+        ));
+        f
+    }
+
+    #[test]
+    fn paths_find_rows_by_any_kind_name_and_scope() {
+        let f = demo_fleet();
+        for path in [
+            "hr/numen-games/hyperfy2-world",
+            "HelmRelease/numen-games/hyperfy2-world",
+            "helm_release/prod-cluster/numen-games/hyperfy2-world",
+            "deploy/numen-games/hyperfy2-world",
+            "ks/prod-cluster/flux-system/infrastructure",
+            "cert/r3s3t/r3s3t-tls",
+            "ecs/phenom-prod-cluster/functions",
+            "rds/phenom-prod-postgres",
+            "region/helpdev-prod/sa-east-1",
+            "gitrepository/flux-system/flux-system",
+        ] {
+            let w = parse_path(path).unwrap_or_else(|e| panic!("{e}"));
+            w.find(&f, path).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let w = parse_path("sts/numen-games/hyperfy2-world").unwrap();
+        assert!(w.find(&f, "x").unwrap_err().contains("not found"));
+        let w = parse_path("ks/flux-system/infrastructure").unwrap();
+        assert!(
+            w.find(&f, "ks")
+                .unwrap_err()
+                .contains("prod-cluster/flux-system/infrastructure"),
+            "two contexts hold it: both are named"
+        );
+        let w = parse_path("hr/hyperfy2-world").unwrap();
+        assert!(
+            w.find(&f, "hr/hyperfy2-world")
+                .unwrap_err()
+                .contains("match, say which"),
+            "a name in several namespaces is ambiguous"
+        );
+        assert!(parse_path("pods/x/y").unwrap_err().contains("unknown kind"));
+        assert!(
+            parse_path("hr")
+                .unwrap_err()
+                .contains("KIND/NAMESPACE/NAME")
+        );
+    }
+}

@@ -1,0 +1,286 @@
+//! The TUI's drill-down on the demo world and on stand-in sources: a detail fetches its
+//! sections, keeps them live while open and stops when it closes; the pods list; the log view
+//! follows, keeps a bounded buffer, reads again with `p`/`c`/`t`, filters with `/`, and stops
+//! reading when closed; the k9s aliases open the workloads pane filtered.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use futures_util::stream::{self, StreamExt};
+use opsdeck::backend::demo::DemoInspector;
+use opsdeck::inspect::logs::{
+    LogEvent, LogLine, LogQuery, LogSource, LogStream, LogTarget, MAX_LOG_LINES,
+};
+use opsdeck::inspect::{Inspector, SectionFuture, Subject};
+use opsdeck::model::drilldown::{Body, Section};
+use opsdeck::ui::App;
+use opsdeck::ui::tasks::{Notices, UiEvent};
+use testkit::*;
+
+/// Hands the app what background work reports until `done` holds of the app (or the reports
+/// stop for a minute of — paused — time).
+async fn drive(app: &mut App, notices: &mut Notices, done: impl Fn(&App) -> bool) {
+    while !done(app) {
+        match tokio::time::timeout(Duration::from_secs(60), notices.recv()).await {
+            Ok(Some(ev)) => app.on_ui_event(ev),
+            _ => panic!("the reports stopped before the app got there"),
+        }
+    }
+}
+
+/// Counts fetches; every section answers with no events.
+struct Counting(Arc<AtomicUsize>);
+
+impl Inspector for Counting {
+    fn fetch(&self, _: &Subject, _: Section) -> SectionFuture {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async { Ok(Body::Events(Vec::new())) })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_detail_refreshes_while_open_and_stops_when_closed() {
+    let (app, _) = demo_app();
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let mut app = app.with_inspector(Arc::new(Counting(fetches.clone())));
+    let mut notices = app.take_notices().unwrap();
+    type_line(&mut app, ":hr");
+    type_line(&mut app, "/hyperfy2-world");
+    app.handle_key(code(KeyCode::Enter));
+    // Three sections (pods, events, history): each fetched, then again 5 s later.
+    let mut reports = 0;
+    while reports < 6 {
+        let ev = notices.recv().await.unwrap();
+        assert!(matches!(ev, UiEvent::Section { .. }));
+        app.on_ui_event(ev);
+        reports += 1;
+    }
+    assert!(fetches.load(Ordering::SeqCst) >= 6);
+    app.handle_key(code(KeyCode::Esc));
+    let after_close = fetches.load(Ordering::SeqCst);
+    // A minute of quiet: nothing is fetched for a closed detail.
+    let quiet = tokio::time::timeout(Duration::from_secs(60), notices.recv()).await;
+    assert!(
+        quiet.is_err(),
+        "a report after the detail closed: {quiet:?}"
+    );
+    assert_eq!(fetches.load(Ordering::SeqCst), after_close);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_demos_failing_release_shows_pods_history_events_and_its_crash() {
+    let (app, clock) = demo_app();
+    let inspector = Arc::new(DemoInspector::new(clock, origin()));
+    let mut app = app.with_inspector(inspector.clone()).with_logs(inspector);
+    let mut notices = app.take_notices().unwrap();
+    let mut term = terminal();
+    type_line(&mut app, ":hr");
+    type_line(&mut app, "/UpgradeFailed");
+    app.handle_key(code(KeyCode::Enter));
+    drive(&mut app, &mut notices, |a| {
+        a.detail.as_ref().is_some_and(|d| {
+            d.sections
+                .iter()
+                .all(|(_, v)| v.part != opsdeck::model::drilldown::Part::Loading)
+        })
+    })
+    .await;
+    let s = render(&mut term, &mut app);
+    for wanted in [
+        "── Workloads",
+        "deployment/hyperfy2-world",
+        "── Pods (p lists them, l shows their logs)",
+        "CrashLoopBackOff",
+        "OOMKilled (exit 137)",
+        "── History",
+        "last good: v3 (hyperfy2@0.4.2)",
+        "── Events (warnings; e shows all)",
+    ] {
+        assert!(s.contains(wanted), "{wanted:?} missing:\n{s}");
+    }
+    // `e`: the Normal events too.
+    app.handle_key(key('e'));
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("Events (all; e shows warnings only)"), "{s}");
+
+    // `p`: the pods to pick from; `l` on the crashing one: how it died.
+    app.handle_key(key('g'));
+    app.handle_key(key('p'));
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("Pods of numen-games/hyperfy2-world"), "{s}");
+    app.handle_key(key('l'));
+    drive(&mut app, &mut notices, |a| {
+        a.logs.as_ref().is_some_and(|l| l.ended)
+    })
+    .await;
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains(
+            "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory"
+        ),
+        "{s}"
+    );
+    assert!(s.contains("OOMKilled, exit 137"), "{s}");
+    // Back to the pods, back to the detail, back to the table.
+    for title in ["Pods of", "── Pods", "HelmReleases ["] {
+        app.handle_key(code(KeyCode::Esc));
+        let s = render(&mut term, &mut app);
+        assert!(s.contains(title), "{title} after Esc:\n{s}");
+    }
+    // `L` on the release: the controller's lines about it only.
+    app.handle_key(key('L'));
+    drive(&mut app, &mut notices, |a| {
+        a.logs.as_ref().is_some_and(|l| l.ended)
+    })
+    .await;
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains("helm-controller lines about HelmRelease/numen-games/hyperfy2-world"),
+        "{s}"
+    );
+    assert!(
+        s.contains("HelmRelease/hyperfy2-world.numen-games - Reconciler error"),
+        "{s}"
+    );
+    assert!(
+        !s.contains("hyperfy2-plaza"),
+        "other releases' lines are filtered out:\n{s}"
+    );
+}
+
+/// A follow stream that writes `lines` at once, then one line per second forever; `dropped`
+/// turns true when the view lets it go; `queries` records what each run asked.
+struct Flood {
+    lines: usize,
+    dropped: Arc<AtomicBool>,
+    queries: Arc<std::sync::Mutex<Vec<LogQuery>>>,
+}
+
+struct DropFlag(Arc<AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+impl LogSource for Flood {
+    fn logs(&self, _: &LogTarget, query: &LogQuery) -> LogStream {
+        self.queries.lock().unwrap().push(query.clone());
+        let flag = DropFlag(self.dropped.clone());
+        let line = |i: usize| {
+            LogEvent::Line(LogLine {
+                pod: format!("pod-{}", i % 3),
+                container: "app".into(),
+                text: format!("line {i}"),
+            })
+        };
+        let n = self.lines;
+        let burst = stream::iter((0..n).map(line));
+        let trickle = stream::unfold((n, flag), move |(i, flag)| async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            Some((line(i), (i + 1, flag)))
+        });
+        Box::pin(burst.chain(trickle))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_log_view_keeps_a_bounded_buffer_reads_again_and_stops_when_closed() {
+    let (app, _) = demo_app();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let queries = Arc::default();
+    let flood = Flood {
+        lines: MAX_LOG_LINES + 500,
+        dropped: dropped.clone(),
+        queries: Arc::clone(&queries),
+    };
+    let mut app = app
+        .with_inspector(Arc::new(Counting(Arc::default())))
+        .with_logs(Arc::new(flood));
+    let mut notices = app.take_notices().unwrap();
+    let mut term = terminal();
+    // `:deploy` opens the workloads filtered to Deployments; `l` reads the selected one's pods.
+    type_line(&mut app, ":deploy");
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains("Workloads [") && s.contains("/deployment/"),
+        "{s}"
+    );
+    assert!(!s.contains("statefulset/"), "{s}");
+    app.handle_key(key('l'));
+    drive(&mut app, &mut notices, |a| {
+        a.logs
+            .as_ref()
+            .is_some_and(|l| l.buffer.len() == MAX_LOG_LINES && l.buffer.dropped >= 500)
+    })
+    .await;
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("older lines dropped (keeps 10000)"), "{s}");
+    assert!(
+        s.contains("pod-1/app │ line"),
+        "several pods: each line says whose:\n{s}"
+    );
+    assert!(s.contains("following"), "{s}");
+
+    // `/` filters the lines; Esc in the filter clears it.
+    for c in "/line 10499".chars() {
+        app.handle_key(key(c));
+    }
+    app.handle_key(code(KeyCode::Enter));
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains("filter /line 10499") && s.contains("│ line 10499"),
+        "{s}"
+    );
+    assert!(!s.contains("│ line 10498"), "{s}");
+
+    // `p`: the previous containers, read anew; `t`: from 1 m ago.
+    app.handle_key(key('p'));
+    app.handle_key(key('t'));
+    // The runtime drops what was aborted when it next runs.
+    let _ = tokio::time::timeout(Duration::from_millis(100), notices.recv()).await;
+    {
+        let q = queries.lock().unwrap();
+        assert_eq!(q.len(), 3);
+        assert!(q[1].previous && q[2].previous);
+        assert_eq!((q[2].since, q[2].tail), (Some(60), None));
+    }
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "each new run lets the old one go"
+    );
+    dropped.store(false, Ordering::SeqCst);
+
+    // Closing the view stops the reading.
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.logs.is_none());
+    let _ = tokio::time::timeout(Duration::from_secs(5), notices.recv()).await;
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the stream was dropped with the view"
+    );
+}
+
+#[test]
+fn l_on_a_row_without_pods_says_where_logs_are() {
+    let (app, clock) = demo_app();
+    let inspector = Arc::new(DemoInspector::new(clock, origin()));
+    let mut app = app.with_inspector(inspector.clone()).with_logs(inspector);
+    let mut term = terminal();
+    type_line(&mut app, ":rds");
+    app.handle_key(key('l'));
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains("l shows the logs of workloads, HelmReleases and Kustomizations"),
+        "{s}"
+    );
+    app.handle_key(key('L'));
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains("L shows the Flux controller's lines about a Flux object"),
+        "{s}"
+    );
+}
