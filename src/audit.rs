@@ -91,15 +91,17 @@ pub struct Entry {
     /// The user's numeric id (Unix).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<u32>,
-    /// `reconcile`, `suspend`, `resume` or `renew` for a kube action; `runbook step` for a step.
+    /// `reconcile`, `suspend`, `resume` or `renew` for a kube action; `redeploy` or `scale to N`
+    /// for an ECS one; `runbook step` for a step.
     pub action: String,
-    /// What the write aimed at: the kube context of a kube action, the typed target (the
-    /// environment) of a runbook.
+    /// What the write aimed at: the kube context of a kube action, `account/region` of an AWS
+    /// one, the typed target (the environment) of a runbook.
     pub target: String,
     /// Kube actions: the context the write used (its credentials), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
-    /// Kube actions: the object's kind (`HelmRelease`…), namespace and name.
+    /// Kube actions: the object's kind (`HelmRelease`…), namespace and name; ECS actions: the
+    /// kind, the ECS cluster (as namespace) and the service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,6 +121,27 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// `action` on `target`, now, by this process's user; what it touched is filled in by the
+    /// constructors below.
+    fn now(action: &str, target: String, outcome: Outcome) -> Entry {
+        let (user, uid) = os_user();
+        Entry {
+            at: Timestamp::now(),
+            user,
+            uid,
+            action: action.to_string(),
+            target,
+            context: None,
+            kind: None,
+            namespace: None,
+            name: None,
+            runbook: None,
+            step: None,
+            world: None,
+            outcome,
+        }
+    }
+
     /// A kube action on `kind` `namespace/name` through `context`, now, by this process's user.
     pub fn kube(
         action: &str,
@@ -128,21 +151,32 @@ impl Entry {
         context: Option<&str>,
         outcome: Outcome,
     ) -> Entry {
-        let (user, uid) = os_user();
+        let target = context.unwrap_or("(unknown context)").to_string();
         Entry {
-            at: Timestamp::now(),
-            user,
-            uid,
-            action: action.to_string(),
-            target: context.unwrap_or("(unknown context)").to_string(),
             context: context.map(str::to_string),
             kind: Some(kind.to_string()),
             namespace: Some(namespace.to_string()),
             name: Some(name.to_string()),
-            runbook: None,
-            step: None,
-            world: None,
-            outcome,
+            ..Entry::now(action, target, outcome)
+        }
+    }
+
+    /// An AWS action on `kind` `name` (in `container`, an ECS cluster) of `account` in `region`,
+    /// now, by this process's user.
+    pub fn aws(
+        action: &str,
+        kind: &str,
+        account: &str,
+        region: &str,
+        container: &str,
+        name: &str,
+        outcome: Outcome,
+    ) -> Entry {
+        Entry {
+            kind: Some(kind.to_string()),
+            namespace: Some(container.to_string()),
+            name: Some(name.to_string()),
+            ..Entry::now(action, format!("{account}/{region}"), outcome)
         }
     }
 
@@ -154,21 +188,11 @@ impl Entry {
         world: &World,
         outcome: Outcome,
     ) -> Entry {
-        let (user, uid) = os_user();
         Entry {
-            at: Timestamp::now(),
-            user,
-            uid,
-            action: "runbook step".into(),
-            target: target.to_string(),
-            context: None,
-            kind: None,
-            namespace: None,
-            name: None,
             runbook: Some(runbook.to_string()),
             step: Some(step.to_string()),
             world: Some(world.clone()),
-            outcome,
+            ..Entry::now("runbook step", target.to_string(), outcome)
         }
     }
 }

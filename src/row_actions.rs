@@ -14,6 +14,10 @@ pub enum RowAction {
     Suspend,
     Resume,
     Renew,
+    /// An ECS service: start a new deployment of the same task definition (new tasks).
+    Redeploy,
+    /// An ECS service: set its desired count.
+    Scale(u32),
 }
 
 impl RowAction {
@@ -23,6 +27,17 @@ impl RowAction {
             RowAction::Suspend => "suspend",
             RowAction::Resume => "resume",
             RowAction::Renew => "renew",
+            RowAction::Redeploy => "redeploy",
+            RowAction::Scale(_) => "scale",
+        }
+    }
+
+    /// What the prompt says it will do, beyond the verb: "to 3 tasks".
+    pub fn detail(self) -> String {
+        match self {
+            RowAction::Scale(n) => format!(" to {n} task{}", if n == 1 { "" } else { "s" }),
+            RowAction::Redeploy => " (new tasks of the same task definition)".into(),
+            _ => String::new(),
         }
     }
 
@@ -31,6 +46,7 @@ impl RowAction {
         match row.kind().spec().refresh {
             Refresh::Reconcile => Some(RowAction::Reconcile),
             Refresh::Renew => Some(RowAction::Renew),
+            Refresh::Redeploy => Some(RowAction::Redeploy),
             Refresh::Nothing => None,
         }
     }
@@ -52,4 +68,26 @@ pub type ActionFuture = Pin<Box<dyn Future<Output = Result<String, String>> + Se
 pub trait ActionRunner: Send + Sync {
     /// Carries out `action` on the row; the result is a one-line outcome or error.
     fn run(&self, action: RowAction, row: &RowId, facts: &Facts) -> ActionFuture;
+}
+
+/// One runner for a TUI that watches both sides: a row with an AWS account in its scope goes to
+/// the AWS side, the rest to the kube side.
+#[derive(Clone, Default)]
+pub struct ActionRouter {
+    pub kube: Option<std::sync::Arc<dyn ActionRunner>>,
+    pub aws: Option<std::sync::Arc<dyn ActionRunner>>,
+}
+
+impl ActionRunner for ActionRouter {
+    fn run(&self, action: RowAction, row: &RowId, facts: &Facts) -> ActionFuture {
+        let side = if row.scope.account.is_some() {
+            self.aws.as_ref()
+        } else {
+            self.kube.as_ref()
+        };
+        match side {
+            Some(runner) => runner.run(action, row, facts),
+            None => Box::pin(async { Err("nothing is configured to carry this out".to_string()) }),
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! memory. The child is this same bench binary started with `ROLE=emulator`: it serves one
 //! Kubernetes API emulator per context, each with its own port, objects and per-request latency,
 //! and moto for the AWS regions (`aws.rs`); prints `ready <aws url> <kube url>…`, then obeys
-//! `churn <per second> <seconds>` lines on stdin until stdin closes.
+//! `churn <per second> <seconds>` and `logs <lines per second per pod> <seconds>` lines on
+//! stdin until stdin closes.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -20,19 +21,26 @@ const SHAPE: &str = "OPSDECK_FLEET_SHAPE";
 #[derive(Clone, Copy, Debug)]
 pub struct Shape {
     pub contexts: usize,
+    /// Flux and cert-manager objects per context.
     pub per_context: usize,
+    /// Workloads (Deployments, StatefulSets, DaemonSets) per context.
+    pub workloads: usize,
     pub regions: usize,
     pub latency: Duration,
+    /// Pods of the log phase's Deployment (in the first context).
+    pub log_pods: usize,
 }
 
 impl Shape {
     fn encode(&self) -> String {
         format!(
-            "{} {} {} {}",
+            "{} {} {} {} {} {}",
             self.contexts,
             self.per_context,
             self.regions,
-            self.latency.as_millis()
+            self.latency.as_millis(),
+            self.workloads,
+            self.log_pods
         )
     }
 
@@ -43,6 +51,8 @@ impl Shape {
             per_context: n[1] as usize,
             regions: n[2] as usize,
             latency: Duration::from_millis(n[3]),
+            workloads: n[4] as usize,
+            log_pods: n[5] as usize,
         }
     }
 }
@@ -111,6 +121,20 @@ impl Emulators {
         path
     }
 
+    /// Has each of the log phase's pods write `per_second` lines for `seconds`; blocks until
+    /// done and returns how many lines were written.
+    pub fn write_logs(&mut self, per_second: u32, seconds: u64) -> usize {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "logs {per_second} {seconds}").unwrap();
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).unwrap();
+        line.trim()
+            .strip_prefix("wrote ")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("the emulator said {line:?}"))
+    }
+
     /// Modifies objects across the contexts at `per_second` for `seconds`; blocks until done
     /// and returns how many changed.
     pub fn churn(&mut self, per_second: u32, seconds: u64) -> usize {
@@ -157,8 +181,14 @@ pub fn serve() {
             for obj in objects::namespaces(shape.per_context)
                 .into_iter()
                 .chain(objects::objects(shape.per_context))
+                .chain(objects::workloads(shape.workloads))
             {
                 api.apply(obj);
+            }
+            if apis.is_empty() && shape.log_pods > 0 {
+                for obj in objects::log_workload(shape.log_pods) {
+                    api.apply(obj);
+                }
             }
             api.set_latency(shape.latency);
             // The apiserver bookmarks an open watch about once a minute.
@@ -180,10 +210,18 @@ pub fn serve() {
         let mut generation = 0u64;
         while let Some(line) = commands.recv().await {
             let parts: Vec<&str> = line.split_whitespace().collect();
-            if let ["churn", rate, secs] = parts.as_slice() {
-                let (rate, secs): (u32, u64) = (rate.parse().unwrap(), secs.parse().unwrap());
-                let n = churn(&apis, shape.per_context, rate, secs, &mut generation).await;
-                println!("churned {n}");
+            match parts.as_slice() {
+                ["churn", rate, secs] => {
+                    let (rate, secs): (u32, u64) = (rate.parse().unwrap(), secs.parse().unwrap());
+                    let n = churn(&apis, shape.per_context, rate, secs, &mut generation).await;
+                    println!("churned {n}");
+                }
+                ["logs", rate, secs] => {
+                    let (rate, secs): (u32, u64) = (rate.parse().unwrap(), secs.parse().unwrap());
+                    let n = write_logs(&apis[0], shape.log_pods, rate, secs).await;
+                    println!("wrote {n}");
+                }
+                _ => {}
             }
         }
     });
@@ -210,4 +248,33 @@ async fn churn(
         api.apply(objects::object(k, i, *generation));
     }
     total
+}
+
+/// Each of the log phase's pods writes `rate` lines a second for `secs` seconds, in ticks of
+/// 10 ms, like a busy API server logging its requests.
+async fn write_logs(api: &KubeApi, pods: usize, rate: u32, secs: u64) -> usize {
+    let ns = objects::log_namespace();
+    let per_tick = (rate as usize / 100).max(1);
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    let mut n = 0;
+    for t in 0..secs as usize * 100 {
+        tick.tick().await;
+        for p in 0..pods {
+            for k in 0..per_tick {
+                let id = t * per_tick + k;
+                api.write_log(
+                    &ns,
+                    &objects::log_pod(p),
+                    "app",
+                    &format!(
+                        "level=info ts=2026-11-23T12:00:00Z req={id:08x} method=GET path=/api/v1/worlds/{} status=200 dur_ms={}",
+                        id % 977,
+                        id % 41
+                    ),
+                );
+                n += 1;
+            }
+        }
+    }
+    n
 }

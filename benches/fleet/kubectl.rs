@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::objects::KINDS;
+use crate::objects::{KINDS, WORKLOAD_KINDS};
 
 /// `kubectl version --client`'s first line; panics with how to install it when missing (the
 /// bench scripts install Debian's kubernetes-client).
@@ -26,14 +26,28 @@ pub fn version() -> String {
     format!("kubectl {version}")
 }
 
+/// The kinds the loop asks for: the Flux and cert-manager ones, and the workloads when the
+/// fleet has them (what opsdeck reads too).
+pub fn kinds(workloads: bool) -> Vec<&'static str> {
+    let mut v = KINDS.to_vec();
+    if workloads {
+        v.extend(WORKLOAD_KINDS);
+    }
+    v
+}
+
 /// Runs the sequential loop; returns the wall time and how many objects kubectl printed.
-pub fn sequential_loop(kubeconfig: &Path, contexts: &[String]) -> (Duration, usize) {
+pub fn sequential_loop(
+    kubeconfig: &Path,
+    contexts: &[String],
+    kinds: &[&str],
+) -> (Duration, usize) {
     // A fresh discovery cache, as on a machine that has not talked to these clusters lately.
     let cache = tempfile::tempdir().unwrap();
     let start = Instant::now();
     let mut items = 0;
     for ctx in contexts {
-        for kind in KINDS {
+        for kind in kinds {
             let out = Command::new("kubectl")
                 .arg("--kubeconfig")
                 .arg(kubeconfig)

@@ -1,28 +1,32 @@
-//! The fleet-scale run: opsdeck against 20 Kubernetes contexts × 2,000 Flux and cert-manager
-//! objects and 6 AWS regions, every request delayed like a VPN round trip. The remote side runs
-//! in a child process (`emulator.rs`, `aws.rs`) so only opsdeck's own work is measured here.
+//! The fleet-scale run: opsdeck against 20 Kubernetes contexts × (2,000 Flux and cert-manager
+//! objects + 2,000 workloads) and 6 AWS regions, every request delayed like a VPN round trip.
+//! The remote side runs in a child process (`emulator.rs`, `aws.rs`) so only opsdeck's own
+//! work is measured here.
 //!
 //! Measures, in one run: the first frame (before any answer); the time until every source is
 //! connected and every row present; the same for the slowest single source alone (one context,
 //! one region: the physical floor) and the ratio; RSS after the fill and its peak; CPU over an
-//! idle minute under the real event loop; RSS after ten minutes of churn at 50 changes/s; and
-//! the sequential `kubectl get <kind> -A -o json` loop over the same contexts. Writes the
-//! figures to `target/bench-fleet.txt` (or `$OPSDECK_BENCH_OUT`; `bench-fleet-quick.txt` in
-//! quick mode).
+//! idle minute under the real event loop; following 10 pods' logs at 1,000 lines a second each
+//! (`logs.rs`: CPU, memory, keys); RSS after ten minutes of churn at 50 changes/s; and the
+//! sequential `kubectl get <kind> -A -o json` loop over the same contexts. Writes the figures to
+//! `target/bench-fleet.txt` (or `$OPSDECK_BENCH_OUT`; `bench-fleet-quick.txt` in quick mode).
 //!
 //! `cargo bench --bench fleet` runs the full shape (about 13 minutes); under `cargo test
 //! --all-targets` (no `--bench` flag) it runs a small one in seconds, only to prove the harness
-//! still works. `OPSDECK_FLEET_{CONTEXTS,OBJECTS,REGIONS,LATENCY_MS,IDLE_SECS,CHURN_SECS}`
-//! override the shape (0 regions: no AWS side); `OPSDECK_FLEET_KUBECTL=0` leaves kubectl out.
+//! still works. `OPSDECK_FLEET_{CONTEXTS,OBJECTS,WORKLOADS,REGIONS,LATENCY_MS,IDLE_SECS,
+//! CHURN_SECS,LOG_SECS}` override the shape (0 regions: no AWS side; 0 log seconds: no log
+//! phase); `OPSDECK_FLEET_KUBECTL=0` leaves kubectl out.
 
 mod aws;
 mod emulator;
 mod kubectl;
+mod logs;
 mod objects;
 mod readings;
 mod session;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use emulator::{Emulators, Shape, context_names};
@@ -36,6 +40,9 @@ struct Plan {
     idle: Duration,
     churn_per_second: u32,
     churn_seconds: u64,
+    /// Lines a second each followed pod writes, and for how long.
+    log_rate: u32,
+    log_seconds: u64,
     full: bool,
 }
 
@@ -53,12 +60,16 @@ fn plan() -> Plan {
         shape: Shape {
             contexts: env_or("CONTEXTS", pick(20, 2)) as usize,
             per_context: env_or("OBJECTS", pick(2000, 40)) as usize,
+            workloads: env_or("WORKLOADS", pick(2000, 40)) as usize,
             regions: env_or("REGIONS", pick(6, 1)) as usize,
             latency: Duration::from_millis(env_or("LATENCY_MS", pick(100, 5))),
+            log_pods: 10,
         },
         idle: Duration::from_secs(env_or("IDLE_SECS", pick(60, 1))),
         churn_per_second: 50,
         churn_seconds: env_or("CHURN_SECS", pick(600, 1)),
+        log_rate: 1000,
+        log_seconds: env_or("LOG_SECS", pick(60, 2)),
         full,
     }
 }
@@ -120,9 +131,10 @@ fn main() {
     let shape = plan.shape;
     let mut report = Report { lines: Vec::new() };
     report.line(format!(
-        "fleet: {} contexts × {} objects, {} AWS regions, {} ms per request{}",
+        "fleet: {} contexts × ({} Flux objects + {} workloads), {} AWS regions, {} ms per request{}",
         shape.contexts,
         shape.per_context,
+        shape.workloads,
         shape.regions,
         shape.latency.as_millis(),
         if plan.full { "" } else { " (quick mode)" }
@@ -133,8 +145,9 @@ fn main() {
     let kubeconfig = remote.write_kubeconfig(dir.path());
     let names = context_names(shape.contexts);
     let aws_sources = aws::source_names(shape.regions);
-    // Rows per context: its objects and its cluster row (organizations come on top).
-    let rows_per_context = shape.per_context / 4 * 4 + 1;
+    // Rows per context: its objects, its workloads and its cluster row (organizations come on
+    // top; the first context also has the log phase's Deployment).
+    let rows_per_context = shape.per_context / 4 * 4 + shape.workloads + 1;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -197,24 +210,49 @@ fn main() {
         let rss_filled = readings::rss_mb();
         let peak_filled = readings::peak_rss_mb();
 
-        // Idle, then churn, under the real event loop.
+        // Idle, then the log phase, then churn, under the real event loop.
         let churn_per_second = plan.churn_per_second;
         let churn_seconds = plan.churn_seconds;
-        let (idle_cpu, churned, rss_churned, remote) = session
-            .run_loop(plan.idle, move |idle_cpu| async move {
-                let (remote, n) = tokio::task::spawn_blocking(move || {
-                    let mut remote = remote;
-                    let n = remote.churn(churn_per_second, churn_seconds);
-                    (remote, n)
-                })
-                .await
-                .unwrap();
-                // Let the last changes reach the store.
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                (idle_cpu, n, readings::rss_mb(), remote)
-            })
+        let (log_rate, log_seconds) = (plan.log_rate, plan.log_seconds);
+        let probe = Arc::new(Mutex::new(logs::Probe::default()));
+        let observer = probe.clone();
+        let (idle_cpu, following, rss_before_churn, churned, rss_churned, remote) = session
+            .run_loop(
+                plan.idle,
+                move |app| logs::observe(&observer, app),
+                move |idle_cpu, keys| async move {
+                    let (following, remote) = if log_seconds > 0 {
+                        let (f, remote) =
+                            logs::follow(&keys, &probe, remote, log_rate, log_seconds).await;
+                        (Some(f), remote)
+                    } else {
+                        (None, remote)
+                    };
+                    let rss_before_churn = readings::rss_mb();
+                    let (remote, n) = tokio::task::spawn_blocking(move || {
+                        let mut remote = remote;
+                        let n = remote.churn(churn_per_second, churn_seconds);
+                        (remote, n)
+                    })
+                    .await
+                    .unwrap();
+                    // Let the last changes reach the store.
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    drop(keys);
+                    (
+                        idle_cpu,
+                        following,
+                        rss_before_churn,
+                        n,
+                        readings::rss_mb(),
+                        remote,
+                    )
+                },
+            )
             .await;
         Fill {
+            following,
+            rss_before_churn,
             first_frame,
             one_context,
             one_region,
@@ -264,14 +302,16 @@ fn main() {
         ratio <= 1.5,
         "≤ 1.5",
     );
+    // #13's target with the workloads (twice the rows); the Flux fleet alone keeps 150 MB.
+    let peak_target = if shape.workloads > 0 { 200.0 } else { 150.0 };
     report.target(
         "RSS after the fill",
         format!(
             "{:.0} MB (peak so far {:.0} MB)",
             fill.rss_filled, fill.peak_filled
         ),
-        fill.peak_filled < 150.0,
-        "peak < 150 MB",
+        fill.peak_filled < peak_target,
+        &format!("peak < {peak_target:.0} MB"),
     );
     report.target(
         &format!("idle CPU over {} s", plan.idle.as_secs()),
@@ -279,7 +319,44 @@ fn main() {
         fill.idle_cpu < 0.01,
         "< 1 %",
     );
-    let growth = (fill.rss_churned - fill.rss_filled) / fill.rss_filled;
+    if let Some(f) = &fill.following {
+        report.line(format!(
+            "following {} pods' logs at {}/s each for {:.0} s: {} lines written, {} reached the view",
+            shape.log_pods, plan.log_rate, f.seconds, f.written, f.received
+        ));
+        report.line(format!(
+            "CPU while following: {:.1} % of one core",
+            f.cpu * 100.0
+        ));
+        let growth = (f.rss_end - f.rss_start) / f.rss_start;
+        report.target(
+            "RSS while following",
+            format!(
+                "{:.0} MB at the start, {:.0} MB at most, {:.0} MB at the end ({:+.1} %)",
+                f.rss_start,
+                f.rss_most,
+                f.rss_end,
+                growth * 100.0
+            ),
+            growth < 0.10,
+            "flat: growth < 10 %",
+        );
+        let mut keys: Vec<f64> = f.keys.iter().map(|d| ms(*d)).collect();
+        keys.sort_by(f64::total_cmp);
+        let worst = keys.last().copied().unwrap_or(f64::NAN);
+        report.target(
+            "key to frame while following",
+            format!(
+                "{} keys, median {:.2} ms, worst {:.2} ms",
+                keys.len(),
+                keys.get(keys.len() / 2).copied().unwrap_or(f64::NAN),
+                worst
+            ),
+            !keys.is_empty() && worst < 10.0,
+            "< 10 ms",
+        );
+    }
+    let growth = (fill.rss_churned - fill.rss_before_churn) / fill.rss_before_churn;
     report.target(
         &format!(
             "RSS after {} s of churn ({} changes at {}/s)",
@@ -298,12 +375,13 @@ fn main() {
     if env_or("KUBECTL", 1) == 0 {
         report.line("kubectl loop: not run (OPSDECK_FLEET_KUBECTL=0)".into());
     } else {
-        let (kubectl_time, kubectl_items) = kubectl::sequential_loop(&kubeconfig, &names);
+        let kinds = kubectl::kinds(shape.workloads > 0);
+        let (kubectl_time, kubectl_items) = kubectl::sequential_loop(&kubeconfig, &names, &kinds);
         let speedup = kubectl_time.as_secs_f64() / fill.all.as_secs_f64().max(1e-9);
         report.line(format!(
             "kubectl loop ({kubectl_version}), {} contexts × {} kinds, {kubectl_items} objects: {:.0} ms",
             shape.contexts,
-            objects::KINDS.len(),
+            kinds.len(),
             ms(kubectl_time)
         ));
         report.target(
@@ -319,6 +397,10 @@ fn main() {
 
 /// What the async part of the run measured.
 struct Fill {
+    /// The log phase, when it ran.
+    following: Option<logs::Following>,
+    /// RSS when the churn began (after the log phase).
+    rss_before_churn: f64,
     first_frame: Duration,
     one_context: Duration,
     one_region: Duration,

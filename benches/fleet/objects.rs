@@ -73,3 +73,80 @@ pub fn namespaces(per_context: usize) -> Vec<Value> {
         .map(|i| json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": names(i).0}}))
         .collect()
 }
+
+/// The kinds of workload, as `kubectl get` names them, in the share they take: most
+/// Deployments, some StatefulSets, a few DaemonSets.
+pub const WORKLOAD_KINDS: [&str; 3] = ["deployments", "statefulsets", "daemonsets"];
+
+/// The `i`th workload of a context as of its `generation`th change: each applied by the
+/// HelmRelease of the same index, with its pod template and rollout status.
+pub fn workload(i: usize, generation: u64) -> Value {
+    let (ns, release) = names(i);
+    let (kind, replicas) = match i % 10 {
+        0 => ("DaemonSet", 6),
+        1 | 2 => ("StatefulSet", 1),
+        _ => ("Deployment", 2),
+    };
+    let name = format!("{release}-app");
+    let image = format!("ghcr.io/tenants/app:1.{}.{generation}", i % 7);
+    let mut obj = json!({"apiVersion": "apps/v1", "kind": kind,
+        "metadata": {"name": name, "namespace": ns, "generation": generation + 1,
+                     "labels": {"helm.toolkit.fluxcd.io/name": release, "helm.toolkit.fluxcd.io/namespace": ns,
+                                "app.kubernetes.io/name": "app", "app.kubernetes.io/instance": name}},
+        "spec": {"selector": {"matchLabels": {"app.kubernetes.io/instance": name}},
+                 "template": {"metadata": {"labels": {"app.kubernetes.io/instance": name}},
+                              "spec": {"containers": [{"name": "app", "image": image,
+                                  "ports": [{"containerPort": 8080}],
+                                  "resources": {"requests": {"cpu": "100m", "memory": "128Mi"},
+                                                "limits": {"memory": "512Mi"}}}]}}},
+        "status": {"observedGeneration": generation + 1}});
+    if kind == "DaemonSet" {
+        obj["status"] = json!({"observedGeneration": generation + 1, "desiredNumberScheduled": replicas,
+            "numberReady": replicas, "updatedNumberScheduled": replicas, "numberAvailable": replicas});
+    } else {
+        obj["spec"]["replicas"] = json!(replicas);
+        obj["status"] = json!({"observedGeneration": generation + 1, "replicas": replicas,
+            "readyReplicas": replicas, "updatedReplicas": replicas, "availableReplicas": replicas,
+            "conditions": [{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
+                            "message": "Deployment has minimum availability."}]});
+    }
+    obj
+}
+
+/// `n` workloads of a context.
+pub fn workloads(n: usize) -> Vec<Value> {
+    (0..n).map(|i| workload(i, 0)).collect()
+}
+
+/// The Deployment whose pods the log phase follows, in the first tenant namespace.
+pub const LOG_DEPLOYMENT: &str = "bench-logs";
+
+/// `LOG_DEPLOYMENT` and its `pods` running pods, one container `app` each.
+pub fn log_workload(pods: usize) -> Vec<Value> {
+    let ns = names(0).0;
+    let mut v = vec![json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": LOG_DEPLOYMENT, "namespace": ns, "generation": 1},
+        "spec": {"replicas": pods, "selector": {"matchLabels": {"app": LOG_DEPLOYMENT}},
+                 "template": {"metadata": {"labels": {"app": LOG_DEPLOYMENT}},
+                              "spec": {"containers": [{"name": "app", "image": "ghcr.io/tenants/api:2.0"}]}}},
+        "status": {"observedGeneration": 1, "replicas": pods, "readyReplicas": pods,
+                   "updatedReplicas": pods, "availableReplicas": pods}})];
+    v.extend((0..pods).map(|p| {
+        json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": log_pod(p), "namespace": ns, "labels": {"app": LOG_DEPLOYMENT}},
+            "spec": {"containers": [{"name": "app", "image": "ghcr.io/tenants/api:2.0"}]},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "app", "ready": true,
+                "restartCount": 0, "image": "ghcr.io/tenants/api:2.0", "imageID": "",
+                "state": {"running": {"startedAt": "2026-11-23T11:00:00Z"}}}]}})
+    }));
+    v
+}
+
+/// The namespace and name of the log phase's `p`th pod.
+pub fn log_pod(p: usize) -> String {
+    format!("{LOG_DEPLOYMENT}-6d8f7c9b5-p{p:02}")
+}
+
+pub fn log_namespace() -> String {
+    names(0).0
+}

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::Event;
+use opsdeck::backend::kube::inspect::KubeInspector;
+use opsdeck::backend::kube::kubeconfig;
 use opsdeck::cli::{Sources, start_sources};
 use opsdeck::clock::SystemClock;
 use opsdeck::store::{self, Fleet, SourceStatus, UpdateReceiver};
@@ -20,7 +22,8 @@ use crate::readings;
 /// A fill that takes longer than this has failed: the run stops with the sources' states.
 const FILL_LIMIT: Duration = Duration::from_secs(180);
 
-type Keys = tokio::sync::mpsc::UnboundedSender<io::Result<Event>>;
+/// Where a phase sends the keys the event loop reads.
+pub type Keys = tokio::sync::mpsc::UnboundedSender<io::Result<Event>>;
 
 /// An input stream with no keys; it ends when the sender is dropped.
 fn no_input() -> (
@@ -51,6 +54,11 @@ impl Session {
     pub async fn start(sources: Sources) -> Session {
         let started = Instant::now();
         let (tx, rx) = store::channel();
+        // Details and logs read the contexts as the TUI's do (`cli/tui.rs`).
+        let kubeconfig = sources
+            .kube
+            .as_ref()
+            .and_then(|k| kubeconfig::load(k.kubeconfig.as_deref()).ok());
         let tasks = start_sources(sources, Arc::new(SystemClock), tx).await;
         let mut app = App::new(
             Fleet::new("bench"),
@@ -58,6 +66,10 @@ impl Session {
             Theme::default_theme(),
             true,
         );
+        if let Some(loaded) = kubeconfig {
+            let inspector = Arc::new(KubeInspector::new(Arc::new(loaded)));
+            app = app.with_inspector(inspector.clone()).with_logs(inspector);
+        }
         let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
         term.draw(|f| draw(f, &mut app)).unwrap();
         Session {
@@ -116,12 +128,18 @@ impl Session {
             })
     }
 
-    /// Hands the app to the real event loop, with no input, and measures the CPU this process
-    /// uses over `idle`; then runs `then` with that share of one core while the loop goes on,
-    /// and stops the loop when it is done.
-    pub async fn run_loop<F, Fut, T>(mut self, idle: Duration, then: F) -> T
+    /// Hands the app to the real event loop and measures the CPU this process uses over `idle`
+    /// with no input; then runs `then` with that share of one core and the keys the loop reads,
+    /// while the loop goes on (calling `observe` after every frame), and stops the loop when it
+    /// is done.
+    pub async fn run_loop<F, Fut, T>(
+        mut self,
+        idle: Duration,
+        mut observe: impl FnMut(&App),
+        then: F,
+    ) -> T
     where
-        F: FnOnce(f64) -> Fut + Send + 'static,
+        F: FnOnce(f64, Keys) -> Fut + Send + 'static,
         Fut: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
@@ -130,12 +148,11 @@ impl Session {
             let (cpu, start) = (readings::cpu_seconds(), Instant::now());
             tokio::time::sleep(idle).await;
             let idle_cpu = (readings::cpu_seconds() - cpu) / start.elapsed().as_secs_f64();
-            let out = then(idle_cpu).await;
-            // No more input: the loop ends.
-            drop(keys);
-            out
+            // When `then` is done with the keys, the input ends and so does the loop.
+            then(idle_cpu, keys).await
         });
-        event_loop::run_observed(&mut self.term, &mut self.app, events, &mut self.rx, |_| {
+        event_loop::run_observed(&mut self.term, &mut self.app, events, &mut self.rx, |app| {
+            observe(app);
             true
         })
         .await

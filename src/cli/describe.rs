@@ -16,6 +16,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::Sources;
+use crate::backend::aws::inspect::AwsInspector;
 use crate::backend::demo::{self, DemoInspector};
 use crate::backend::kube::KubeOptions;
 use crate::backend::kube::inspect::KubeInspector;
@@ -25,6 +26,7 @@ use crate::config::Config;
 use crate::inspect::document::{self, DocOptions, SectionView};
 use crate::inspect::live::fetch_once;
 use crate::inspect::logs::LogSource;
+use crate::inspect::route::{Router, Side};
 use crate::inspect::{Inspector, Subject};
 use crate::model::drilldown::{Part, Section};
 use crate::model::{Kind, Row};
@@ -43,6 +45,12 @@ pub struct Locate {
     /// The kube context (default: the kubeconfig's current one)
     #[arg(long)]
     pub context: Option<String>,
+    /// The AWS account (its name in the config), for AWS rows
+    #[arg(long)]
+    pub account: Option<String>,
+    /// The AWS region, for AWS rows
+    #[arg(long)]
+    pub region: Option<String>,
     /// Read the embedded demo fleet instead of the configured sources
     #[arg(long)]
     pub demo: bool,
@@ -83,6 +91,11 @@ pub fn parse_path(path: &str) -> Result<Wanted, String> {
 }
 
 impl Wanted {
+    /// Whether the object lives in Kubernetes only (no AWS source needs asking).
+    pub fn kube_only(&self) -> bool {
+        self.kind.is_namespaced() || self.kind == Kind::Organization
+    }
+
     /// Whether `row` is the one the path names: its name is the last segment (the object's own
     /// name, for kinds whose rows carry a "<kind>/" prefix) and every other segment is a part
     /// of its scope.
@@ -108,10 +121,16 @@ impl Wanted {
     }
 
     /// The row the path names in `fleet`: one, or an error naming the candidates.
-    pub fn find<'a>(&self, fleet: &'a Fleet, path: &str) -> Result<&'a Row, String> {
+    pub fn find<'a>(&self, fleet: &'a Fleet, path: &str, at: &Locate) -> Result<&'a Row, String> {
         let found: Vec<&Row> = fleet
             .rows_of(self.kind)
             .filter(|r| self.matches(r))
+            .filter(|r| {
+                at.account
+                    .as_ref()
+                    .is_none_or(|a| r.id.scope.account() == a)
+            })
+            .filter(|r| at.region.as_ref().is_none_or(|g| r.id.region() == g))
             .collect();
         match found.as_slice() {
             [one] => Ok(one),
@@ -168,19 +187,43 @@ pub async fn world(at: &Locate, config: &Config, kube_only: bool) -> Result<Worl
             _tasks: None,
         });
     }
-    let loaded =
-        kubeconfig::load(config.kube.kubeconfig.as_deref()).map_err(|e| (e.to_string(), 1))?;
-    let wanted: Vec<String> = at.context.iter().cloned().collect();
-    let contexts = loaded.contexts(&wanted).map_err(|e| (e.to_string(), 1))?;
+    // A Kubernetes object needs the kubeconfig; an AWS row reads it too when there is one (an
+    // EKS cluster joins its context's side), and goes without it otherwise.
+    let loaded = match kubeconfig::load(config.kube.kubeconfig.as_deref()) {
+        Ok(l) => Some(l),
+        Err(e) if kube_only => return Err((e.to_string(), 1)),
+        Err(_) => None,
+    };
+    let contexts = match &loaded {
+        Some(l) => {
+            let wanted: Vec<String> = at.context.iter().cloned().collect();
+            Some(l.contexts(&wanted).map_err(|e| (e.to_string(), 1))?)
+        }
+        None => None,
+    };
     let clock: SharedClock = Arc::new(SystemClock);
     let (tx, mut rx) = store::channel();
+    // The AWS side, narrowed to the account and region asked for.
+    let aws = crate::backend::aws::AwsOptions::from_config(config)
+        .filter(|_| config.aws.enabled && !kube_only)
+        .map(|mut o| {
+            if let Some(a) = &at.account {
+                o.accounts.retain(|acc| acc.name == *a);
+            }
+            if let Some(r) = &at.region {
+                for acc in &mut o.accounts {
+                    acc.regions = vec![r.clone()];
+                }
+            }
+            o
+        })
+        .filter(|o| !o.accounts.is_empty());
     let sources = Sources {
-        kube: Some(KubeOptions {
+        kube: contexts.map(|contexts| KubeOptions {
             kubeconfig: config.kube.kubeconfig.clone(),
             contexts,
         }),
-        aws: crate::backend::aws::AwsOptions::from_config(config)
-            .filter(|_| config.aws.enabled && !kube_only),
+        aws: aws.clone(),
     };
     let tasks = super::start_sources(sources, clock.clone(), tx).await;
     let mut fleet = Fleet::new("describe");
@@ -189,11 +232,14 @@ pub async fn world(at: &Locate, config: &Config, kube_only: bool) -> Result<Worl
     while let Ok(batch) = rx.try_recv() {
         fleet.apply(batch);
     }
-    let inspector = Arc::new(KubeInspector::new(Arc::new(loaded)));
+    let router = Arc::new(Router {
+        kube: loaded.map(|l| Arc::new(KubeInspector::new(Arc::new(l))) as Arc<dyn Side>),
+        aws: aws.map(|a| Arc::new(AwsInspector::new(a)) as Arc<dyn Side>),
+    });
     Ok(World {
         fleet,
-        inspector: Some(inspector.clone()),
-        logs: Some(inspector),
+        inspector: Some(router.clone()),
+        logs: Some(router),
         clock,
         _tasks: Some(tasks),
     })
@@ -221,15 +267,14 @@ pub async fn run(args: DescribeArgs, config: &Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let kube_only = wanted.kind.is_namespaced() || wanted.kind == Kind::Organization;
-    let world = match world(&args.at, config, kube_only).await {
+    let world = match world(&args.at, config, wanted.kube_only()).await {
         Ok(w) => w,
         Err((e, code)) => {
             eprintln!("opsdeck: {e}");
             return ExitCode::from(code);
         }
     };
-    let row = match wanted.find(&world.fleet, &args.at.path) {
+    let row = match wanted.find(&world.fleet, &args.at.path, &args.at) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("opsdeck: {e}");
@@ -310,6 +355,17 @@ pub async fn run(args: DescribeArgs, config: &Config) -> ExitCode {
 mod tests {
     use super::*;
 
+    fn none() -> Locate {
+        Locate {
+            path: String::new(),
+            context: None,
+            account: None,
+            region: None,
+            demo: true,
+            timeout: 1,
+        }
+    }
+
     fn demo_fleet() -> Fleet {
         let mut f = Fleet::new("demo");
         f.apply(demo::initial_updates(
@@ -335,24 +391,31 @@ mod tests {
             "gitrepository/flux-system/flux-system",
         ] {
             let w = parse_path(path).unwrap_or_else(|e| panic!("{e}"));
-            w.find(&f, path).unwrap_or_else(|e| panic!("{e}"));
+            w.find(&f, path, &none()).unwrap_or_else(|e| panic!("{e}"));
         }
         let w = parse_path("sts/numen-games/hyperfy2-world").unwrap();
-        assert!(w.find(&f, "x").unwrap_err().contains("not found"));
+        assert!(w.find(&f, "x", &none()).unwrap_err().contains("not found"));
         let w = parse_path("ks/flux-system/infrastructure").unwrap();
         assert!(
-            w.find(&f, "ks")
+            w.find(&f, "ks", &none())
                 .unwrap_err()
                 .contains("prod-cluster/flux-system/infrastructure"),
             "two contexts hold it: both are named"
         );
         let w = parse_path("hr/hyperfy2-world").unwrap();
         assert!(
-            w.find(&f, "hr/hyperfy2-world")
+            w.find(&f, "hr/hyperfy2-world", &none())
                 .unwrap_err()
                 .contains("match, say which"),
             "a name in several namespaces is ambiguous"
         );
+        // --account and --region narrow a name several accounts share.
+        let w = parse_path("rds/phenom-prod-postgres").unwrap();
+        let mut at = none();
+        at.account = Some("numinia".into());
+        assert!(w.find(&f, "rds", &at).unwrap_err().contains("not found"));
+        at.account = Some("phenom".into());
+        assert!(w.find(&f, "rds", &at).is_ok());
         assert!(parse_path("pods/x/y").unwrap_err().contains("unknown kind"));
         assert!(
             parse_path("hr")

@@ -85,7 +85,8 @@ pub async fn run(args: LogsArgs, config: &Config) -> ExitCode {
             }
         },
     };
-    let world = match world(&args.at, config, true).await {
+    let kube_only = wanted.as_ref().is_none_or(|w| w.kube_only());
+    let world = match world(&args.at, config, kube_only).await {
         Ok(w) => w,
         Err((e, code)) => {
             eprintln!("opsdeck: {e}");
@@ -115,7 +116,7 @@ pub async fn run(args: LogsArgs, config: &Config) -> ExitCode {
             LogTarget::pod(&context, ns, name)
         }
         (None, Some(w)) => {
-            let row = match w.find(&world.fleet, &args.at.path) {
+            let row = match w.find(&world.fleet, &args.at.path, &args.at) {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("opsdeck: {e}");
@@ -126,7 +127,7 @@ pub async fn run(args: LogsArgs, config: &Config) -> ExitCode {
             let target = if args.flux {
                 LogTarget::controller(&subject)
             } else {
-                Some(LogTarget::of(&subject)).filter(|t| !t.workloads.is_empty())
+                Some(LogTarget::of(&subject)).filter(LogTarget::has_logs)
             };
             match target {
                 Some(t) => t,
@@ -159,11 +160,12 @@ pub async fn run(args: LogsArgs, config: &Config) -> ExitCode {
         match ev {
             LogEvent::Line(l) => {
                 seen.insert((l.pod.clone(), l.container.clone()));
-                let prefix = if !target.workloads.is_empty() || seen.len() > 1 {
-                    format!("{}/{} │ ", l.pod, l.container)
-                } else {
-                    String::new()
-                };
+                let prefix =
+                    if !target.workloads.is_empty() || target.ecs.is_some() || seen.len() > 1 {
+                        format!("{}/{} │ ", l.pod, l.container)
+                    } else {
+                        String::new()
+                    };
                 if let Err(e) = writeln!(stdout, "{prefix}{}", l.text) {
                     if e.kind() == std::io::ErrorKind::BrokenPipe {
                         return ExitCode::from(141);

@@ -4,6 +4,7 @@
 
 mod audit;
 mod describe;
+mod ecs;
 mod kube;
 mod logging;
 mod logs;
@@ -40,7 +41,8 @@ pub struct Cli {
     /// Theme: default, light, high-contrast, a user theme name or a path to a .toml file
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
-    /// Allow write actions (reconcile, suspend, renew, runbooks). Read-only is the default.
+    /// Allow write actions (reconcile, suspend, renew, ECS redeploy and scale, runbooks).
+    /// Read-only is the default.
     #[arg(long, global = true)]
     pub write: bool,
     /// Log file (default: $XDG_STATE_HOME/opsdeck/opsdeck.log). Logs never go to the terminal.
@@ -115,6 +117,11 @@ pub enum Cmd {
         #[command(subcommand)]
         action: kube::KubeAction,
     },
+    /// Write actions on ECS services: redeploy, scale (need --write and --confirm SERVICE)
+    Ecs {
+        #[command(subcommand)]
+        action: ecs::EcsAction,
+    },
     /// Guided procedures: create-org, failover, staging-refresh (plan by default; --apply
     /// --confirm <env> to run; resume from a journal)
     Runbook {
@@ -187,6 +194,7 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
         }
         Some(Cmd::Describe(args)) => runtime.block_on(describe::run(args, config)),
         Some(Cmd::Logs(args)) => runtime.block_on(logs::run(args, config)),
+        Some(Cmd::Ecs { action }) => runtime.block_on(ecs::run(action, config, !read_only)),
         Some(Cmd::Kube { action }) => runtime.block_on(kube::run(action, config, !read_only)),
         Some(Cmd::Runbook { runbook }) => {
             runtime.block_on(runbook::run(*runbook, config, !read_only))

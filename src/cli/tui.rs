@@ -10,6 +10,8 @@ use crate::backend::demo::{self, DemoOptions, DemoWorld, MemoryGit};
 use crate::backend::kube;
 use crate::clock::whole_second_now;
 use crate::clock::{SharedClock, SimClock, SystemClock};
+use crate::inspect::route::Router;
+use crate::row_actions::ActionRouter;
 use crate::runbook::Ports;
 use crate::store::{self, Fleet};
 use crate::ui::event_loop::Stop;
@@ -31,21 +33,38 @@ pub async fn real(
         .kube
         .as_ref()
         .and_then(|k| kube::kubeconfig::load(k.kubeconfig.as_deref()).ok());
+    let aws = sources.aws.clone();
     let tasks = super::start_sources(sources, clock.clone(), tx).await;
     let mut app =
         App::new(Fleet::new(fleet_name), clock, theme, read_only).with_protected(protected);
     if let Some(ports) = runbook_ports {
         app = app.with_runbooks(ports, super::runbook::journal_dir());
     }
+    // Details and logs read each row from the side it came from.
+    let mut router = Router::default();
+    let mut actions = ActionRouter::default();
     if let Some(loaded) = loaded {
         let loaded = Arc::new(loaded);
-        let inspector = Arc::new(kube::inspect::KubeInspector::new(loaded.clone()));
-        let ops = Arc::new(kube::row_actions::KubeActions::new(loaded, !read_only));
-        app = app
-            .with_actions(ops)
-            .with_inspector(inspector.clone())
-            .with_logs(inspector);
+        router.kube = Some(Arc::new(kube::inspect::KubeInspector::new(loaded.clone())));
+        actions.kube = Some(Arc::new(kube::row_actions::KubeActions::new(
+            loaded, !read_only,
+        )));
     }
+    if let Some(aws) = aws {
+        router.aws = Some(Arc::new(crate::backend::aws::inspect::AwsInspector::new(
+            aws.clone(),
+        )));
+        actions.aws = Some(Arc::new(crate::backend::aws::row_actions::AwsActions::new(
+            aws,
+            !read_only,
+            crate::audit::path(),
+        )));
+    }
+    let router = Arc::new(router);
+    app = app
+        .with_actions(Arc::new(actions))
+        .with_inspector(router.clone())
+        .with_logs(router);
     let code = run(app, rx).await;
     drop(tasks);
     code

@@ -13,7 +13,7 @@ use super::applied_workloads;
 use super::trace::{TraceStep, trace};
 use crate::model::drilldown::{
     Body, ChainLink, EventLine, InventoryEntry, KustomizeRevisions, Part, PodLine, Revision,
-    Section,
+    Section, Table,
 };
 use crate::model::row::human_duration;
 use crate::model::{Condition, Facts, Health, Kind, Row};
@@ -101,9 +101,11 @@ fn heading(title: &str) -> DocLine {
     line(Tone::Heading, format!("── {title} "))
 }
 
+/// A key and its value, the keys aligned; a key longer than the column still gets a space.
 fn kv(key: &str, value: impl Into<String>) -> DocLine {
+    let width = 24.max(key.chars().count() + 1);
     vec![
-        piece(Tone::Key, format!("  {key:<24}")),
+        piece(Tone::Key, format!("  {key:<width$}")),
         piece(Tone::Plain, value),
     ]
 }
@@ -373,6 +375,7 @@ fn section_lines(
             Body::Revisions(r) => revision_lines(r, now, out),
             Body::Inventory(entries) => inventory_lines(entries, row, fleet, out),
             Body::Chain(links) => chain_lines(links, out),
+            Body::Table(t) => table_lines(t, out),
         },
     }
 }
@@ -590,6 +593,64 @@ fn chain_lines(links: &[ChainLink], out: &mut Vec<DocLine>) {
     }
 }
 
+/// The widest a table's column gets before its cells are cut (the last column never is).
+const TABLE_CELL: usize = 48;
+
+/// `text` in at most `max` characters: a longer one keeps its start and its end, which is where
+/// an image's tag or a generated name's suffix is ("123456789012.dkr.ecr…/auth:1.4.2").
+fn cut_middle(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return text.to_string();
+    }
+    let head = max / 3;
+    let tail = max - head - 1;
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(n - tail).collect();
+    format!("{start}…{end}")
+}
+
+fn table_lines(t: &Table, out: &mut Vec<DocLine>) {
+    if t.rows.is_empty() {
+        out.push(line(Tone::Dim, "  none"));
+        return;
+    }
+    let n = t.columns.len();
+    let widths: Vec<usize> = (0..n)
+        .map(|i| {
+            let widest = t
+                .rows
+                .iter()
+                .filter_map(|r| r.cells.get(i))
+                .map(|c| c.chars().count())
+                .chain(std::iter::once(t.columns[i].chars().count()))
+                .max()
+                .unwrap_or(0);
+            widest.min(TABLE_CELL) + 2
+        })
+        .collect();
+    let render = |cells: &[String]| {
+        let mut text = String::from("  ");
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(c);
+            } else {
+                let cut = cut_middle(c, TABLE_CELL);
+                text.push_str(&format!("{cut:<w$}", w = widths[i]));
+            }
+        }
+        text
+    };
+    out.push(line(Tone::Columns, render(&t.columns)));
+    for r in &t.rows {
+        let tone = r.health.map_or(Tone::Plain, Tone::Health);
+        out.push(line(tone, render(&r.cells)));
+        if let Some(note) = &r.note {
+            out.push(line(Tone::Dim, format!("      {note}")));
+        }
+    }
+}
+
 /// The plain text of lines, for `opsdeck describe`.
 pub fn plain_text(lines: &[DocLine]) -> String {
     let mut s = String::new();
@@ -671,5 +732,23 @@ impl<'a> Described<'a> {
                 .collect(),
             commands: row.facts.cli(row),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_cell_keeps_its_start_and_its_end() {
+        let image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/phenom-dev-auth:1.4.2";
+        let cut = cut_middle(image, 30);
+        assert_eq!(cut.chars().count(), 30);
+        assert!(
+            cut.starts_with("123456789") && cut.ends_with("auth:1.4.2"),
+            "{cut}"
+        );
+        assert!(cut.contains('…'));
+        assert_eq!(cut_middle("short", 30), "short");
     }
 }

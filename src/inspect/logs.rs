@@ -51,17 +51,46 @@ pub struct LogTarget {
     pub pods: Vec<(String, String)>,
     /// The Flux controller's lines about this object instead (`flux logs --kind --name -n`).
     pub flux_object: Option<ObjectRef>,
+    /// An ECS service's containers' logs in CloudWatch Logs instead.
+    pub ecs: Option<EcsLogTarget>,
+}
+
+/// An ECS service (or one of its tasks) whose logs to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EcsLogTarget {
+    pub account: String,
+    pub region: String,
+    pub cluster: String,
+    pub service: String,
+    /// One task (by id) instead of the service's current ones.
+    pub task: Option<String>,
 }
 
 impl LogTarget {
-    /// The pods of the subject's workloads.
+    /// The pods of the subject's workloads; an ECS service's tasks.
     pub fn of(subject: &Subject) -> LogTarget {
+        let ecs = (subject.id.kind == crate::model::Kind::EcsService).then(|| EcsLogTarget {
+            account: subject.id.scope.account().to_string(),
+            region: subject.id.scope.region().to_string(),
+            cluster: subject.context().to_string(),
+            service: subject.id.name.clone(),
+            task: None,
+        });
         LogTarget {
             context: subject.context().to_string(),
             workloads: subject.workloads.clone(),
             pods: Vec::new(),
             flux_object: None,
+            ecs,
         }
+    }
+
+    /// Whether there is anything to read: pods, a Flux object, an ECS service.
+    pub fn has_logs(&self) -> bool {
+        !self.workloads.is_empty()
+            || !self.pods.is_empty()
+            || self.flux_object.is_some()
+            || self.ecs.is_some()
     }
 
     /// One pod.
@@ -71,6 +100,7 @@ impl LogTarget {
             workloads: Vec::new(),
             pods: vec![(namespace.to_string(), name.to_string())],
             flux_object: None,
+            ecs: None,
         }
     }
 
@@ -86,11 +116,22 @@ impl LogTarget {
             workloads: Vec::new(),
             pods: Vec::new(),
             flux_object: Some(object),
+            ecs: None,
         })
     }
 
     /// What the log view's title says it shows.
     pub fn describe(&self) -> String {
+        if let Some(e) = &self.ecs {
+            let what = match &e.task {
+                Some(t) => format!("task {}", t.chars().take(8).collect::<String>()),
+                None => format!("service {}", e.service),
+            };
+            return format!(
+                "{what} @ {}/{}/{} (CloudWatch Logs)",
+                e.account, e.region, e.cluster
+            );
+        }
         if let Some(o) = &self.flux_object {
             return format!(
                 "{} lines about {}/{}/{}",
@@ -129,6 +170,42 @@ pub enum LogEvent {
 }
 
 pub type LogStream = BoxStream<'static, LogEvent>;
+
+/// A stream of what `drive` sends. The driver runs as a task of its own, started when the
+/// stream is first read (so making the stream needs no runtime), reading at the network's pace
+/// whatever the reader's; it is aborted when the stream is dropped (the view closed). The
+/// channel between them bounds what waits to be read.
+pub fn driven<F>(drive: impl FnOnce(tokio::sync::mpsc::Sender<LogEvent>) -> F) -> LogStream
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    use futures_util::StreamExt;
+    let (tx, rx) = tokio::sync::mpsc::channel::<LogEvent>(4096);
+    let driver = drive(tx);
+    let mut rx = Some(rx);
+    let started =
+        futures_util::stream::once(async move { Stop(tokio::spawn(driver).abort_handle()) });
+    Box::pin(started.flat_map(move |stop| {
+        let rx = rx.take().expect("the driver starts once");
+        futures_util::stream::unfold((rx, stop), |(mut rx, stop)| async move {
+            rx.recv().await.map(|e| (e, (rx, stop)))
+        })
+    }))
+}
+
+/// Aborts the driver of a stream when the stream goes.
+struct Stop(tokio::task::AbortHandle);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A stream that says only why there is nothing to read.
+pub fn refused(why: impl Into<String>) -> LogStream {
+    Box::pin(futures_util::stream::iter([LogEvent::Error(why.into())]))
+}
 
 /// What serves logs: the kube backend, the demo world.
 pub trait LogSource: Send + Sync {

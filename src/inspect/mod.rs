@@ -13,6 +13,7 @@ pub mod document;
 pub mod lines;
 pub mod live;
 pub mod logs;
+pub mod route;
 pub mod trace;
 
 use futures_util::future::BoxFuture;

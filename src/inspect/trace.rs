@@ -133,6 +133,10 @@ fn push_source(row: &Row, fleet: &Fleet, steps: &mut Vec<TraceStep>) {
         return;
     };
     let id = Kind::row_id_of(row.id.scope.context(), &src.kind, &src.namespace, &src.name);
+    // Two Kustomizations on the way may read one source: it is said once.
+    if id.is_some() && steps.iter().any(|s| s.id == id) {
+        return;
+    }
     steps.push(match id.as_ref().and_then(|id| fleet.row(id)) {
         Some(r) => TraceStep::of_row(r),
         None => TraceStep::missing(&src.kind, &src.namespace, &src.name),

@@ -28,8 +28,28 @@ pub enum Section {
     Inventory,
     /// Certificate → CertificateRequest → Order → Challenges.
     Chain,
-    /// Events of the object, its source, its workloads and their pods (`flux events --for`).
+    /// Events of the object, its source, its workloads and their pods (`flux events --for`);
+    /// an ECS service's events, an RDS instance's.
     Events,
+    /// An ECS service's deployments: primary and active, task definition, rollout state.
+    Deployments,
+    /// An ECS service's recently stopped tasks: why each stopped, each container's exit.
+    Tasks,
+    /// An ECS service's task definition: CPU, memory, each container's image and where its
+    /// logs go.
+    TaskDefinition,
+    /// An RDS instance's pending maintenance, parameter group and standby.
+    Maintenance,
+    /// A region's alarms' state changes.
+    AlarmHistory,
+    /// A region's Route53 health checks, as each checker region sees them.
+    HealthChecks,
+    /// An EKS cluster's health issues.
+    Issues,
+    /// An EKS cluster's node groups.
+    NodeGroups,
+    /// An EKS cluster's add-ons.
+    Addons,
 }
 
 impl Section {
@@ -40,6 +60,49 @@ impl Section {
             Section::Inventory => "Inventory",
             Section::Chain => "Certificate chain",
             Section::Events => "Events",
+            Section::Deployments => "Deployments",
+            Section::Tasks => "Stopped tasks",
+            Section::TaskDefinition => "Task definition",
+            Section::Maintenance => "Maintenance and backups",
+            Section::AlarmHistory => "Alarm history",
+            Section::HealthChecks => "Health checks",
+            Section::Issues => "Health issues",
+            Section::NodeGroups => "Node groups",
+            Section::Addons => "Add-ons",
+        }
+    }
+
+    /// The columns of a section shown as a table, one list for every backend (the demo's and
+    /// AWS's tables read alike); empty for the others.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            Section::Deployments => &[
+                "DEPLOYMENT",
+                "STATUS",
+                "TASK DEFINITION",
+                "ROLLOUT",
+                "RUNNING",
+                "PENDING",
+                "DESIRED",
+                "FAILED",
+                "UPDATED",
+            ],
+            Section::Tasks => &["TASK", "STOPPED", "STOP CODE", "TASK DEFINITION", "REASON"],
+            Section::TaskDefinition => &["CONTAINER", "IMAGE", "CPU", "MEMORY", "ESSENTIAL"],
+            Section::Maintenance => &["WHAT", "STATE", "DETAIL"],
+            Section::AlarmHistory => &["WHEN", "ALARM", "CHANGE"],
+            Section::HealthChecks => &["CHECK", "TARGET", "CHECKERS", "STATUS"],
+            Section::Issues => &["CODE", "RESOURCES", "MESSAGE"],
+            Section::NodeGroups => &[
+                "NODE GROUP",
+                "STATUS",
+                "DESIRED",
+                "MIN",
+                "MAX",
+                "INSTANCE TYPES",
+            ],
+            Section::Addons => &["ADD-ON", "VERSION", "STATUS"],
+            _ => &[],
         }
     }
 }
@@ -69,6 +132,47 @@ pub enum Body {
     Revisions(KustomizeRevisions),
     Inventory(Vec<InventoryEntry>),
     Chain(Vec<ChainLink>),
+    /// Rows under named columns: what the AWS APIs answer about a service, a database, a
+    /// region or a cluster.
+    Table(Table),
+}
+
+/// A table a section shows: its columns, and each row's cells with its health.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<TableRow>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TableRow {
+    pub cells: Vec<String>,
+    /// How the row reads: its colour, and whether it explains a problem.
+    pub health: Option<Health>,
+    /// A line under the row: a reason, a message.
+    pub note: Option<String>,
+}
+
+impl Table {
+    /// An empty table with `section`'s columns.
+    pub fn of(section: Section) -> Table {
+        Table::new(section.columns())
+    }
+
+    pub fn new(columns: &[&str]) -> Table {
+        Table {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>, health: Option<Health>, note: Option<String>) {
+        self.rows.push(TableRow {
+            cells,
+            health,
+            note: note.filter(|n| !n.is_empty()),
+        });
+    }
 }
 
 /// One pod as `kubectl get pods` and k9s show it, with why it is not running.

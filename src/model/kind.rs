@@ -63,12 +63,15 @@ impl KindFilter {
 }
 
 /// What `R` (refresh) does on a row of the kind: nothing, ask Flux to reconcile it (the flux
-/// CLI's `reconcile`), or ask cert-manager to issue it again (cmctl's `renew`).
+/// CLI's `reconcile`), ask cert-manager to issue it again (cmctl's `renew`), or start a new
+/// deployment of an ECS service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refresh {
     Nothing,
     Reconcile,
     Renew,
+    /// An ECS service: force a new deployment (`aws ecs update-service --force-new-deployment`).
+    Redeploy,
 }
 
 /// A kind's declaration, built in a `const` from its scope: `KindSpec::namespaced(name,

@@ -92,6 +92,15 @@ impl RowId {
         }
     }
 
+    /// The AWS region the row lives in: a Region row is named by its region and has none in its
+    /// scope (its alarms and its Route53 routing come from different sources).
+    pub fn region(&self) -> &str {
+        match self.kind {
+            Kind::Region => &self.name,
+            _ => self.scope.region(),
+        }
+    }
+
     /// "namespace/name" for namespaced rows, the name otherwise.
     pub fn display_name(&self) -> String {
         match &self.scope.namespace {

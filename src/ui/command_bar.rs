@@ -10,6 +10,7 @@ use ratatui::widgets::Paragraph;
 use super::component::{Component, Ctx, Effect, Message, Overlay, Regions};
 use super::keymap::pasted;
 use super::pane::{Command, completions, parse_command};
+use crate::row_actions::RowAction;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -26,12 +27,25 @@ fn command(input: &str) -> Effect {
     if input.trim().is_empty() {
         return Effect::None;
     }
+    // `:scale N` takes its number.
+    if let Some(n) = input.trim().strip_prefix("scale") {
+        let n = n.trim();
+        return match n.parse::<u32>() {
+            Ok(n) if n <= 10_000 => Effect::AskAction(RowAction::Scale(n), None),
+            _ => Effect::Say(Message::error(format!(
+                ":scale takes the desired count, 0 to 10000 (:scale 3), not {n:?}"
+            ))),
+        };
+    }
     match parse_command(input) {
         Ok(Command::Open(p)) => Effect::OpenPane(p),
         Ok(Command::OpenFiltered(p, filter)) => Effect::OpenPaneFiltered(p, filter.to_string()),
         Ok(Command::Help) => Effect::Open(Overlay::Help),
         Ok(Command::Runbooks) => Effect::Open(Overlay::Runbooks),
         Ok(Command::Quit) => Effect::Quit,
+        Ok(Command::Scale) => Effect::Say(Message::error(
+            ":scale takes the desired count (:scale 3)".to_string(),
+        )),
         Err(e) => Effect::Say(Message::error(e)),
     }
 }

@@ -124,8 +124,13 @@ pub enum Effect {
     Filter(String),
     /// `R` or `T` on this row (the selected one when `None`): check, then ask for confirmation.
     AskRowAction(Action, Option<RowId>),
+    /// A write on this row (the detail's, else the selected one, when `None`): check, then ask
+    /// for confirmation.
+    AskAction(RowAction, Option<RowId>),
     /// A confirmed write on a row: start it.
     RunRowAction(RowAction, RowId),
+    /// Open the command bar with this already typed.
+    OpenCommand(String),
     /// Run a runbook's preflight and plan.
     PlanRunbook(Arc<dyn Runbook>),
     /// Apply a planned runbook with the target typed to confirm.

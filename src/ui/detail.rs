@@ -24,6 +24,9 @@ use crate::model::drilldown::{Body, Part, PodLine, Section};
 pub struct Detail {
     pub id: RowId,
     pub scroll: u16,
+    /// How far the last frame could scroll (its wrapped lines past the screen): keys stop
+    /// there, so `k` after `G` moves at once.
+    pub scroll_limit: std::cell::Cell<u16>,
     /// The sections fetched on demand, in the kind's order.
     pub sections: Vec<(Section, SectionView)>,
     pub options: DocOptions,
@@ -36,6 +39,7 @@ impl Detail {
         Detail {
             id,
             scroll: 0,
+            scroll_limit: std::cell::Cell::new(u16::MAX),
             sections: sections
                 .into_iter()
                 .map(|s| (s, SectionView::loading()))
@@ -75,12 +79,15 @@ impl Component for Detail {
         let Some(action) = action_for(&ev) else {
             return Effect::None;
         };
+        let limit = self.scroll_limit.get();
+        self.scroll = self.scroll.min(limit);
         match action {
-            Action::Down => self.scroll = self.scroll.saturating_add(1),
+            Action::Down => self.scroll = self.scroll.saturating_add(1).min(limit),
             Action::Up => self.scroll = self.scroll.saturating_sub(1),
-            Action::PageDown => self.scroll = self.scroll.saturating_add(10),
+            Action::PageDown => self.scroll = self.scroll.saturating_add(10).min(limit),
             Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
             Action::Top => self.scroll = 0,
+            Action::Bottom => self.scroll = limit,
             Action::Back => return Effect::close(),
             Action::Quit => return Effect::Quit,
             Action::Help => return Effect::Open(Overlay::Help),
@@ -92,6 +99,7 @@ impl Component for Detail {
             Action::Logs => return Effect::OpenLogs(Some(self.id.clone()), false),
             Action::ControllerLogs => return Effect::OpenLogs(Some(self.id.clone()), true),
             Action::Pods => return Effect::OpenPods(self.id.clone()),
+            Action::Scale => return Effect::OpenCommand("scale ".into()),
             _ => {}
         }
         Effect::None
@@ -174,7 +182,11 @@ fn render(f: &mut Frame, area: Rect, detail: &Detail, ctx: &Ctx) {
                 .border_style(theme.border())
                 .title(title),
         )
-        .wrap(Wrap { trim: false })
-        .scroll((detail.scroll, 0));
-    f.render_widget(p, area);
+        .wrap(Wrap { trim: false });
+    let limit = p
+        .line_count(area.width)
+        .saturating_sub(area.height as usize);
+    let limit = u16::try_from(limit).unwrap_or(u16::MAX);
+    detail.scroll_limit.set(limit);
+    f.render_widget(p.scroll((detail.scroll.min(limit), 0)), area);
 }

@@ -97,10 +97,47 @@ where
 async fn run_inner<B, E>(
     terminal: &mut Terminal<B>,
     app: &mut App,
+    events: E,
+    updates: &mut UpdateReceiver,
+    observe: impl FnMut(&App) -> bool,
+    signals: Option<&mut Signals>,
+) -> anyhow::Result<Stop>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+{
+    // Reading the notices also spawns, on this loop's runtime, the work the app posted. They go
+    // back to the app when the loop ends, so a later loop over the same app (the fleet
+    // benchmark's phases) still starts its work.
+    let (mut notices, taken) = match app.take_notices() {
+        Some(n) => (n, true),
+        None => (Notices::none(), false),
+    };
+    let result = run_loop(
+        terminal,
+        app,
+        events,
+        updates,
+        observe,
+        signals,
+        &mut notices,
+    )
+    .await;
+    if taken {
+        app.put_back_notices(notices);
+    }
+    result
+}
+
+async fn run_loop<B, E>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
     mut events: E,
     updates: &mut UpdateReceiver,
     mut observe: impl FnMut(&App) -> bool,
     mut signals: Option<&mut Signals>,
+    notices: &mut Notices,
 ) -> anyhow::Result<Stop>
 where
     B: Backend,
@@ -112,8 +149,6 @@ where
     let mut pending = false;
     let mut last_frame = Instant::now();
     let mut updates_open = true;
-    // Reading the notices also spawns, on this loop's runtime, the work the app posted.
-    let mut notices = app.take_notices().unwrap_or_else(Notices::none);
     // The confirmation prompt the last frame showed (`App::prompt`).
     let mut prompt_shown: Option<u64> = None;
     loop {

@@ -54,39 +54,38 @@ impl Component for Help {
     }
 }
 
-/// A key and what it does, as a help line.
-fn entry<'a>(key_style: Style, key: &str, what: impl Into<String>) -> Line<'a> {
-    Line::from(vec![
-        Span::styled(format!("  {key:<24}"), key_style),
-        Span::raw(what.into()),
-    ])
+/// The widest key column: longer keys (a command's many aliases) get a line of their own.
+const KEY_WIDTH: usize = 24;
+
+/// A key and what it does, as help lines; keys are padded to `width`, the column's longest.
+fn entry<'a>(key_style: Style, key: &str, width: usize, what: impl Into<String>) -> Vec<Line<'a>> {
+    let what = Span::raw(what.into());
+    if key.len() > width {
+        return vec![
+            Line::from(Span::styled(format!("  {key}"), key_style)),
+            Line::from(vec![Span::raw(" ".repeat(width + 4)), what]),
+        ];
+    }
+    vec![Line::from(vec![
+        Span::styled(format!("  {key:<width$}  "), key_style),
+        what,
+    ])]
 }
 
-fn render(f: &mut Frame, area: Rect, ctx: &Ctx, scroll: u16) {
-    let t = ctx.theme;
-    let key_style = Style::default().fg(t.accent);
-    let mut keys = vec![Line::from(Span::styled("Keys", t.title()))];
-    for b in BINDINGS {
-        keys.push(entry(key_style, &b.keys.join(" "), b.help));
+/// What a command opens or does, for the help.
+fn command_help(cmd: Command) -> String {
+    match cmd {
+        Command::Open(p) => p.title().to_string(),
+        Command::OpenFiltered(p, filter) => format!("{}, filtered to {filter}", p.title()),
+        Command::Help => "this help".into(),
+        Command::Runbooks => "runbooks: create-org, failover, staging-refresh, resume".into(),
+        Command::Quit => "quit".into(),
+        Command::Scale => "scale N: set the ECS service's desired count".into(),
     }
-    keys.push(Line::default());
-    keys.push(Line::from(Span::styled(
-        "While typing (: and /)",
-        t.title(),
-    )));
-    for (k, what) in INPUT_BINDINGS {
-        keys.push(entry(key_style, k, *what));
-    }
-    let mut more = vec![Line::from(Span::styled(
-        "In the log view (l, L)",
-        t.title(),
-    ))];
-    for (k, what) in super::logs::LOG_KEYS {
-        more.push(entry(key_style, k, *what));
-    }
-    more.push(Line::default());
-    more.push(Line::from(Span::styled("Commands", t.title())));
-    // One line per target, its aliases together: ":ks :kustomizations  Kustomizations".
+}
+
+/// Each command target once, its aliases together: (":ks :kustomizations", "Kustomizations").
+fn command_lines() -> Vec<(String, String)> {
     let mut groups: Vec<(Command, Vec<&str>)> = Vec::new();
     for (name, cmd) in COMMANDS {
         match groups.iter_mut().find(|(c, _)| c == cmd) {
@@ -94,20 +93,60 @@ fn render(f: &mut Frame, area: Rect, ctx: &Ctx, scroll: u16) {
             None => groups.push((*cmd, vec![name])),
         }
     }
-    for (cmd, names) in groups {
-        let what = match cmd {
-            Command::Open(p) => p.title().to_string(),
-            Command::OpenFiltered(p, filter) => format!("{}, filtered to {filter}", p.title()),
-            Command::Help => "this help".into(),
-            Command::Runbooks => "runbooks: create-org, failover, staging-refresh, resume".into(),
-            Command::Quit => "quit".into(),
-        };
-        let names = names
-            .iter()
-            .map(|n| format!(":{n}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        more.push(entry(key_style, &names, what));
+    groups
+        .into_iter()
+        .map(|(cmd, names)| {
+            let names: Vec<String> = names.iter().map(|n| format!(":{n}")).collect();
+            (names.join(" "), command_help(cmd))
+        })
+        .collect()
+}
+
+fn render(f: &mut Frame, area: Rect, ctx: &Ctx, scroll: u16) {
+    let t = ctx.theme;
+    let key_style = Style::default().fg(t.accent);
+    let bound: Vec<(String, &str)> = BINDINGS
+        .iter()
+        .map(|b| (b.keys.join(" "), b.help))
+        .collect();
+    let keys_width = bound
+        .iter()
+        .map(|(k, _)| k.len())
+        .chain(INPUT_BINDINGS.iter().map(|(k, _)| k.len()))
+        .max()
+        .unwrap_or(0)
+        .min(KEY_WIDTH);
+    let mut keys = vec![Line::from(Span::styled("Keys", t.title()))];
+    for (k, what) in &bound {
+        keys.extend(entry(key_style, k, keys_width, *what));
+    }
+    keys.push(Line::default());
+    keys.push(Line::from(Span::styled(
+        "While typing (: and /)",
+        t.title(),
+    )));
+    for (k, what) in INPUT_BINDINGS {
+        keys.extend(entry(key_style, k, keys_width, *what));
+    }
+    let commands = command_lines();
+    let more_width = super::logs::LOG_KEYS
+        .iter()
+        .map(|(k, _)| k.len())
+        .chain(commands.iter().map(|(names, _)| names.len()))
+        .max()
+        .unwrap_or(0)
+        .min(KEY_WIDTH);
+    let mut more = vec![Line::from(Span::styled(
+        "In the log view (l, L)",
+        t.title(),
+    ))];
+    for (k, what) in super::logs::LOG_KEYS {
+        more.extend(entry(key_style, k, more_width, *what));
+    }
+    more.push(Line::default());
+    more.push(Line::from(Span::styled("Commands", t.title())));
+    for (names, what) in commands {
+        more.extend(entry(key_style, &names, more_width, what));
     }
     // A wide terminal shows the keys beside the rest; a narrow one, one after the other.
     let two = area.width >= 160;

@@ -33,6 +33,8 @@ pub enum Action {
     Pods,
     /// In a detail: Normal events too, or warnings only.
     ToggleEvents,
+    /// An ECS service: set its desired count (the command bar opens with `:scale `).
+    Scale,
 }
 
 pub struct Binding {
@@ -81,7 +83,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(
         &["R"],
         Action::Refresh,
-        "reconcile (Flux) or renew (certificate); needs --write, asks first",
+        "reconcile (Flux), renew (cert), redeploy (ECS); needs --write, asks first",
     ),
     bind(
         &["T"],
@@ -107,6 +109,11 @@ pub const BINDINGS: &[Binding] = &[
         &["e"],
         Action::ToggleEvents,
         "in a detail: Normal events too, or warnings only",
+    ),
+    bind(
+        &["="],
+        Action::Scale,
+        "ECS service: set the desired count (:scale N); needs --write, asks first",
     ),
     bind(
         &["q", "Ctrl-c"],

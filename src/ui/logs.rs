@@ -110,8 +110,12 @@ impl LogView {
     pub fn take(&mut self, events: Vec<LogEvent>) {
         let n = events.len();
         for e in events {
+            // A few pods and containers: a scan, with no key built per line.
             if let LogEvent::Line(l) = &e
-                && !self.seen.contains(&(l.pod.clone(), l.container.clone()))
+                && !self
+                    .seen
+                    .iter()
+                    .any(|(p, c)| *p == l.pod && *c == l.container)
             {
                 self.seen.insert((l.pod.clone(), l.container.clone()));
             }

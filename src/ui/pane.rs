@@ -31,6 +31,8 @@ pub enum Command {
     Help,
     Runbooks,
     Quit,
+    /// `:scale N`: set an ECS service's desired count (the argument is read by the bar).
+    Scale,
 }
 
 /// The commands before the kinds' (which come from their specs, in registry order).
@@ -39,7 +41,8 @@ const PANE_COMMANDS: [(&str, Command); 2] = [
     ("problems", Command::Open(Pane::Problems)),
 ];
 /// The commands after the kinds'.
-const OTHER_COMMANDS: [(&str, Command); 5] = [
+const OTHER_COMMANDS: [(&str, Command); 6] = [
+    ("scale", Command::Scale),
     ("runbooks", Command::Runbooks),
     ("rb", Command::Runbooks),
     ("help", Command::Help),

@@ -4,6 +4,7 @@
 //! side and as epoch-second numbers on moto's side. Optionally delays each request, to show
 //! that pollers run concurrently, and records when each request ran.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -44,18 +45,35 @@ struct Shared {
     seen: Arc<Mutex<Vec<Seen>>>,
     /// (service, error code) pairs answered with that error, in the service's protocol.
     faults: Arc<Mutex<Vec<(String, String)>>>,
+    /// Operations moto does not answer, answered here instead (`respond`).
+    responders: Arc<Mutex<Responders>>,
 }
+
+/// What the proxy answers for an operation moto lacks, shaped from the AWS API reference.
+#[derive(Clone, Debug)]
+pub enum Canned {
+    /// A JSON document: as is for the JSON and REST-JSON services, turned into CBOR for
+    /// CloudWatch.
+    Json(Json),
+    /// An XML document, for the query and REST-XML services (RDS, Route53).
+    Xml(String),
+}
+
+/// Per operation, the answers still to give (the last one stays).
+type Responders = Vec<(String, VecDeque<Canned>)>;
 
 pub struct CborProxy {
     pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     faults: Arc<Mutex<Vec<(String, String)>>>,
+    responders: Arc<Mutex<Responders>>,
 }
 
 impl CborProxy {
     pub async fn start(moto: &str, delay: Duration) -> CborProxy {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let faults = Arc::new(Mutex::new(Vec::new()));
+        let responders = Arc::new(Mutex::new(Vec::new()));
         let shared = Shared {
             moto: moto.trim_end_matches('/').to_string(),
             client: Client::builder(TokioExecutor::new()).build_http(),
@@ -63,6 +81,7 @@ impl CborProxy {
             started: Instant::now(),
             seen: seen.clone(),
             faults: faults.clone(),
+            responders: responders.clone(),
         };
         let app = Router::new().fallback(handle).with_state(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -72,7 +91,26 @@ impl CborProxy {
             url: format!("http://{addr}"),
             seen,
             faults,
+            responders,
         }
+    }
+
+    /// Answers `operation` (as `Seen::operation` names it: "DescribeAlarmHistory",
+    /// "DescribePendingMaintenanceActions", "GET /clusters/eks-prod/addons") with `canned`
+    /// instead of asking moto, which does not serve it: a test-side responder for that one
+    /// operation.
+    pub fn respond(&self, operation: &str, canned: Canned) {
+        self.respond_in_turn(operation, vec![canned]);
+    }
+
+    /// Answers `operation` with each of `answers` in turn, then with the last one for good: a
+    /// state the service moves through (a rollout IN_PROGRESS, then COMPLETED). Replaces any
+    /// earlier responder of the operation.
+    pub fn respond_in_turn(&self, operation: &str, answers: Vec<Canned>) {
+        assert!(!answers.is_empty(), "a responder answers something");
+        let mut responders = self.responders.lock().unwrap();
+        responders.retain(|(op, _)| op != operation);
+        responders.push((operation.to_string(), answers.into()));
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -80,7 +118,9 @@ impl CborProxy {
     }
 
     /// Answers every request signed for `service` ("ecs", "eks", "rds", "monitoring", or "*"
-    /// for all) with the error `code` (AccessDenied, ExpiredToken…), in that service's protocol.
+    /// for all), or every call of one operation ("DescribeTasks", "GetLogEvents"), with the
+    /// error `code` (AccessDenied, ExpiredToken, ThrottlingException…), in that service's
+    /// protocol.
     pub fn fail(&self, service: &str, code: &str) {
         self.faults
             .lock()
@@ -132,10 +172,25 @@ async fn handle(
         .lock()
         .unwrap()
         .iter()
-        .find(|(svc, _)| *svc == service || svc == "*")
+        .find(|(svc, _)| *svc == service || *svc == operation || svc == "*")
         .map(|(_, c)| c.clone());
+    let canned = s
+        .responders
+        .lock()
+        .unwrap()
+        .iter_mut()
+        .find(|(op, _)| *op == operation)
+        .and_then(|(_, answers)| {
+            if answers.len() > 1 {
+                answers.pop_front()
+            } else {
+                answers.front().cloned()
+            }
+        });
     let response = if let Some(code) = fault {
         error_response(&service, &code, &headers)
+    } else if let Some(canned) = canned {
+        canned_response(&canned, headers.get("smithy-protocol").is_some())
     } else if let Some(op) = uri.path().strip_prefix(CLOUDWATCH_PREFIX) {
         cloudwatch(&s, op, &region, &body).await
     } else {
@@ -189,6 +244,21 @@ fn error_response(service: &str, code: &str, headers: &HeaderMap) -> Response<Bo
         .unwrap()
 }
 
+fn canned_response(canned: &Canned, cbor: bool) -> Response<Body> {
+    let (content_type, body) = match canned {
+        Canned::Json(j) if cbor => ("application/cbor", to_cbor_bytes(&json_to_cbor(j, None))),
+        Canned::Json(j) => ("application/json", j.to_string().into_bytes()),
+        Canned::Xml(x) => ("text/xml", x.clone().into_bytes()),
+    };
+    let mut r = Response::builder()
+        .status(200)
+        .header("content-type", content_type);
+    if cbor {
+        r = r.header("smithy-protocol", "rpc-v2-cbor");
+    }
+    r.body(Body::from(body)).unwrap()
+}
+
 async fn forward(
     s: &Shared,
     method: Method,
@@ -212,9 +282,49 @@ async fn forward(
         .request(req.body(Full::new(body)).unwrap())
         .await
         .expect("moto answers");
-    let (parts, body) = resp.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
+    let (mut parts, body) = resp.into_parts();
+    let mut bytes = body.collect().await.unwrap().to_bytes();
+    let ecs = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("AmazonEC2ContainerServiceV20141113."));
+    if ecs && let Ok(mut json) = serde_json::from_slice::<Json>(&bytes) {
+        ecs_as_documented(&mut json);
+        bytes = Bytes::from(json.to_string());
+        parts.headers.remove("content-length");
+    }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// moto writes a task's containers' `cpu` and `memory` as numbers; the ECS API reference (and
+/// the SDK) has them as strings, as AWS sends them.
+fn ecs_as_documented(json: &mut Json) {
+    if let Some(task) = json.get_mut("task") {
+        containers_as_documented(task);
+    }
+    for task in json
+        .get_mut("tasks")
+        .and_then(Json::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        containers_as_documented(task);
+    }
+}
+
+fn containers_as_documented(task: &mut Json) {
+    for c in task
+        .get_mut("containers")
+        .and_then(Json::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        for k in ["cpu", "memory", "memoryReservation"] {
+            if let Some(n) = c.get(k).filter(|v| v.is_number()).map(|v| v.to_string()) {
+                c[k] = Json::String(n);
+            }
+        }
+    }
 }
 
 async fn cloudwatch(s: &Shared, op: &str, region: &str, body: &Bytes) -> Response<Body> {

@@ -193,19 +193,25 @@ struct Inner {
     discovery_most: usize,
     /// Container logs by (namespace, pod, container).
     logs: BTreeMap<(String, String, String), ContainerLog>,
+    /// Wakes log followers: a line was written, or a container stopped or restarted.
+    log_written: Arc<tokio::sync::Notify>,
 }
 
-/// One container's log: the running container's lines and the previous (terminated) one's.
+/// One container's log, as the kubelet keeps it in a file: the running container's lines and
+/// the previous (terminated) one's. A follower reads on from where it is, at its own pace, as
+/// `tail -f` does: nothing is lost when it is slow.
 #[derive(Clone, Debug, Default)]
 struct ContainerLog {
     current: Vec<(jiff::Timestamp, String)>,
     previous: Option<Vec<(jiff::Timestamp, String)>>,
+    /// Which run of the container `current` is: a restart starts a new one.
+    run: u64,
+    /// The container stopped (or its pod went away): followers end.
+    stopped: bool,
 }
 
-/// The plural under which a log stream travels the broadcast, never a watched resource's.
+/// The fault key of the log subresource: RBAC grants `pods/log` apart from pods.
 const LOG_LINE: &str = "pods/log";
-/// A pod's log streams end (its containers stopped).
-const LOG_END: &str = "pods/log-end";
 
 #[derive(Clone)]
 pub struct KubeApi {
@@ -234,6 +240,7 @@ impl KubeApi {
             discovery_in_flight: 0,
             discovery_most: 0,
             logs: BTreeMap::new(),
+            log_written: Arc::new(tokio::sync::Notify::new()),
         }));
         let (events, _) = broadcast::channel(4096);
         let app = Router::new()
@@ -546,47 +553,38 @@ impl KubeApi {
     /// followers alike.
     pub fn write_log(&self, ns: &str, pod: &str, container: &str, text: &str) {
         let at = jiff::Timestamp::now();
-        self.inner
-            .lock()
-            .unwrap()
-            .logs
+        let mut g = self.inner.lock().unwrap();
+        g.logs
             .entry((ns.into(), pod.into(), container.into()))
             .or_default()
             .current
             .push((at, text.to_string()));
-        let _ = self.events.send(WatchEvent {
-            rv: 0,
-            plural: LOG_LINE.into(),
-            kind: "LOG",
-            object: json!({"namespace": ns, "pod": pod, "container": container,
-                           "ts": at.to_string(), "text": text}),
-            old: Value::Null,
-        });
+        g.log_written.notify_waiters();
     }
 
     /// The container restarted: its log becomes the previous one (`--previous`), and the new
     /// one starts empty. Followers of the old one see their stream end.
     pub fn restart_container(&self, ns: &str, pod: &str, container: &str) {
-        {
-            let mut g = self.inner.lock().unwrap();
-            let log = g
-                .logs
-                .entry((ns.into(), pod.into(), container.into()))
-                .or_default();
-            log.previous = Some(std::mem::take(&mut log.current));
-        }
-        self.end_logs(ns, pod);
+        let mut g = self.inner.lock().unwrap();
+        let log = g
+            .logs
+            .entry((ns.into(), pod.into(), container.into()))
+            .or_default();
+        log.previous = Some(std::mem::take(&mut log.current));
+        log.run += 1;
+        log.stopped = false;
+        g.log_written.notify_waiters();
     }
 
     /// Ends every follow stream of the pod's containers, as the kubelet does when they stop.
     pub fn end_logs(&self, ns: &str, pod: &str) {
-        let _ = self.events.send(WatchEvent {
-            rv: 0,
-            plural: LOG_END.into(),
-            kind: "LOGEND",
-            object: json!({"namespace": ns, "pod": pod}),
-            old: Value::Null,
-        });
+        let mut g = self.inner.lock().unwrap();
+        for ((n, p, _), log) in g.logs.iter_mut() {
+            if n == ns && p == pod {
+                log.stopped = true;
+            }
+        }
+        g.log_written.notify_waiters();
     }
 
     /// How many requests so far (`METHOD path?query`) `matching` holds for.
@@ -855,7 +853,7 @@ async fn resource_request(
     }
     let watching = q.get("watch").is_some_and(|w| w == "true" || w == "1");
     match (method, &target.name) {
-        (Method::GET, Some(_)) if target.log => pod_log(inner, events, target, &q, cut_after),
+        (Method::GET, Some(_)) if target.log => pod_log(inner, target, &q, cut_after),
         (Method::GET, None) if watching => watch_stream(inner, events, target, &q, cut_after),
         (Method::GET, None) => list(&inner, &target, &q),
         (Method::GET, Some(name)) => {
@@ -1209,7 +1207,6 @@ fn bad_request(message: String) -> Response {
 /// container stops or the pod is deleted. Plain text, one line per log line.
 fn pod_log(
     inner: Arc<Mutex<Inner>>,
-    events: broadcast::Sender<WatchEvent>,
     t: Target,
     q: &BTreeMap<String, String>,
     cut_after: Option<usize>,
@@ -1218,9 +1215,7 @@ fn pod_log(
     let name = t.name.clone().unwrap_or_default();
     let flag = |k: &str| q.get(k).is_some_and(|v| v == "true" || v == "1");
     let (follow, previous, timestamps) = (flag("follow"), flag("previous"), flag("timestamps"));
-    // Subscribed before the lines are read, so none written meanwhile is missed.
-    let mut rx = events.subscribe();
-    let (container, lines) = {
+    let (container, lines, read, run, stopped, notify) = {
         let g = inner.lock().unwrap();
         let Some(pod) = g
             .objects
@@ -1257,6 +1252,7 @@ fn pod_log(
             .get(&(ns.clone(), name.clone(), container.clone()))
             .cloned()
             .unwrap_or_default();
+        let (read, run, stopped) = (log.current.len(), log.run, log.stopped);
         let lines = if previous {
             match log.previous {
                 Some(p) => p,
@@ -1276,7 +1272,7 @@ fn pod_log(
             }
             log.current
         };
-        (container, lines)
+        (container, lines, read, run, stopped, g.log_written.clone())
     };
     let since: Option<jiff::Timestamp> =
         q.get("sinceTime").and_then(|t| t.parse().ok()).or_else(|| {
@@ -1310,30 +1306,44 @@ fn pod_log(
                 return;
             }
         }
-        if !follow || previous {
+        if !follow || previous || stopped {
             return;
         }
+        // Read on from where the file was, as lines are written, until the container stops,
+        // restarts or its pod goes away.
+        let key = (ns, name, container);
+        let mut read = read;
         loop {
-            let e = match rx.recv().await {
-                Ok(e) => e,
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(_) => return,
-            };
-            let o = &e.object;
-            let ours = o["namespace"] == ns.as_str() && o["pod"] == name.as_str();
-            match e.plural.as_str() {
-                LOG_END if ours => return,
-                LOG_LINE if ours && o["container"] == container.as_str() => {
-                    let at: jiff::Timestamp = o["ts"].as_str().unwrap().parse().unwrap();
-                    if tx
-                        .send(Ok(format(&at, o["text"].as_str().unwrap_or_default())))
-                        .await
-                        .is_err()
-                    {
-                        return;
+            let written = notify.notified();
+            tokio::pin!(written);
+            written.as_mut().enable();
+            let new: Vec<(jiff::Timestamp, String)> = {
+                let g = inner.lock().unwrap();
+                match g.logs.get(&key) {
+                    Some(log) if log.run == run && !log.stopped => log.current[read..].to_vec(),
+                    Some(log) if log.run == run => {
+                        // Stopped: what it wrote last, then the end.
+                        log.current[read..].to_vec()
                     }
+                    _ => return,
                 }
-                _ => {}
+            };
+            if new.is_empty() {
+                let done = {
+                    let g = inner.lock().unwrap();
+                    g.logs.get(&key).is_none_or(|l| l.run != run || l.stopped)
+                };
+                if done {
+                    return;
+                }
+                written.await;
+                continue;
+            }
+            read += new.len();
+            for (at, text) in &new {
+                if tx.send(Ok(format(at, text))).await.is_err() {
+                    return;
+                }
             }
         }
     });

@@ -12,6 +12,7 @@ use std::process::{Command, Output};
 
 mod audit;
 mod aws_backend;
+mod aws_drilldown;
 mod aws_errors;
 mod aws_runbooks;
 mod cli;

@@ -54,12 +54,11 @@ fn demo_in_tmux_navigates_and_restores_the_terminal() {
     });
 
     tmux.press("Enter");
-    let s = tmux.wait_for(&[
-        "── Fields",
-        "── Commands",
-        "$ aws ecs describe-services --cluster",
-    ]);
+    let s = tmux.wait_for(&["── Fields", "── Deployments", "── Stopped tasks"]);
     assert!(s.contains("ECS services") && s.contains("@ phenom-"), "{s}");
+    // G: the end of the detail, where the equivalent commands are.
+    tmux.press("G");
+    tmux.wait_for(&["── Commands", "$ aws ecs describe-services --cluster"]);
 
     tmux.press("Escape");
     tmux.wait_for(&["┌ ECS services [8/8] /phenom"]);

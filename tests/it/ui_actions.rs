@@ -161,14 +161,14 @@ async fn actions_ask_first_then_run_in_the_background() {
     assert_reconcile_notice(&mut notices, &runner).await;
 
     // Rows without such an action say so.
-    type_line(&mut app, ":ecs");
+    type_line(&mut app, ":rds");
     app.handle_key(key('R'));
     assert!(
         app.message
             .as_ref()
             .unwrap()
             .text
-            .contains("cannot reconcile or renew a ecs row")
+            .contains("cannot reconcile, renew or redeploy a rds row")
     );
 }
 
@@ -432,9 +432,9 @@ async fn the_detail_view_shows_events_when_they_arrive() {
             && s.contains("context deadline exceeded"),
         "{s}"
     );
-    // Rows without events (AWS kinds) do not ask.
+    // Rows whose kind drills into nothing (organizations) do not ask.
     app.handle_key(code(KeyCode::Esc));
-    type_line(&mut app, ":rds");
+    type_line(&mut app, ":org");
     app.handle_key(code(KeyCode::Enter));
     assert!(!render(&mut term, &mut app).contains("── Events"));
 }

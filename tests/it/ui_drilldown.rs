@@ -274,7 +274,7 @@ fn l_on_a_row_without_pods_says_where_logs_are() {
     app.handle_key(key('l'));
     let s = render(&mut term, &mut app);
     assert!(
-        s.contains("l shows the logs of workloads, HelmReleases and Kustomizations"),
+        s.contains("l shows the logs of workloads, HelmReleases, Kustomizations and ECS services"),
         "{s}"
     );
     app.handle_key(key('L'));

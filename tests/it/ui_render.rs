@@ -162,6 +162,32 @@ fn detail_view_shows_conditions_related_rows_and_cli() {
     assert!(s.contains("HelmReleases ["), "Esc returns to the table");
 }
 
+#[test]
+fn detail_scrolls_to_its_end_and_no_further() {
+    let (mut app, _) = demo_app();
+    // A laptop's terminal: the detail is taller than the screen.
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
+    type_line(&mut app, ":ecs");
+    app.handle_key(code(KeyCode::Enter));
+    let top = render(&mut term, &mut app);
+    assert!(
+        top.contains("── Fields") && !top.contains("── Commands"),
+        "{top}"
+    );
+    app.handle_key(key('G'));
+    let end = render(&mut term, &mut app);
+    assert!(end.contains("$ aws ecs describe-services"), "{end}");
+    // Past the end nothing moves, and one k moves back at once.
+    for _ in 0..50 {
+        app.handle_key(key_j());
+    }
+    assert_eq!(render(&mut term, &mut app), end);
+    app.handle_key(key('k'));
+    assert_ne!(render(&mut term, &mut app), end);
+    app.handle_key(key('g'));
+    assert!(render(&mut term, &mut app).contains("── Fields"));
+}
+
 fn key_j() -> crossterm::event::KeyEvent {
     key('j')
 }
@@ -174,7 +200,7 @@ fn help_overlay_lists_every_binding_and_command() {
     let s = render(&mut term, &mut app);
     assert!(s.contains("Help — Esc closes"));
     for b in BINDINGS {
-        assert!(s.contains(b.help), "help lacks {:?}", b.help);
+        assert!(s.contains(b.help), "help lacks {:?}\n{s}", b.help);
         assert!(s.contains(&b.keys.join(" ")), "help lacks {:?}", b.keys);
     }
     for (name, _) in COMMANDS {

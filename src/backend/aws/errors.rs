@@ -45,6 +45,19 @@ const THROTTLED: &[&str] = &[
     "PriorRequestNotComplete",
 ];
 
+impl AwsFailure {
+    /// The failure in words, for a place that shows one line (a detail's section).
+    pub fn reason(&self) -> String {
+        match self {
+            AwsFailure::AccessDenied(r)
+            | AwsFailure::Credentials(r)
+            | AwsFailure::Unreachable(r)
+            | AwsFailure::Other(r) => r.clone(),
+            AwsFailure::Throttled => "throttled by AWS even after retries; trying again".into(),
+        }
+    }
+}
+
 /// The command that renews credentials for a profile.
 pub fn renew_hint(profile: Option<&str>) -> String {
     match profile {

@@ -7,10 +7,12 @@ pub mod cloudwatch;
 pub mod ecs;
 pub mod eks;
 pub mod errors;
+pub mod inspect;
 pub mod metrics;
 mod poll;
 pub mod rds;
 pub mod route53;
+pub mod row_actions;
 pub mod runbook_ports;
 pub mod sdk;
 

@@ -10,7 +10,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::incidents::{Incidents, UpgradePhase};
-use super::seed::FAILING_RELEASE;
+use super::seed::{FAILING_RELEASE, VPN_CONTEXT};
 use super::seed_rows;
 use super::workloads::{self, BROKEN_WORKLOAD, MISSING_SECRET, replica_set};
 use crate::clock::SharedClock;
@@ -22,6 +22,10 @@ use crate::model::drilldown::{
 use crate::model::kinds::flux::flux_name;
 use crate::model::kinds::workload::{Workload, row_name};
 use crate::model::{Facts, Health, Kind, Row, RowId, Scope};
+
+/// What a fetch from the cluster behind the dropped VPN says.
+pub(super) const VPN_DOWN: &str =
+    "no answer in 15 s (VPN? the API server?): dial tcp 10.42.0.1:443: i/o timeout; trying again";
 
 /// The demo's answers about its world at the clock's moment.
 #[derive(Clone)]
@@ -72,6 +76,12 @@ impl DemoInspector {
     fn section(&self, subject: &Subject, section: Section) -> Result<Body, String> {
         let m = self.moment();
         let ctx = subject.context();
+        if ctx == VPN_CONTEXT && m.inc.vpn_down {
+            return Err(VPN_DOWN.into());
+        }
+        if let Some(body) = super::aws::section(&m, subject, section) {
+            return Ok(body);
+        }
         Ok(match section {
             Section::Pods => Body::Pods(pods_of_all(&m, ctx, &subject.workloads)),
             Section::Events => Body::Events(events(&m, subject)),
@@ -93,6 +103,7 @@ impl DemoInspector {
             },
             Section::Inventory => Body::Inventory(inventory(&m, subject)),
             Section::Chain => Body::Chain(chain(&m, subject)),
+            other => return Err(format!("no {} for this row", other.title())),
         })
     }
 }

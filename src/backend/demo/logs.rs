@@ -25,8 +25,16 @@ const EVERY: Duration = Duration::from_millis(1200);
 impl LogSource for DemoInspector {
     fn logs(&self, target: &LogTarget, query: &LogQuery) -> LogStream {
         let m = self.moment();
+        if target.context == super::seed::VPN_CONTEXT && m.inc.vpn_down {
+            return Box::pin(stream::iter([LogEvent::Error(
+                super::inspect::VPN_DOWN.into(),
+            )]));
+        }
         if let Some(object) = &target.flux_object {
             return controller_log(&m, object, query);
+        }
+        if let Some(ecs) = &target.ecs {
+            return ecs_log(&m, ecs, query);
         }
         let pods: Vec<PodLine> = if target.pods.is_empty() {
             target
@@ -262,4 +270,84 @@ fn controller_log(m: &Moment, object: &ObjectRef, query: &LogQuery) -> LogStream
         _ => kept,
     };
     Box::pin(stream::iter(kept))
+}
+
+/// An ECS service's tasks' logs as awslogs keeps them: `functions`' stopped tasks (read with
+/// "previous") end with Node.js running out of heap; the running ones write requests; graphql
+/// logs through FireLens, which is said, not read.
+fn ecs_log(m: &Moment, ecs: &crate::inspect::logs::EcsLogTarget, query: &LogQuery) -> LogStream {
+    use super::aws::{STOPPED, awslogs_group};
+    let service = ecs.service.as_str();
+    if awslogs_group(service, &ecs.cluster).is_none() {
+        return Box::pin(stream::iter([LogEvent::Note(format!(
+            "container {service}: FireLens (fluentbit): the logs go where its router sends them, not to CloudWatch Logs here"
+        ))]));
+    }
+    let short =
+        (ecs.cluster.as_str(), service) == super::seed::SHORT_ECS_SERVICE && m.inc.ecs_short;
+    let as_line = |task: &str, text: String| {
+        LogEvent::Line(LogLine {
+            pod: task.to_string(),
+            container: service.to_string(),
+            text,
+        })
+    };
+    if query.previous {
+        if !short {
+            return Box::pin(stream::iter([LogEvent::Note(
+                "no stopped task to read".into(),
+            )]));
+        }
+        let mut v = Vec::new();
+        // Oldest stopped task first: the newest crash ends the output.
+        for task in STOPPED.iter().rev() {
+            v.push(as_line(
+                task,
+                format!("[{service}] cold start: loading 14 handlers"),
+            ));
+            v.push(as_line(
+                task,
+                format!("[{service}] invoked render-thumbnail (batch of 240 media)"),
+            ));
+            for l in crash(service).into_iter().skip(1) {
+                v.push(as_line(task, l));
+            }
+        }
+        return Box::pin(stream::iter(v));
+    }
+    let running: Vec<String> = (0..if short { 1 } else { 2 })
+        .map(|i| format!("{:08x}", 0x9f2c_41d7u32.wrapping_add(i * 0x1111)))
+        .collect();
+    let history: Vec<LogEvent> = running
+        .iter()
+        .flat_map(|task| {
+            (0..20u64).map(move |i| {
+                let text = steady(service, i + hash_ms(task));
+                (task.clone(), text)
+            })
+        })
+        .map(|(task, text)| as_line(&task, text))
+        .collect();
+    let history = stream::iter(match query.tail {
+        Some(n) if (n as usize) < history.len() => history[history.len() - n as usize..].to_vec(),
+        _ => history,
+    });
+    if !query.follow {
+        return Box::pin(history);
+    }
+    let service = service.to_string();
+    let live = stream::unfold((0u64, running), move |(i, running)| {
+        let service = service.clone();
+        async move {
+            tokio::time::sleep(EVERY).await;
+            let task = running[(i as usize) % running.len()].clone();
+            let ev = LogEvent::Line(LogLine {
+                pod: task,
+                container: service.clone(),
+                text: steady(&service, 100 + i),
+            });
+            Some((ev, (i + 1, running)))
+        }
+    });
+    Box::pin(history.chain(live))
 }

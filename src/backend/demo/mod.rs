@@ -3,6 +3,7 @@
 //! behind the runbook ports (`world.rs`, `ports/`), which starts from the same seed and sends
 //! its changes over the same channel. The only home of simulated state.
 
+mod aws;
 pub mod incidents;
 mod inspect;
 mod logs;

@@ -91,6 +91,9 @@ impl ActionRunner for KubeActions {
                     .renew(&w, &ns, &name)
                     .await
                     .map(|_| format!("{what}: renewal triggered")),
+                RowAction::Redeploy | RowAction::Scale(_) => {
+                    return Err(format!("cannot {} {what}: an ECS action", action.verb()));
+                }
             };
             res.map_err(|e| e.to_string())
         })

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::KindFacts;
+use crate::model::drilldown::Section;
 use crate::model::{Assessment, Cell, Column, Condition, Health, KindSpec, Row};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -117,7 +118,8 @@ impl KindFacts for Cluster {
     // EKS and the kube API's reachability, joined by the store (see store/join.rs).
     const SPEC: &'static KindSpec = &KindSpec::regional("cluster", "Clusters")
         .labels("Clusters", "cluster", &["clusters", "eks"])
-        .counted_in_region(|p| &mut p.clusters);
+        .counted_in_region(|p| &mut p.clusters)
+        .drills_into(&[Section::Issues, Section::NodeGroups, Section::Addons]);
     const COLUMNS: &'static [Column<Self>] = &[
         Column::name(18),
         Column::account(14),

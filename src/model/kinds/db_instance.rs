@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::KindFacts;
 use super::series::Series;
+use crate::model::drilldown::Section;
 use crate::model::row::human_duration;
 use crate::model::{Assessment, Cell, Column, Condition, Health, KindSpec, Row};
 
@@ -95,7 +96,8 @@ fn snapshot_cell(d: &DbInstance, now: Timestamp) -> Cell {
 impl KindFacts for DbInstance {
     const SPEC: &'static KindSpec = &KindSpec::regional("db_instance", "RDS")
         .labels("RDS", "rds", &["rds"])
-        .counted_in_region(|p| &mut p.rds);
+        .counted_in_region(|p| &mut p.rds)
+        .drills_into(&[Section::Events, Section::Maintenance]);
     const COLUMNS: &'static [Column<Self>] = &[
         Column::name(22),
         Column::account(12),

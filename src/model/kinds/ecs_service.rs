@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::KindFacts;
 use super::series::Series;
 use crate::model::column::cells;
-use crate::model::{Assessment, Cell, Column, Condition, Health, KindSpec, Row};
+use crate::model::drilldown::Section;
+use crate::model::{Assessment, Cell, Column, Condition, Health, KindSpec, Refresh, Row};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EcsService {
@@ -42,7 +43,14 @@ fn running_cell(s: &EcsService) -> Cell {
 impl KindFacts for EcsService {
     const SPEC: &'static KindSpec = &KindSpec::regional("ecs_service", "ECS services")
         .labels("ECS", "ecs", &["ecs"])
-        .counted_in_region(|p| &mut p.ecs);
+        .counted_in_region(|p| &mut p.ecs)
+        .refreshed_by(Refresh::Redeploy)
+        .drills_into(&[
+            Section::Deployments,
+            Section::Tasks,
+            Section::Events,
+            Section::TaskDefinition,
+        ]);
     const COLUMNS: &'static [Column<Self>] = &[
         Column::new("CLUSTER", 20, cells::context),
         Column::name(16),

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::KindFacts;
 use super::parts::PartCount;
+use crate::model::drilldown::Section;
 use crate::model::{Assessment, Cell, Column, Condition, Health, KindSpec, Row};
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -163,11 +164,9 @@ fn check_cell(r: &Region) -> Cell {
 
 impl KindFacts for Region {
     // CloudWatch alarms and Route53 health checks and records (see backend/aws).
-    const SPEC: &'static KindSpec = &KindSpec::region_rollup("region", "Regions").labels(
-        "Regions",
-        "region",
-        &["region", "regions"],
-    );
+    const SPEC: &'static KindSpec = &KindSpec::region_rollup("region", "Regions")
+        .labels("Regions", "region", &["region", "regions"])
+        .drills_into(&[Section::AlarmHistory, Section::HealthChecks]);
     const COLUMNS: &'static [Column<Self>] = &[
         Column::account(14),
         Column::name(12),

@@ -58,6 +58,11 @@ impl App {
                 self.view_mut(pane).set_filter(&text);
             }
             Effect::AskRowAction(key, id) => self.ask_row_action(key, id),
+            Effect::AskAction(action, id) => {
+                let id = id.or_else(|| self.detail.as_ref().map(|d| d.id.clone()));
+                self.ask_action(action, id);
+            }
+            Effect::OpenCommand(text) => self.mode = Mode::Command(text),
             Effect::RunRowAction(action, id) => self.start_row_action(action, id),
             Effect::PlanRunbook(rb) => self.plan_runbook(rb),
             Effect::ApplyRunbook {
@@ -152,16 +157,18 @@ impl App {
                     return;
                 }
             }
-        } else if subject.workloads.is_empty() {
-            let why = if row.kind().spec().drills.contains(&Section::Pods) {
-                "no workloads found for this row (none carries its Flux labels): no pods to read"
-            } else {
-                "l shows the logs of workloads, HelmReleases and Kustomizations (L: the Flux controller's lines)"
-            };
-            self.message = Some(Message::error(why));
-            return;
         } else {
-            LogTarget::of(&subject)
+            let target = LogTarget::of(&subject);
+            if !target.has_logs() {
+                let why = if row.kind().spec().drills.contains(&Section::Pods) {
+                    "no workloads found for this row (none carries its Flux labels): no pods to read"
+                } else {
+                    "l shows the logs of workloads, HelmReleases, Kustomizations and ECS services (L: the Flux controller's lines)"
+                };
+                self.message = Some(Message::error(why));
+                return;
+            }
+            target
         };
         self.start_logs(target, LogQuery::recent());
     }

@@ -165,6 +165,7 @@ impl App {
                 }
             }
             Action::ToggleEvents => {}
+            Action::Scale => return Effect::OpenCommand("scale ".into()),
         }
         Effect::None
     }

@@ -166,6 +166,11 @@ impl App {
         self.notices.take()
     }
 
+    /// Gives back what `take_notices` took (the event loop does when it ends).
+    pub fn put_back_notices(&mut self, notices: Notices) {
+        self.notices = Some(notices);
+    }
+
     pub fn on_ui_event(&mut self, ev: UiEvent) {
         match ev {
             UiEvent::Notice(m) => self.message = Some(m),

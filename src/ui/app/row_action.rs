@@ -20,12 +20,31 @@ impl App {
         };
         let Some(action) = action else {
             let what = if key == Action::Refresh {
-                "reconcile or renew"
+                "reconcile, renew or redeploy"
             } else {
                 "suspend or resume"
             };
             return self.say(format!("cannot {what} a {} row", row.kind().short()), true);
         };
+        self.ask_action(action, id);
+    }
+
+    /// Checks `action` on row `id` (the selected one when `None`) makes sense and is allowed,
+    /// then asks for confirmation.
+    pub(super) fn ask_action(&mut self, action: RowAction, id: Option<RowId>) {
+        let id = id.or_else(|| self.selected_id());
+        let Some(row) = id.as_ref().and_then(|id| self.fleet.row(id)) else {
+            return self.say("no row selected", true);
+        };
+        if matches!(action, RowAction::Scale(_)) && row.kind() != Kind::EcsService {
+            return self.say(
+                format!(
+                    "cannot scale a {} row: :scale sets an ECS service's desired count",
+                    row.kind().short()
+                ),
+                true,
+            );
+        }
         let label = format!(
             "{} {} on {}",
             row.kind().title().trim_end_matches('s'),
@@ -71,19 +90,28 @@ impl App {
             (None, Some(r)) => format!(" (region {r})"),
             (None, None) => String::new(),
         };
+        // An AWS row's prompt always names its account and region.
+        let own_place = if scope.account.is_some() {
+            place.as_str()
+        } else {
+            ""
+        };
         let id = row.id.clone();
         let verb = capitalize(action.verb());
+        let detail = action.detail();
         match guard {
             None => {
                 self.confirm_name = None;
                 self.say(
-                    format!("{verb} {label}? y confirms, any other key cancels"),
+                    format!("{verb} {label}{own_place}{detail}? y confirms, any other key cancels"),
                     false,
                 );
             }
             Some((name, what)) => {
-                let prompt =
-                    NamePrompt::new(name, format!("{verb} {label}{place}? Protected {what}"));
+                let prompt = NamePrompt::new(
+                    name,
+                    format!("{verb} {label}{place}{detail}? Protected {what}"),
+                );
                 self.say(prompt.line(), false);
                 self.confirm_name = Some(prompt);
             }

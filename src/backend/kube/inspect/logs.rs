@@ -23,7 +23,8 @@ use tokio::sync::mpsc;
 use super::{KubeInspector, Reader};
 use crate::inspect::lines::LineSplitter;
 use crate::inspect::logs::{
-    LogEvent, LogLine, LogQuery, LogSource, LogStream, LogTarget, controller_for, flux_line_about,
+    LogEvent, LogLine, LogQuery, LogSource, LogStream, LogTarget, controller_for, driven,
+    flux_line_about,
 };
 
 /// Where Flux runs (the flux CLI's `--flux-namespace` default).
@@ -36,17 +37,8 @@ type Key = (String, String, String);
 
 impl LogSource for KubeInspector {
     fn logs(&self, target: &LogTarget, query: &LogQuery) -> LogStream {
-        let (tx, rx) = mpsc::channel::<LogEvent>(1024);
-        let driver = drive(self.clone(), target.clone(), query.clone(), tx);
-        let lines =
-            futures_util::stream::unfold(
-                rx,
-                |mut rx| async move { rx.recv().await.map(|e| (e, rx)) },
-            );
-        // The driver is part of the stream: dropping the stream (closing the view) drops every
-        // read with it.
-        let driver = futures_util::stream::once(driver).filter_map(|()| async { None });
-        Box::pin(futures_util::stream::select(lines, driver))
+        let (me, target, query) = (self.clone(), target.clone(), query.clone());
+        driven(move |tx| drive(me, target, query, tx))
     }
 }
 

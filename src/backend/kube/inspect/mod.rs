@@ -85,6 +85,10 @@ impl KubeInspector {
                 .await
                 .map(Body::Inventory),
             Section::Chain => chain::chain(&read, &subject).await.map(Body::Chain),
+            other => Err(format!(
+                "{} is read from AWS, not a kube context",
+                other.title()
+            )),
         };
         if result.as_ref().is_err_and(|e| e.contains("(401)")) {
             self.forget(&ctx);
