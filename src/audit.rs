@@ -6,8 +6,13 @@
 //!
 //! The log is `$XDG_STATE_HOME/opsdeck/audit.jsonl`, appended to and never rewritten, owner-only
 //! (0600 in a 0700 directory). It holds names, keys and failure reasons, as the runbook journal
-//! does, and never a secret value. Recording never fails the write it audits: a log that cannot
-//! be written is a warning in opsdeck's own log.
+//! does, and never a secret value.
+//!
+//! A kube or ECS action is written ahead: a `started` line before the request goes out (a
+//! write that cannot be recorded is not made), then its outcome, which names when it started.
+//! Ctrl-C, `kill -9` or a crash between the two leaves the `started` line, and `opsdeck audit`
+//! shows that write as cut short. A refusal (read-only, a suspended object) makes no request
+//! and is one line. An outcome the log cannot take is a warning in opsdeck's own log.
 
 use std::fmt;
 use std::fs::File;
@@ -28,10 +33,12 @@ pub fn path() -> Option<PathBuf> {
     crate::config::paths::state_dir().map(|d| d.join(FILE_NAME))
 }
 
-/// How a write went: `"ok"` or `"failed: <reason>"` in the log.
+/// How a write went: `"ok"` or `"failed: <reason>"` in the log; `"started"` on the line written
+/// before the request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub enum Outcome {
+    Started,
     Ok,
     Failed(String),
 }
@@ -50,6 +57,7 @@ impl Outcome {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Outcome::Started => write!(f, "started"),
             Outcome::Ok => write!(f, "ok"),
             Outcome::Failed(reason) => write!(f, "failed: {reason}"),
         }
@@ -68,6 +76,9 @@ impl TryFrom<String> for Outcome {
     fn try_from(text: String) -> Result<Outcome, String> {
         if text == "ok" {
             return Ok(Outcome::Ok);
+        }
+        if text == "started" {
+            return Ok(Outcome::Started);
         }
         if text == "failed" {
             return Ok(Outcome::Failed(String::new()));
@@ -117,6 +128,9 @@ pub struct Entry {
     /// region, the kube contexts and the GitOps repository).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub world: Option<World>,
+    /// An outcome's: when its `started` line was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<Timestamp>,
     pub outcome: Outcome,
 }
 
@@ -138,6 +152,7 @@ impl Entry {
             runbook: None,
             step: None,
             world: None,
+            started: None,
             outcome,
         }
     }
@@ -226,7 +241,14 @@ impl fmt::Display for Entry {
                 write!(f, " on {}", self.target)?;
             }
         }
-        write!(f, ": {}", self.outcome)
+        match self.outcome {
+            // Listed alone (see `fold`): its outcome never came.
+            Outcome::Started => write!(
+                f,
+                ": started, no outcome recorded (cut short: Ctrl-C, kill, a crash?)"
+            ),
+            _ => write!(f, ": {}", self.outcome),
+        }
     }
 }
 
@@ -254,6 +276,58 @@ fn current_uid() -> Option<u32> {
 #[cfg(not(unix))]
 fn current_uid() -> Option<u32> {
     None
+}
+
+/// A write recorded as started, whose outcome is still to come.
+#[must_use = "a started write's outcome is recorded with `finish`"]
+pub struct Pending {
+    log: Option<PathBuf>,
+    entry: Entry,
+}
+
+/// Records `entry`'s write as started, before its request goes out. The error (the log cannot
+/// be written) means the write must not be made; it says so.
+pub fn begin(log: Option<&Path>, mut entry: Entry) -> Result<Pending, String> {
+    entry.outcome = Outcome::Started;
+    if let Some(path) = log {
+        append(path, &entry).map_err(|e| {
+            format!(
+                "cannot write the audit log {}: {e}; nothing was changed (a write is recorded before it is made)",
+                path.display()
+            )
+        })?;
+    }
+    Ok(Pending {
+        log: log.map(Path::to_path_buf),
+        entry,
+    })
+}
+
+impl Pending {
+    /// Records how the started write went.
+    pub fn finish(self, outcome: Outcome) {
+        let Pending { log, mut entry } = self;
+        entry.started = Some(entry.at);
+        entry.at = Timestamp::now();
+        entry.outcome = outcome;
+        record(log.as_deref(), &entry);
+    }
+}
+
+/// The writes, one entry each: a `started` line is dropped when its outcome follows, and kept
+/// (shown as cut short) when none does.
+pub fn fold(entries: Vec<Entry>) -> Vec<Entry> {
+    let finished: std::collections::HashSet<(Timestamp, String, Option<String>)> = entries
+        .iter()
+        .filter_map(|e| Some((e.started?, e.action.clone(), e.name.clone())))
+        .collect();
+    entries
+        .into_iter()
+        .filter(|e| {
+            e.outcome != Outcome::Started
+                || !finished.contains(&(e.at, e.action.clone(), e.name.clone()))
+        })
+        .collect()
 }
 
 /// Appends `entry` to the audit log. Never fails the write it records: a log that cannot be
@@ -382,6 +456,58 @@ mod tests {
 
     fn at(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_started_write_folds_into_its_outcome_or_shows_as_cut_short() {
+        let mut started = Entry::kube(
+            "suspend",
+            "HelmRelease",
+            "numinia",
+            "hyperfy2-world",
+            Some("prod-cluster"),
+            Outcome::Started,
+        );
+        started.at = at("2026-11-23T12:00:00Z");
+        let mut done = started.clone();
+        done.started = Some(started.at);
+        done.at = at("2026-11-23T12:00:01Z");
+        done.outcome = Outcome::Ok;
+        let mut cut = started.clone();
+        cut.name = Some("elizaos-numi".into());
+        cut.at = at("2026-11-23T12:05:00Z");
+        let folded = fold(vec![started, done.clone(), cut.clone()]);
+        assert_eq!(folded, vec![done, cut.clone()]);
+        assert!(
+            cut.to_string()
+                .ends_with("suspend HelmRelease numinia/elizaos-numi on prod-cluster: started, no outcome recorded (cut short: Ctrl-C, kill, a crash?)"),
+            "{cut}"
+        );
+        // The outcome's text round-trips through the log.
+        let line = serde_json::to_string(&cut).unwrap();
+        assert!(line.contains("\"outcome\":\"started\""), "{line}");
+        assert_eq!(serde_json::from_str::<Entry>(&line).unwrap(), cut);
+    }
+
+    #[test]
+    fn a_log_that_cannot_be_written_refuses_the_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("audit.jsonl");
+        std::fs::create_dir(&log).unwrap();
+        let entry = Entry::aws(
+            "redeploy",
+            "ECS service",
+            "phenom",
+            "us-east-1",
+            "prod",
+            "web",
+            Outcome::Started,
+        );
+        let err = begin(Some(&log), entry).err().unwrap();
+        assert!(
+            err.contains("cannot write the audit log") && err.contains("nothing was changed"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -21,9 +21,68 @@ pub fn shorten(text: &str, max: usize) -> String {
     out
 }
 
+/// Text from outside (a log line, an API message) safe to print on a terminal: escape
+/// sequences (colours, cursor moves, a window title, a screen clear) are dropped and any other
+/// control character shows as `?`, so what a container wrote cannot drive the terminal it is
+/// read on. Tabs stay.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(if unsafe_char(c) { '?' } else { c });
+            continue;
+        }
+        match chars.next() {
+            // CSI: parameters, then one final byte in @..~.
+            Some('[') => {
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            // OSC, DCS, SOS, PM, APC: up to BEL or ST (ESC \).
+            Some(']' | 'P' | 'X' | '^' | '_') => {
+                while let Some(c) = chars.next() {
+                    if c == '\u{7}' {
+                        break;
+                    }
+                    if c == '\u{1b}' && chars.peek() == Some(&'\\') {
+                        chars.next();
+                        break;
+                    }
+                }
+            }
+            // Any other escape is two characters long.
+            _ => {}
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_safe_drops_escapes_and_shows_controls() {
+        assert_eq!(terminal_safe("plain\ttext"), "plain\ttext");
+        assert_eq!(
+            terminal_safe("\u{1b}]0;PWNED\u{7} \u{1b}[2Jhi \u{1b}[1;31mred\u{1b}[0m"),
+            " hi red"
+        );
+        assert_eq!(terminal_safe("a\u{1b}]8;;http://x\u{1b}\\b"), "ab");
+        assert_eq!(
+            terminal_safe("bell\u{7} cr\r nul\u{0} c1\u{9b}"),
+            "bell? cr? nul? c1?"
+        );
+        assert_eq!(terminal_safe("cut \u{1b}["), "cut ");
+    }
 
     #[test]
     fn one_line_collapses_whitespace_and_control_characters() {

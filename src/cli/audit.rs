@@ -1,5 +1,6 @@
 //! `opsdeck audit [--since DURATION_OR_TIMESTAMP] [--json]`: the writes the audit log records
-//! (kube actions, runbook steps), one line each, newest last.
+//! (kube and ECS actions, runbook steps), one line each, newest last: a write's `started` line
+//! is folded into its outcome, and shown only when no outcome followed.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -18,7 +19,7 @@ pub fn run(since: Option<Timestamp>, json: bool) -> ExitCode {
         return super::fail("cannot find a state directory, where the audit log is kept");
     };
     let entries = match audit::read_from(&path, since) {
-        Ok(v) => v,
+        Ok(v) => audit::fold(v),
         Err(e) => return super::fail(format!("audit log {}: {e}", path.display())),
     };
     if entries.is_empty() {

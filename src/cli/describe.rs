@@ -120,8 +120,15 @@ impl Wanted {
                 .all(|m| scope.iter().any(|p| p.as_deref() == Some(m.as_str())))
     }
 
-    /// The row the path names in `fleet`: one, or an error naming the candidates.
-    pub fn find<'a>(&self, fleet: &'a Fleet, path: &str, at: &Locate) -> Result<&'a Row, String> {
+    /// The row the path names in `fleet`: one, or an error and its exit status — 4 when none
+    /// is (with why, when a source failed), 2 when several are (each named, and the flag that
+    /// tells them apart).
+    pub fn find<'a>(
+        &self,
+        fleet: &'a Fleet,
+        path: &str,
+        at: &Locate,
+    ) -> Result<&'a Row, (String, u8)> {
         let found: Vec<&Row> = fleet
             .rows_of(self.kind)
             .filter(|r| self.matches(r))
@@ -131,23 +138,44 @@ impl Wanted {
                     .is_none_or(|a| r.id.scope.account() == a)
             })
             .filter(|r| at.region.as_ref().is_none_or(|g| r.id.region() == g))
+            .filter(|r| {
+                // A kube object's context; other rows keep theirs (an ECS cluster) apart.
+                !self.kube_only()
+                    || at
+                        .context
+                        .as_ref()
+                        .is_none_or(|c| r.id.scope.context() == c)
+            })
             .collect();
         match found.as_slice() {
             [one] => Ok(one),
-            [] => Err(format!(
-                "{path}: not found ({} {} read{})",
-                fleet.count(self.kind),
-                self.kind.title(),
-                source_failures(fleet)
+            [] => Err((
+                format!(
+                    "{path}: not found ({} {} read{})",
+                    fleet.count(self.kind),
+                    self.kind.title(),
+                    source_failures(fleet)
+                ),
+                4,
             )),
-            many => Err(format!(
-                "{path}: {} match, say which (--context, or a longer path): {}",
-                many.len(),
-                many.iter()
-                    .map(|r| r.id.scope.label() + "/" + &r.id.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            many => {
+                let flags = if self.kube_only() {
+                    "--context"
+                } else {
+                    "--account, --region"
+                };
+                Err((
+                    format!(
+                        "{path}: {} match, say which ({flags}, or a longer path): {}",
+                        many.len(),
+                        many.iter()
+                            .map(|r| r.id.scope.label() + "/" + &r.id.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    2,
+                ))
+            }
         }
     }
 }
@@ -201,6 +229,26 @@ pub async fn world(at: &Locate, config: &Config, kube_only: bool) -> Result<Worl
         }
         None => None,
     };
+    if let Some(a) = &at.account
+        && !config.accounts.iter().any(|acc| acc.name == *a)
+    {
+        let known: Vec<&str> = config
+            .accounts
+            .iter()
+            .map(|acc| acc.name.as_str())
+            .collect();
+        return Err((
+            format!(
+                "account {a:?} is not in the config (accounts there: {})",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ),
+            2,
+        ));
+    }
     let clock: SharedClock = Arc::new(SystemClock);
     let (tx, mut rx) = store::channel();
     // The AWS side, narrowed to the account and region asked for.
@@ -276,9 +324,9 @@ pub async fn run(args: DescribeArgs, config: &Config) -> ExitCode {
     };
     let row = match wanted.find(&world.fleet, &args.at.path, &args.at) {
         Ok(r) => r,
-        Err(e) => {
+        Err((e, code)) => {
             eprintln!("opsdeck: {e}");
-            return ExitCode::from(4);
+            return ExitCode::from(code);
         }
     };
     let subject = Subject::of(row, &world.fleet);
@@ -318,6 +366,7 @@ pub async fn run(args: DescribeArgs, config: &Config) -> ExitCode {
         );
         let opts = DocOptions {
             all_events: args.all_events,
+            headless: true,
         };
         title
             + &document::plain_text(&document::lines(
@@ -391,29 +440,35 @@ mod tests {
             "gitrepository/flux-system/flux-system",
         ] {
             let w = parse_path(path).unwrap_or_else(|e| panic!("{e}"));
-            w.find(&f, path, &none()).unwrap_or_else(|e| panic!("{e}"));
+            w.find(&f, path, &none())
+                .unwrap_or_else(|e| panic!("{e:?}"));
         }
         let w = parse_path("sts/numen-games/hyperfy2-world").unwrap();
-        assert!(w.find(&f, "x", &none()).unwrap_err().contains("not found"));
+        assert_eq!(w.find(&f, "x", &none()).unwrap_err().1, 4);
         let w = parse_path("ks/flux-system/infrastructure").unwrap();
         assert!(
             w.find(&f, "ks", &none())
                 .unwrap_err()
+                .0
                 .contains("prod-cluster/flux-system/infrastructure"),
             "two contexts hold it: both are named"
         );
+        let mut in_context = none();
+        in_context.context = Some("prod-cluster".into());
+        assert!(w.find(&f, "ks", &in_context).is_ok(), "--context picks one");
         let w = parse_path("hr/hyperfy2-world").unwrap();
-        assert!(
-            w.find(&f, "hr/hyperfy2-world", &none())
-                .unwrap_err()
-                .contains("match, say which"),
-            "a name in several namespaces is ambiguous"
-        );
+        // A name in several namespaces is ambiguous: a usage error naming the flag to add.
+        let (msg, code) = w.find(&f, "hr/hyperfy2-world", &none()).unwrap_err();
+        assert!(msg.contains("match, say which (--context"), "{msg}");
+        assert_eq!(code, 2);
+        let w = parse_path("ecs/functions").unwrap();
+        let (msg, _) = w.find(&f, "ecs/functions", &none()).unwrap_err();
+        assert!(msg.contains("(--account, --region"), "{msg}");
         // --account and --region narrow a name several accounts share.
         let w = parse_path("rds/phenom-prod-postgres").unwrap();
         let mut at = none();
         at.account = Some("numinia".into());
-        assert!(w.find(&f, "rds", &at).unwrap_err().contains("not found"));
+        assert!(w.find(&f, "rds", &at).unwrap_err().0.contains("not found"));
         at.account = Some("phenom".into());
         assert!(w.find(&f, "rds", &at).is_ok());
         assert!(parse_path("pods/x/y").unwrap_err().contains("unknown kind"));

@@ -17,6 +17,7 @@ use super::describe::{Locate, parse_path, world};
 use crate::config::Config;
 use crate::inspect::Subject;
 use crate::inspect::logs::{LogEvent, LogQuery, LogTarget};
+use crate::text::terminal_safe;
 
 #[derive(Args, Debug)]
 pub struct LogsArgs {
@@ -118,9 +119,9 @@ pub async fn run(args: LogsArgs, config: &Config) -> ExitCode {
         (None, Some(w)) => {
             let row = match w.find(&world.fleet, &args.at.path, &args.at) {
                 Ok(r) => r,
-                Err(e) => {
+                Err((e, code)) => {
                     eprintln!("opsdeck: {e}");
-                    return ExitCode::from(4);
+                    return ExitCode::from(code);
                 }
             };
             let subject = Subject::of(row, &world.fleet);
@@ -166,7 +167,9 @@ pub async fn run(args: LogsArgs, config: &Config) -> ExitCode {
                     } else {
                         String::new()
                     };
-                if let Err(e) = writeln!(stdout, "{prefix}{}", l.text) {
+                // What a container wrote must not drive this terminal (a title, a clear).
+                let line = terminal_safe(&format!("{prefix}{}", l.text)).into_owned();
+                if let Err(e) = writeln!(stdout, "{line}") {
                     if e.kind() == std::io::ErrorKind::BrokenPipe {
                         return ExitCode::from(141);
                     }
@@ -175,11 +178,11 @@ pub async fn run(args: LogsArgs, config: &Config) -> ExitCode {
             }
             LogEvent::Note(n) => {
                 let _ = stdout.flush();
-                eprintln!("opsdeck: {n}");
+                eprintln!("opsdeck: {}", terminal_safe(&n));
             }
             LogEvent::Error(e) => {
                 let _ = stdout.flush();
-                eprintln!("opsdeck: {e}");
+                eprintln!("opsdeck: {}", terminal_safe(&e));
                 failed = true;
             }
         }

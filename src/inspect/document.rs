@@ -89,6 +89,8 @@ impl SectionView {
 pub struct DocOptions {
     /// Normal events too, not only warnings.
     pub all_events: bool,
+    /// For `opsdeck describe`: hints name its flags and commands, not the TUI's keys.
+    pub headless: bool,
 }
 
 /// "1 h", "5 m" since `t`, or "-".
@@ -350,11 +352,14 @@ fn section_lines(
     fleet: &Fleet,
     out: &mut Vec<DocLine>,
 ) {
-    let title = match (section, opts.all_events) {
-        (Section::Events, false) => "Events (warnings; e shows all)".to_string(),
-        (Section::Events, true) => "Events (all; e shows warnings only)".to_string(),
-        (Section::Pods, _) => "Pods (p lists them, l shows their logs)".to_string(),
-        (s, _) => s.title().to_string(),
+    let title = match (section, opts.all_events, opts.headless) {
+        (Section::Events, false, false) => "Events (warnings; e shows all)".to_string(),
+        (Section::Events, true, false) => "Events (all; e shows warnings only)".to_string(),
+        (Section::Events, false, true) => "Events (warnings; --all-events shows all)".to_string(),
+        (Section::Events, true, true) => "Events (all)".to_string(),
+        (Section::Pods, _, false) => "Pods (p lists them, l shows their logs)".to_string(),
+        (Section::Pods, _, true) => "Pods (opsdeck logs shows their logs)".to_string(),
+        (s, _, _) => s.title().to_string(),
     };
     out.push(heading(&title));
     if let Some(e) = &view.refresh_error {
@@ -375,7 +380,7 @@ fn section_lines(
             Body::Revisions(r) => revision_lines(r, now, out),
             Body::Inventory(entries) => inventory_lines(entries, row, fleet, out),
             Body::Chain(links) => chain_lines(links, out),
-            Body::Table(t) => table_lines(t, out),
+            Body::Table(t) => table_lines(t, !opts.headless, out),
         },
     }
 }
@@ -432,7 +437,10 @@ fn event_lines(events: &[EventLine], now: Timestamp, opts: DocOptions, out: &mut
             if normal == 0 {
                 "  no recent events".to_string()
             } else {
-                format!("  no warnings ({normal} normal events: e shows them)")
+                format!(
+                    "  no warnings ({normal} normal events: {} shows them)",
+                    if opts.headless { "--all-events" } else { "e" }
+                )
             },
         ));
         return;
@@ -610,7 +618,9 @@ fn cut_middle(text: &str, max: usize) -> String {
     format!("{start}…{end}")
 }
 
-fn table_lines(t: &Table, out: &mut Vec<DocLine>) {
+/// A table's lines; `cut`: long cells cut to `TABLE_CELL` (on a screen; a printout keeps them
+/// whole).
+fn table_lines(t: &Table, cut: bool, out: &mut Vec<DocLine>) {
     if t.rows.is_empty() {
         out.push(line(Tone::Dim, "  none"));
         return;
@@ -626,7 +636,11 @@ fn table_lines(t: &Table, out: &mut Vec<DocLine>) {
                 .chain(std::iter::once(t.columns[i].chars().count()))
                 .max()
                 .unwrap_or(0);
-            widest.min(TABLE_CELL) + 2
+            if cut {
+                widest.min(TABLE_CELL) + 2
+            } else {
+                widest + 2
+            }
         })
         .collect();
     let render = |cells: &[String]| {
@@ -635,8 +649,12 @@ fn table_lines(t: &Table, out: &mut Vec<DocLine>) {
             if i + 1 == cells.len() {
                 text.push_str(c);
             } else {
-                let cut = cut_middle(c, TABLE_CELL);
-                text.push_str(&format!("{cut:<w$}", w = widths[i]));
+                let c = if cut {
+                    cut_middle(c, TABLE_CELL)
+                } else {
+                    c.clone()
+                };
+                text.push_str(&format!("{c:<w$}", w = widths[i]));
             }
         }
         text
@@ -651,12 +669,13 @@ fn table_lines(t: &Table, out: &mut Vec<DocLine>) {
     }
 }
 
-/// The plain text of lines, for `opsdeck describe`.
+/// The plain text of lines, for `opsdeck describe`: what the cluster or AWS said is printed
+/// without its escape sequences (see `text::terminal_safe`).
 pub fn plain_text(lines: &[DocLine]) -> String {
     let mut s = String::new();
     for l in lines {
         for p in l {
-            s.push_str(&p.text);
+            s.push_str(&crate::text::terminal_safe(&p.text));
         }
         // No trailing blanks: the columns pad to the right.
         while s.ends_with(' ') {

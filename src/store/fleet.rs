@@ -2,6 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
+use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::HashTable;
 use jiff::Timestamp;
 
 use super::Update;
@@ -20,9 +23,14 @@ pub(super) type NsKey = (String, String);
 #[derive(Default)]
 pub struct Fleet {
     name: String,
-    slots: Vec<Option<Row>>,
+    /// Rows by key. Boxed: a slot is a pointer, so growing the vector moves 8 bytes a row, not
+    /// the row (over 500 bytes), and never holds two copies of every row while it grows.
+    slots: Vec<Option<Box<Row>>>,
     free: Vec<RowKey>,
-    keys: HashMap<RowId, RowKey>,
+    /// Each row's key, found by hashing its id and comparing with the id in its slot: the id
+    /// is kept once, in the row.
+    keys: HashTable<RowKey>,
+    hasher: RandomState,
     by_kind: BTreeMap<Kind, BTreeSet<RowKey>>,
     pub(super) by_region: HashMap<RegionKey, BTreeSet<RowKey>>,
     pub(super) by_namespace: HashMap<NsKey, BTreeSet<RowKey>>,
@@ -62,6 +70,14 @@ pub(super) fn region_key(row: &Row) -> Option<RegionKey> {
     Some((s.account.clone().unwrap_or_default(), region))
 }
 
+/// Whether slot `key` holds the row `id`.
+fn is_row(slots: &[Option<Box<Row>>], key: RowKey, id: &RowId) -> bool {
+    slots
+        .get(key as usize)
+        .and_then(Option::as_deref)
+        .is_some_and(|r| r.id == *id)
+}
+
 pub(super) fn ns_key(row: &Row) -> Option<NsKey> {
     let s = &row.id.scope;
     Some((s.context.clone()?, s.namespace.clone()?))
@@ -93,11 +109,14 @@ impl Fleet {
     }
 
     pub fn get(&self, key: RowKey) -> Option<&Row> {
-        self.slots.get(key as usize).and_then(Option::as_ref)
+        self.slots.get(key as usize).and_then(Option::as_deref)
     }
 
     pub fn key_of(&self, id: &RowId) -> Option<RowKey> {
-        self.keys.get(id).copied()
+        let slots = &self.slots;
+        self.keys
+            .find(self.hasher.hash_one(id), |&k| is_row(slots, k, id))
+            .copied()
     }
 
     pub fn row(&self, id: &RowId) -> Option<&Row> {
@@ -153,7 +172,7 @@ impl Fleet {
         self.slots
             .iter()
             .enumerate()
-            .filter_map(|(i, r)| r.as_ref().map(|r| (i as RowKey, r)))
+            .filter_map(|(i, r)| r.as_deref().map(|r| (i as RowKey, r)))
     }
 
     pub fn sources(&self) -> impl Iterator<Item = &SourceState> + '_ {
@@ -213,7 +232,9 @@ impl Fleet {
     }
 
     pub(super) fn row_mut(&mut self, key: RowKey) -> Option<&mut Row> {
-        self.slots.get_mut(key as usize).and_then(Option::as_mut)
+        self.slots
+            .get_mut(key as usize)
+            .and_then(Option::as_deref_mut)
     }
 
     fn set_source(&mut self, name: String, status: SourceStatus, at: Timestamp) {
@@ -264,7 +285,7 @@ impl Fleet {
     }
 
     pub(super) fn upsert(&mut self, mut row: Row) {
-        if let Some(&key) = self.keys.get(&row.id) {
+        if let Some(key) = self.key_of(&row.id) {
             let old = self.slots[key as usize]
                 .as_ref()
                 .expect("indexed row exists");
@@ -281,7 +302,7 @@ impl Fleet {
             let old = self.slots[key as usize].take().expect("indexed row exists");
             self.unindex(key, &old);
             self.index(key, &row);
-            self.slots[key as usize] = Some(row);
+            self.slots[key as usize] = Some(Box::new(row));
             self.changed(key);
         } else {
             let key = match self.free.pop() {
@@ -291,17 +312,26 @@ impl Fleet {
                     (self.slots.len() - 1) as RowKey
                 }
             };
-            self.keys.insert(row.id.clone(), key);
+            let hash = self.hasher.hash_one(&row.id);
             self.index(key, &row);
-            self.slots[key as usize] = Some(row);
+            self.slots[key as usize] = Some(Box::new(row));
+            let (slots, hasher) = (&self.slots, &self.hasher);
+            self.keys.insert_unique(hash, key, |&k| {
+                hasher.hash_one(&slots[k as usize].as_ref().expect("keyed rows exist").id)
+            });
             self.changed(key);
         }
     }
 
     /// Removes a row and gives it back.
     pub(super) fn remove(&mut self, id: &RowId) -> Option<Row> {
-        let key = self.keys.remove(id)?;
-        let old = self.slots[key as usize].take();
+        let slots = &self.slots;
+        let (key, _) = self
+            .keys
+            .find_entry(self.hasher.hash_one(id), |&k| is_row(slots, k, id))
+            .ok()?
+            .remove();
+        let old = self.slots[key as usize].take().map(|b| *b);
         if let Some(old) = &old {
             self.unindex(key, old);
         }

@@ -43,9 +43,12 @@ pub const LOG_KEYS: &[(&str, &str)] = &[
         "start from: last 200 lines, 1 m, 5 m, 15 m, 1 h, 6 h ago",
     ),
     ("w", "wrap long lines"),
-    ("/", "filter lines (Enter keeps, Esc clears)"),
+    (
+        "/",
+        "filter lines (Enter keeps; Esc clears, then goes back)",
+    ),
     ("G / g", "newest line (follows again) / oldest kept"),
-    ("Esc", "back"),
+    ("Esc", "clear the filter, else back"),
 ];
 
 pub struct LogView {
@@ -68,6 +71,9 @@ pub struct LogView {
     pub paused: bool,
     since: usize,
     live: Live,
+    /// Rows the last frame had for lines: scrolling stops where the oldest line is at the top
+    /// of a full screen.
+    page: std::cell::Cell<usize>,
 }
 
 impl std::fmt::Debug for LogView {
@@ -92,6 +98,7 @@ impl LogView {
             paused: false,
             since: 0,
             live,
+            page: std::cell::Cell::new(1),
         }
     }
 
@@ -151,8 +158,24 @@ impl LogView {
         v
     }
 
+    /// The query to read again with another option: a view stopped with `f` reads once and
+    /// stays stopped.
+    fn read_again(&self) -> LogQuery {
+        let mut q = self.query.clone();
+        if self.paused {
+            q.follow = false;
+        }
+        q
+    }
+
+    /// The furthest up the view scrolls: the oldest matching line at the top of a full page.
+    fn top_offset(&self) -> usize {
+        let matching = self.buffer.iter().filter(|e| self.matches(e)).count();
+        matching.saturating_sub(self.page.get().max(1))
+    }
+
     fn scroll(&mut self, delta: i64) {
-        let max = self.buffer.len().saturating_sub(1) as i64;
+        let max = self.top_offset() as i64;
         self.offset = (self.offset as i64 + delta).clamp(0, max.max(0)) as usize;
     }
 }
@@ -191,13 +214,13 @@ impl Component for LogView {
                 return Effect::None;
             }
             KeyCode::Char('p') => {
-                let mut q = self.query.clone();
+                let mut q = self.read_again();
                 q.previous = !q.previous;
                 return Effect::RestartLogs(q);
             }
             KeyCode::Char('c') => {
                 let containers = self.containers();
-                let mut q = self.query.clone();
+                let mut q = self.read_again();
                 q.container = match &q.container {
                     None => containers.first().cloned(),
                     Some(c) => containers
@@ -210,7 +233,7 @@ impl Component for LogView {
             }
             KeyCode::Char('t') => {
                 self.since = (self.since + 1) % SINCE.len();
-                let mut q = self.query.clone();
+                let mut q = self.read_again();
                 q.since = SINCE[self.since];
                 q.tail = if q.since.is_some() { None } else { Some(200) };
                 return Effect::RestartLogs(q);
@@ -231,7 +254,12 @@ impl Component for LogView {
             Action::PageDown => self.scroll(-20),
             Action::PageUp => self.scroll(20),
             Action::Bottom => self.offset = 0,
-            Action::Top => self.offset = self.buffer.len().saturating_sub(1),
+            Action::Top => self.offset = self.top_offset(),
+            // As in a table: Esc clears the filter first, then leaves.
+            Action::Back if !self.filter.is_empty() => {
+                self.filter.clear();
+                self.offset = 0;
+            }
             Action::Back => return Effect::close(),
             Action::Quit => return Effect::Quit,
             Action::Help => return Effect::Open(Overlay::Help),
@@ -247,7 +275,11 @@ impl Component for LogView {
         f.render_widget(Clear, area);
         let height = area.height.saturating_sub(2) as usize;
         let width = area.width.saturating_sub(2).max(1) as usize;
-        let prefixed = self.seen.len() > 1;
+        self.page.set(height);
+        // As `opsdeck logs` prints them: a line of a workload's pods or a service's tasks
+        // names its pod or task even while only one has written.
+        let prefixed =
+            self.seen.len() > 1 || !self.target.workloads.is_empty() || self.target.ecs.is_some();
         // The lines on screen: from the newest (less the offset) up, as many as fit.
         let mut shown: Vec<Line> = Vec::new();
         let mut rows = 0;

@@ -279,21 +279,89 @@ async fn forward(
     }
     let resp = s
         .client
-        .request(req.body(Full::new(body)).unwrap())
+        .request(req.body(Full::new(body.clone())).unwrap())
         .await
         .expect("moto answers");
-    let (mut parts, body) = resp.into_parts();
-    let mut bytes = body.collect().await.unwrap().to_bytes();
+    let (mut parts, answer) = resp.into_parts();
+    let mut bytes = answer.collect().await.unwrap().to_bytes();
     let ecs = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("AmazonEC2ContainerServiceV20141113."));
     if ecs && let Ok(mut json) = serde_json::from_slice::<Json>(&bytes) {
         ecs_as_documented(&mut json);
+        let list_tasks = headers
+            .get("x-amz-target")
+            .is_some_and(|t| t.as_bytes().ends_with(b".ListTasks"));
+        if list_tasks {
+            service_tasks_only(s, uri, headers, &body, &mut json).await;
+        }
         bytes = Bytes::from(json.to_string());
         parts.headers.remove("content-length");
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// `ListTasks` with `serviceName` lists that service's tasks only (ECS API reference); moto
+/// ignores the filter. A service's tasks are in the group `service:<name>`, as ECS starts them
+/// (the tests run theirs with that group), so the answer keeps the tasks `DescribeTasks` puts
+/// there.
+async fn service_tasks_only(
+    s: &Shared,
+    uri: &Uri,
+    headers: &HeaderMap,
+    request: &Bytes,
+    answer: &mut Json,
+) {
+    let Ok(asked) = serde_json::from_slice::<Json>(request) else {
+        return;
+    };
+    let Some(service) = asked.get("serviceName").and_then(Json::as_str) else {
+        return;
+    };
+    let arns = answer
+        .get("taskArns")
+        .and_then(Json::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if arns.is_empty() {
+        return;
+    }
+    let describe = serde_json::json!({"cluster": asked.get("cluster"), "tasks": arns});
+    let mut req = Request::builder().method(Method::POST).uri(format!(
+        "{}{}",
+        s.moto,
+        uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    ));
+    for (k, v) in headers {
+        if k != "host" && k != "content-length" && k != "x-amz-target" {
+            req = req.header(k, v);
+        }
+    }
+    let req = req
+        .header(
+            "x-amz-target",
+            "AmazonEC2ContainerServiceV20141113.DescribeTasks",
+        )
+        .body(Full::new(Bytes::from(describe.to_string())))
+        .unwrap();
+    let Ok(resp) = s.client.request(req).await else {
+        return;
+    };
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let Ok(described) = serde_json::from_slice::<Json>(&body) else {
+        return;
+    };
+    let group = format!("service:{service}");
+    let ours: Vec<Json> = described
+        .get("tasks")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|t| t.get("group").and_then(Json::as_str) == Some(group.as_str()))
+        .filter_map(|t| t.get("taskArn").cloned())
+        .collect();
+    answer["taskArns"] = Json::Array(ours);
 }
 
 /// moto writes a task's containers' `cpu` and `memory` as numbers; the ECS API reference (and

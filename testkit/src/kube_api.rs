@@ -1340,6 +1340,18 @@ fn pod_log(
                 continue;
             }
             read += new.len();
+            if tx.left.is_none() {
+                // As `tail -f` reads a file: what was written since, in one piece, so a
+                // follower keeps up with thousands of lines a second.
+                let mut chunk = Vec::new();
+                for (at, text) in &new {
+                    chunk.extend_from_slice(&format(at, text));
+                }
+                if tx.send(Ok(Bytes::from(chunk))).await.is_err() {
+                    return;
+                }
+                continue;
+            }
             for (at, text) in &new {
                 if tx.send(Ok(format(at, text))).await.is_err() {
                     return;

@@ -1,9 +1,10 @@
 //! The audit log (issue #11), through the real binary in a scratch HOME: every write — a kube
 //! action (the CLI's here; the TUI's goes through the same `KubeOps`) and each runbook step
-//! applied or failed — is one JSON line in `$XDG_STATE_HOME/opsdeck/audit.jsonl` naming who
-//! (the OS user, the context or the run's world), what, the target, the outcome and when;
-//! `opsdeck audit` lists them newest last and `--since` filters; the log is the owner's only and
-//! holds no secret value.
+//! applied or failed — is in `$XDG_STATE_HOME/opsdeck/audit.jsonl` naming who (the OS user, the
+//! context or the run's world), what, the target, the outcome and when. A kube action is written
+//! ahead: a `started` line before its request, its outcome after; a log that cannot take the
+//! `started` line refuses the write. `opsdeck audit` lists one entry per write, newest last, and
+//! `--since` filters; the log is the owner's only and holds no secret value.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -95,9 +96,11 @@ fn seconds_ago(at: &Value) -> i64 {
     jiff::Timestamp::now().as_second() - at.as_second()
 }
 
-/// (b) A kube write from the CLI is one line: who (the OS user, the context), what (action,
-/// kind, namespace, name), the target, the outcome, when. A refused or failed write is one line
-/// too, with the reason; a write refused read-only never started and is not one.
+/// (b) A kube write from the CLI is a `started` line, then its outcome: who (the OS user, the
+/// context), what (action, kind, namespace, name), the target, the outcome, when, and when it
+/// started. A write opsdeck refuses before sending anything is one line with the reason; one
+/// that fails at the API is started, then failed; a write refused read-only never started and
+/// is not one.
 #[tokio::test]
 async fn kube_writes_are_audited_with_their_outcome() {
     let api = loaded().await;
@@ -112,8 +115,14 @@ async fn kube_writes_are_audited_with_their_outcome() {
     .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let lines = audit_lines(home.path());
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    let l = &lines[0];
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let (started, l) = (&lines[0], &lines[1]);
+    assert_eq!(started["outcome"], "started", "{started}");
+    assert_eq!(started["name"], "hyperfy2-world", "{started}");
+    assert_eq!(
+        l["started"], started["at"],
+        "the outcome names its start: {l}"
+    );
     assert_eq!(l["user"], USER, "{l}");
     assert_eq!(l["context"], "prod-cluster", "{l}");
     assert_eq!(l["target"], "prod-cluster", "{l}");
@@ -124,7 +133,8 @@ async fn kube_writes_are_audited_with_their_outcome() {
     assert_eq!(l["outcome"], "ok", "{l}");
     assert!((0..300).contains(&seconds_ago(&l["at"])), "{l}");
 
-    // Refused by opsdeck (a suspended object is not reconciled) and failed at the API.
+    // Refused by opsdeck (a suspended object is not reconciled): one line. Failed at the API:
+    // started, then failed.
     let out = run_kube(home.path(), &kc, RECONCILE_SUSPENDED).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let out = run_kube(
@@ -135,8 +145,8 @@ async fn kube_writes_are_audited_with_their_outcome() {
     .await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let lines = audit_lines(home.path());
-    assert_eq!(lines.len(), 3, "{lines:?}");
-    let refused = &lines[1];
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    let refused = &lines[2];
     assert_eq!(refused["action"], "reconcile", "{refused}");
     assert_eq!(refused["kind"], "Kustomization", "{refused}");
     assert_eq!(refused["name"], "numinia-pre", "{refused}");
@@ -145,7 +155,8 @@ async fn kube_writes_are_audited_with_their_outcome() {
         outcome.starts_with("failed: ") && outcome.contains("is suspended"),
         "{refused}"
     );
-    let failed = &lines[2];
+    assert_eq!(lines[3]["outcome"], "started", "{:?}", lines[3]);
+    let failed = &lines[4];
     assert_eq!(failed["action"], "resume", "{failed}");
     assert_eq!(failed["context"], "prod-cluster", "{failed}");
     let outcome = failed["outcome"].as_str().unwrap();
@@ -162,7 +173,32 @@ async fn kube_writes_are_audited_with_their_outcome() {
     )
     .await;
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(audit_lines(home.path()).len(), 3);
+    assert_eq!(audit_lines(home.path()).len(), 5);
+}
+
+/// A write whose `started` line cannot be written (the log is a directory, as a broken state
+/// directory would leave it) is not made, and the terminal says why.
+#[tokio::test]
+async fn a_write_that_cannot_be_recorded_is_not_made() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let kc = api.write_kubeconfig(home.path());
+    std::fs::create_dir_all(audit_file(home.path())).unwrap();
+    let out = run_kube(
+        home.path(),
+        &kc,
+        &["--write", "kube", "suspend", "hr", "numinia/hyperfy2-world"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("cannot write the audit log")
+            && text(&out.stderr).contains("nothing was changed"),
+        "{}",
+        text(&out.stderr)
+    );
+    let obj = api.get("HelmRelease", "numinia", "hyperfy2-world").unwrap();
+    assert_ne!(obj["spec"]["suspend"], true, "not suspended: {obj}");
 }
 
 /// (c) A runbook run is one line per step it applied, naming the runbook, the step, the target
@@ -241,7 +277,12 @@ async fn opsdeck_audit_lists_writes_newest_last_and_since_filters() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(listed.len(), 1 + steps, "{listed:?}");
-    assert_eq!(listed, audit_lines(home.path()));
+    // One entry per write: the suspend's `started` line is folded into its outcome.
+    let outcomes: Vec<Value> = audit_lines(home.path())
+        .into_iter()
+        .filter(|l| l["outcome"] != "started")
+        .collect();
+    assert_eq!(listed, outcomes);
     assert_eq!(listed[0]["action"], "suspend");
     assert_eq!(listed.last().unwrap()["runbook"], "failover");
     let times: Vec<jiff::Timestamp> = listed

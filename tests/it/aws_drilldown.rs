@@ -98,7 +98,9 @@ async fn phenom() -> Phenom {
         .task_definition("phenom-prod-functions")
         .launch_type(LaunchType::Fargate)
         .count(3)
-        .started_by("ecs-svc/functions")
+        .started_by("ecs-svc/1735")
+        // As ECS starts a service's tasks: ListTasks(serviceName) finds them by it.
+        .group("service:functions")
         .send()
         .await
         .unwrap();
@@ -139,7 +141,8 @@ async fn phenom() -> Phenom {
             .await
             .unwrap();
         let lines: Vec<String> = if i == 0 {
-            vec!["[functions] invoked render-thumbnail in 212 ms".into()]
+            // Colours and a title change a container wrote: printed without them.
+            vec!["[functions] \u{1b}[32minvoked\u{1b}[0m render-thumbnail in 212 ms\u{1b}]0;PWNED\u{7}".into()]
         } else {
             vec![
                 "[functions] invoked render-thumbnail (batch of 240 media)".into(),
@@ -288,7 +291,7 @@ async fn ecs_logs_come_from_cloudwatch_logs_by_the_awslogs_options() {
     assert_eq!(
         text(&out.stdout),
         format!("{running}/functions │ [functions] invoked render-thumbnail in 212 ms\n"),
-        "the running task's stream only"
+        "the running task's stream only, without the escape sequences it wrote"
     );
     // The stopped tasks: how they ended.
     let out = p.opsdeck(&[&args[..], &["--previous"]].concat()).await;
@@ -310,6 +313,86 @@ async fn ecs_logs_come_from_cloudwatch_logs_by_the_awslogs_options() {
         lines[3].starts_with(&format!("{last}/functions │ FATAL ERROR")),
         "{t}"
     );
+    // Mid-rollout: a task of the next revision logs to another group; each task is read by
+    // its own task definition.
+    let conf = sdk(&p.proxy.url, REGION).await;
+    let ecs = aws_sdk_ecs::Client::new(&conf);
+    let v2 = "/ecs/phenom-prod/functions-v2";
+    ecs.register_task_definition()
+        .family("phenom-prod-functions")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("functions")
+                .image("functions:v2")
+                .memory(1024)
+                .log_configuration(
+                    LogConfiguration::builder()
+                        .log_driver(LogDriver::Awslogs)
+                        .options("awslogs-group", v2)
+                        .options("awslogs-region", REGION)
+                        .options("awslogs-stream-prefix", "ecs")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let next = ecs
+        .run_task()
+        .cluster(CLUSTER)
+        .task_definition("phenom-prod-functions:2")
+        .launch_type(LaunchType::Fargate)
+        .group("service:functions")
+        .send()
+        .await
+        .unwrap();
+    let next_id = next.tasks()[0]
+        .task_arn()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
+    logs.create_log_group()
+        .log_group_name(v2)
+        .send()
+        .await
+        .unwrap();
+    let stream = format!("ecs/functions/{next_id}");
+    logs.create_log_stream()
+        .log_group_name(v2)
+        .log_stream_name(&stream)
+        .send()
+        .await
+        .unwrap();
+    logs.put_log_events()
+        .log_group_name(v2)
+        .log_stream_name(&stream)
+        .log_events(
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(jiff::Timestamp::now().as_millisecond())
+                .message("[functions] v2 started")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let out = p.opsdeck(&args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    assert!(
+        t.contains(&format!("{running}/functions │ [functions] invoked"))
+            && t.contains(&format!(
+                "{}/functions │ [functions] v2 started",
+                &next_id[..8]
+            )),
+        "{t}"
+    );
+
     // A service whose container has no awslogs: said, nothing read.
     let out = p
         .opsdeck(&[
@@ -386,6 +469,61 @@ async fn redeploy_and_scale_need_write_and_the_service_typed() {
         REGION,
         "--no-wait",
     ];
+    // A region the account does not list, a name that is not an ECS name: refused before
+    // anything is asked of AWS.
+    for (args, why) in [
+        (
+            vec![
+                "ecs",
+                "scale",
+                &service,
+                "3",
+                "--account",
+                "phenom",
+                "--region",
+                "us-west-2",
+            ],
+            "is not one of account phenom's regions",
+        ),
+        (
+            vec![
+                "ecs",
+                "scale",
+                "phenom-prod-cluster/",
+                "3",
+                "--account",
+                "phenom",
+                "--region",
+                REGION,
+            ],
+            "service name \"\": empty",
+        ),
+        (
+            vec![
+                "ecs",
+                "scale",
+                "../functions",
+                "3",
+                "--account",
+                "phenom",
+                "--region",
+                REGION,
+            ],
+            "cluster name \"..\"",
+        ),
+    ] {
+        let args = [&["--write"][..], &args[..], &["--confirm", "functions"]].concat();
+        let out = p.opsdeck(&args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(text(&out.stderr).contains(why), "{}", text(&out.stderr));
+    }
+    assert!(
+        !p.proxy
+            .seen()
+            .iter()
+            .any(|s| s.operation == "UpdateService"),
+        "nothing was sent"
+    );
     // Without --confirm: what it would do, nothing done.
     let out = p.opsdeck(&base).await;
     assert_eq!(out.status.code(), Some(2));
@@ -422,6 +560,11 @@ async fn redeploy_and_scale_need_write_and_the_service_typed() {
         .opsdeck(&[&["--write"][..], &base[..], &["--confirm", "functions"]].concat())
         .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("desired count 2 → 3"),
+        "{}",
+        text(&out.stdout)
+    );
     assert_eq!(desired(ecs.clone()).await, 3);
     let out = p
         .opsdeck(&[
@@ -445,14 +588,36 @@ async fn redeploy_and_scale_need_write_and_the_service_typed() {
             .iter()
             .any(|s| s.operation == "UpdateService" && s.body.contains("forceNewDeployment"))
     );
-    // Every try is in the audit log.
+    // A confirmation that is not the service's name: refused, nothing sent, recorded.
+    let out = p
+        .opsdeck(&[&["--write"][..], &base[..], &["--confirm", "Functions"]].concat())
+        .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(desired(ecs.clone()).await, 3);
+    // Every try is in the audit log: a refusal is one line, a write is started, then its
+    // outcome.
     let audit = std::fs::read_to_string(p.home.path().join("state/opsdeck/audit.jsonl")).unwrap();
-    assert_eq!(audit.lines().count(), 3, "{audit}");
+    let outcomes: Vec<Value> = audit
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["outcome"].clone())
+        .collect();
+    assert_eq!(outcomes.len(), 6, "{audit}");
     assert!(
-        audit.contains("\"scale to 3\"")
-            && audit.contains("read-only")
-            && audit.contains("\"redeploy\"")
+        outcomes[0].as_str().unwrap().contains("read-only"),
+        "{audit}"
     );
+    assert_eq!(
+        outcomes[1..5],
+        ["started", "ok", "started", "ok"].map(Value::from)
+    );
+    assert!(
+        outcomes[5]
+            .as_str()
+            .unwrap()
+            .contains("is not the service's name"),
+        "{audit}"
+    );
+    assert!(audit.contains("\"scale to 3\"") && audit.contains("\"redeploy\""));
 }
 
 /// An ECS service as `UpdateService` and `DescribeServices` return it (ECS API reference,
@@ -463,6 +628,7 @@ fn service_json(rollout: &str, reason: &str, running: i32, desired: i32) -> Valu
         "serviceArn": format!("arn:aws:ecs:{REGION}:123456789012:service/{CLUSTER}/functions"),
         "clusterArn": format!("arn:aws:ecs:{REGION}:123456789012:cluster/{CLUSTER}"),
         "status": "ACTIVE",
+        "taskDefinition": format!("arn:aws:ecs:{REGION}:123456789012:task-definition/phenom-prod-functions:2"),
         "desiredCount": desired,
         "runningCount": running,
         "pendingCount": desired - running,
@@ -513,7 +679,7 @@ async fn a_redeploy_is_followed_until_its_rollout_completes_or_fails() {
     let out = p.opsdeck(&redeploy).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("a new deployment started (ecs-svc/7001); rollout completed: 2/2 running, task definition phenom-prod-functions:2"),
+        text(&out.stdout).contains("a new deployment of phenom-prod-functions:2 started (ecs-svc/7001); rollout completed: 2/2 running, task definition phenom-prod-functions:2"),
         "{}",
         text(&out.stdout)
     );

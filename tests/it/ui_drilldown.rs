@@ -225,6 +225,18 @@ async fn the_log_view_keeps_a_bounded_buffer_reads_again_and_stops_when_closed()
     );
     assert!(s.contains("following"), "{s}");
 
+    // `g`: the oldest line kept at the top of a full screen; `G` back to following.
+    app.handle_key(key('g'));
+    let s = render(&mut term, &mut app);
+    let shown: Vec<&str> = s.lines().filter(|l| l.contains("/app │ line ")).collect();
+    assert!(shown.len() > 40, "a full screen: {s}");
+    assert!(
+        shown[0].contains("│ line 500 "),
+        "the oldest kept first: {s}"
+    );
+    app.handle_key(key('G'));
+    assert!(render(&mut term, &mut app).contains("following"));
+
     // `/` filters the lines; Esc in the filter clears it.
     for c in "/line 10499".chars() {
         app.handle_key(key(c));
@@ -254,7 +266,9 @@ async fn the_log_view_keeps_a_bounded_buffer_reads_again_and_stops_when_closed()
     );
     dropped.store(false, Ordering::SeqCst);
 
-    // Closing the view stops the reading.
+    // Esc clears the filter the restarts kept, then closes the view, which stops the reading.
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.logs.as_ref().is_some_and(|l| l.filter.is_empty()));
     app.handle_key(code(KeyCode::Esc));
     assert!(app.logs.is_none());
     let _ = tokio::time::timeout(Duration::from_secs(5), notices.recv()).await;

@@ -56,6 +56,17 @@ impl AwsFailure {
             AwsFailure::Throttled => "throttled by AWS even after retries; trying again".into(),
         }
     }
+
+    /// The failure in words for a call that is not made again (a write, a command that exits):
+    /// without the "retrying" a poller or a live section adds.
+    pub fn once(&self) -> String {
+        let reason = self.reason();
+        ["; retrying", "; trying again"]
+            .iter()
+            .find_map(|tail| reason.strip_suffix(tail))
+            .map(str::to_string)
+            .unwrap_or(reason)
+    }
 }
 
 /// The command that renews credentials for a profile.

@@ -77,9 +77,7 @@ fn rollout_of(svc: &Service, deployment: Option<&str>, action: RowAction) -> Rol
     let (running, desired) = (svc.running_count(), svc.desired_count());
     let progress = format!(
         "{running}/{desired} running, task definition {}",
-        d.task_definition()
-            .and_then(|t| t.rsplit('/').next())
-            .unwrap_or("?")
+        short_task_definition(d.task_definition())
     );
     let steady = deployments.len() == 1 && running == desired;
     match d.rollout_state() {
@@ -128,43 +126,70 @@ impl std::fmt::Display for ServiceRef {
 }
 
 impl AwsActions {
-    /// Carries out `action` on the service, audited as soon as ECS took or refused it, then
-    /// follows the rollout; the outcome in a line.
+    /// Carries out `action` on the service (`request`), then follows the rollout; the outcome
+    /// in a line.
     pub async fn update_service(
         &self,
         action: RowAction,
         s: &ServiceRef,
     ) -> Result<String, String> {
-        let result = self.update(action, s).await;
-        let outcome = match &result {
-            Ok(_) => audit::Outcome::Ok,
-            Err(e) => audit::Outcome::failed(e),
-        };
-        let verb = match action {
-            RowAction::Scale(n) => format!("scale to {n}"),
-            other => other.verb().to_string(),
-        };
-        audit::record(
-            self.audit.as_deref(),
-            &audit::Entry::aws(
-                &verb,
-                "ECS service",
-                &s.account,
-                &s.region,
-                &s.cluster,
-                &s.service,
-                outcome,
-            ),
-        );
-        let taken = result?;
+        let taken = self.request(action, s).await?;
         match self.follow {
-            Some(timeout) => self.follow(action, s, taken, timeout).await,
+            Some(timeout) => self.follow_rollout(action, s, taken, timeout).await,
             None => Ok(taken.said),
         }
     }
 
-    /// Makes the write: `UpdateService`; what ECS took, and the deployment to follow.
-    async fn update(&self, action: RowAction, s: &ServiceRef) -> Result<Taken, String> {
+    /// Makes the write, `UpdateService`: refused unless writes are on and the service exists,
+    /// recorded in the audit log as started before the request (not made when it cannot be
+    /// recorded) and with its outcome after; a refusal is one line.
+    pub async fn request(&self, action: RowAction, s: &ServiceRef) -> Result<Taken, String> {
+        let mut started = None;
+        let result = self.update(action, s, &mut started).await;
+        let outcome = match &result {
+            Ok(_) => audit::Outcome::Ok,
+            Err(e) => audit::Outcome::failed(e),
+        };
+        match started {
+            Some(pending) => pending.finish(outcome),
+            None => {
+                let mut entry = self.entry(action, s);
+                entry.outcome = outcome;
+                audit::record(self.audit.as_deref(), &entry);
+            }
+        }
+        result
+    }
+
+    /// Records an attempt refused before anything was asked of AWS (a wrong confirmation).
+    pub fn refused(&self, action: RowAction, s: &ServiceRef, why: &str) {
+        let mut entry = self.entry(action, s);
+        entry.outcome = audit::Outcome::failed(why);
+        audit::record(self.audit.as_deref(), &entry);
+    }
+
+    fn entry(&self, action: RowAction, s: &ServiceRef) -> audit::Entry {
+        let verb = match action {
+            RowAction::Scale(n) => format!("scale to {n}"),
+            other => other.verb().to_string(),
+        };
+        audit::Entry::aws(
+            &verb,
+            "ECS service",
+            &s.account,
+            &s.region,
+            &s.cluster,
+            &s.service,
+            audit::Outcome::Started,
+        )
+    }
+
+    async fn update(
+        &self,
+        action: RowAction,
+        s: &ServiceRef,
+        started: &mut Option<audit::Pending>,
+    ) -> Result<Taken, String> {
         if !self.write {
             return Err(format!(
                 "read-only: start opsdeck with --write (or set write = true in the config) to {} {s}",
@@ -173,22 +198,45 @@ impl AwsActions {
         }
         let calls = self.inspector.calls(&s.account, &s.region).await?;
         let client = aws_sdk_ecs::Client::new(&calls.config);
+        // Read first: a service that is not there is refused before anything is sent, and
+        // the outcome can say what changed ("desired count 2 → 3").
+        let before = client
+            .describe_services()
+            .cluster(&s.cluster)
+            .services(&s.service)
+            .send()
+            .await
+            .map_err(|e| calls.failed_once("ecs:DescribeServices", &e))?;
+        let Some(current) = before
+            .services()
+            .iter()
+            .find(|svc| svc.status() != Some("INACTIVE"))
+        else {
+            return Err(format!("{s}: no such service (nothing was changed)"));
+        };
         let req = client
             .update_service()
             .cluster(&s.cluster)
             .service(&s.service);
         let (req, done) = match action {
-            RowAction::Redeploy => (req.force_new_deployment(true), "a new deployment started"),
+            RowAction::Redeploy => (
+                req.force_new_deployment(true),
+                format!(
+                    "a new deployment of {} started",
+                    short_task_definition(current.task_definition())
+                ),
+            ),
             RowAction::Scale(n) => (
                 req.desired_count(i32::try_from(n).unwrap_or(i32::MAX)),
-                "desired count set",
+                format!("desired count {} → {n}", current.desired_count()),
             ),
             other => return Err(format!("cannot {} an ECS service", other.verb())),
         };
+        *started = Some(audit::begin(self.audit.as_deref(), self.entry(action, s))?);
         let out = req
             .send()
             .await
-            .map_err(|e| calls.failed("ecs:UpdateService", &e))?;
+            .map_err(|e| calls.failed_once("ecs:UpdateService", &e))?;
         // A redeploy follows its own deployment: the new primary ECS answered with.
         let deployment = match action {
             RowAction::Redeploy => out
@@ -213,8 +261,9 @@ impl AwsActions {
         })
     }
 
-    /// Reads the service until its rollout is done or failed, or `timeout` passed.
-    async fn follow(
+    /// Reads the service until its rollout is done or failed, or `timeout` passed. Every
+    /// message starts with what ECS already took: a failure here does not undo the write.
+    pub async fn follow_rollout(
         &self,
         action: RowAction,
         s: &ServiceRef,
@@ -230,9 +279,18 @@ impl AwsActions {
                 .services(&s.service)
                 .send()
                 .await
-                .map_err(|e| taken.calls.failed("ecs:DescribeServices", &e))?;
+                .map_err(|e| {
+                    format!(
+                        "{}; then reading the rollout failed: {}",
+                        taken.said,
+                        taken.calls.failed_once("ecs:DescribeServices", &e)
+                    )
+                })?;
             let Some(svc) = out.services().first() else {
-                return Err(format!("{s}: gone while rolling out (deleted?)"));
+                return Err(format!(
+                    "{}; then the service was gone (deleted?)",
+                    taken.said
+                ));
             };
             match rollout_of(svc, taken.deployment.as_deref(), action) {
                 Rollout::Done(line) => return Ok(format!("{}; {line}", taken.said)),
@@ -241,9 +299,13 @@ impl AwsActions {
                     let now = tokio::time::Instant::now();
                     if now >= deadline {
                         return Err(format!(
-                            "{}; still rolling out after {} s ({progress}): its detail follows it",
+                            "{}; still rolling out after {} s ({progress}); ECS goes on with it: opsdeck describe ecs/{}/{} --account {} --region {} shows where it stands",
                             taken.said,
-                            timeout.as_secs()
+                            timeout.as_secs(),
+                            s.cluster,
+                            s.service,
+                            s.account,
+                            s.region
                         ));
                     }
                     tokio::time::sleep(ROLLOUT_POLL.min(deadline - now)).await;
@@ -253,12 +315,18 @@ impl AwsActions {
     }
 }
 
+/// "phenom-prod-functions:61" of a task definition's ARN.
+fn short_task_definition(arn: Option<&str>) -> &str {
+    arn.and_then(|t| t.rsplit('/').next())
+        .unwrap_or("its task definition")
+}
+
 /// A write ECS took: the clients it was made with, the deployment it started, and the line
 /// that says so.
-struct Taken {
+pub struct Taken {
     calls: super::inspect::Calls,
     deployment: Option<String>,
-    said: String,
+    pub said: String,
 }
 
 impl ActionRunner for AwsActions {

@@ -31,7 +31,7 @@ pub(super) fn section(m: &Moment, subject: &Subject, section: Section) -> Option
         (Facts::EcsService(_), Section::Events) => Body::Events(service_events(m, subject)),
         (Facts::EcsService(_), Section::TaskDefinition) => Body::Table(task_definition(subject)),
         (Facts::DbInstance(_), Section::Events) => Body::Events(db_events(m, subject)),
-        (Facts::DbInstance(_), Section::Maintenance) => Body::Table(maintenance(subject)),
+        (Facts::DbInstance(_), Section::Maintenance) => Body::Table(maintenance(m, subject)),
         (Facts::Region(_), Section::AlarmHistory) => Body::Table(alarm_history(m, subject)),
         (Facts::Region(_), Section::HealthChecks) => Body::Table(health_checks(m, subject)),
         (Facts::Cluster(_), Section::Issues) => Body::Table(Table::of(Section::Issues)),
@@ -39,6 +39,12 @@ pub(super) fn section(m: &Moment, subject: &Subject, section: Section) -> Option
         (Facts::Cluster(_), Section::Addons) => Body::Table(addons(subject)),
         _ => return None,
     })
+}
+
+/// When the `i`th newest of `functions`' stopped tasks stopped: the crashes began with the
+/// incident, so they age with it.
+fn crashed(m: &Moment, i: usize) -> Timestamp {
+    ago(m, m.inc.ecs_since as i64 + 120 + 540 * i as i64)
 }
 
 /// Whether the service is the one whose tasks run out of memory, now.
@@ -92,7 +98,7 @@ fn stopped_tasks(m: &Moment, subject: &Subject) -> Table {
         t.row(
             vec![
                 format!("{id}9c2f"),
-                since(m, ago(m, 120 + 540 * i as i64)),
+                since(m, crashed(m, i)),
                 "EssentialContainerExited".into(),
                 s.task_definition.clone(),
                 "Essential container in task exited".into(),
@@ -117,7 +123,12 @@ fn service_events(m: &Moment, subject: &Subject) -> Vec<EventLine> {
         .iter()
         .enumerate()
         .map(|(i, message)| EventLine {
-            last_seen: Some(ago(m, 60 + 300 * i as i64)),
+            // The newest task's stop is the one the stopped tasks list first.
+            last_seen: Some(if message.contains("stopped") {
+                crashed(m, 0)
+            } else {
+                ago(m, 60 + 300 * i as i64)
+            }),
             event_type: if message.contains("stopped") {
                 "Warning".into()
             } else {
@@ -132,7 +143,7 @@ fn service_events(m: &Moment, subject: &Subject) -> Vec<EventLine> {
     if short(m, subject) {
         for (i, id) in STOPPED.iter().enumerate().skip(1) {
             out.push(EventLine {
-                last_seen: Some(ago(m, 120 + 540 * i as i64)),
+                last_seen: Some(crashed(m, i)),
                 event_type: "Warning".into(),
                 reason: "ServiceEvent".into(),
                 message: format!(
@@ -256,7 +267,7 @@ fn db_events(m: &Moment, subject: &Subject) -> Vec<EventLine> {
     newest_events(v)
 }
 
-fn maintenance(subject: &Subject) -> Table {
+fn maintenance(m: &Moment, subject: &Subject) -> Table {
     let Facts::DbInstance(d) = &subject.facts else {
         return Table::default();
     };
@@ -299,15 +310,21 @@ fn maintenance(subject: &Subject) -> Table {
         None,
         None,
     );
-    t.row(
-        vec![
+    // The same snapshots the row lists, and a manual one before the last major upgrade.
+    let latest = |kind: &str| d.snapshots.iter().find(|s| s.snapshot_type == kind);
+    let automated = match latest("automated") {
+        Some(s) => vec![
             "latest automated snapshot".into(),
-            "available".into(),
-            format!("rds:{name}-daily, 9h ago"),
+            s.status.clone(),
+            format!("{}, {}", s.id, since(m, s.created)),
         ],
-        None,
-        None,
-    );
+        None => vec![
+            "latest automated snapshot".into(),
+            "none".into(),
+            String::new(),
+        ],
+    };
+    t.row(automated, None, None);
     t.row(
         vec![
             "latest manual snapshot".into(),
@@ -360,7 +377,17 @@ fn alarm_history(m: &Moment, subject: &Subject) -> Table {
         } else {
             &[(30 * 3600, false)]
         };
-        changes.extend(moves.iter().map(|(s, up)| (ago(m, *s), a, *up)));
+        // The flapping began before the incident's phase and ages with it.
+        let since_phase = if a.state == "ALARM" {
+            m.inc.alarm_since as i64
+        } else {
+            0
+        };
+        changes.extend(
+            moves
+                .iter()
+                .map(|(s, up)| (ago(m, since_phase + *s), a, *up)),
+        );
     }
     changes.sort_by_key(|(at, _, _)| std::cmp::Reverse(*at));
     let mut t = Table::of(Section::AlarmHistory);
@@ -450,10 +477,16 @@ fn node_groups(subject: &Subject, nodes: Option<u32>) -> Table {
 
 fn addons(subject: &Subject) -> Table {
     let mut t = Table::of(Section::Addons);
+    // kube-proxy runs the cluster's own minor version, as EKS pairs them.
+    let minor = match &subject.facts {
+        Facts::Cluster(c) => c.version.clone(),
+        _ => "1.31".into(),
+    };
+    let kube_proxy = format!("v{minor}.2-eksbuild.3");
     for (name, version) in [
         ("vpc-cni", "v1.19.0-eksbuild.1"),
         ("coredns", "v1.11.3-eksbuild.2"),
-        ("kube-proxy", "v1.31.2-eksbuild.3"),
+        ("kube-proxy", kube_proxy.as_str()),
         ("aws-ebs-csi-driver", "v1.37.0-eksbuild.1"),
     ] {
         // forge-prod's EBS CSI driver lost a replica: the cluster runs, its volumes may not

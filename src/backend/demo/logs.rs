@@ -134,8 +134,9 @@ fn container_log(m: &Moment, pod: &PodLine, container: &str, query: &LogQuery) -
         ))]));
     }
     if query.previous && pod.restarts == 0 {
-        return Box::pin(stream::iter([LogEvent::Error(format!(
-            "previous terminated container \"{container}\" in pod \"{}\" not found",
+        // As the kube side says the API's 400 for it: a note, not a failure.
+        return Box::pin(stream::iter([LogEvent::Note(format!(
+            "{}/{container}: no previous container (it has not restarted)",
             pod.name
         ))]));
     }
@@ -158,10 +159,18 @@ fn container_log(m: &Moment, pod: &PodLine, container: &str, query: &LogQuery) -
         }
         return Box::pin(stream::iter(events));
     }
-    past.extend(startup(container));
-    // Each pod is at its own point of the same routine.
+    // Each pod is at its own point of the same routine: started long ago, then a line every
+    // `EVERY`; `since` keeps the lines of that last stretch only.
     let offset = hash_ms(&pod.name);
-    past.extend((0..40).map(|i| steady(container, i + offset)));
+    let mut steady_lines = 40;
+    match query.since {
+        Some(secs) => {
+            let fit = secs.max(0) as u128 * 1000 / EVERY.as_millis();
+            steady_lines = steady_lines.min(fit as u64);
+        }
+        None => past.extend(startup(container)),
+    }
+    past.extend((40 - steady_lines..40).map(|i| steady(container, i + offset)));
     let lines: Vec<LogEvent> = tail(past, query)
         .into_iter()
         .map(|t| line(pod, container, t))

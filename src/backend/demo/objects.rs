@@ -44,6 +44,8 @@ pub struct KsSpec<'a> {
     pub revision: &'a str,
     pub suspended: bool,
     pub conditions: Vec<Value>,
+    /// The GitRepository it applies from: (namespace, name).
+    pub source: (&'a str, &'a str),
 }
 
 pub fn kustomization(k: KsSpec<'_>) -> Value {
@@ -51,7 +53,7 @@ pub fn kustomization(k: KsSpec<'_>) -> Value {
         "apiVersion": kustomization::API_VERSION, "kind": "Kustomization",
         "metadata": meta_by(k.name, k.namespace, k.applied_by),
         "spec": {"interval": "10m", "path": k.path, "prune": true, "suspend": k.suspended,
-                 "sourceRef": {"kind": "GitRepository", "name": "flux-system", "namespace": "flux-system"}},
+                 "sourceRef": {"kind": "GitRepository", "name": k.source.1, "namespace": k.source.0}},
         "status": {"lastAppliedRevision": k.revision, "lastAttemptedRevision": k.revision,
                    "observedGeneration": 1, "conditions": k.conditions}
     })
@@ -64,6 +66,8 @@ pub struct HrSpec<'a> {
     pub chart: &'a str,
     pub version: &'a str,
     pub repository: &'a str,
+    /// Where the HelmRepository is (Flux defaults it to the release's namespace).
+    pub repository_namespace: &'a str,
     pub attempted: &'a str,
     pub upgrade_failures: u32,
     pub conditions: Vec<Value>,
@@ -75,7 +79,7 @@ pub fn helm_release(h: HrSpec<'_>) -> Value {
         "metadata": meta_by(h.name, h.namespace, h.applied_by),
         "spec": {"interval": "5m", "releaseName": h.name,
                  "chart": {"spec": {"chart": h.chart, "version": "*",
-                   "sourceRef": {"kind": "HelmRepository", "name": h.repository, "namespace": h.namespace}}}},
+                   "sourceRef": {"kind": "HelmRepository", "name": h.repository, "namespace": h.repository_namespace}}}},
         "status": {
             "history": [{"chartName": h.chart, "chartVersion": h.version, "status": "deployed",
                          "name": h.name, "namespace": h.namespace, "version": 3}],

@@ -101,6 +101,7 @@ pub fn cluster(b: &mut Builder<'_>, index: usize, context: &str) {
                 "kustomize build failed: accumulating resources: missing file",
                 b.ago(300),
             )];
+            let source = b.git_source(context);
             b.kube(
                 context,
                 objects::kustomization(KsSpec {
@@ -111,6 +112,7 @@ pub fn cluster(b: &mut Builder<'_>, index: usize, context: &str) {
                     revision: rev,
                     suspended: false,
                     conditions: cond,
+                    source: (&source.0, &source.1),
                 }),
             );
         } else {

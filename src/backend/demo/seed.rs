@@ -182,6 +182,11 @@ pub struct Builder<'a> {
     /// Whether a HelmRelease brings its workloads (the seed's do; `--scale`'s synthetic
     /// clusters are Flux objects only).
     pub workloads: bool,
+    /// The GitRepositories made, by (context, namespace): Kustomizations apply from
+    /// flux-system's.
+    gits: std::collections::HashMap<(String, String), String>,
+    /// The HelmRepositories made, by (context, name): their namespace.
+    helm_repos: std::collections::HashMap<(String, String), String>,
 }
 
 impl<'a> Builder<'a> {
@@ -194,7 +199,30 @@ impl<'a> Builder<'a> {
             sources: Default::default(),
             applier: ("flux-system".into(), "flux-system".into()),
             workloads: false,
+            gits: Default::default(),
+            helm_repos: Default::default(),
         }
+    }
+
+    /// The GitRepository the context's Kustomizations apply from, (namespace, name): the one
+    /// bootstrapped in flux-system (the organizations' own repositories are for their teams).
+    pub fn git_source(&self, context: &str) -> (String, String) {
+        let ns = "flux-system";
+        let name = self
+            .gits
+            .get(&(context.to_string(), ns.to_string()))
+            .cloned()
+            .unwrap_or_else(|| "flux-system".into());
+        (ns.into(), name)
+    }
+
+    /// Where the HelmRepository `repository` of `context` is; `namespace` (Flux's default,
+    /// the release's) when none was made.
+    pub fn repository_namespace(&self, context: &str, repository: &str, namespace: &str) -> String {
+        self.helm_repos
+            .get(&(context.to_string(), repository.to_string()))
+            .cloned()
+            .unwrap_or_else(|| namespace.to_string())
     }
 
     /// The Flux objects added from now on are applied by the Kustomization `namespace/name`.
@@ -276,6 +304,7 @@ impl<'a> Builder<'a> {
             self.ago(3600),
         )];
         let applier = self.applier.clone();
+        let source = self.git_source(context);
         self.kube(
             context,
             objects::kustomization(KsSpec {
@@ -286,6 +315,7 @@ impl<'a> Builder<'a> {
                 revision,
                 suspended: false,
                 conditions: cond,
+                source: (&source.0, &source.1),
             }),
         );
     }
@@ -307,6 +337,7 @@ impl<'a> Builder<'a> {
             condition("Released", "True", "UpgradeSucceeded", &msg, self.ago(7200)),
         ];
         let applier = self.applier.clone();
+        let repository_namespace = self.repository_namespace(context, repository, namespace);
         self.kube(
             context,
             objects::helm_release(HrSpec {
@@ -316,6 +347,7 @@ impl<'a> Builder<'a> {
                 chart,
                 version,
                 repository,
+                repository_namespace: &repository_namespace,
                 attempted: version,
                 upgrade_failures: 0,
                 conditions: cond,
@@ -342,7 +374,11 @@ impl<'a> Builder<'a> {
         issuer: &str,
         days: i64,
     ) {
-        let not_after = expiring_in(self.origin, days);
+        // Hours past the whole days: "expires in 5 d" reads the same for the next hours, not 4
+        // a second after the start.
+        let not_after = expiring_in(self.origin, days)
+            .checked_add(jiff::SignedDuration::from_hours(6))
+            .unwrap_or(self.origin);
         let cond = vec![ready(
             "Ready",
             "Certificate is up to date and has not expired",
@@ -363,6 +399,8 @@ impl<'a> Builder<'a> {
     }
 
     pub fn git(&mut self, context: &str, namespace: &str, name: &str, url: &str, revision: &str) {
+        self.gits
+            .insert((context.into(), namespace.into()), name.into());
         let at = self.ago(600);
         self.kube(
             context,
@@ -371,6 +409,8 @@ impl<'a> Builder<'a> {
     }
 
     pub fn helm_repo(&mut self, context: &str, namespace: &str, name: &str, url: &str) {
+        self.helm_repos
+            .insert((context.into(), name.into()), namespace.into());
         let at = self.ago(900);
         self.kube(
             context,
@@ -615,6 +655,7 @@ fn numinia(b: &mut Builder<'_>) {
                 "Applied revision: main@sha1:1b9d0c44",
                 b.ago(5 * 86_400),
             )];
+            let source = b.git_source(ctx);
             b.kube(
                 ctx,
                 objects::kustomization(KsSpec {
@@ -625,6 +666,7 @@ fn numinia(b: &mut Builder<'_>) {
                     revision: "main@sha1:1b9d0c44",
                     suspended: true,
                     conditions: cond,
+                    source: (&source.0, &source.1),
                 }),
             );
         } else {
@@ -739,6 +781,7 @@ fn failing_release(b: &mut Builder<'_>, ns: &str, name: &str, repo: &str) {
         ),
     };
     let pro = format!("{ns}-pro");
+    let repository_namespace = b.repository_namespace(PLATFORM_CONTEXT, repo, ns);
     b.kube(
         PLATFORM_CONTEXT,
         objects::helm_release(HrSpec {
@@ -748,6 +791,7 @@ fn failing_release(b: &mut Builder<'_>, ns: &str, name: &str, repo: &str) {
             chart: "hyperfy2",
             version,
             repository: repo,
+            repository_namespace: &repository_namespace,
             attempted: "0.4.3",
             upgrade_failures: failures,
             conditions,

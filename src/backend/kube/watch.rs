@@ -18,7 +18,7 @@ use super::errors::{Failure, classify_watch};
 use super::raw::RawObject;
 use super::resources::Watched;
 use crate::model::kinds::project_object;
-use crate::model::{Kind, RowId};
+use crate::model::{Kind, RowId, Scope};
 use crate::store::Update;
 
 /// Upserts are sent in batches of this size during a list.
@@ -166,13 +166,39 @@ const SKIPPED_NAMED: usize = 3;
 pub struct ObjectRows {
     board: Board,
     /// Rows this watcher put in the store, so a relist can remove what disappeared.
-    known: HashSet<RowId>,
-    listing: HashSet<RowId>,
+    known: HashSet<Known>,
+    listing: HashSet<Known>,
     /// Objects that could not be projected ("ns/name: why"), by label, and whether that set
     /// changed since the board was told.
     skipped: BTreeMap<String, String>,
     listing_skipped: BTreeMap<String, String>,
     skipped_changed: bool,
+}
+
+/// A row a watcher put in the store, by what tells it from the watcher's other rows: its kind
+/// and "namespace/name" in one allocation (the context is the watcher's own). Tens of
+/// thousands of these live as long as the watchers; a whole `RowId` each would double what the
+/// store already holds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Known {
+    kind: Kind,
+    path: Box<str>,
+}
+
+impl Known {
+    fn of(id: &RowId) -> Known {
+        Known {
+            kind: id.kind,
+            path: format!("{}/{}", id.scope.namespace(), id.name).into(),
+        }
+    }
+
+    /// The row's id again: object rows are scoped to the context and their namespace, and a
+    /// namespace has no `/` (a row's name may: "deployment/api").
+    fn id(&self, context: &str) -> RowId {
+        let (namespace, name) = self.path.split_once('/').unwrap_or(("", &self.path));
+        RowId::new(self.kind, Scope::kube(context, namespace), name)
+    }
 }
 
 impl ObjectRows {
@@ -219,7 +245,7 @@ impl Handler<RawObject> for ObjectRows {
     fn init_apply(&mut self, obj: RawObject, out: &mut Vec<Update>) {
         match self.project(&obj) {
             Ok(row) => {
-                self.listing.insert(row.id.clone());
+                self.listing.insert(Known::of(&row.id));
                 out.push(Update::upsert(row));
             }
             Err(why) => {
@@ -230,7 +256,12 @@ impl Handler<RawObject> for ObjectRows {
 
     fn init_done(&mut self, out: &mut Vec<Update>) {
         let seen = std::mem::take(&mut self.listing);
-        out.extend(self.known.difference(&seen).cloned().map(Update::Remove));
+        let context = &self.board.context;
+        out.extend(
+            self.known
+                .difference(&seen)
+                .map(|k| Update::Remove(k.id(context))),
+        );
         self.known = seen;
         let skipped = std::mem::take(&mut self.listing_skipped);
         if skipped != self.skipped {
@@ -245,7 +276,7 @@ impl Handler<RawObject> for ObjectRows {
                 if self.skipped.remove(&obj.label()).is_some() {
                     self.skipped_changed = true;
                 }
-                self.known.insert(row.id.clone());
+                self.known.insert(Known::of(&row.id));
                 out.push(Update::upsert(row));
             }
             Err(why) => self.skip(&obj, why),
@@ -273,7 +304,7 @@ impl Handler<RawObject> for ObjectRows {
             self.skipped_changed = true;
         }
         if let Ok(row) = self.project(&obj) {
-            self.known.remove(&row.id);
+            self.known.remove(&Known::of(&row.id));
             out.push(Update::Remove(row.id));
         }
     }
@@ -301,4 +332,21 @@ pub async fn run(
         handler,
     )
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_known_row_gives_its_id_back() {
+        for (kind, ns, name) in [
+            (Kind::Workload, "numen-games", "deployment/hyperfy2-world"),
+            (Kind::HelmRelease, "flux-system", "podinfo"),
+            (Kind::Certificate, "", "cluster-wide"),
+        ] {
+            let id = RowId::new(kind, Scope::kube("prod-cluster", ns), name);
+            assert_eq!(Known::of(&id).id("prod-cluster"), id);
+        }
+    }
 }

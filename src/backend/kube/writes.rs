@@ -10,8 +10,9 @@
 //!
 //! Every action, the TUI's and the CLI's alike, goes through here and is recorded in the audit
 //! log (`crate::audit`): who, what, on which context, and how it went (ok, or failed with the
-//! reason, a refusal included). A reconcile is recorded once its request is made or refused,
-//! before the wait for the controller, which may be cut short.
+//! reason, a refusal included). The patch is recorded as started before it is sent (a log
+//! that cannot be written refuses the action); a reconcile's outcome is recorded once its
+//! request is made, before the wait for the controller, which may be cut short.
 
 use std::time::Duration;
 
@@ -113,7 +114,34 @@ impl KubeOps {
         self
     }
 
-    /// Records `action` on the object and its outcome in the audit log.
+    fn entry(&self, action: &str, w: &Watched, ns: &str, name: &str) -> audit::Entry {
+        audit::Entry::kube(
+            action,
+            w.api_kind,
+            ns,
+            name,
+            self.context.as_deref(),
+            audit::Outcome::Started,
+        )
+    }
+
+    /// Records in the audit log that `action` on the object is about to be sent; an error
+    /// when it cannot be recorded, and then it must not be sent.
+    fn begin(
+        &self,
+        action: &str,
+        w: &Watched,
+        ns: &str,
+        name: &str,
+        started: &mut Option<audit::Pending>,
+    ) -> Result<(), OpError> {
+        let entry = self.entry(action, w, ns, name);
+        *started = Some(audit::begin(self.audit.as_deref(), entry).map_err(OpError::Api)?);
+        Ok(())
+    }
+
+    /// Records the outcome of `action` on the object: after its `started` line when it got
+    /// that far, alone when it was refused before.
     fn audit<T>(
         &self,
         action: &str,
@@ -121,22 +149,20 @@ impl KubeOps {
         ns: &str,
         name: &str,
         result: &Result<T, OpError>,
+        started: Option<audit::Pending>,
     ) {
         let outcome = match result {
             Ok(_) => audit::Outcome::Ok,
             Err(e) => audit::Outcome::failed(&e.to_string()),
         };
-        audit::record(
-            self.audit.as_deref(),
-            &audit::Entry::kube(
-                action,
-                w.api_kind,
-                ns,
-                name,
-                self.context.as_deref(),
-                outcome,
-            ),
-        );
+        match started {
+            Some(pending) => pending.finish(outcome),
+            None => {
+                let mut entry = self.entry(action, w, ns, name);
+                entry.outcome = outcome;
+                audit::record(self.audit.as_deref(), &entry);
+            }
+        }
     }
 
     fn api(&self, w: &Watched, ns: &str) -> Api<DynamicObject> {
@@ -160,8 +186,11 @@ impl KubeOps {
     ) -> Result<Reconciled, OpError> {
         // The request is the write: audited as soon as it is made or refused, before the wait
         // for the controller, which may be cut short (Ctrl-C, the TUI closing).
-        let requested = self.request_reconcile(w, ns, name, opts).await;
-        self.audit("reconcile", w, ns, name, &requested);
+        let mut started = None;
+        let requested = self
+            .request_reconcile(w, ns, name, opts, &mut started)
+            .await;
+        self.audit("reconcile", w, ns, name, &requested, started);
         self.await_reconcile(w, ns, name, requested?).await
     }
 
@@ -172,6 +201,7 @@ impl KubeOps {
         ns: &str,
         name: &str,
         opts: ReconcileOptions,
+        started: &mut Option<audit::Pending>,
     ) -> Result<String, OpError> {
         let what = label(w, ns, name);
         if w.kind == Kind::Certificate {
@@ -197,6 +227,7 @@ impl KubeOps {
             }
         }
         let patch = json!({"metadata": {"annotations": annotations}});
+        self.begin("reconcile", w, ns, name, started)?;
         api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .map_err(|e| api_error(e, &what))?;
@@ -251,9 +282,10 @@ impl KubeOps {
         name: &str,
         suspend: bool,
     ) -> Result<(), OpError> {
-        let result = self.patch_suspend(w, ns, name, suspend).await;
+        let mut started = None;
+        let result = self.patch_suspend(w, ns, name, suspend, &mut started).await;
         let action = if suspend { "suspend" } else { "resume" };
-        self.audit(action, w, ns, name, &result);
+        self.audit(action, w, ns, name, &result, started);
         result
     }
 
@@ -263,6 +295,7 @@ impl KubeOps {
         ns: &str,
         name: &str,
         suspend: bool,
+        started: &mut Option<audit::Pending>,
     ) -> Result<(), OpError> {
         let what = label(w, ns, name);
         if w.kind == Kind::Certificate {
@@ -273,6 +306,8 @@ impl KubeOps {
             if suspend { "suspend" } else { "resume" }
         ))?;
         let patch = json!({"spec": {"suspend": suspend}});
+        let action = if suspend { "suspend" } else { "resume" };
+        self.begin(action, w, ns, name, started)?;
         self.api(w, ns)
             .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
@@ -282,12 +317,19 @@ impl KubeOps {
     }
 
     pub async fn renew(&self, w: &Watched, ns: &str, name: &str) -> Result<(), OpError> {
-        let result = self.trigger_renewal(w, ns, name).await;
-        self.audit("renew", w, ns, name, &result);
+        let mut started = None;
+        let result = self.trigger_renewal(w, ns, name, &mut started).await;
+        self.audit("renew", w, ns, name, &result, started);
         result
     }
 
-    async fn trigger_renewal(&self, w: &Watched, ns: &str, name: &str) -> Result<(), OpError> {
+    async fn trigger_renewal(
+        &self,
+        w: &Watched,
+        ns: &str,
+        name: &str,
+        started: &mut Option<audit::Pending>,
+    ) -> Result<(), OpError> {
         let what = label(w, ns, name);
         if w.kind != Kind::Certificate {
             return Err(OpError::Unsupported(
@@ -319,6 +361,7 @@ impl KubeOps {
             "observedGeneration": obj.metadata.generation,
         }));
         let patch = json!({"status": {"conditions": conditions}});
+        self.begin("renew", w, ns, name, started)?;
         api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
             .map_err(|e| api_error(e, &what))?;

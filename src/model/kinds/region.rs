@@ -227,13 +227,16 @@ impl KindFacts for Region {
         }
         let mut ok = Vec::new();
         if !self.alarms.is_empty() {
-            ok.push(format!("{} alarms OK", self.alarms.len()));
+            ok.push(match self.alarms.len() {
+                1 => "1 alarm OK".to_string(),
+                n => format!("{n} alarms OK"),
+            });
         }
         if !self.health_checks.is_empty() {
-            ok.push(format!(
-                "{} health checks healthy",
-                self.health_checks.len()
-            ));
+            ok.push(match self.health_checks.len() {
+                1 => "1 health check healthy".to_string(),
+                n => format!("{n} health checks healthy"),
+            });
         }
         if ok.is_empty() {
             ok.push("no alarms or health checks".into());

@@ -117,9 +117,12 @@ impl App {
             .row(&id)
             .is_some_and(|r| r.kind().spec().drills.contains(&Section::Pods));
         if !drills || self.inspector.is_none() {
-            self.message = Some(Message::error(
-                "no pods here: p lists the pods of workloads, HelmReleases and Kustomizations",
-            ));
+            let why = if id.kind == crate::model::Kind::EcsService {
+                "an ECS service has tasks, not pods: its detail (Enter) lists the stopped ones; l reads the running tasks' logs, then p the stopped tasks'"
+            } else {
+                "no pods here: p lists the pods of workloads, HelmReleases and Kustomizations"
+            };
+            self.message = Some(Message::error(why));
             return;
         }
         if self.detail.as_ref().is_none_or(|d| d.id != id) {

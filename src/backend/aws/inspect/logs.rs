@@ -135,8 +135,9 @@ impl Seen {
     }
 }
 
-/// The streams of the target's tasks, and a note (on the first listing) for each container
-/// whose logs are not in CloudWatch Logs.
+/// The streams of the target's tasks, each from its own task definition (during a rollout the
+/// old tasks run the old one, which may log elsewhere), and a note (on the first listing) for
+/// each container whose logs are not in CloudWatch Logs.
 async fn streams(
     calls: &Calls,
     target: &EcsLogTarget,
@@ -144,9 +145,13 @@ async fn streams(
     tx: &mpsc::Sender<LogEvent>,
     first: bool,
 ) -> Result<Vec<Stream>, String> {
-    let subject_service = describe_service_of(calls, target).await?;
-    let td =
-        read_task_definition(calls, subject_service.task_definition().unwrap_or_default()).await?;
+    // A service that is not there says so, instead of "no task".
+    let service = if first {
+        Some(describe_service_of(calls, target).await?)
+    } else {
+        None
+    };
+    let client = aws_sdk_ecs::Client::new(&calls.config);
     let tasks = match &target.task {
         Some(t) => vec![t.clone()],
         None => {
@@ -155,7 +160,6 @@ async fn streams(
             } else {
                 DesiredStatus::Running
             };
-            let client = aws_sdk_ecs::Client::new(&calls.config);
             client
                 .list_tasks()
                 .cluster(&target.cluster)
@@ -168,45 +172,98 @@ async fn streams(
                 .task_arns()
                 .iter()
                 .map(|a| last_segment(a).to_string())
-                .collect()
+                .collect::<Vec<_>>()
         }
     };
-    if first && tasks.is_empty() {
-        let which = if query.previous { "stopped" } else { "running" };
-        let _ = tx
-            .send(LogEvent::Note(format!("no {which} task to read")))
-            .await;
-    }
-    let mut out = Vec::new();
-    for c in td.container_definitions() {
-        let name = c.name().unwrap_or("?").to_string();
-        if query.container.as_ref().is_some_and(|q| *q != name) {
-            continue;
-        }
-        let lc = c.log_configuration();
-        let awslogs = lc.is_some_and(|l| l.log_driver().as_str() == "awslogs");
-        let opt = |k: &str| lc.and_then(|l| l.options()).and_then(|o| o.get(k)).cloned();
-        match (awslogs, opt("awslogs-group"), opt("awslogs-stream-prefix")) {
-            (true, Some(group), Some(prefix)) => {
-                for task in &tasks {
-                    out.push(Stream {
-                        group: group.clone(),
-                        name: format!("{prefix}/{name}/{task}"),
-                        task: task.clone(),
-                        container: name.clone(),
-                    });
+    if tasks.is_empty() {
+        if let Some(service) = service {
+            let which = if query.previous { "stopped" } else { "running" };
+            let _ = tx
+                .send(LogEvent::Note(format!("no {which} task to read")))
+                .await;
+            // Still say where the containers' logs go, as the service's task definition has it.
+            let td =
+                read_task_definition(calls, service.task_definition().unwrap_or_default()).await?;
+            for c in td.container_definitions() {
+                let awslogs = c
+                    .log_configuration()
+                    .is_some_and(|l| l.log_driver().as_str() == "awslogs");
+                if !awslogs {
+                    let note = format!(
+                        "container {}: {}",
+                        c.name().unwrap_or("?"),
+                        log_destination(c)
+                    );
+                    let _ = tx.send(LogEvent::Note(note)).await;
                 }
             }
-            _ if first => {
-                let _ = tx
-                    .send(LogEvent::Note(format!(
-                        "container {name}: {}",
-                        log_destination(c)
-                    )))
-                    .await;
-            }
-            _ => {}
         }
+        return Ok(Vec::new());
+    }
+    let described = client
+        .describe_tasks()
+        .cluster(&target.cluster)
+        .set_tasks(Some(tasks))
+        .send()
+        .await
+        .map_err(|e| calls.failed("ecs:DescribeTasks", &e))?;
+    let task_defs: Vec<(String, String)> = described
+        .tasks()
+        .iter()
+        .filter_map(|t| {
+            Some((
+                last_segment(t.task_arn()?).to_string(),
+                t.task_definition_arn()?.to_string(),
+            ))
+        })
+        .collect();
+    let mut defs = BTreeMap::new();
+    for (_, arn) in &task_defs {
+        if !defs.contains_key(arn) {
+            defs.insert(arn.clone(), read_task_definition(calls, arn).await?);
+        }
+    }
+    let mut out = Vec::new();
+    let mut containers = std::collections::BTreeSet::new();
+    let mut said = HashSet::new();
+    for (task, arn) in &task_defs {
+        for c in defs[arn].container_definitions() {
+            let name = c.name().unwrap_or("?").to_string();
+            containers.insert(name.clone());
+            if query.container.as_ref().is_some_and(|q| *q != name) {
+                continue;
+            }
+            let lc = c.log_configuration();
+            let awslogs = lc.is_some_and(|l| l.log_driver().as_str() == "awslogs");
+            let opt = |k: &str| lc.and_then(|l| l.options()).and_then(|o| o.get(k)).cloned();
+            match (awslogs, opt("awslogs-group"), opt("awslogs-stream-prefix")) {
+                (true, Some(group), Some(prefix)) => out.push(Stream {
+                    group,
+                    name: format!("{prefix}/{name}/{task}"),
+                    task: task.clone(),
+                    container: name,
+                }),
+                _ if first && said.insert(name.clone()) => {
+                    let _ = tx
+                        .send(LogEvent::Note(format!(
+                            "container {name}: {}",
+                            log_destination(c)
+                        )))
+                        .await;
+                }
+                _ => {}
+            }
+        }
+    }
+    if let Some(want) = query
+        .container
+        .as_ref()
+        .filter(|w| !containers.contains(*w))
+    {
+        return Err(format!(
+            "no container {want} in the tasks' task definitions (containers: {})",
+            containers.into_iter().collect::<Vec<_>>().join(", ")
+        ));
     }
     Ok(out)
 }
@@ -261,6 +318,10 @@ async fn last_lines(
 ) -> i64 {
     let client = aws_sdk_cloudwatchlogs::Client::new(&calls.config);
     let now_ms = jiff::Timestamp::now().as_millisecond();
+    if query.since.is_none() && query.tail == Some(0) {
+        // `--tail 0`: nothing of the past, only what comes (with --follow).
+        return now_ms;
+    }
     let mut req = client
         .get_log_events()
         .log_group_name(&s.group)

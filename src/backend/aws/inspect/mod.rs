@@ -52,6 +52,19 @@ impl Calls {
         let failure: AwsFailure = classify(e, self.profile.as_deref());
         format!("{op}: {}", failure.reason())
     }
+
+    /// `failed` for a call that is not made again: a write, a command's one try.
+    pub fn failed_once<E>(
+        &self,
+        op: &str,
+        e: &aws_sdk_eks::error::SdkError<E, aws_sdk_eks::config::http::HttpResponse>,
+    ) -> String
+    where
+        E: aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let failure: AwsFailure = classify(e, self.profile.as_deref());
+        format!("{op}: {}", failure.once())
+    }
 }
 
 impl AwsInspector {

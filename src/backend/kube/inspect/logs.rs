@@ -242,6 +242,14 @@ async fn read_container(
     let mut last = after;
     let reader = match api.log_stream(pod, &params).await {
         Ok(r) => r,
+        Err(kube::Error::Api(s))
+            if s.code == 400 && s.message.starts_with("previous terminated container") =>
+        {
+            // Not a failure: of a workload's pods, only those that restarted have one.
+            let note = format!("{pod}/{container}: no previous container (it has not restarted)");
+            let _ = tx.send(LogEvent::Note(note)).await;
+            return (key, last);
+        }
         Err(e) => {
             let why = match &e {
                 kube::Error::Api(s) if s.code == 403 => {
