@@ -193,8 +193,6 @@ struct Inner {
     discovery_most: usize,
     /// Container logs by (namespace, pod, container).
     logs: BTreeMap<(String, String, String), ContainerLog>,
-    /// Wakes log followers: a line was written, or a container stopped or restarted.
-    log_written: Arc<tokio::sync::Notify>,
 }
 
 /// One container's log, as the kubelet keeps it in a file: the running container's lines and
@@ -208,6 +206,8 @@ struct ContainerLog {
     run: u64,
     /// The container stopped (or its pod went away): followers end.
     stopped: bool,
+    /// Wakes this container's followers (and only them) when it writes, restarts or stops.
+    written: Arc<tokio::sync::Notify>,
 }
 
 /// The fault key of the log subresource: RBAC grants `pods/log` apart from pods.
@@ -240,7 +240,6 @@ impl KubeApi {
             discovery_in_flight: 0,
             discovery_most: 0,
             logs: BTreeMap::new(),
-            log_written: Arc::new(tokio::sync::Notify::new()),
         }));
         let (events, _) = broadcast::channel(4096);
         let app = Router::new()
@@ -264,6 +263,11 @@ impl KubeApi {
             .with_state((inner.clone(), events.clone()));
         let backend = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let backend_addr = backend.local_addr().unwrap();
+        // TCP_NODELAY, as the apiserver's Go net/http sets it: a log stream's small writes go
+        // out at once instead of waiting on the reader's delayed ACKs.
+        let backend = axum::serve::ListenerExt::tap_io(backend, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         tokio::spawn(async move {
             axum::serve(backend, app).await.unwrap();
         });
@@ -554,12 +558,12 @@ impl KubeApi {
     pub fn write_log(&self, ns: &str, pod: &str, container: &str, text: &str) {
         let at = jiff::Timestamp::now();
         let mut g = self.inner.lock().unwrap();
-        g.logs
+        let log = g
+            .logs
             .entry((ns.into(), pod.into(), container.into()))
-            .or_default()
-            .current
-            .push((at, text.to_string()));
-        g.log_written.notify_waiters();
+            .or_default();
+        log.current.push((at, text.to_string()));
+        log.written.notify_waiters();
     }
 
     /// The container restarted: its log becomes the previous one (`--previous`), and the new
@@ -573,7 +577,7 @@ impl KubeApi {
         log.previous = Some(std::mem::take(&mut log.current));
         log.run += 1;
         log.stopped = false;
-        g.log_written.notify_waiters();
+        log.written.notify_waiters();
     }
 
     /// Ends every follow stream of the pod's containers, as the kubelet does when they stop.
@@ -582,9 +586,9 @@ impl KubeApi {
         for ((n, p, _), log) in g.logs.iter_mut() {
             if n == ns && p == pod {
                 log.stopped = true;
+                log.written.notify_waiters();
             }
         }
-        g.log_written.notify_waiters();
     }
 
     /// How many requests so far (`METHOD path?query`) `matching` holds for.
@@ -611,6 +615,7 @@ async fn proxy(backend: SocketAddr, up: watch::Receiver<bool>) -> SocketAddr {
                 let Ok(mut server) = TcpStream::connect(backend).await else {
                     return;
                 };
+                let _ = (client.set_nodelay(true), server.set_nodelay(true));
                 tokio::select! {
                     _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
                     _ = up.wait_for(|u| !*u) => {}
@@ -1216,7 +1221,7 @@ fn pod_log(
     let flag = |k: &str| q.get(k).is_some_and(|v| v == "true" || v == "1");
     let (follow, previous, timestamps) = (flag("follow"), flag("previous"), flag("timestamps"));
     let (container, lines, read, run, stopped, notify) = {
-        let g = inner.lock().unwrap();
+        let mut g = inner.lock().unwrap();
         let Some(pod) = g
             .objects
             .get(&("pods".to_string(), ns.clone(), name.clone()))
@@ -1247,11 +1252,12 @@ fn pod_log(
             .find(|s| s["name"] == container.as_str())
             .map(|s| s["state"].clone())
             .unwrap_or(Value::Null);
+        // Made if it is not there yet, so a follower waits on the Notify its writes will use.
         let log = g
             .logs
-            .get(&(ns.clone(), name.clone(), container.clone()))
-            .cloned()
-            .unwrap_or_default();
+            .entry((ns.clone(), name.clone(), container.clone()))
+            .or_default()
+            .clone();
         let (read, run, stopped) = (log.current.len(), log.run, log.stopped);
         let lines = if previous {
             match log.previous {
@@ -1272,7 +1278,7 @@ fn pod_log(
             }
             log.current
         };
-        (container, lines, read, run, stopped, g.log_written.clone())
+        (container, lines, read, run, stopped, log.written.clone())
     };
     let since: Option<jiff::Timestamp> =
         q.get("sinceTime").and_then(|t| t.parse().ok()).or_else(|| {
