@@ -308,27 +308,20 @@ pub struct DescribeArgs {
 }
 
 pub async fn run(args: DescribeArgs, config: &Config) -> ExitCode {
-    let wanted = match parse_path(&args.at.path) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("opsdeck: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let world = match world(&args.at, config, wanted.kube_only()).await {
-        Ok(w) => w,
+    match describe(args, config).await {
+        Ok(code) => code,
         Err((e, code)) => {
             eprintln!("opsdeck: {e}");
-            return ExitCode::from(code);
+            ExitCode::from(code)
         }
-    };
-    let row = match wanted.find(&world.fleet, &args.at.path, &args.at) {
-        Ok(r) => r,
-        Err((e, code)) => {
-            eprintln!("opsdeck: {e}");
-            return ExitCode::from(code);
-        }
-    };
+    }
+}
+
+/// The detail printed, and the exit status; or why not and its status.
+async fn describe(args: DescribeArgs, config: &Config) -> Result<ExitCode, (String, u8)> {
+    let wanted = parse_path(&args.at.path).map_err(|e| (e, 2))?;
+    let world = world(&args.at, config, wanted.kube_only()).await?;
+    let row = wanted.find(&world.fleet, &args.at.path, &args.at)?;
     let subject = Subject::of(row, &world.fleet);
     let drills = row.kind().spec().drills;
     let mut views: Vec<(Section, SectionView)> = Vec::new();
@@ -383,9 +376,9 @@ pub async fn run(args: DescribeArgs, config: &Config) -> ExitCode {
         .and_then(|_| stdout.flush())
     {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            return ExitCode::from(141);
+            return Ok(ExitCode::from(141));
         }
-        return super::fail(format!("cannot write: {e}"));
+        return Err((format!("cannot write: {e}"), 1));
     }
     let unavailable: Vec<String> = views
         .iter()
@@ -397,7 +390,7 @@ pub async fn run(args: DescribeArgs, config: &Config) -> ExitCode {
     for u in &unavailable {
         eprintln!("opsdeck: {u}");
     }
-    ExitCode::from(if unavailable.is_empty() { 0 } else { 3 })
+    Ok(ExitCode::from(if unavailable.is_empty() { 0 } else { 3 }))
 }
 
 #[cfg(test)]

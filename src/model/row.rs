@@ -190,6 +190,12 @@ impl Cell {
         }
     }
 
+    /// "have/want" (ready/desired, running/desired), sorting by the shortfall: ascending puts
+    /// the one missing the most first.
+    pub fn ratio(have: u32, want: u32) -> Cell {
+        Cell::number(have as i64 - want as i64, format!("{have}/{want}"))
+    }
+
     pub fn count(n: impl Into<i64> + Copy + std::fmt::Display) -> Cell {
         Cell::number(n.into(), n.to_string())
     }

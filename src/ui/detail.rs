@@ -23,6 +23,7 @@ use crate::model::drilldown::{Body, Part, PodLine, Section};
 #[derive(Debug)]
 pub struct Detail {
     pub id: RowId,
+    /// Lines scrolled past; `u16::MAX` after `G` means "the end", wherever it gets to.
     pub scroll: u16,
     /// How far the last frame could scroll (its wrapped lines past the screen): keys stop
     /// there, so `k` after `G` moves at once.
@@ -87,7 +88,9 @@ impl Component for Detail {
             Action::PageDown => self.scroll = self.scroll.saturating_add(10).min(limit),
             Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
             Action::Top => self.scroll = 0,
-            Action::Bottom => self.scroll = limit,
+            // The end as it will be: sections still loading grow the document, and the view
+            // stays at its end until the next key (drawing clamps it).
+            Action::Bottom => self.scroll = u16::MAX,
             Action::Back => return Effect::close(),
             Action::Quit => return Effect::Quit,
             Action::Help => return Effect::Open(Overlay::Help),

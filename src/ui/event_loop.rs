@@ -29,6 +29,14 @@ use super::tasks::Notices;
 use super::terminal::{Signals, StopSignal};
 use crate::store::{SourceStatus, UpdateReceiver};
 
+/// A terminal backend whose errors can travel in `anyhow`: the real one and the tests' alike.
+pub trait TermBackend: Backend<Error: Send + Sync + 'static> {}
+impl<B: Backend<Error: Send + Sync + 'static>> TermBackend for B {}
+
+/// The terminal's events, as crossterm's `EventStream` yields them.
+pub trait Input: Stream<Item = io::Result<Event>> + Unpin {}
+impl<E: Stream<Item = io::Result<Event>> + Unpin> Input for E {}
+
 /// At most this many queued batches are applied before the loop looks at input again.
 const MAX_BATCHES_PER_WAKE: usize = 256;
 
@@ -43,9 +51,8 @@ pub async fn run<B, E>(
     mut updates: UpdateReceiver,
 ) -> anyhow::Result<()>
 where
-    B: Backend,
-    B::Error: Send + Sync + 'static,
-    E: Stream<Item = io::Result<Event>> + Unpin,
+    B: TermBackend,
+    E: Input,
 {
     run_observed(terminal, app, events, &mut updates, |_| true).await
 }
@@ -69,9 +76,8 @@ pub async fn run_until_signal<B, E>(
     signals: &mut Signals,
 ) -> anyhow::Result<Stop>
 where
-    B: Backend,
-    B::Error: Send + Sync + 'static,
-    E: Stream<Item = io::Result<Event>> + Unpin,
+    B: TermBackend,
+    E: Input,
 {
     run_inner(terminal, app, events, &mut updates, |_| true, Some(signals)).await
 }
@@ -86,9 +92,8 @@ pub async fn run_observed<B, E>(
     observe: impl FnMut(&App) -> bool,
 ) -> anyhow::Result<()>
 where
-    B: Backend,
-    B::Error: Send + Sync + 'static,
-    E: Stream<Item = io::Result<Event>> + Unpin,
+    B: TermBackend,
+    E: Input,
 {
     run_inner(terminal, app, events, updates, observe, None).await?;
     Ok(())
@@ -103,9 +108,8 @@ async fn run_inner<B, E>(
     signals: Option<&mut Signals>,
 ) -> anyhow::Result<Stop>
 where
-    B: Backend,
-    B::Error: Send + Sync + 'static,
-    E: Stream<Item = io::Result<Event>> + Unpin,
+    B: TermBackend,
+    E: Input,
 {
     // Reading the notices also spawns, on this loop's runtime, the work the app posted. They go
     // back to the app when the loop ends, so a later loop over the same app (the fleet
@@ -140,9 +144,8 @@ async fn run_loop<B, E>(
     notices: &mut Notices,
 ) -> anyhow::Result<Stop>
 where
-    B: Backend,
-    B::Error: Send + Sync + 'static,
-    E: Stream<Item = io::Result<Event>> + Unpin,
+    B: TermBackend,
+    E: Input,
 {
     let mut dirty = true;
     // Changed by updates, waiting for the next frame slot.

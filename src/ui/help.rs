@@ -21,32 +21,20 @@ pub struct Help {
 
 impl Component for Help {
     fn key(&mut self, ev: KeyEvent, _: &Ctx) -> Effect {
-        match action_for(&ev) {
-            None => Effect::None,
-            Some(Action::Quit) => Effect::Quit,
-            Some(Action::CommandBar) => Effect::close_then(Effect::Open(Overlay::CommandBar)),
-            Some(Action::Down) => {
-                self.scroll = self.scroll.saturating_add(1);
-                Effect::None
-            }
-            Some(Action::Up) => {
-                self.scroll = self.scroll.saturating_sub(1);
-                Effect::None
-            }
-            Some(Action::PageDown) => {
-                self.scroll = self.scroll.saturating_add(10);
-                Effect::None
-            }
-            Some(Action::PageUp) => {
-                self.scroll = self.scroll.saturating_sub(10);
-                Effect::None
-            }
-            Some(Action::Top) => {
-                self.scroll = 0;
-                Effect::None
-            }
-            Some(_) => Effect::close(),
-        }
+        let Some(action) = action_for(&ev) else {
+            return Effect::None;
+        };
+        self.scroll = match action {
+            Action::Down => self.scroll.saturating_add(1),
+            Action::Up => self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll.saturating_add(10),
+            Action::PageUp => self.scroll.saturating_sub(10),
+            Action::Top => 0,
+            Action::Quit => return Effect::Quit,
+            Action::CommandBar => return Effect::close_then(Effect::Open(Overlay::CommandBar)),
+            _ => return Effect::close(),
+        };
+        Effect::None
     }
 
     fn draw(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {

@@ -147,6 +147,22 @@ pub async fn create_fleet(endpoint: &str) {
 }
 
 /// An EKS cluster running Kubernetes 1.31.
+/// A task definition of one container, `name`, with no log configuration.
+pub async fn register_plain(ecs: &aws_sdk_ecs::Client, family: &str, name: &str) {
+    ecs.register_task_definition()
+        .family(family)
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name(name)
+                .image(format!("{name}:1"))
+                .memory(512)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 pub async fn create_eks_cluster(endpoint: &str, region: &str, name: &str) {
     aws_sdk_eks::Client::new(&sdk(endpoint, region).await)
         .create_cluster()
@@ -204,18 +220,7 @@ pub async fn create_region(endpoint: &str, region: &str, short: &str) {
             .send()
             .await
             .unwrap();
-        ecs.register_task_definition()
-            .family("graphql")
-            .container_definitions(
-                aws_sdk_ecs::types::ContainerDefinition::builder()
-                    .name("graphql")
-                    .image("graphql:1")
-                    .memory(512)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        register_plain(&ecs, "graphql", "graphql").await;
         for svc in ["graphql", "auth"] {
             ecs.create_service()
                 .cluster(format!("phenom-{short}"))
@@ -267,6 +272,11 @@ pub async fn create_alarms(endpoint: &str) {
         false,
     )
     .await;
+    create_firing_sae1_alarm(endpoint).await;
+}
+
+/// sa-east-1's node CPU alarm, firing: the region in trouble of the failover fixtures.
+pub async fn create_firing_sae1_alarm(endpoint: &str) {
     create_alarm(
         endpoint,
         "sa-east-1",

@@ -32,6 +32,21 @@ async fn run_kube(home: &Path, kubeconfig: &Path, args: &[&str]) -> Output {
     crate::run_kube(opsdeck(home), kubeconfig, args).await
 }
 
+/// The write most of these tests audit: suspending the demo's failing HelmRelease.
+async fn suspend_hyperfy(home: &Path, kubeconfig: &Path) -> Output {
+    let args = ["--write", "kube", "suspend", "hr", "numinia/hyperfy2-world"];
+    run_kube(home, kubeconfig, &args).await
+}
+
+/// The line's outcome is "failed: …" and says `words`.
+fn failed_saying(line: &Value, words: &str) {
+    let outcome = line["outcome"].as_str().unwrap_or_default();
+    assert!(
+        outcome.starts_with("failed: ") && outcome.contains(words),
+        "{line}"
+    );
+}
+
 fn audit_file(home: &Path) -> PathBuf {
     home.join("state/opsdeck/audit.jsonl")
 }
@@ -107,12 +122,7 @@ async fn kube_writes_are_audited_with_their_outcome() {
     let home = tempfile::tempdir().unwrap();
     let kc = api.write_kubeconfig(home.path());
 
-    let out = run_kube(
-        home.path(),
-        &kc,
-        &["--write", "kube", "suspend", "hr", "numinia/hyperfy2-world"],
-    )
-    .await;
+    let out = suspend_hyperfy(home.path(), &kc).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let lines = audit_lines(home.path());
     assert_eq!(lines.len(), 2, "{lines:?}");
@@ -150,20 +160,12 @@ async fn kube_writes_are_audited_with_their_outcome() {
     assert_eq!(refused["action"], "reconcile", "{refused}");
     assert_eq!(refused["kind"], "Kustomization", "{refused}");
     assert_eq!(refused["name"], "numinia-pre", "{refused}");
-    let outcome = refused["outcome"].as_str().unwrap();
-    assert!(
-        outcome.starts_with("failed: ") && outcome.contains("is suspended"),
-        "{refused}"
-    );
+    failed_saying(refused, "is suspended");
     assert_eq!(lines[3]["outcome"], "started", "{:?}", lines[3]);
     let failed = &lines[4];
     assert_eq!(failed["action"], "resume", "{failed}");
     assert_eq!(failed["context"], "prod-cluster", "{failed}");
-    let outcome = failed["outcome"].as_str().unwrap();
-    assert!(
-        outcome.starts_with("failed: ") && outcome.contains("no-such-release not found"),
-        "{failed}"
-    );
+    failed_saying(failed, "no-such-release not found");
 
     // Read-only, nothing was attempted: nothing to audit.
     let out = run_kube(
@@ -184,12 +186,7 @@ async fn a_write_that_cannot_be_recorded_is_not_made() {
     let home = tempfile::tempdir().unwrap();
     let kc = api.write_kubeconfig(home.path());
     std::fs::create_dir_all(audit_file(home.path())).unwrap();
-    let out = run_kube(
-        home.path(),
-        &kc,
-        &["--write", "kube", "suspend", "hr", "numinia/hyperfy2-world"],
-    )
-    .await;
+    let out = suspend_hyperfy(home.path(), &kc).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("cannot write the audit log")
@@ -256,12 +253,7 @@ async fn opsdeck_audit_lists_writes_newest_last_and_since_filters() {
 
     let api = loaded().await;
     let kc = api.write_kubeconfig(home.path());
-    let out = run_kube(
-        home.path(),
-        &kc,
-        &["--write", "kube", "suspend", "hr", "numinia/hyperfy2-world"],
-    )
-    .await;
+    let out = suspend_hyperfy(home.path(), &kc).await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     std::thread::sleep(std::time::Duration::from_millis(20));
     let between = jiff::Timestamp::now().to_string();

@@ -13,7 +13,7 @@ use std::process::Output;
 use aws_sdk_ecs::types::{ContainerDefinition, LaunchType, LogConfiguration, LogDriver};
 use serde_json::{Value, json};
 use testkit::cbor_proxy::{Canned, CborProxy};
-use testkit::fleet::{create_alarm, create_eks_cluster, create_routing, sdk};
+use testkit::fleet::{create_eks_cluster, create_firing_sae1_alarm, create_routing, sdk};
 use testkit::moto::Moto;
 
 const CLUSTER: &str = "phenom-prod-cluster";
@@ -23,6 +23,35 @@ const GROUP: &str = "/ecs/phenom-prod/functions";
 /// moto behind the proxy, with phenom's ECS services (`functions` logging with awslogs,
 /// `graphql` with no log configuration), one running and two stopped tasks of `functions` with
 /// their log streams, and a database.
+/// The next revision of `phenom-prod-functions`: its one container logging with awslogs to
+/// `group` under the stream prefix `ecs`.
+async fn register_functions(ecs: &aws_sdk_ecs::Client, image: &str, group: &str) {
+    ecs.register_task_definition()
+        .family("phenom-prod-functions")
+        .cpu("512")
+        .memory("1024")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("functions")
+                .image(image)
+                .memory(1024)
+                .essential(true)
+                .log_configuration(
+                    LogConfiguration::builder()
+                        .log_driver(LogDriver::Awslogs)
+                        .options("awslogs-group", group)
+                        .options("awslogs-region", REGION)
+                        .options("awslogs-stream-prefix", "ecs")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 struct Phenom {
     _moto: Moto,
     proxy: CborProxy,
@@ -42,42 +71,13 @@ async fn phenom() -> Phenom {
         .send()
         .await
         .unwrap();
-    ecs.register_task_definition()
-        .family("phenom-prod-functions")
-        .cpu("512")
-        .memory("1024")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("functions")
-                .image("123456789012.dkr.ecr.us-east-1.amazonaws.com/phenom/functions:2026.11.20")
-                .memory(1024)
-                .essential(true)
-                .log_configuration(
-                    LogConfiguration::builder()
-                        .log_driver(LogDriver::Awslogs)
-                        .options("awslogs-group", GROUP)
-                        .options("awslogs-region", REGION)
-                        .options("awslogs-stream-prefix", "ecs")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    ecs.register_task_definition()
-        .family("phenom-prod-graphql")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("graphql")
-                .image("graphql:1")
-                .memory(512)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    register_functions(
+        &ecs,
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/phenom/functions:2026.11.20",
+        GROUP,
+    )
+    .await;
+    testkit::fleet::register_plain(&ecs, "phenom-prod-graphql", "graphql").await;
     for (svc, td) in [
         ("functions", "phenom-prod-functions"),
         ("graphql", "phenom-prod-graphql"),
@@ -125,47 +125,23 @@ async fn phenom() -> Phenom {
             .await
             .unwrap();
     }
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
-    logs.create_log_group()
-        .log_group_name(GROUP)
-        .send()
-        .await
-        .unwrap();
+    let logs = log_group(&conf, GROUP).await;
     let now = jiff::Timestamp::now().as_millisecond();
     for (i, id) in ids.iter().enumerate() {
-        let stream = format!("ecs/functions/{id}");
-        logs.create_log_stream()
-            .log_group_name(GROUP)
-            .log_stream_name(&stream)
-            .send()
-            .await
-            .unwrap();
-        let lines: Vec<String> = if i == 0 {
+        let lines: Vec<&str> = if i == 0 {
             // Colours and a title change a container wrote: printed without them.
-            vec!["[functions] \u{1b}[32minvoked\u{1b}[0m render-thumbnail in 212 ms\u{1b}]0;PWNED\u{7}".into()]
+            vec![
+                "[functions] \u{1b}[32minvoked\u{1b}[0m render-thumbnail in 212 ms\u{1b}]0;PWNED\u{7}",
+            ]
         } else {
             vec![
-                "[functions] invoked render-thumbnail (batch of 240 media)".into(),
-                "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory"
-                    .into(),
+                "[functions] invoked render-thumbnail (batch of 240 media)",
+                "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
             ]
         };
-        for (k, l) in lines.iter().enumerate() {
-            logs.put_log_events()
-                .log_group_name(GROUP)
-                .log_stream_name(&stream)
-                .log_events(
-                    aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                        // The later a task in `ids`, the earlier it ran and crashed.
-                        .timestamp(now - 60_000 * (i as i64 + 1) + k as i64)
-                        .message(l)
-                        .build()
-                        .unwrap(),
-                )
-                .send()
-                .await
-                .unwrap();
-        }
+        // The later a task in `ids`, the earlier it ran and crashed.
+        let start = now - 60_000 * (i as i64 + 1);
+        write_stream(&logs, GROUP, &format!("ecs/functions/{id}"), start, &lines).await;
     }
     let rds = aws_sdk_rds::Client::new(&conf);
     testkit::fleet::create_db_instance(
@@ -211,6 +187,70 @@ impl Phenom {
             .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
         (v, out)
     }
+}
+
+/// `opsdeck ecs ACTION TARGET [N] --account phenom --region R` and `rest`.
+fn ecs_args<'a>(
+    action: &'a str,
+    target: &'a str,
+    region: &'a str,
+    rest: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec!["ecs", action, target];
+    if action == "scale" {
+        args.push("3");
+    }
+    args.extend(["--account", "phenom", "--region", region]);
+    args.extend(rest);
+    args
+}
+
+/// A new log group, as the awslogs driver's `awslogs-create-group` would make it.
+async fn log_group(conf: &aws_config::SdkConfig, group: &str) -> aws_sdk_cloudwatchlogs::Client {
+    let logs = aws_sdk_cloudwatchlogs::Client::new(conf);
+    logs.create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    logs
+}
+
+/// A stream of `group` holding `lines`, one millisecond apart from `start` (ms since the epoch).
+async fn write_stream(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    stream: &str,
+    start: i64,
+    lines: &[&str],
+) {
+    logs.create_log_stream()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .send()
+        .await
+        .unwrap();
+    let events = lines.iter().enumerate().map(|(k, l)| {
+        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+            .timestamp(start + k as i64)
+            .message(*l)
+            .build()
+            .unwrap()
+    });
+    logs.put_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .set_log_events(Some(events.collect()))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The command failed (exit 1) and its stderr says `words`.
+fn refused_saying(out: &Output, words: &str) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(words), "{err}");
 }
 
 fn text(b: &[u8]) -> String {
@@ -318,27 +358,7 @@ async fn ecs_logs_come_from_cloudwatch_logs_by_the_awslogs_options() {
     let conf = sdk(&p.proxy.url, REGION).await;
     let ecs = aws_sdk_ecs::Client::new(&conf);
     let v2 = "/ecs/phenom-prod/functions-v2";
-    ecs.register_task_definition()
-        .family("phenom-prod-functions")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("functions")
-                .image("functions:v2")
-                .memory(1024)
-                .log_configuration(
-                    LogConfiguration::builder()
-                        .log_driver(LogDriver::Awslogs)
-                        .options("awslogs-group", v2)
-                        .options("awslogs-region", REGION)
-                        .options("awslogs-stream-prefix", "ecs")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    register_functions(&ecs, "functions:v2", v2).await;
     let next = ecs
         .run_task()
         .cluster(CLUSTER)
@@ -355,32 +375,10 @@ async fn ecs_logs_come_from_cloudwatch_logs_by_the_awslogs_options() {
         .next()
         .unwrap()
         .to_string();
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
-    logs.create_log_group()
-        .log_group_name(v2)
-        .send()
-        .await
-        .unwrap();
+    let logs = log_group(&conf, v2).await;
     let stream = format!("ecs/functions/{next_id}");
-    logs.create_log_stream()
-        .log_group_name(v2)
-        .log_stream_name(&stream)
-        .send()
-        .await
-        .unwrap();
-    logs.put_log_events()
-        .log_group_name(v2)
-        .log_stream_name(&stream)
-        .log_events(
-            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                .timestamp(jiff::Timestamp::now().as_millisecond())
-                .message("[functions] v2 started")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let now = jiff::Timestamp::now().as_millisecond();
+    write_stream(&logs, v2, &stream, now, &["[functions] v2 started"]).await;
     let out = p.opsdeck(&args).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let t = text(&out.stdout);
@@ -458,57 +456,20 @@ async fn redeploy_and_scale_need_write_and_the_service_typed() {
     let p = phenom().await;
     let service = format!("{CLUSTER}/functions");
     // moto does not move rollouts: these return once ECS took the change.
-    let base = [
-        "ecs",
-        "scale",
-        &service,
-        "3",
-        "--account",
-        "phenom",
-        "--region",
-        REGION,
-        "--no-wait",
-    ];
+    let base = ecs_args("scale", &service, REGION, &["--no-wait"]);
     // A region the account does not list, a name that is not an ECS name: refused before
     // anything is asked of AWS.
     for (args, why) in [
         (
-            vec![
-                "ecs",
-                "scale",
-                &service,
-                "3",
-                "--account",
-                "phenom",
-                "--region",
-                "us-west-2",
-            ],
+            ecs_args("scale", &service, "us-west-2", &[]),
             "is not one of account phenom's regions",
         ),
         (
-            vec![
-                "ecs",
-                "scale",
-                "phenom-prod-cluster/",
-                "3",
-                "--account",
-                "phenom",
-                "--region",
-                REGION,
-            ],
+            ecs_args("scale", "phenom-prod-cluster/", REGION, &[]),
             "service name \"\": empty",
         ),
         (
-            vec![
-                "ecs",
-                "scale",
-                "../functions",
-                "3",
-                "--account",
-                "phenom",
-                "--region",
-                REGION,
-            ],
+            ecs_args("scale", "../functions", REGION, &[]),
             "cluster name \"..\"",
         ),
     ] {
@@ -538,12 +499,7 @@ async fn redeploy_and_scale_need_write_and_the_service_typed() {
     let out = p
         .opsdeck(&[&base[..], &["--confirm", "functions"]].concat())
         .await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("read-only"),
-        "{}",
-        text(&out.stderr)
-    );
+    refused_saying(&out, "read-only");
     let ecs = aws_sdk_ecs::Client::new(&sdk(&p.proxy.url, REGION).await);
     let desired = |ecs: aws_sdk_ecs::Client| async move {
         ecs.describe_services()
@@ -566,21 +522,13 @@ async fn redeploy_and_scale_need_write_and_the_service_typed() {
         text(&out.stdout)
     );
     assert_eq!(desired(ecs.clone()).await, 3);
-    let out = p
-        .opsdeck(&[
-            "--write",
-            "ecs",
-            "redeploy",
-            &service,
-            "--account",
-            "phenom",
-            "--region",
-            REGION,
-            "--confirm",
-            "functions",
-            "--no-wait",
-        ])
-        .await;
+    let redeploy = ecs_args(
+        "redeploy",
+        &service,
+        REGION,
+        &["--confirm", "functions", "--no-wait"],
+    );
+    let out = p.opsdeck(&[&["--write"][..], &redeploy[..]].concat()).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
         p.proxy
@@ -653,17 +601,10 @@ async fn a_redeploy_is_followed_until_its_rollout_completes_or_fails() {
     let p = phenom().await;
     let service = format!("{CLUSTER}/functions");
     let redeploy = [
-        "--write",
-        "ecs",
-        "redeploy",
-        &service,
-        "--account",
-        "phenom",
-        "--region",
-        REGION,
-        "--confirm",
-        "functions",
-    ];
+        &["--write"][..],
+        &ecs_args("redeploy", &service, REGION, &["--confirm", "functions"]),
+    ]
+    .concat();
     // Test-side responders: moto keeps a deployment's rolloutState as it was created, so the
     // rollout's steps are answered here, shaped from the ECS API reference.
     let started = json!({"service": service_json("IN_PROGRESS", "ECS deployment ecs-svc/7001 in progress.", 1, 2)});
@@ -697,12 +638,9 @@ async fn a_redeploy_is_followed_until_its_rollout_completes_or_fails() {
         Canned::Json(json!({"services": [service_json("FAILED", "ECS deployment circuit breaker: tasks failed to start.", 0, 2)], "failures": []})),
     );
     let out = p.opsdeck(&redeploy).await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr)
-            .contains("rollout failed: ECS deployment circuit breaker: tasks failed to start."),
-        "{}",
-        text(&out.stderr)
+    refused_saying(
+        &out,
+        "rollout failed: ECS deployment circuit breaker: tasks failed to start.",
     );
     // Still going at --timeout: said, with where it stands.
     p.proxy.respond(
@@ -714,12 +652,7 @@ async fn a_redeploy_is_followed_until_its_rollout_completes_or_fails() {
     let out = p
         .opsdeck(&[&redeploy[..], &["--timeout", "1"]].concat())
         .await;
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("still rolling out after 1 s (1/2 running"),
-        "{}",
-        text(&out.stderr)
-    );
+    refused_saying(&out, "still rolling out after 1 s (1/2 running");
 }
 
 /// The test-side responders for the operations moto does not serve, each shaped from the AWS
@@ -803,14 +736,7 @@ async fn a_region_a_database_and_a_cluster_explain_themselves() {
     let moto = Moto::start().await;
     let proxy = CborProxy::start(&moto.url, std::time::Duration::ZERO).await;
     create_routing(&proxy.url).await;
-    create_alarm(
-        &proxy.url,
-        "sa-east-1",
-        "eks-prod-sae1-node-cpu-high",
-        "eks-prod-sae1",
-        true,
-    )
-    .await;
+    create_firing_sae1_alarm(&proxy.url).await;
     create_eks_cluster(&proxy.url, "sa-east-1", "eks-prod-sae1").await;
     let eks = aws_sdk_eks::Client::new(&sdk(&proxy.url, "sa-east-1").await);
     eks.create_nodegroup()

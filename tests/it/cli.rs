@@ -290,16 +290,10 @@ fn runbook_cli_plans_refuses_applies_and_resumes() {
 /// A reader that stops early, a full disk and a closed stdout are said, never a panic.
 #[test]
 fn snapshot_output_errors_are_said_not_panicked() {
-    use std::process::Stdio;
     let home = tempfile::tempdir().unwrap();
-    let mut child = crate::opsdeck_in(home.path())
-        .args(["snapshot", "--demo", "--scale", "3"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out = crate::with_stdout_closed(
+        crate::opsdeck_in(home.path()).args(["snapshot", "--demo", "--scale", "3"]),
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(141), "like a pipe's SIGPIPE: {err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -310,7 +304,7 @@ fn snapshot_output_errors_are_said_not_panicked() {
         .unwrap();
     let out = crate::opsdeck_in(home.path())
         .args(["snapshot", "--demo", "--json"])
-        .stdout(Stdio::from(full))
+        .stdout(std::process::Stdio::from(full))
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

@@ -74,6 +74,18 @@ fn items<'a>(v: &'a Value, section: &str) -> &'a Vec<Value> {
         .unwrap_or_else(|| panic!("{section}: {s}"))
 }
 
+/// Each of `list`'s `a` and `b` fields, joined by `sep`: "HelmRelease numinia/x".
+fn pairs(list: &[Value], a: &str, b: &str, sep: &str) -> Vec<String> {
+    let field = |v: &Value, k: &str| {
+        v[k].as_str()
+            .unwrap_or_else(|| panic!("{k}: {v}"))
+            .to_string()
+    };
+    list.iter()
+        .map(|v| format!("{}{sep}{}", field(v, a), field(v, b)))
+        .collect()
+}
+
 #[tokio::test]
 async fn workloads_are_watched_with_their_owner_and_a_ready_release_is_not_the_end_of_it() {
     let api = cluster().await;
@@ -167,20 +179,8 @@ async fn describe_drills_into_pods_events_history_and_the_trace() {
     assert_eq!(history[0]["status"], "deployed");
     // The trace: the release, its chart's source, the Kustomization that applied it, and its
     // Git source with the revision.
-    let trace: Vec<String> = d["trace"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            format!(
-                "{} {}",
-                s["kind"].as_str().unwrap(),
-                s["name"].as_str().unwrap()
-            )
-        })
-        .collect();
     assert_eq!(
-        trace,
+        pairs(d["trace"].as_array().unwrap(), "kind", "name", " "),
         [
             "HelmRelease numinia/hyperfy2-world",
             "HelmRepository numinia/numinia-charts",
@@ -233,18 +233,8 @@ async fn a_kustomization_shows_its_inventory_and_revisions() {
     let api = cluster().await;
     let (d, out) = describe_json(&api, "ks/numinia/numinia-pro").await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let labels: Vec<String> = items(&d, "inventory")
-        .iter()
-        .map(|e| {
-            format!(
-                "{}/{}",
-                e["kind"].as_str().unwrap(),
-                e["name"].as_str().unwrap()
-            )
-        })
-        .collect();
     assert_eq!(
-        labels,
+        pairs(items(&d, "inventory"), "kind", "name", "/"),
         [
             "Namespace/numinia",
             "HelmRelease/hyperfy2-world",
@@ -274,22 +264,13 @@ async fn the_certificate_chain_reaches_the_pending_challenge() {
     let (d, out) = describe_json(&api, "cert/numinia/numinia-tls").await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let chain = items(&d, "chain");
-    let links: Vec<(String, String)> = chain
-        .iter()
-        .map(|l| {
-            (
-                l["kind"].as_str().unwrap().to_string(),
-                l["state"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
     assert_eq!(
-        links,
+        pairs(chain, "kind", "state", ": "),
         [
-            ("CertificateRequest".into(), "Ready=False (Pending)".into()),
-            ("Order".into(), "pending".into()),
-            ("Challenge".into(), "pending (HTTP-01 numinia.xyz)".into()),
-            ("Challenge".into(), "valid (DNS-01 *.numinia.xyz)".into()),
+            "CertificateRequest: Ready=False (Pending)",
+            "Order: pending",
+            "Challenge: pending (HTTP-01 numinia.xyz)",
+            "Challenge: valid (DNS-01 *.numinia.xyz)",
         ],
         "the newest request (revision 3), not the issued one before it"
     );

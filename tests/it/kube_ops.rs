@@ -311,29 +311,21 @@ async fn the_runbook_cluster_port_reads_namespaces_accounts_flux_and_the_ingress
     }));
     assert!(ops.cluster_ready("prod-cluster").await.unwrap().ready);
 
-    assert_eq!(
-        ops.service_account_role(InCluster {
-            cluster: "prod-cluster",
-            ns: "numinia",
-            name: "numinia"
-        })
-        .await
-        .unwrap(),
-        None
-    );
+    let numinia_sa = InCluster {
+        cluster: "prod-cluster",
+        ns: "numinia",
+        name: "numinia",
+    };
+    assert_eq!(ops.service_account_role(numinia_sa).await.unwrap(), None);
     api.apply(serde_json::json!({
         "apiVersion": "v1", "kind": "ServiceAccount",
         "metadata": {"name": "numinia", "namespace": "numinia", "annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/numinia-secret-manager-role"}}
     }));
     assert_eq!(
-        ops.service_account_role(InCluster {
-            cluster: "prod-cluster",
-            ns: "numinia",
-            name: "numinia"
-        })
-        .await
-        .unwrap()
-        .as_deref(),
+        ops.service_account_role(numinia_sa)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("arn:aws:iam::111122223333:role/numinia-secret-manager-role")
     );
     api.apply(serde_json::json!({

@@ -66,6 +66,17 @@ pub fn run_on_moto(home: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Runs `cmd` with its stdout closed before it writes, as `| head -0` would leave it.
+pub fn with_stdout_closed(cmd: &mut Command) -> Output {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("the binary ends")
+}
+
 /// Runs `cmd` off the async runtime, so that the peers a test serves in its own process (the
 /// API emulator, the CBOR proxy) keep serving while the binary talks to them.
 pub async fn output_off_runtime(mut cmd: Command) -> Output {

@@ -484,7 +484,7 @@ async fn the_aws_port_asks_head_bucket_and_the_preflight_refuses_a_missing_bucke
 #[tokio::test]
 async fn an_alarm_in_the_target_region_refuses_the_failover_on_aws() {
     use testkit::cbor_proxy::CborProxy;
-    use testkit::fleet::{create_alarm, create_eks_cluster, create_routing};
+    use testkit::fleet::{create_eks_cluster, create_firing_sae1_alarm, create_routing};
 
     let moto = testkit::moto::Moto::start().await;
     // CloudWatch speaks CBOR: through the translating proxy.
@@ -493,14 +493,7 @@ async fn an_alarm_in_the_target_region_refuses_the_failover_on_aws() {
         create_eks_cluster(&proxy.url, region, &format!("eks-prod-{short}")).await;
     }
     create_routing(&proxy.url).await;
-    create_alarm(
-        &proxy.url,
-        "sa-east-1",
-        "eks-prod-sae1-node-cpu-high",
-        "eks-prod-sae1",
-        true,
-    )
-    .await;
+    create_firing_sae1_alarm(&proxy.url).await;
     let ports = aws_ports(&proxy.url);
     let dir = tempfile::tempdir().unwrap();
     let p = refused(run_to_end(&failover(), &ports, &apply(dir.path(), "sa-east-1")).await);

@@ -523,14 +523,8 @@ fn journals_and_the_log_are_the_owners_only() {
 #[test]
 fn a_closed_stdout_never_stops_a_run_halfway() {
     let home = tempfile::tempdir().unwrap();
-    let mut child = opsdeck(home.path())
-        .args(as_strs(&refresh(DEMO, ALL_FLAGS)))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let out =
+        crate::with_stdout_closed(opsdeck(home.path()).args(as_strs(&refresh(DEMO, ALL_FLAGS))));
     let err = text(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.status.success(), "{err}");

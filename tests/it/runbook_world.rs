@@ -150,6 +150,20 @@ async fn object_count(s3: &aws_sdk_s3::Client, name: &str) -> usize {
 }
 
 /// A staging refresh on `day` of `[source, target, source_bucket, target_bucket]`.
+/// A refresh's source and target instances and buckets, on moto and on the demo world.
+const APP4: [&str; 4] = [
+    "app4-prod-pg",
+    "app4-stg-pg",
+    "app4-prod-media",
+    "app4-stg-media",
+];
+const PHENOM: [&str; 4] = [
+    "phenom-prod-postgres",
+    "phenom-dev-postgres",
+    "phenom-prod-media",
+    "phenom-staging-media",
+];
+
 fn refresh(names: [&str; 4], day: &str) -> StagingRefresh {
     let [source, target, source_bucket, target_bucket] = names;
     StagingRefresh::new(StagingRefresh {
@@ -195,15 +209,7 @@ async fn an_instance_opsdeck_did_not_restore_is_never_swapped_in() {
         &[("app4-prod-media", 2, None), ("app4-stg-media", 0, None)],
     )
     .await;
-    let rb = refresh(
-        [
-            "app4-prod-pg",
-            "app4-stg-pg",
-            "app4-prod-media",
-            "app4-stg-media",
-        ],
-        "20261125",
-    );
+    let rb = refresh(APP4, "20261125");
 
     let p = refused_without_journal(&rb, &ports).await;
     let wanted = format!("no {RESTORED_FROM_TAG}=app4-prod-pg-clone-20261125 tag");
@@ -269,15 +275,7 @@ async fn a_restore_of_another_snapshot_is_not_this_runs() {
         .restore_db(&older, "phenom-dev-postgres-restored-20261123")
         .await
         .unwrap();
-    let rb = refresh(
-        [
-            "phenom-prod-postgres",
-            "phenom-dev-postgres",
-            "phenom-prod-media",
-            "phenom-staging-media",
-        ],
-        "20261123",
-    );
+    let rb = refresh(PHENOM, "20261123");
     let p = refused_without_journal(&rb, &ports).await;
     let wanted = format!("its {RESTORED_FROM_TAG} tag names {older}");
     assert!(
@@ -296,12 +294,7 @@ async fn a_restore_of_another_snapshot_is_not_this_runs() {
 /// preflight, as a target instance tagged production does; an untagged bucket is fine.
 #[tokio::test]
 async fn a_target_bucket_tagged_production_refuses_the_staging_refresh_on_aws() {
-    let OnMoto {
-        moto: _moto,
-        rds,
-        s3,
-        ports,
-    } = on_moto(
+    let world = on_moto(
         &[
             ("app4-prod-pg", &[("environment", "production")]),
             ("app4-stg-pg", &[("environment", "staging")]),
@@ -312,6 +305,7 @@ async fn a_target_bucket_tagged_production_refuses_the_staging_refresh_on_aws() 
         ],
     )
     .await;
+    let (rds, s3, ports) = (&world.rds, &world.s3, &world.ports);
     assert_eq!(
         ports
             .storage
@@ -340,17 +334,17 @@ async fn a_target_bucket_tagged_production_refuses_the_staging_refresh_on_aws() 
         ],
         "20261125",
     );
-    let p = refused_without_journal(&rb, &ports).await;
+    let p = refused_without_journal(&rb, ports).await;
     assert!(
         p.iter().any(|x| x.contains(
             "target bucket s3://app4-prod-media is tagged environment=production: refusing to sync into production"
         )),
         "{p:#?}"
     );
-    assert_eq!(manual_snapshots(&rds).await, 0, "no snapshot taken");
-    assert_eq!(instances(&rds).await, ["app4-prod-pg", "app4-stg-pg"]);
+    assert_eq!(manual_snapshots(rds).await, 0, "no snapshot taken");
+    assert_eq!(instances(rds).await, ["app4-prod-pg", "app4-stg-pg"]);
     assert_eq!(
-        object_count(&s3, "app4-prod-media").await,
+        object_count(s3, "app4-prod-media").await,
         1,
         "nothing synced"
     );
@@ -595,32 +589,31 @@ async fn a_production_tag_is_read_however_its_key_is_written() {
 }
 
 /// Refreshes `<p>-dev-pg` from `<p>-prod-pg` (media `<p>-prod-media` into `<p>-stg-media`) on
-/// 20261125, against moto holding `instances`: it must be refused with no journal written and no
-/// snapshot taken. The problems it was refused with.
-async fn refused_refresh(p: &str, instances: &[InstanceSpec<'_>]) -> Vec<String> {
+/// 20261125, against moto holding the production and staging instances (tagged so) and
+/// `others`: it must be refused with no journal written and no snapshot taken. The problems it
+/// was refused with.
+async fn refused_refresh(p: &str, others: &[InstanceSpec<'_>]) -> Vec<String> {
     let (prod_media, stg_media) = (format!("{p}-prod-media"), format!("{p}-stg-media"));
+    let (prod, dev) = (format!("{p}-prod-pg"), format!("{p}-dev-pg"));
+    let mut instances: Vec<InstanceSpec<'_>> = vec![
+        (&prod, &[("environment", "production")]),
+        (&dev, &[("environment", "staging")]),
+    ];
+    instances.extend_from_slice(others);
     let OnMoto {
         moto: _moto,
         rds,
         ports,
         ..
     } = on_moto(
-        instances,
+        &instances,
         &[
             (prod_media.as_str(), 1, None),
             (stg_media.as_str(), 0, None),
         ],
     )
     .await;
-    let rb = refresh(
-        [
-            &format!("{p}-prod-pg"),
-            &format!("{p}-dev-pg"),
-            &prod_media,
-            &stg_media,
-        ],
-        "20261125",
-    );
+    let rb = refresh([&prod, &dev, &prod_media, &stg_media], "20261125");
     let problems = refused_without_journal(&rb, &ports).await;
     assert_eq!(manual_snapshots(&rds).await, 0, "no snapshot taken");
     problems
@@ -632,14 +625,10 @@ async fn refused_refresh(p: &str, instances: &[InstanceSpec<'_>]) -> Vec<String>
 async fn a_restore_tag_naming_a_snapshot_not_yet_taken_is_a_forgery() {
     let p = refused_refresh(
         "c",
-        &[
-            ("c-prod-pg", &[("environment", "production")]),
-            ("c-dev-pg", &[("environment", "staging")]),
-            (
-                "c-dev-pg-restored-20261125",
-                &[(RESTORED_FROM_TAG, "c-prod-pg-clone-20261125")],
-            ),
-        ],
+        &[(
+            "c-dev-pg-restored-20261125",
+            &[(RESTORED_FROM_TAG, "c-prod-pg-clone-20261125")],
+        )],
     )
     .await;
     assert!(
@@ -654,15 +643,7 @@ async fn a_restore_tag_naming_a_snapshot_not_yet_taken_is_a_forgery() {
 /// refused in the preflight, not found by a rename after the snapshot and the restore.
 #[tokio::test]
 async fn an_instance_under_the_old_name_is_refused_before_anything() {
-    let p = refused_refresh(
-        "i",
-        &[
-            ("i-prod-pg", &[("environment", "production")]),
-            ("i-dev-pg", &[("environment", "staging")]),
-            ("i-dev-pg-old-20261125", &[]),
-        ],
-    )
-    .await;
+    let p = refused_refresh("i", &[("i-dev-pg-old-20261125", &[])]).await;
     assert!(
         p.iter()
             .any(|x| x.contains("instance i-dev-pg-old-20261125 exists already")),

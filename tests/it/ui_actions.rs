@@ -184,6 +184,26 @@ fn protected_app(runner: Arc<Recorder>, contexts: &[&str], accounts: &[&str]) ->
     })
 }
 
+/// The prompts say what is written, where, and what to type.
+const RECONCILE_ON_PROTECTED_CONTEXT: &str = "Reconcile HelmRelease numen-games/hyperfy2-world \
+    on prod-cluster (account numinia, region eu-west-1)? Protected context: type prod-cluster \
+    then Enter to confirm";
+const SUSPEND_ON_PROTECTED_ACCOUNT: &str = "Suspend HelmRelease numen-games/hyperfy2-world on \
+    prod-cluster (account numinia, region eu-west-1)? Protected account: type numinia then Enter";
+
+/// The app's screen, which shows each of `words`.
+fn shows(
+    term: &mut ratatui::Terminal<ratatui::backend::TestBackend>,
+    app: &mut App,
+    words: &[&str],
+) -> String {
+    let screen = render(term, app);
+    for w in words {
+        assert!(screen.contains(w), "{w:?} missing:\n{screen}");
+    }
+    screen
+}
+
 fn names(list: &[&str]) -> std::collections::BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
@@ -200,13 +220,7 @@ async fn a_protected_context_needs_its_name_typed_not_y() {
 
     app.handle_key(key('R'));
     let s = render(&mut term, &mut app);
-    assert!(
-        s.contains(
-            "Reconcile HelmRelease numen-games/hyperfy2-world on prod-cluster (account numinia, \
-             region eu-west-1)? Protected context: type prod-cluster then Enter to confirm"
-        ),
-        "{s}"
-    );
+    assert!(s.contains(RECONCILE_ON_PROTECTED_CONTEXT), "{s}");
     assert!(!s.contains("y confirms"), "{s}");
 
     // `y` is only a letter of the name: nothing runs, and Enter with it cancels.
@@ -258,13 +272,7 @@ async fn a_protected_account_needs_its_name_typed_and_others_keep_y() {
     let mut term = terminal();
     app.handle_key(key('T'));
     let s = render(&mut term, &mut app);
-    assert!(
-        s.contains(
-            "Suspend HelmRelease numen-games/hyperfy2-world on prod-cluster (account numinia, \
-             region eu-west-1)? Protected account: type numinia then Enter"
-        ),
-        "{s}"
-    );
+    assert!(s.contains(SUSPEND_ON_PROTECTED_ACCOUNT), "{s}");
     type_line(&mut app, "prod-cluster");
     assert!(
         runner.0.lock().unwrap().is_empty(),
@@ -450,11 +458,7 @@ async fn a_runbook_runs_from_the_tui_on_the_demo_world() {
     let (mut app, mut notices) = runbooks_app(&world, journals.path(), true);
     let mut term = terminal();
 
-    let screen = render(&mut term, &mut app);
-    assert!(
-        screen.contains("create-org") && screen.contains("staging-refresh"),
-        "{screen}"
-    );
+    shows(&mut term, &mut app, &["create-org", "staging-refresh"]);
     app.handle_key(code(KeyCode::Enter));
     // A bad organization name is refused in the form.
     for c in "Acme!".chars() {
@@ -486,10 +490,10 @@ async fn a_runbook_runs_from_the_tui_on_the_demo_world() {
     app.handle_key(code(KeyCode::Enter));
     let planned = notices.recv().await.unwrap();
     app.on_ui_event(planned);
-    let screen = render(&mut term, &mut app);
-    assert!(
-        screen.contains("plan (nothing written yet)") && screen.contains("aws iam create-role"),
-        "{screen}"
+    shows(
+        &mut term,
+        &mut app,
+        &["plan (nothing written yet)", "aws iam create-role"],
     );
     assert!(world.creates().is_empty(), "the plan writes nothing");
 
@@ -510,15 +514,14 @@ async fn a_runbook_runs_from_the_tui_on_the_demo_world() {
     while let Ok(batch) = rx.try_recv() {
         app.fleet.apply(batch);
     }
-    let screen = render(&mut term, &mut app);
-    assert!(
-        screen.contains("finished") && screen.contains("summary:") && screen.contains("journal:"),
-        "{screen}"
-    );
-    assert!(
-        screen.contains("Flux applies the organization") && screen.contains("done"),
-        "{screen}"
-    );
+    let done = [
+        "finished",
+        "summary:",
+        "journal:",
+        "Flux applies the organization",
+        "done",
+    ];
+    shows(&mut term, &mut app, &done);
     app.handle_key(code(KeyCode::Esc));
     assert!(app.runbook.is_none());
     type_line(&mut app, ":org");
@@ -574,10 +577,10 @@ async fn an_interrupted_run_resumes_from_the_tui() {
 
     let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
     let mut term = terminal();
-    let screen = render(&mut term, &mut app);
-    assert!(
-        screen.contains("Interrupted runs") && screen.contains("failover-sa-east-1-"),
-        "{screen}"
+    shows(
+        &mut term,
+        &mut app,
+        &["Interrupted runs", "failover-sa-east-1-"],
     );
     for _ in 0..3 {
         app.handle_key(code(KeyCode::Down));
@@ -683,30 +686,28 @@ fn channel_input(
 /// cannot answer the prompt its `R` raised: the `y` was queued before the prompt was drawn.
 #[tokio::test]
 async fn the_event_loop_never_lets_a_paste_answer_a_prompt() {
+    /// The real event loop over `events`, until they end.
+    async fn run_over(app: &mut App, events: Vec<Event>) {
+        let (_updates_tx, updates) = opsdeck::store::channel();
+        let mut term = terminal();
+        let run = event_loop::run(&mut term, app, input(events), updates);
+        tokio::time::timeout(Duration::from_secs(20), run)
+            .await
+            .expect("the loop ends with its input")
+            .unwrap();
+    }
+
     let runner = Arc::new(Recorder::default());
     let mut app = writable_app(&runner);
     let mut events = key_events(":hr\n/");
     events.push(Event::Paste("hyperfy2\r\nRyes\r\n".into()));
-    let (_updates_tx, updates) = opsdeck::store::channel();
-    let mut term = terminal();
-    let run = event_loop::run(&mut term, &mut app, input(events), updates);
-    tokio::time::timeout(Duration::from_secs(20), run)
-        .await
-        .expect("the loop ends with its input")
-        .unwrap();
+    run_over(&mut app, events).await;
     assert_eq!(app.mode, Mode::Filter("hyperfy2 Ryes".into()));
     assert!(app.confirm.is_none() && app.message.is_none());
 
     // The same text pasted as keys, all queued before the loop reads the first.
     let mut app = writable_app(&runner);
-    let (_updates_tx, updates) = opsdeck::store::channel();
-    let events = key_events(":hr\n/UpgradeFailed\nRyes\n");
-    let mut term = terminal();
-    let run = event_loop::run(&mut term, &mut app, input(events), updates);
-    tokio::time::timeout(Duration::from_secs(20), run)
-        .await
-        .expect("the loop ends with its input")
-        .unwrap();
+    run_over(&mut app, key_events(":hr\n/UpgradeFailed\nRyes\n")).await;
     assert_eq!(
         app.confirm.as_ref().map(|(a, _)| *a),
         Some(RowAction::Reconcile),

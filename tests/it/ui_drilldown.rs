@@ -30,6 +30,24 @@ async fn drive(app: &mut App, notices: &mut Notices, done: impl Fn(&App) -> bool
     }
 }
 
+/// The demo app with the demo world's inspector and logs, and its notices.
+fn demo_app_inspected() -> (App, Notices) {
+    let (app, clock) = demo_app();
+    let inspector = Arc::new(DemoInspector::new(clock, origin()));
+    let mut app = app.with_inspector(inspector.clone()).with_logs(inspector);
+    let notices = app.take_notices().unwrap();
+    (app, notices)
+}
+
+/// The open detail's sections have all answered.
+fn all_sections_loaded(app: &App) -> bool {
+    app.detail.as_ref().is_some_and(|d| {
+        d.sections
+            .iter()
+            .all(|(_, v)| v.part != opsdeck::model::drilldown::Part::Loading)
+    })
+}
+
 /// Counts fetches; every section answers with no events.
 struct Counting(Arc<AtomicUsize>);
 
@@ -69,24 +87,33 @@ async fn a_detail_refreshes_while_open_and_stops_when_closed() {
     assert_eq!(fetches.load(Ordering::SeqCst), after_close);
 }
 
+/// `G` pressed while the sections still load is the end they grow to: the commands, at the
+/// bottom, are on screen once everything arrived (the tmux run pressed it that early).
+#[tokio::test(start_paused = true)]
+async fn g_before_the_sections_load_stays_at_the_end() {
+    let (mut app, mut notices) = demo_app_inspected();
+    // A laptop's terminal: the detail is taller than the screen.
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
+    type_line(&mut app, ":hr");
+    type_line(&mut app, "/UpgradeFailed");
+    app.handle_key(code(KeyCode::Enter));
+    render(&mut term, &mut app);
+    app.handle_key(key('G'));
+    render(&mut term, &mut app);
+    drive(&mut app, &mut notices, all_sections_loaded).await;
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("$ flux reconcile helmrelease"), "{s}");
+    assert!(!s.contains("── Fields"), "{s}");
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_demos_failing_release_shows_pods_history_events_and_its_crash() {
-    let (app, clock) = demo_app();
-    let inspector = Arc::new(DemoInspector::new(clock, origin()));
-    let mut app = app.with_inspector(inspector.clone()).with_logs(inspector);
-    let mut notices = app.take_notices().unwrap();
+    let (mut app, mut notices) = demo_app_inspected();
     let mut term = terminal();
     type_line(&mut app, ":hr");
     type_line(&mut app, "/UpgradeFailed");
     app.handle_key(code(KeyCode::Enter));
-    drive(&mut app, &mut notices, |a| {
-        a.detail.as_ref().is_some_and(|d| {
-            d.sections
-                .iter()
-                .all(|(_, v)| v.part != opsdeck::model::drilldown::Part::Loading)
-        })
-    })
-    .await;
+    drive(&mut app, &mut notices, all_sections_loaded).await;
     let s = render(&mut term, &mut app);
     for wanted in [
         "── Workloads",

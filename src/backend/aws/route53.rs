@@ -350,16 +350,17 @@ mod tests {
     use super::*;
     use aws_sdk_route53::types::{AliasTarget, ResourceRecord, RrType};
 
-    fn failover(primary: bool, id: &str, target: &str, check: &str) -> ResourceRecordSet {
+    fn failover(
+        role: ResourceRecordSetFailover,
+        id: &str,
+        target: &str,
+        check: &str,
+    ) -> ResourceRecordSet {
         ResourceRecordSet::builder()
             .name("api.helpdev.io.")
             .r#type(RrType::A)
             .set_identifier(id)
-            .failover(if primary {
-                ResourceRecordSetFailover::Primary
-            } else {
-                ResourceRecordSetFailover::Secondary
-            })
+            .failover(role)
             .alias_target(
                 AliasTarget::builder()
                     .hosted_zone_id("Z1")
@@ -408,8 +409,18 @@ mod tests {
     #[test]
     fn a_failing_primary_check_hands_serving_to_the_secondary() {
         let sets = [
-            failover(true, "use1", "k8s-a.us-east-1.elb.amazonaws.com.", "hc-1"),
-            failover(false, "sae1", "k8s-b.sa-east-1.elb.amazonaws.com.", "hc-2"),
+            failover(
+                ResourceRecordSetFailover::Primary,
+                "use1",
+                "k8s-a.us-east-1.elb.amazonaws.com.",
+                "hc-1",
+            ),
+            failover(
+                ResourceRecordSetFailover::Secondary,
+                "sae1",
+                "k8s-b.sa-east-1.elb.amazonaws.com.",
+                "hc-2",
+            ),
         ];
         let records: Vec<Routed> = sets
             .iter()

@@ -200,11 +200,7 @@ impl AwsActions {
         let client = aws_sdk_ecs::Client::new(&calls.config);
         // Read first: a service that is not there is refused before anything is sent, and
         // the outcome can say what changed ("desired count 2 → 3").
-        let before = client
-            .describe_services()
-            .cluster(&s.cluster)
-            .services(&s.service)
-            .send()
+        let before = read_service(&client, s)
             .await
             .map_err(|e| calls.failed_once("ecs:DescribeServices", &e))?;
         let Some(current) = before
@@ -273,19 +269,13 @@ impl AwsActions {
         let client = aws_sdk_ecs::Client::new(&taken.calls.config);
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let out = client
-                .describe_services()
-                .cluster(&s.cluster)
-                .services(&s.service)
-                .send()
-                .await
-                .map_err(|e| {
-                    format!(
-                        "{}; then reading the rollout failed: {}",
-                        taken.said,
-                        taken.calls.failed_once("ecs:DescribeServices", &e)
-                    )
-                })?;
+            let out = read_service(&client, s).await.map_err(|e| {
+                format!(
+                    "{}; then reading the rollout failed: {}",
+                    taken.said,
+                    taken.calls.failed_once("ecs:DescribeServices", &e)
+                )
+            })?;
             let Some(svc) = out.services().first() else {
                 return Err(format!(
                     "{}; then the service was gone (deleted?)",
@@ -313,6 +303,22 @@ impl AwsActions {
             }
         }
     }
+}
+
+/// `DescribeServices` of the one service.
+async fn read_service(
+    client: &aws_sdk_ecs::Client,
+    s: &ServiceRef,
+) -> Result<
+    aws_sdk_ecs::operation::describe_services::DescribeServicesOutput,
+    super::inspect::CallError<aws_sdk_ecs::operation::describe_services::DescribeServicesError>,
+> {
+    client
+        .describe_services()
+        .cluster(&s.cluster)
+        .services(&s.service)
+        .send()
+        .await
 }
 
 /// "phenom-prod-functions:61" of a task definition's ARN.

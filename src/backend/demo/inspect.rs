@@ -678,67 +678,78 @@ fn chain(m: &Moment, subject: &Subject) -> Vec<ChainLink> {
     };
     let request = format!("{}-1", o.name);
     let order = format!("{request}-{}", hash(&request) % 10_000_000_000);
+    let link = |depth, kind: &str, name: String, health, state: String, reason: String| ChainLink {
+        kind: kind.into(),
+        name,
+        state,
+        reason,
+        health,
+        depth,
+    };
     if c.days_left(m.now).is_some_and(|d| d < 14) {
         let apex = c.dns_names.first().cloned().unwrap_or_default();
         let wildcard = c.dns_names.get(1).cloned().unwrap_or_default();
+        let challenge = |domain: &str| format!("{order}-{}", hash(domain) % 10_000_000_000);
+        let waiting = Health::Progressing;
         return vec![
-            ChainLink {
-                kind: "CertificateRequest".into(),
-                name: request,
-                state: "Ready=False (Pending)".into(),
-                reason: format!(
+            link(
+                0,
+                "CertificateRequest",
+                request,
+                waiting,
+                "Ready=False (Pending)".into(),
+                format!(
                     "Waiting on certificate issuance from order {}/{order}: \"pending\"",
                     o.namespace
                 ),
-                health: Health::Progressing,
-                depth: 0,
-            },
-            ChainLink {
-                kind: "Order".into(),
-                name: order.clone(),
-                state: "pending".into(),
-                reason: String::new(),
-                health: Health::Progressing,
-                depth: 1,
-            },
-            ChainLink {
-                kind: "Challenge".into(),
-                name: format!("{order}-{}", hash(&wildcard) % 10_000_000_000),
-                state: format!("valid (DNS-01 {wildcard})"),
-                reason: "Successfully authorized domain".into(),
-                health: Health::Healthy,
-                depth: 2,
-            },
-            ChainLink {
-                kind: "Challenge".into(),
-                name: format!("{order}-{}", hash(&apex) % 10_000_000_000),
-                state: format!("pending (HTTP-01 {apex})"),
-                reason: format!(
+            ),
+            link(
+                1,
+                "Order",
+                order.clone(),
+                waiting,
+                "pending".into(),
+                String::new(),
+            ),
+            link(
+                2,
+                "Challenge",
+                challenge(&wildcard),
+                Health::Healthy,
+                format!("valid (DNS-01 {wildcard})"),
+                "Successfully authorized domain".into(),
+            ),
+            link(
+                2,
+                "Challenge",
+                challenge(&apex),
+                waiting,
+                format!("pending (HTTP-01 {apex})"),
+                format!(
                     "Waiting for HTTP-01 challenge propagation: failed to perform self check GET request 'http://{apex}/.well-known/acme-challenge/Xq3…': Get \"http://{apex}/.well-known/acme-challenge/Xq3…\": dial tcp 203.0.113.7:80: connect: connection refused (does {apex} point at the ingress?)"
                 ),
-                health: Health::Progressing,
-                depth: 2,
-            },
+            ),
         ];
     }
-    let mut links = vec![ChainLink {
-        kind: "CertificateRequest".into(),
-        name: request,
-        state: "Ready=True (Issued)".into(),
-        reason: "Certificate fetched from issuer successfully".into(),
-        health: Health::Healthy,
-        depth: 0,
-    }];
+    let issued = "Certificate fetched from issuer successfully";
+    let mut links = vec![link(
+        0,
+        "CertificateRequest",
+        request,
+        Health::Healthy,
+        "Ready=True (Issued)".into(),
+        issued.into(),
+    )];
     // A private CA issues at once: no ACME order.
     if c.issuer.starts_with("ClusterIssuer/letsencrypt") {
-        links.push(ChainLink {
-            kind: "Order".into(),
-            name: order,
-            state: "valid".into(),
-            reason: String::new(),
-            health: Health::Healthy,
-            depth: 1,
-        });
+        links.push(link(
+            1,
+            "Order",
+            order,
+            Health::Healthy,
+            "valid".into(),
+            String::new(),
+        ));
     }
     links
 }

@@ -31,15 +31,6 @@ pub struct EcsService {
     pub metrics: Vec<Series>,
 }
 
-/// "running/desired", sorting by the shortfall so the most under-provisioned service comes
-/// first on reverse.
-fn running_cell(s: &EcsService) -> Cell {
-    Cell::number(
-        s.running as i64 - s.desired as i64,
-        format!("{}/{}", s.running, s.desired),
-    )
-}
-
 impl KindFacts for EcsService {
     const SPEC: &'static KindSpec = &KindSpec::regional("ecs_service", "ECS services")
         .labels("ECS", "ecs", &["ecs"])
@@ -54,7 +45,7 @@ impl KindFacts for EcsService {
     const COLUMNS: &'static [Column<Self>] = &[
         Column::new("CLUSTER", 20, cells::context),
         Column::name(16),
-        Column::new("RUNNING", 8, |_, s, _| running_cell(s)),
+        Column::new("RUNNING", 8, |_, s, _| Cell::ratio(s.running, s.desired)),
         Column::new("PENDING", 7, |_, s, _| Cell::count(s.pending)),
         Column::new("ROLLOUT", 11, |_, s, _| Cell::opt(s.rollout.as_deref())),
         Column::new("TASK DEF", 22, |_, s, _| {

@@ -186,14 +186,6 @@ fn images(obj: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn ready_cell(w: &Workload) -> Cell {
-    // Sorts the workloads missing the most replicas first when descending.
-    Cell::number(
-        w.desired as i64 - w.ready as i64,
-        format!("{}/{}", w.ready, w.desired),
-    )
-}
-
 impl KindFacts for Workload {
     const SPEC: &'static KindSpec = &KindSpec::namespaced("workload", "Workloads")
         .labels(
@@ -220,7 +212,7 @@ impl KindFacts for Workload {
         Column::NAMESPACE,
         Column::name(30),
         Column::CONTEXT,
-        Column::new("READY", 7, |_, w, _| ready_cell(w)),
+        Column::new("READY", 7, |_, w, _| Cell::ratio(w.ready, w.desired)),
         Column::new("UP-TO-DATE", 10, |_, w, _| Cell::count(w.updated)),
         Column::new("AVAILABLE", 9, |_, w, _| Cell::count(w.available)),
         Column::new("OWNER", 30, |_, w, _| {

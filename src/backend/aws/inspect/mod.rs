@@ -39,29 +39,30 @@ pub(super) struct Calls {
     pub profile: Option<String>,
 }
 
+/// An SDK error of any AWS call, as `classify` reads it.
+pub(super) type CallError<E> =
+    aws_sdk_eks::error::SdkError<E, aws_sdk_eks::config::http::HttpResponse>;
+
+/// What an operation's error type must be for `classify`.
+pub(super) trait OperationError:
+    aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + 'static
+{
+}
+
+impl<E: aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + 'static> OperationError
+    for E
+{
+}
+
 impl Calls {
-    /// `op` ("ecs:DescribeTasks") and why it failed.
-    pub fn failed<E>(
-        &self,
-        op: &str,
-        e: &aws_sdk_eks::error::SdkError<E, aws_sdk_eks::config::http::HttpResponse>,
-    ) -> String
-    where
-        E: aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + 'static,
-    {
+    /// `op` ("ecs:DescribeTasks") and why it failed, for a section read again while open.
+    pub fn failed<E: OperationError>(&self, op: &str, e: &CallError<E>) -> String {
         let failure: AwsFailure = classify(e, self.profile.as_deref());
         format!("{op}: {}", failure.reason())
     }
 
     /// `failed` for a call that is not made again: a write, a command's one try.
-    pub fn failed_once<E>(
-        &self,
-        op: &str,
-        e: &aws_sdk_eks::error::SdkError<E, aws_sdk_eks::config::http::HttpResponse>,
-    ) -> String
-    where
-        E: aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + 'static,
-    {
+    pub fn failed_once<E: OperationError>(&self, op: &str, e: &CallError<E>) -> String {
         let failure: AwsFailure = classify(e, self.profile.as_deref());
         format!("{op}: {}", failure.once())
     }
