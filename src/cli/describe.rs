@@ -147,8 +147,28 @@ impl Wanted {
                         .is_none_or(|c| r.id.scope.context() == c)
             })
             .collect();
+        let contexts: std::collections::BTreeSet<&str> = fleet
+            .rows_of(self.kind)
+            .filter_map(|r| r.id.scope.context.as_deref())
+            .collect();
         match found.as_slice() {
             [one] => Ok(one),
+            [] if self.kube_only()
+                && at
+                    .context
+                    .as_deref()
+                    .is_some_and(|c| !contexts.is_empty() && !contexts.contains(c)) =>
+            {
+                Err((
+                    format!(
+                        "{path}: no context {} holds {}: the contexts read are {}",
+                        at.context.as_deref().unwrap_or_default(),
+                        self.kind.title(),
+                        contexts.into_iter().collect::<Vec<_>>().join(", ")
+                    ),
+                    4,
+                ))
+            }
             [] => Err((
                 format!(
                     "{path}: not found ({} {} read{})",
@@ -449,6 +469,12 @@ mod tests {
         let mut in_context = none();
         in_context.context = Some("prod-cluster".into());
         assert!(w.find(&f, "ks", &in_context).is_ok(), "--context picks one");
+        in_context.context = Some("nope".into());
+        let (msg, _) = w.find(&f, "ks", &in_context).unwrap_err();
+        assert!(
+            msg.contains("no context nope holds") && msg.contains("prod-cluster"),
+            "an unknown context is said, with the ones there are: {msg}"
+        );
         let w = parse_path("hr/hyperfy2-world").unwrap();
         // A name in several namespaces is ambiguous: a usage error naming the flag to add.
         let (msg, code) = w.find(&f, "hr/hyperfy2-world", &none()).unwrap_err();

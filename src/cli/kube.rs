@@ -69,6 +69,35 @@ impl KubeAction {
     }
 }
 
+/// Why `action` cannot apply to `kind` at all, said before anything is read or written.
+fn refusal(action: &KubeAction, kind: &Watched) -> Option<String> {
+    let flux = kind.flux_noun.is_some();
+    match action {
+        KubeAction::Reconcile { .. } | KubeAction::Suspend { .. } | KubeAction::Resume { .. }
+            if !flux =>
+        {
+            Some(format!(
+                "a {} is not a Flux object: reconcile, suspend and resume act on Flux objects \
+                 (a certificate is renewed: opsdeck kube renew cert NAMESPACE/NAME)",
+                kind.api_kind
+            ))
+        }
+        KubeAction::Reconcile { force, reset, .. }
+            if (*force || *reset) && kind.kind != crate::model::Kind::HelmRelease =>
+        {
+            Some(format!(
+                "--force and --reset are HelmRelease options, not {}'s",
+                kind.api_kind
+            ))
+        }
+        KubeAction::Renew { .. } if kind.kind != crate::model::Kind::Certificate => Some(format!(
+            "only certificates are renewed: a {} is reconciled (opsdeck kube reconcile)",
+            kind.api_kind
+        )),
+        _ => None,
+    }
+}
+
 pub async fn run(action: KubeAction, config: &Config, write: bool) -> ExitCode {
     // Refused before any kubeconfig is read, any credential plugin runs or any progress is said.
     if !write {
@@ -90,6 +119,9 @@ pub async fn run(action: KubeAction, config: &Config, write: bool) -> ExitCode {
             t.object
         ));
     };
+    if let Some(refusal) = refusal(&action, kind) {
+        return super::fail(refusal);
+    }
     if !is_dns_label(ns) || !is_dns_subdomain(name) {
         return super::fail(format!(
             "{:?} is not namespace/name: a namespace is a DNS-1123 label and a name a DNS-1123 subdomain (lowercase letters, digits, '-' and '.'), with no '/', '?' or '..'",
@@ -127,31 +159,33 @@ pub async fn run(action: KubeAction, config: &Config, write: bool) -> ExitCode {
             ..
         } => {
             ops.timeout = Duration::from_secs(*timeout);
+            // As flux says it: each step once it is done, so a refusal is never "waiting".
             eprintln!("► annotating {} {ns}/{name} in {context}", kind.api_kind);
+            let options = ReconcileOptions {
+                force: *force,
+                reset: *reset,
+            };
+            let requested = match ops.request(kind, ns, name, options).await {
+                Ok(at) => at,
+                Err(e) => return super::fail(e),
+            };
+            eprintln!("✔ {} annotated", kind.api_kind);
             eprintln!("◎ waiting for {} reconciliation", kind.api_kind);
-            ops.reconcile(
-                kind,
-                ns,
-                name,
-                ReconcileOptions {
-                    force: *force,
-                    reset: *reset,
-                },
-            )
-            .await
-            .map(|r| {
-                if r.ready {
-                    format!(
-                        "✔ {} reconciliation completed: {}",
-                        kind.api_kind, r.message
-                    )
-                } else {
-                    format!(
-                        "✗ {} reconciled but not Ready: {}",
-                        kind.api_kind, r.message
-                    )
-                }
-            })
+            ops.await_reconcile(kind, ns, name, requested)
+                .await
+                .map(|r| {
+                    if r.ready {
+                        format!(
+                            "✔ {} reconciliation completed: {}",
+                            kind.api_kind, r.message
+                        )
+                    } else {
+                        format!(
+                            "✗ {} reconciled but not Ready: {}",
+                            kind.api_kind, r.message
+                        )
+                    }
+                })
         }
         KubeAction::Suspend { .. } => ops
             .set_suspend(kind, ns, name, true)

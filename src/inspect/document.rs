@@ -259,7 +259,7 @@ pub fn lines(
 /// A related row, a workload: kind, name, health, reason.
 fn row_line(r: &Row) -> DocLine {
     vec![
-        piece(Tone::Plain, format!("  {:<7}", r.kind().short())),
+        piece(Tone::Plain, format!("  {:<6} ", r.kind().short())),
         piece(Tone::Plain, format!("{:<44} ", r.id.display_name())),
         piece(Tone::Health(r.health), format!("{:<12}", r.health.as_str())),
         piece(Tone::Dim, r.reason.clone()),

@@ -355,3 +355,29 @@ fn an_account_without_a_region_says_so() {
         "{reason}"
     );
 }
+
+/// A container no pod has is an error, as the API's 400 is, not an empty success.
+#[test]
+fn logs_of_a_container_no_pod_has_is_an_error() {
+    let home = tempfile::tempdir().unwrap();
+    let out = crate::run_in(
+        home.path(),
+        &[
+            "logs",
+            "--demo",
+            "deploy/numen-games/hyperfy2-world",
+            "-c",
+            "nope",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "a stream that cannot be read: {err}"
+    );
+    assert!(
+        err.contains("container nope is not valid for pod") && err.contains("hyperfy2"),
+        "{err}"
+    );
+}

@@ -239,3 +239,51 @@ async fn a_write_without_write_is_refused_before_the_plugin_runs() {
     assert!(!marker.exists(), "the credential plugin must not run");
     assert!(api.requests().is_empty(), "{:?}", api.requests());
 }
+
+/// An action that cannot apply to the kind is refused before any request, in words that say
+/// what applies instead; a refused reconcile never says it is waiting.
+#[tokio::test]
+async fn an_action_the_kind_has_not_is_refused_before_any_request() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let kc = api.write_kubeconfig(home.path());
+    for (args, says) in [
+        (
+            &["reconcile", "cert", "numinia/numinia-tls"][..],
+            "a Certificate is not a Flux object",
+        ),
+        (
+            &["resume", "cert", "numinia/numinia-tls"],
+            "opsdeck kube renew cert",
+        ),
+        (
+            &["renew", "ks", "numinia/numinia-pro"],
+            "only certificates are renewed: a Kustomization is reconciled",
+        ),
+        (
+            &["reconcile", "ks", "numinia/numinia-pro", "--force"],
+            "--force and --reset are HelmRelease options, not Kustomization's",
+        ),
+    ] {
+        let out = opsdeck(home.path(), &kc, &[&["--write", "kube"][..], args].concat()).await;
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(
+            !err.contains("annotating") && !err.contains("waiting"),
+            "{err}"
+        );
+    }
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
+
+    // A reconcile the API refuses stops at the annotation: no "waiting".
+    let reconcile = "--write kube reconcile hr numinia/no-such-release";
+    let args: Vec<&str> = reconcile.split(' ').collect();
+    let refused = opsdeck(home.path(), &kc, &args).await;
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("not found") && !err.contains("waiting"),
+        "{err}"
+    );
+}

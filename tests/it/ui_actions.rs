@@ -168,7 +168,7 @@ async fn actions_ask_first_then_run_in_the_background() {
             .as_ref()
             .unwrap()
             .text
-            .contains("cannot reconcile, renew or redeploy a rds row")
+            .contains("cannot reconcile, renew or redeploy RDS")
     );
 }
 

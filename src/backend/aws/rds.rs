@@ -141,7 +141,7 @@ pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row
             free_storage_gb: None,
             endpoint: db.endpoint().and_then(|e| e.address()).map(str::to_string),
             backup_window: db.preferred_backup_window().map(str::to_string),
-            pending_maintenance: db
+            pending_modifications: db
                 .pending_modified_values()
                 .map(|p| {
                     let mut v = Vec::new();

@@ -300,7 +300,6 @@ fn maintenance(m: &Moment, subject: &Subject) -> Table {
         None,
         None,
     );
-    let name = &subject.id.name;
     t.row(
         vec![
             "automated backups".into(),
@@ -310,33 +309,30 @@ fn maintenance(m: &Moment, subject: &Subject) -> Table {
         None,
         None,
     );
-    // The same snapshots the row lists, and a manual one before the last major upgrade.
-    let latest = |kind: &str| d.snapshots.iter().find(|s| s.snapshot_type == kind);
-    let automated = match latest("automated") {
-        Some(s) => vec![
-            "latest automated snapshot".into(),
-            s.status.clone(),
-            format!("{}, {}", s.id, since(m, s.created)),
-        ],
-        None => vec![
-            "latest automated snapshot".into(),
-            "none".into(),
-            String::new(),
-        ],
-    };
-    t.row(automated, None, None);
-    t.row(
-        vec![
-            "latest manual snapshot".into(),
-            "available".into(),
-            format!(
-                "{name}-before-pg{}-upgrade, 12d ago",
-                d.engine_version.split('.').next().unwrap_or("16")
-            ),
-        ],
-        None,
-        None,
-    );
+    // The newest of each type among the snapshots the row lists.
+    for kind in ["automated", "manual"] {
+        let newest = d
+            .snapshots
+            .iter()
+            .filter(|s| s.snapshot_type == kind)
+            .max_by_key(|s| s.created);
+        t.row(
+            match newest {
+                Some(s) => vec![
+                    format!("latest {kind} snapshot"),
+                    s.status.clone(),
+                    format!("{}, {}", s.id, since(m, s.created)),
+                ],
+                None => vec![
+                    format!("latest {kind} snapshot"),
+                    "none".into(),
+                    String::new(),
+                ],
+            },
+            None,
+            None,
+        );
+    }
     if d.environment.as_deref() == Some("production") && subject.id.name.starts_with("phenom") {
         t.row(
             vec![

@@ -51,6 +51,16 @@ impl LogSource for DemoInspector {
         if pods.is_empty() {
             return Box::pin(stream::iter([LogEvent::Note("no pods to read".into())]));
         }
+        if let Some(c) = &query.container
+            && !pods.iter().any(|p| p.containers.contains(c))
+        {
+            // As the API answers it (400 BadRequest), for the first pod.
+            return Box::pin(stream::iter([LogEvent::Error(format!(
+                "container {c} is not valid for pod {}: its containers are {}",
+                pods[0].name,
+                pods[0].containers.join(", ")
+            ))]));
+        }
         let streams: Vec<LogStream> = pods
             .iter()
             .flat_map(|p| {
@@ -233,7 +243,9 @@ fn controller_log(m: &Moment, object: &ObjectRef, query: &LogQuery) -> LogStream
         };
     let failing = (object.namespace.as_str(), object.name.as_str()) == FAILING_RELEASE;
     let mut raw = Vec::new();
-    for i in 0..12i64 {
+    // `since` keeps the lines written in that last stretch, as the API's sinceSeconds does.
+    let oldest = query.since.map_or(i64::MAX, |secs| secs.max(0));
+    for i in (0..12i64).filter(|i| 600 - i * 50 <= oldest) {
         let at = m.now - SignedDuration::from_secs(600 - i * 50);
         // Other objects' lines, which the filter drops.
         raw.push(json(
@@ -327,10 +339,14 @@ fn ecs_log(m: &Moment, ecs: &crate::inspect::logs::EcsLogTarget, query: &LogQuer
     let running: Vec<String> = (0..if short { 1 } else { 2 })
         .map(|i| format!("{:08x}", 0x9f2c_41d7u32.wrapping_add(i * 0x1111)))
         .collect();
+    // Each task wrote a line every `EVERY`; `since` keeps that last stretch's.
+    let written = query.since.map_or(20, |secs| {
+        (secs.max(0) as u128 * 1000 / EVERY.as_millis()).min(20) as u64
+    });
     let history: Vec<LogEvent> = running
         .iter()
         .flat_map(|task| {
-            (0..20u64).map(move |i| {
+            (20 - written..20u64).map(move |i| {
                 let text = steady(service, i + hash_ms(task));
                 (task.clone(), text)
             })
@@ -349,14 +365,112 @@ fn ecs_log(m: &Moment, ecs: &crate::inspect::logs::EcsLogTarget, query: &LogQuer
         let service = service.clone();
         async move {
             tokio::time::sleep(EVERY).await;
+            // Each task goes on from its own last line: no line twice where history meets live.
             let task = running[(i as usize) % running.len()].clone();
+            let next = 20 + hash_ms(&task) + i / running.len() as u64;
             let ev = LogEvent::Line(LogLine {
+                text: steady(&service, next),
                 pod: task,
                 container: service.clone(),
-                text: steady(&service, 100 + i),
             });
             Some((ev, (i + 1, running)))
         }
     });
     Box::pin(history.chain(live))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use futures_util::StreamExt;
+
+    use super::*;
+    use crate::clock::FixedClock;
+    use crate::inspect::logs::EcsLogTarget;
+
+    fn inspector() -> DemoInspector {
+        let origin: Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
+        DemoInspector::new(Arc::new(FixedClock::new(origin)), origin)
+    }
+
+    fn texts(events: Vec<LogEvent>) -> Vec<(String, String)> {
+        events
+            .into_iter()
+            .filter_map(|e| match e {
+                LogEvent::Line(l) => Some((l.pod, l.text)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn ecs_target(service: &str) -> LogTarget {
+        LogTarget {
+            context: String::new(),
+            workloads: vec![],
+            pods: vec![],
+            flux_object: None,
+            ecs: Some(EcsLogTarget {
+                account: "phenom".into(),
+                region: "us-east-1".into(),
+                cluster: "phenom-prod-cluster".into(),
+                service: service.into(),
+                task: None,
+            }),
+        }
+    }
+
+    /// `--since` keeps the last stretch only, on the ECS and the Flux controller's logs too.
+    #[tokio::test]
+    async fn since_keeps_the_last_stretch_of_every_log() {
+        let demo = inspector();
+        let read = |target: LogTarget, since: Option<i64>| {
+            let query = LogQuery {
+                since,
+                ..LogQuery::default()
+            };
+            demo.logs(&target, &query).collect::<Vec<_>>()
+        };
+        let all = texts(read(ecs_target("auth"), None).await);
+        let recent = texts(read(ecs_target("auth"), Some(5)).await);
+        assert!(
+            !recent.is_empty() && recent.len() < all.len() / 2,
+            "{recent:?}"
+        );
+        assert_eq!(recent.last(), all.last(), "the newest lines are kept");
+
+        let flux = LogTarget {
+            ecs: None,
+            flux_object: Some(ObjectRef {
+                kind: "HelmRelease".into(),
+                namespace: FAILING_RELEASE.0.into(),
+                name: FAILING_RELEASE.1.into(),
+            }),
+            ..ecs_target("auth")
+        };
+        let all = texts(read(flux.clone(), None).await);
+        let recent = texts(read(flux, Some(120)).await);
+        assert!(!recent.is_empty() && recent.len() < all.len(), "{recent:?}");
+    }
+
+    /// Following goes on from each task's last line: none is printed twice where the history
+    /// meets the live lines.
+    #[tokio::test(start_paused = true)]
+    async fn following_an_ecs_service_prints_no_line_twice() {
+        let query = LogQuery {
+            follow: true,
+            tail: Some(2),
+            ..LogQuery::default()
+        };
+        let events: Vec<LogEvent> = inspector()
+            .logs(&ecs_target("functions"), &query)
+            .take(12)
+            .collect()
+            .await;
+        let lines = texts(events);
+        let mut seen = std::collections::HashSet::new();
+        for l in &lines {
+            assert!(seen.insert(l.clone()), "{l:?} twice in {lines:#?}");
+        }
+    }
 }

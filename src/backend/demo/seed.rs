@@ -256,7 +256,13 @@ impl<'a> Builder<'a> {
         self.rows.push(row);
     }
 
-    pub fn aws(&mut self, kind: Kind, scope: Scope, name: &str, facts: Facts) {
+    pub fn aws(&mut self, kind: Kind, scope: Scope, name: &str, mut facts: Facts) {
+        if let Facts::DbInstance(d) = &mut facts {
+            // Where DescribeDBInstances says the instance answers.
+            d.endpoint.get_or_insert_with(|| {
+                format!("{name}.c7x2k9q4m1zp.{}.rds.amazonaws.com", scope.region())
+            });
+        }
         let src = self.source(&aws_source(
             scope.account(),
             scope.region.as_deref().unwrap_or(name),
@@ -508,7 +514,7 @@ fn db(
         free_storage_gb: Some(free),
         endpoint: None,
         backup_window: Some("03:00-04:00".into()),
-        pending_maintenance: vec![],
+        pending_modifications: vec![],
         environment: Some(env.into()),
         metrics: vec![
             wave("CPU %", 35.0, 20.0, storage as f64),

@@ -184,14 +184,26 @@ impl KubeOps {
         name: &str,
         opts: ReconcileOptions,
     ) -> Result<Reconciled, OpError> {
-        // The request is the write: audited as soon as it is made or refused, before the wait
-        // for the controller, which may be cut short (Ctrl-C, the TUI closing).
+        let requested = self.request(w, ns, name, opts).await?;
+        self.await_reconcile(w, ns, name, requested).await
+    }
+
+    /// The reconcile's write alone: the request annotated (and audited as soon as it is made or
+    /// refused, before the wait for the controller, which may be cut short: Ctrl-C, the TUI
+    /// closing). The time requested, for `await_reconcile`.
+    pub async fn request(
+        &self,
+        w: &Watched,
+        ns: &str,
+        name: &str,
+        opts: ReconcileOptions,
+    ) -> Result<String, OpError> {
         let mut started = None;
         let requested = self
             .request_reconcile(w, ns, name, opts, &mut started)
             .await;
         self.audit("reconcile", w, ns, name, &requested, started);
-        self.await_reconcile(w, ns, name, requested?).await
+        requested
     }
 
     /// Annotates the object with the time of the request, which is returned.
@@ -236,7 +248,7 @@ impl KubeOps {
     }
 
     /// Waits until the controller handled the request of `requested_at`, and reports Ready.
-    async fn await_reconcile(
+    pub async fn await_reconcile(
         &self,
         w: &Watched,
         ns: &str,
@@ -299,7 +311,8 @@ impl KubeOps {
     ) -> Result<(), OpError> {
         let what = label(w, ns, name);
         if w.kind == Kind::Certificate {
-            return Err(OpError::Unsupported(what, "suspended"));
+            let verb = if suspend { "suspended" } else { "resumed" };
+            return Err(OpError::Unsupported(what, verb));
         }
         self.allowed(&format!(
             "{} {what}",

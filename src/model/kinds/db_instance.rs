@@ -23,7 +23,7 @@ pub struct DbInstance {
     pub free_storage_gb: Option<f64>,
     pub endpoint: Option<String>,
     pub backup_window: Option<String>,
-    pub pending_maintenance: Vec<String>,
+    pub pending_modifications: Vec<String>,
     /// From the instance's tags (`environment`), e.g. "production" or "staging".
     pub environment: Option<String>,
     /// Newest first.
@@ -146,8 +146,8 @@ impl KindFacts for DbInstance {
         if self.multi_az {
             reason.push_str(", Multi-AZ");
         }
-        if let Some(m) = self.pending_maintenance.first() {
-            reason.push_str(&format!(", pending maintenance: {m}"));
+        if let Some(m) = self.pending_modifications.first() {
+            reason.push_str(&format!(", pending modification: {m}"));
         }
         Assessment::new(Health::Healthy, reason)
     }

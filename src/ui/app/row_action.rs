@@ -24,7 +24,7 @@ impl App {
             } else {
                 "suspend or resume"
             };
-            return self.say(format!("cannot {what} a {} row", row.kind().short()), true);
+            return self.say(format!("cannot {what} {}", row.kind().title()), true);
         };
         self.ask_action(action, id);
     }
