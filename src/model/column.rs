@@ -21,7 +21,56 @@ pub struct Column<T: 'static> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ColumnSpec {
     pub title: &'static str,
+    /// The preferred width: what the column gets before the wider cells are let grow.
     pub width: u16,
+}
+
+/// A column's rank when a terminal is too narrow for all: the lowest go first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Priority {
+    /// Counts and flags another column or the health already says.
+    Extra,
+    /// Where and under which account, when the rest already says which object.
+    Placement,
+    /// A kind's own facts.
+    Detail,
+    /// Which object, and in which namespace or cluster it is.
+    Identity,
+    /// Why it is unhealthy.
+    Reason,
+    /// NAME (SCOPE in Problems) and HEALTH: a row without them means nothing.
+    Always,
+}
+
+impl ColumnSpec {
+    /// By the title, the same in every table: a kind declares titles, not ranks.
+    pub fn priority(&self) -> Priority {
+        match self.title {
+            // The Problems' SCOPE says which cluster or account a name is in: part of it.
+            "NAME" | "SCOPE" | "HEALTH" => Priority::Always,
+            "REASON" | "MESSAGE" => Priority::Reason,
+            "NAMESPACE" | "CONTEXT" | "CLUSTER" | "KIND" | "READY" | "RUNNING" => {
+                Priority::Identity
+            }
+            "ACCOUNT" | "REGION" => Priority::Placement,
+            "UP-TO-DATE" | "AVAILABLE" | "PENDING" | "SUSPENDED" | "FAILURES" | "AGE" => {
+                Priority::Extra
+            }
+            _ => Priority::Detail,
+        }
+    }
+
+    /// The narrowest the column is drawn, cut with `…` below its preferred width: a name keeps
+    /// enough to be told apart, a short column its title.
+    pub fn min_width(&self) -> u16 {
+        let floor = match self.priority() {
+            Priority::Always if self.title != "HEALTH" => 16,
+            Priority::Always => 8,
+            Priority::Reason => 24,
+            _ => self.title.chars().count() as u16,
+        };
+        floor.min(self.width.max(self.title.chars().count() as u16))
+    }
 }
 
 impl<T: 'static> Column<T> {

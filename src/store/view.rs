@@ -15,13 +15,60 @@ pub enum ViewSource {
     Problems,
 }
 
-/// The `/` filter: a case-insensitive substring; a leading `!` inverts it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// The `/` filter: terms separated by spaces, all of which must match; each a case-insensitive
+/// regex, or a substring when it is not one; a leading `!` inverts the whole.
+#[derive(Clone, Debug, Default)]
 pub struct Filter {
     raw: String,
-    needle: String,
+    /// Each whitespace-separated term: all must match, each in some field.
+    terms: Vec<Term>,
     inverted: bool,
 }
+
+/// One term of a filter: lower-cased text, and the same as a case-insensitive regex when it has
+/// a regex's characters and is one (`prod.*func`, `^hyperfy2-(world|lab)$`); a substring
+/// otherwise (`a.b(` still finds itself).
+#[derive(Clone, Debug)]
+struct Term {
+    needle: String,
+    pattern: Option<regex::Regex>,
+}
+
+impl Term {
+    fn parse(text: &str) -> Term {
+        let special = |c: char| "\\.+*?()|[]{}^$".contains(c);
+        let pattern = text
+            .contains(special)
+            .then(|| {
+                regex::RegexBuilder::new(text)
+                    .case_insensitive(true)
+                    // A pasted pattern cannot cost more than a small automaton.
+                    .size_limit(1 << 20)
+                    .build()
+                    .ok()
+            })
+            .flatten();
+        Term {
+            needle: text.to_ascii_lowercase(),
+            pattern,
+        }
+    }
+
+    fn hits(&self, hay: &str) -> bool {
+        match &self.pattern {
+            Some(re) => re.is_match(hay),
+            None => contains_ignore_case(hay, &self.needle),
+        }
+    }
+}
+
+impl PartialEq for Filter {
+    fn eq(&self, other: &Filter) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl Eq for Filter {}
 
 impl Filter {
     pub fn parse(raw: &str) -> Filter {
@@ -31,7 +78,7 @@ impl Filter {
         };
         Filter {
             raw: raw.to_string(),
-            needle: needle.to_ascii_lowercase(),
+            terms: needle.split_whitespace().map(Term::parse).collect(),
             inverted,
         }
     }
@@ -41,15 +88,21 @@ impl Filter {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.needle.is_empty()
+        self.terms.is_empty()
     }
 
-    pub fn matches(&self, row: &Row) -> bool {
-        if self.needle.is_empty() {
+    /// Whether the row matches: each term in its name, scope, health, reason or kind, or in a
+    /// cell its table shows (`cells`, made only when a term found none of those).
+    pub fn matches<I: IntoIterator<Item = String>>(
+        &self,
+        row: &Row,
+        cells: impl FnOnce() -> I,
+    ) -> bool {
+        if self.terms.is_empty() {
             return true;
         }
         let s = &row.id.scope;
-        let hit = [
+        let fields = [
             row.id.name.as_str(),
             s.namespace(),
             s.context(),
@@ -58,9 +111,14 @@ impl Filter {
             row.health.as_str(),
             row.reason.as_str(),
             row.kind().short(),
-        ]
-        .iter()
-        .any(|field| contains_ignore_case(field, &self.needle));
+        ];
+        let in_fields = |t: &Term| fields.iter().any(|f| t.hits(f));
+        let hit = self.terms.iter().all(in_fields) || {
+            let cells: Vec<String> = cells().into_iter().collect();
+            self.terms
+                .iter()
+                .all(|t| in_fields(t) || cells.iter().any(|c| t.hits(c)))
+        };
         hit != self.inverted
     }
 }
@@ -250,13 +308,37 @@ impl TableView {
             }
             self.sorted_from = Some((generation, sort));
         }
+        // The columns the row's own fields do not already say, searched only when those fail.
+        let own = |t: &str| {
+            matches!(
+                t,
+                "NAME"
+                    | "NAMESPACE"
+                    | "CONTEXT"
+                    | "ACCOUNT"
+                    | "REGION"
+                    | "HEALTH"
+                    | "REASON"
+                    | "SCOPE"
+                    | "KIND"
+            )
+        };
+        let extra: Vec<usize> = (self.columns().iter().enumerate())
+            .filter(|(_, c)| !own(c.title))
+            .map(|(i, _)| i)
+            .collect();
         self.keys = if self.filter.is_empty() {
             self.sorted.clone()
         } else {
             self.sorted
                 .iter()
                 .copied()
-                .filter(|k| fleet.get(*k).is_some_and(|r| self.filter.matches(r)))
+                .filter(|k| {
+                    fleet.get(*k).is_some_and(|r| {
+                        let cells = || extra.iter().map(|&i| self.cell(r, i, now).text);
+                        self.filter.matches(r, cells)
+                    })
+                })
                 .collect()
         };
         self.reselect(fleet);
@@ -412,7 +494,18 @@ mod tests {
         let f = Filter::parse("!PHENOM");
         assert_eq!(f.raw(), "!PHENOM");
         assert!(f.inverted);
-        assert_eq!(f.needle, "phenom");
+        assert_eq!(f.terms[0].needle, "phenom");
         assert!(Filter::parse("!").is_empty());
+    }
+
+    #[test]
+    fn terms_are_regexes_or_substrings_and_all_must_match() {
+        let t = Term::parse("prod.*func");
+        assert!(t.pattern.is_some() && t.hits("phenom-PROD-cluster/functions"));
+        // Not a regex (an open parenthesis): the text itself.
+        let t = Term::parse("a.b(");
+        assert!(t.pattern.is_none() && t.hits("x a.b( y") && !t.hits("axb("));
+        let f = Filter::parse("deployment/ numen");
+        assert_eq!(f.terms.len(), 2);
     }
 }

@@ -1,5 +1,6 @@
-//! The input line's own component: the command bar after `:` (Tab completes, Enter runs the
-//! command) and the filter after `/` (it applies as you type).
+//! The input line's own component: the command bar after `:` (Tab and Shift-Tab go round the
+//! completions, Enter runs the command with its argument) and the filter after `/` (it applies
+//! as you type).
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -9,66 +10,92 @@ use ratatui::widgets::Paragraph;
 
 use super::component::{Component, Ctx, Effect, Message, Overlay, Regions};
 use super::keymap::pasted;
-use super::pane::{Command, completions, parse_command};
+use super::pane::{Command, completions, parse_line};
 use crate::row_actions::RowAction;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// No input open: keys go to what lies below.
     Normal,
-    /// Typing after `:`.
-    Command(String),
+    /// Typing after `:`, and where Tab is among the completions.
+    Command(String, Completing),
     /// Typing after `/`; the filter applies as you type.
     Filter(String),
 }
 
-/// What the command typed after `:` does once the bar has closed.
+/// What the command typed after `:` does once the bar has closed. An argument to a pane's
+/// command filters it (`:hr numen-games`, `:deploy hyperfy`), as k9s takes one.
 fn command(input: &str) -> Effect {
     if input.trim().is_empty() {
         return Effect::None;
     }
-    // `:scale N` takes its number.
-    if let Some(n) = input.trim().strip_prefix("scale") {
-        let n = n.trim();
-        return match n.parse::<u32>() {
+    let (command, arg) = match parse_line(input) {
+        Ok(parsed) => parsed,
+        Err(e) => return Effect::Say(Message::error(e)),
+    };
+    match command {
+        Command::Open(p) if arg.is_empty() => Effect::OpenPane(p),
+        Command::Open(p) => Effect::OpenPaneFiltered(p, arg.to_string()),
+        Command::OpenFiltered(p, filter) if arg.is_empty() => {
+            Effect::OpenPaneFiltered(p, filter.to_string())
+        }
+        Command::OpenFiltered(p, filter) => Effect::OpenPaneFiltered(p, format!("{filter} {arg}")),
+        Command::Help => Effect::Open(Overlay::Help),
+        Command::Runbooks => Effect::Open(Overlay::Runbooks),
+        Command::Quit => Effect::Quit,
+        // `:scale N` takes its number.
+        Command::Scale => match arg.parse::<u32>() {
             Ok(n) if n <= 10_000 => Effect::AskAction(RowAction::Scale(n), None),
+            _ if arg.is_empty() => Effect::Say(Message::error(
+                ":scale takes the desired count (:scale 3)".to_string(),
+            )),
             _ => Effect::Say(Message::error(format!(
-                ":scale takes the desired count, 0 to 10000 (:scale 3), not {n:?}"
+                ":scale takes the desired count, 0 to 10000 (:scale 3), not {arg:?}"
             ))),
-        };
+        },
     }
-    match parse_command(input) {
-        Ok(Command::Open(p)) => Effect::OpenPane(p),
-        Ok(Command::OpenFiltered(p, filter)) => Effect::OpenPaneFiltered(p, filter.to_string()),
-        Ok(Command::Help) => Effect::Open(Overlay::Help),
-        Ok(Command::Runbooks) => Effect::Open(Overlay::Runbooks),
-        Ok(Command::Quit) => Effect::Quit,
-        Ok(Command::Scale) => Effect::Say(Message::error(
-            ":scale takes the desired count (:scale 3)".to_string(),
-        )),
-        Err(e) => Effect::Say(Message::error(e)),
-    }
+}
+
+/// Tab's place among the completions of what was typed before the first Tab: each Tab shows
+/// the next, round (`:r` Tab Tab: `:rb`, `:rds`, …), so none is taken silently.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Completing {
+    stem: Option<String>,
+    next: usize,
 }
 
 impl Component for Mode {
     fn key(&mut self, ev: KeyEvent, _: &Ctx) -> Effect {
         match self {
             Mode::Normal => Effect::None,
-            Mode::Command(input) => match ev.code {
+            Mode::Command(input, tab) => match ev.code {
                 KeyCode::Esc => Effect::close(),
                 KeyCode::Enter => Effect::close_then(command(input)),
-                KeyCode::Tab => {
-                    if let Some(first) = completions(input).first() {
-                        *input = first.to_string();
+                KeyCode::Tab | KeyCode::BackTab => {
+                    let stem = tab.stem.get_or_insert_with(|| input.clone());
+                    let all = completions(stem);
+                    if !all.is_empty() {
+                        let step = if ev.code == KeyCode::BackTab {
+                            all.len() - 1
+                        } else {
+                            1
+                        };
+                        let i = tab.next % all.len();
+                        *input = all[i].to_string();
+                        tab.next = i + step;
                     }
                     Effect::None
                 }
                 // Backspace on nothing closes the bar.
-                KeyCode::Backspace => match input.pop() {
-                    Some(_) => Effect::None,
-                    None => Effect::close(),
-                },
+                KeyCode::Backspace => {
+                    *tab = Completing::default();
+                    match input.pop() {
+                        Some(_) => Effect::None,
+                        None => Effect::close(),
+                    }
+                }
                 KeyCode::Char(c) => {
+                    *tab = Completing::default();
                     input.push(c);
                     Effect::None
                 }
@@ -100,7 +127,8 @@ impl Component for Mode {
         }
         match self {
             Mode::Normal => None,
-            Mode::Command(input) => {
+            Mode::Command(input, tab) => {
+                *tab = Completing::default();
                 input.push_str(&text);
                 Some(Effect::None)
             }
@@ -125,8 +153,8 @@ impl Component for Mode {
         };
         let line = match self {
             Mode::Normal => return,
-            Mode::Command(input) => {
-                let hints = completions(input)
+            Mode::Command(input, tab) => {
+                let hints = completions(tab.stem.as_deref().unwrap_or(input))
                     .into_iter()
                     .take(8)
                     .collect::<Vec<_>>()
@@ -136,7 +164,8 @@ impl Component for Mode {
             Mode::Filter(input) => typed(
                 '/',
                 input,
-                "   Enter keeps the filter · Esc clears it · a leading ! inverts".to_string(),
+                "   regex or text, on every column; spaces: all terms · ! inverts · Enter keeps · Esc clears"
+                    .to_string(),
             ),
         };
         f.render_widget(Paragraph::new(line), regions.input);

@@ -52,12 +52,12 @@ pub const BINDINGS: &[Binding] = &[
     bind(
         &[":"],
         Action::CommandBar,
-        "command bar (:ks, :hr, :ecs… Tab completes)",
+        "command bar (:ks, :hr numen-games, :ecs… Tab goes round)",
     ),
     bind(
         &["/"],
         Action::Filter,
-        "filter rows (substring; a leading ! inverts)",
+        "filter rows: regex or text, on every column; spaces separate terms; ! inverts",
     ),
     bind(&["?"], Action::Help, "this help"),
     bind(&["j", "Down"], Action::Down, "next row"),
@@ -67,9 +67,9 @@ pub const BINDINGS: &[Binding] = &[
     bind(&["g", "Home"], Action::Top, "first row"),
     bind(&["G", "End"], Action::Bottom, "last row"),
     bind(
-        &["Enter"],
+        &["Enter", "d"],
         Action::Open,
-        "details: fields, conditions, related rows, CLI commands",
+        "details (k9s's describe): fields, conditions, related rows, CLI commands",
     ),
     bind(
         &["Esc"],
@@ -126,7 +126,7 @@ pub const BINDINGS: &[Binding] = &[
 pub const INPUT_BINDINGS: &[(&str, &str)] = &[
     ("Enter", "run the command / keep the filter"),
     ("Esc", "cancel (the filter is cleared)"),
-    ("Tab", "complete the command"),
+    ("Tab", "the next completion (Shift-Tab: the one before)"),
     ("Backspace", "delete a character"),
 ];
 

@@ -15,6 +15,7 @@ mod confirm;
 mod detail;
 mod draw;
 pub mod event_loop;
+pub mod fit;
 mod help;
 pub mod keymap;
 mod logs;

@@ -146,7 +146,13 @@ impl Pane {
     }
 }
 
-/// Resolves what was typed after `:` (exact name, or an unambiguous prefix).
+/// Whether `c` ends opsdeck: typed whole, never reached by a prefix or a completion.
+fn quits(c: Command) -> bool {
+    c == Command::Quit
+}
+
+/// Resolves a command name typed after `:` (the exact name, or an unambiguous prefix; quitting
+/// only by its exact name).
 pub fn parse_command(input: &str) -> Result<Command, String> {
     let input = input.trim();
     if let Some((_, c)) = COMMANDS.iter().find(|(n, _)| *n == input) {
@@ -154,7 +160,7 @@ pub fn parse_command(input: &str) -> Result<Command, String> {
     }
     let matches: Vec<&(&str, Command)> = COMMANDS
         .iter()
-        .filter(|(n, _)| n.starts_with(input))
+        .filter(|(n, c)| n.starts_with(input) && !quits(*c))
         .collect();
     match matches.as_slice() {
         [] => Err(format!("unknown command :{input} (try :help)")),
@@ -170,12 +176,19 @@ pub fn parse_command(input: &str) -> Result<Command, String> {
     }
 }
 
-/// Command names completing `input`, shortest first.
+/// A command line: the command, then its argument (`:hr numen-games`, `:scale 3`), trimmed.
+pub fn parse_line(input: &str) -> Result<(Command, &str), String> {
+    let input = input.trim();
+    let (name, arg) = input.split_once(char::is_whitespace).unwrap_or((input, ""));
+    Ok((parse_command(name)?, arg.trim()))
+}
+
+/// Command names completing `input`, shortest first; never a quit.
 pub fn completions(input: &str) -> Vec<&'static str> {
     let mut v: Vec<&str> = COMMANDS
         .iter()
+        .filter(|(n, c)| n.starts_with(input.trim()) && *n != input.trim() && !quits(*c))
         .map(|(n, _)| *n)
-        .filter(|n| n.starts_with(input.trim()) && *n != input.trim())
         .collect();
     v.sort_by_key(|n| (n.len(), *n));
     v
@@ -200,6 +213,11 @@ mod tests {
             Ok(Command::Open(Pane::Kind(Kind::HelmRelease)))
         );
         assert_eq!(parse_command("q"), Ok(Command::Quit));
+        assert!(parse_command("qu").is_err(), "quitting is typed whole");
+        assert_eq!(
+            parse_line("hr  numen-games "),
+            Ok((Command::Open(Pane::Kind(Kind::HelmRelease)), "numen-games"))
+        );
         assert_eq!(parse_command("pro"), Ok(Command::Open(Pane::Problems)));
         assert!(parse_command("c").unwrap_err().contains("ambiguous"));
         assert!(
@@ -213,6 +231,7 @@ mod tests {
     fn completion_and_tab_order() {
         assert_eq!(completions("ce"), ["cert", "certificates"]);
         assert_eq!(completions("re"), ["region", "regions"]);
+        assert!(!completions("").contains(&"q") && completions("q").is_empty());
         assert_eq!(Pane::Overview.next(-1), Pane::Kind(Kind::Organization));
         assert_eq!(Pane::Kind(Kind::Organization).next(1), Pane::Overview);
         assert_eq!(Pane::Kind(Kind::FluxSource).command(), "src");

@@ -1,13 +1,17 @@
-//! A pane's table: only the visible rows are built, the cursor row is highlighted, stale rows
+//! A pane's table: only the visible rows are built, their columns fitted to the terminal
+//! (`fit`), the cursor row highlighted with its health colour kept, stale rows
 //! are dimmed and marked, the health column is coloured.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell as TCell, Paragraph, Row as TRow, Table, TableState};
+use ratatui::widgets::{
+    Block, Borders, Cell as TCell, HighlightSpacing, Paragraph, Row as TRow, Table, TableState,
+};
 
 use super::component::Ctx;
+use super::fit;
 use crate::store::view::{TableView, ViewSource};
 
 /// Draws `view`'s table; `problems_total` is the fleet's problem count (counted once per fleet
@@ -59,70 +63,100 @@ pub fn render(
     let window = view.window(inner_height);
     let cursor = view.cursor();
 
-    // Room for the "(stale)" mark when a visible row needs it.
-    let any_stale = view.keys()[window.clone()]
+    // Each visible row's cells as text first: the columns are fitted to what is on screen.
+    let shown: Vec<(&crate::model::Row, bool, Vec<String>)> = view.keys()[window.clone()]
         .iter()
-        .any(|k| fleet.get(*k).is_some_and(|r| fleet.is_stale(r)));
-    let header = TRow::new(columns.iter().enumerate().map(|(i, c)| {
-        let mark = match sort {
-            Some(s) if s.column == i => {
-                if s.descending {
-                    "↓"
-                } else {
-                    "↑"
-                }
-            }
-            _ => "",
-        };
-        TCell::from(format!("{}{mark}", c.title))
-    }))
+        .filter_map(|k| fleet.get(*k))
+        .map(|row| {
+            let stale = fleet.is_stale(row);
+            let texts = (0..columns.len())
+                .map(|i| {
+                    let mut text = view.cell(row, i, now).text;
+                    if stale && Some(i) == health_col {
+                        text.push_str(" (stale)");
+                    }
+                    text
+                })
+                .collect();
+            (row, stale, texts)
+        })
+        .collect();
+    let titles: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mark = match sort {
+                Some(s) if s.column == i && s.descending => "↓",
+                Some(s) if s.column == i => "↑",
+                _ => "",
+            };
+            format!("{}{mark}", c.title)
+        })
+        .collect();
+    let widest: Vec<u16> = (0..columns.len())
+        .map(|i| {
+            shown
+                .iter()
+                .map(|(_, _, t)| fit::text_width(&t[i]))
+                .chain([fit::text_width(&titles[i])])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    // Inside the borders, less the selection mark's column.
+    let room = area.width.saturating_sub(3);
+    let widths = fit::fit(&columns, &widest, room);
+    let kept: Vec<(usize, u16)> = widths
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| w.map(|w| (i, w)))
+        .collect();
+    let header = TRow::new(
+        kept.iter()
+            .map(|&(i, w)| TCell::from(fit::cut(&titles[i], w, columns[i].priority()))),
+    )
     .style(
         Style::default()
             .fg(theme.title)
             .add_modifier(Modifier::BOLD),
     );
-
-    let rows: Vec<TRow> = view.keys()[window.clone()]
+    let selected = cursor.checked_sub(window.start);
+    let rows: Vec<TRow> = shown
         .iter()
-        .filter_map(|k| fleet.get(*k))
-        .map(|row| {
-            let stale = fleet.is_stale(row);
-            let cells = (0..columns.len()).map(|i| {
-                let mut text = view.cell(row, i, now).text;
-                if stale && Some(i) == health_col {
-                    text.push_str(" (stale)");
+        .enumerate()
+        .map(|(n, (row, stale, texts))| {
+            let is_selected = Some(n) == selected;
+            let cells = kept.iter().map(|&(i, w)| {
+                let cell = TCell::from(fit::cut(&texts[i], w, columns[i].priority()));
+                if Some(i) != health_col {
+                    return cell;
                 }
-                let cell = TCell::from(text);
-                if Some(i) == health_col {
-                    cell.style(theme.health_style(row.health))
+                // A stale row's health is what it was, not what it is: not in its colour.
+                // The selection keeps the colour, on its own background.
+                let style = if *stale {
+                    theme.dim()
                 } else {
-                    cell
-                }
+                    theme.health_style(row.health)
+                };
+                cell.style(style)
             });
             let r = TRow::new(cells);
-            if stale {
-                r.style(theme.dim().add_modifier(Modifier::ITALIC))
-            } else {
-                r
+            match (is_selected, *stale) {
+                (true, _) => r.style(theme.selection()),
+                (false, true) => r.style(theme.dim().add_modifier(Modifier::ITALIC)),
+                (false, false) => r,
             }
         })
         .collect();
 
-    let widths: Vec<Constraint> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| match i {
-            _ if i + 1 == columns.len() => Constraint::Fill(1),
-            _ if any_stale && Some(i) == health_col => Constraint::Length(c.width.max(19)),
-            _ => Constraint::Length(c.width),
-        })
-        .collect();
+    let constraints: Vec<Constraint> = kept.iter().map(|&(_, w)| Constraint::Length(w)).collect();
     let empty = rows.is_empty();
-    let table = Table::new(rows, widths)
+    let table = Table::new(rows, constraints)
         .header(header)
         .block(block)
-        .column_spacing(1)
-        .row_highlight_style(theme.selection())
+        .column_spacing(fit::SPACING)
+        // The mark's column is kept when nothing is selected: the header never shifts.
+        .highlight_spacing(HighlightSpacing::Always)
         .highlight_symbol("▌");
     let mut state = TableState::default();
     if !empty {

@@ -24,7 +24,7 @@ fn a_paste_into_the_filter_is_text_and_never_asks_to_reconcile() {
     tmux.press("Enter");
     tmux.wait_for(&["┌ HelmReleases ["]);
     tmux.type_text("/");
-    tmux.wait_for(&["Enter keeps the filter"]);
+    tmux.wait_for(&["Enter keeps · Esc clears"]);
 
     let set = tmux.tmux(&["set-buffer", "-b", "opsdeck-paste", "hyperfy2\nRyes\n"]);
     assert!(
@@ -44,7 +44,7 @@ fn a_paste_into_the_filter_is_text_and_never_asks_to_reconcile() {
     std::thread::sleep(Duration::from_millis(500));
     let s = tmux.capture();
     assert!(
-        s.contains("/hyperfy2 Ryes▏") && s.contains("Enter keeps the filter"),
+        s.contains("/hyperfy2 Ryes▏") && s.contains("Enter keeps · Esc clears"),
         "the filter is still open and holds the pasted text, on one line:\n{s}"
     );
     for sign in ["y confirms", "reconcile", "Reconcile ", "── Fields"] {

@@ -4,9 +4,10 @@
 use crossterm::event::KeyCode;
 use opsdeck::model::{Health, Kind};
 use opsdeck::store::{SourceStatus, Update};
-use opsdeck::ui::Pane;
+use opsdeck::ui::app::Mode;
 use opsdeck::ui::keymap::BINDINGS;
 use opsdeck::ui::pane::COMMANDS;
+use opsdeck::ui::{App, Pane};
 use testkit::*;
 
 /// The line of the screen that contains `needle`.
@@ -105,6 +106,86 @@ fn every_pane_renders_its_rows() {
             assert!(s.contains(n), "{n:?} missing on {title}:\n{s}");
         }
     }
+}
+
+/// At the sizes people's terminals have, every table pane keeps NAME and HEALTH, shows each
+/// row's health whole, and cuts a name only with `…`; no line is wider than the terminal.
+#[test]
+fn every_pane_fits_every_terminal_size() {
+    for (width, height) in [(80, 24), (100, 30), (180, 50), (250, 60)] {
+        let (mut app, _) = demo_app();
+        let mut term =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+        for pane in opsdeck::ui::pane::ORDER.into_iter().skip(1) {
+            while app.pane != pane {
+                app.handle_key(code(KeyCode::Tab));
+            }
+            let s = render(&mut term, &mut app);
+            let lines: Vec<&str> = s.lines().collect();
+            let at = format!("{pane:?} at {width}×{height}");
+            assert!(
+                lines.iter().all(|l| l.chars().count() <= width as usize),
+                "{at}:\n{s}"
+            );
+            let top = lines
+                .iter()
+                .position(|l| l.starts_with("┌ ") && l.contains(" ["))
+                .unwrap_or_else(|| panic!("{at}: no table:\n{s}"));
+            let header = lines[top + 1];
+            assert!(
+                header.contains("NAME") && header.contains("HEALTH"),
+                "{at}: {header}\n{s}"
+            );
+            let view = app.view(pane);
+            let bottom = top
+                + lines[top..]
+                    .iter()
+                    .position(|l| l.starts_with('└'))
+                    .unwrap();
+            let shown = view.len().min(bottom - top - 2);
+            for (i, key) in view.keys()[..shown].iter().enumerate() {
+                let row = app.fleet.get(*key).unwrap();
+                let line = lines[top + 2 + i];
+                assert!(
+                    line.contains(&format!(" {} ", row.health.as_str())),
+                    "{at}: the health of {} is whole: {line}\n{s}",
+                    row.id.name
+                );
+                assert!(
+                    line.contains(row.id.name.as_str()) || line.contains('…'),
+                    "{at}: {} is whole or cut with …: {line}\n{s}",
+                    row.id.name
+                );
+            }
+        }
+    }
+}
+
+/// The header stays where it is when a filter matches nothing (the selection mark's column is
+/// kept), and the selected row keeps its health's colour.
+#[test]
+fn the_header_holds_still_and_the_selection_keeps_the_health_colour() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    type_line(&mut app, ":hr");
+    type_line(&mut app, "/UpgradeFailed");
+    let s = render(&mut term, &mut app);
+    let header = |s: &str| line_with(s, "NAMESPACE").find("NAMESPACE").unwrap();
+    let before = header(&s);
+    // The failing release is selected: its HEALTH cell is drawn in the failed colour.
+    let buf = term.backend().buffer().clone();
+    let failed_colour = app.theme.health_style(opsdeck::model::Health::Failed).fg;
+    let y = s
+        .lines()
+        .position(|l| l.contains("hyperfy2-world"))
+        .unwrap() as u16;
+    let x = s.lines().nth(y as usize).unwrap().find("failed").unwrap();
+    let x = s.lines().nth(y as usize).unwrap()[..x].chars().count() as u16;
+    assert_eq!(buf[(x, y)].fg, failed_colour.unwrap(), "{s}");
+    type_line(&mut app, "/no-such-thing-anywhere");
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("no row matches the filter"), "{s}");
+    assert_eq!(header(&s), before, "{s}");
 }
 
 #[test]
@@ -390,5 +471,76 @@ fn the_detail_of_a_database_draws_its_metrics_as_sparklines() {
         screen
             .lines()
             .any(|l| l.contains("free storage GB") && l.contains("now "))
+    );
+}
+
+/// k9s habits in the command bar and the filter: an argument filters the pane, Tab goes round
+/// the completions and never onto a quit, `/` takes a regex and finds what any column shows.
+#[test]
+fn commands_take_arguments_tab_goes_round_and_filters_take_regexes() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    let len = |app: &App, pane: Pane| app.view(pane).len();
+    let hr = Pane::Kind(Kind::HelmRelease);
+
+    type_line(&mut app, ":hr numen-games");
+    assert_eq!(app.pane, hr);
+    assert_eq!(app.view(hr).filter().raw(), "numen-games");
+    let s = render(&mut term, &mut app);
+    assert!(
+        s.contains("HelmReleases [") && s.contains("/numen-games"),
+        "{s}"
+    );
+    assert!(len(&app, hr) > 0 && len(&app, hr) < 50, "{}", len(&app, hr));
+
+    // `:deploy` keeps its own filter and adds the argument's.
+    type_line(&mut app, ":deploy hyperfy2-world");
+    let wl = Pane::Kind(Kind::Workload);
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("deployment/hyperfy2-world"), "{s}");
+    assert!(!s.contains("statefulset/"), "{s}");
+
+    // Tab shows each completion in turn; `:` Tab is never `:q`.
+    app.handle_key(key(':'));
+    app.handle_key(key('r'));
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        app.handle_key(code(KeyCode::Tab));
+        let Mode::Command(typed, _) = &app.mode else {
+            panic!("{:?}", app.mode)
+        };
+        seen.push(typed.clone());
+    }
+    assert_eq!(seen[0], "rb");
+    assert_ne!(seen[0], seen[1], "the second Tab shows another: {seen:?}");
+    app.handle_key(code(KeyCode::Esc));
+    app.handle_key(key(':'));
+    for _ in 0..40 {
+        app.handle_key(code(KeyCode::Tab));
+        let Mode::Command(typed, _) = &app.mode else {
+            panic!("{:?}", app.mode)
+        };
+        assert!(typed != "q" && typed != "quit", "{typed}");
+    }
+    app.handle_key(code(KeyCode::Esc));
+
+    // A regex; a column's text (an image) found; an invalid regex is its own text.
+    type_line(&mut app, ":hr");
+    type_line(&mut app, "/^hyperfy2-(world|lab)$");
+    render(&mut term, &mut app);
+    let n = len(&app, hr);
+    assert!(n >= 2, "{n}");
+    let s = render(&mut term, &mut app);
+    assert!(!s.contains("hyperfy2-plaza"), "{s}");
+    type_line(&mut app, ":wl");
+    type_line(&mut app, "/ghcr.io/numinia");
+    render(&mut term, &mut app);
+    assert!(len(&app, wl) > 0, "the IMAGES column is searched");
+    type_line(&mut app, "/hyperfy2-world(");
+    let s = render(&mut term, &mut app);
+    assert_eq!(
+        len(&app, wl),
+        0,
+        "not a regex, the text itself: found nowhere\n{s}"
     );
 }

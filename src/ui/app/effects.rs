@@ -24,7 +24,9 @@ impl App {
                 self.carry_out(layer, *then);
             }
             Effect::Open(Overlay::Help) => self.help = Some(Help::default()),
-            Effect::Open(Overlay::CommandBar) => self.mode = Mode::Command(String::new()),
+            Effect::Open(Overlay::CommandBar) => {
+                self.mode = Mode::Command(String::new(), Default::default())
+            }
             Effect::Open(Overlay::Filter) => self.mode = Mode::Filter(String::new()),
             Effect::Open(Overlay::Runbooks) => {
                 self.runbook = Some(RunbookScreen::new(self.runbook_dir.clone()));
@@ -62,7 +64,7 @@ impl App {
                 let id = id.or_else(|| self.detail.as_ref().map(|d| d.id.clone()));
                 self.ask_action(action, id);
             }
-            Effect::OpenCommand(text) => self.mode = Mode::Command(text),
+            Effect::OpenCommand(text) => self.mode = Mode::Command(text, Default::default()),
             Effect::RunRowAction(action, id) => self.start_row_action(action, id),
             Effect::PlanRunbook(rb) => self.plan_runbook(rb),
             Effect::ApplyRunbook {
