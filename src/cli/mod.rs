@@ -54,7 +54,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Run the TUI on the embedded demo fleet (simulated; incidents come and go)
+    /// Run the TUI on the embedded demo fleet (simulated; incidents come and go; with --write it carries out R, T and = too)
     Demo {
         /// 1 is the seed fleet; N adds N-1 synthetic clusters of 2,000 Flux objects each
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=200))]

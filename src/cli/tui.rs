@@ -80,7 +80,7 @@ pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> Exit
     };
     // Runbooks act on the demo world, whose changes reach the fleet like the backend's.
     let world = DemoWorld::new(clock.clone(), Some(tx.clone()), MemoryGit::seeded());
-    let task = demo::spawn(opts, clock.clone(), tx);
+    let (task, actions) = demo::spawn_writable(opts, clock.clone(), tx);
     let fleet_name = if scale > 1 {
         format!("demo ×{scale}")
     } else {
@@ -89,6 +89,7 @@ pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> Exit
     let inspector = Arc::new(demo::DemoInspector::new(clock.clone(), clock.origin()));
     let app = App::new(Fleet::new(fleet_name), clock, theme, read_only)
         .with_runbooks(world.ports(), super::runbook::journal_dir())
+        .with_actions(Arc::new(actions))
         .with_inspector(inspector.clone())
         .with_logs(inspector);
     tracing::info!(scale, speed, "demo started");

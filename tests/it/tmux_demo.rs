@@ -270,3 +270,30 @@ async fn a_protected_context_needs_its_name_typed_in_the_real_tui() {
     .await
     .unwrap();
 }
+
+/// `opsdeck --write demo`: a write asks first, then the demo fleet carries it out and the row
+/// and the notice show the outcome.
+#[test]
+fn demo_writes_ask_then_show_their_outcome() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::at_prompt(home.path());
+    let bin = crate::opsdeck_bin();
+    tmux.type_text(&format!("{} --write demo", bin.display()));
+    tmux.press("Enter");
+    tmux.wait_for(&["opsdeck │ demo", "sources 11/11", " WRITE "]);
+    tmux.type_text(":ks art-unchained-pre");
+    tmux.press("Enter");
+    tmux.wait_for(&["┌ Kustomizations [1/21] /art-unchained-pre", "suspended"]);
+    tmux.type_text("T");
+    tmux.wait_for(&[
+        "Resume Kustomization art-unchained-pre/art-unchained-pre on prod-cluster? y confirms",
+    ]);
+    tmux.type_text("y");
+    tmux.wait_for(&["Kustomization art-unchained-pre/art-unchained-pre resumed"]);
+    tmux.wait_until("the row healthy", |s| {
+        s.lines().any(|l| {
+            l.contains("art-unchained-pre") && l.contains("prod-cluster") && l.contains("healthy")
+        })
+    });
+    tmux.type_text("q");
+}

@@ -795,3 +795,144 @@ async fn a_paste_fills_a_runbook_confirmation_but_never_applies_it() {
         app.message
     );
 }
+
+/// `opsdeck demo --write`: the demo fleet carries out what the TUI asks, after the same
+/// confirmation, and the row shows the outcome. Resuming the suspended Kustomization makes it
+/// healthy and a later incident tick leaves it so; reconciling the failing release answers as
+/// helm-controller does; renewing the expiring certificate says why its challenge fails.
+#[tokio::test(start_paused = true)]
+async fn the_demo_carries_out_writes_and_shows_their_outcome() {
+    use opsdeck::backend::demo::{self, DemoOptions};
+    use opsdeck::clock::SimClock;
+    use opsdeck::model::{Health, Kind};
+
+    let clock = Arc::new(SimClock::new(origin(), 1.0));
+    let (tx, mut rx) = opsdeck::store::channel();
+    let (task, actions) = demo::spawn_writable(DemoOptions::default(), clock.clone(), tx);
+    let mut app = App::new(
+        opsdeck::store::Fleet::new("demo"),
+        clock,
+        opsdeck::ui::Theme::default_theme(),
+        false,
+    )
+    .with_actions(Arc::new(actions));
+    let mut notices = app.take_notices().unwrap();
+    // Every source connected.
+    while app.fleet.count(Kind::Organization) < 5 || app.fleet.count(Kind::Workload) == 0 {
+        app.fleet.apply(rx.recv().await.unwrap());
+    }
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        while let Ok(batch) = rx.try_recv() {
+            app.fleet.apply(batch);
+        }
+    }
+    let health = |app: &App, kind: Kind, name: &str| {
+        app.fleet
+            .rows_of(kind)
+            .find(|r| r.id.name == name)
+            .map(|r| r.health)
+            .unwrap()
+    };
+    assert_eq!(
+        health(&app, Kind::Kustomization, "art-unchained-pre"),
+        Health::Suspended
+    );
+
+    // The outcome of the action the prompt asked for, once confirmed.
+    async fn outcome(app: &mut App, notices: &mut Notices, keys: &str) -> String {
+        for c in keys.chars() {
+            app.handle_key(match c {
+                '\n' => code(KeyCode::Enter),
+                c => key(c),
+            });
+        }
+        assert!(app.confirm.is_some(), "{:?}", app.message);
+        app.handle_key(key('y'));
+        loop {
+            let ev = notices.recv().await.unwrap();
+            let said = match &ev {
+                UiEvent::Notice(m) if !m.text.contains("running") => Some(m.text.clone()),
+                _ => None,
+            };
+            app.on_ui_event(ev);
+            if let Some(text) = said {
+                return text;
+            }
+        }
+    }
+
+    type_line(&mut app, ":ks");
+    type_line(&mut app, "/art-unchained-pre");
+    let said = outcome(&mut app, &mut notices, "T").await;
+    assert!(
+        said.contains("Kustomization art-unchained-pre/art-unchained-pre resumed"),
+        "{said}"
+    );
+    while let Ok(batch) = rx.try_recv() {
+        app.fleet.apply(batch);
+    }
+    assert_eq!(
+        health(&app, Kind::Kustomization, "art-unchained-pre"),
+        Health::Healthy
+    );
+    // A Kustomization the incidents never touch, suspended: it stays so while they tick on.
+    type_line(&mut app, "/^active-inference-pro$");
+    let said = outcome(&mut app, &mut notices, "T").await;
+    assert!(said.contains("suspended"), "{said}");
+    let mut ticks = 0;
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_secs(100)).await;
+        while let Ok(batch) = rx.try_recv() {
+            ticks += 1;
+            app.fleet.apply(batch);
+        }
+    }
+    assert!(ticks > 0, "the incidents ticked");
+    assert_eq!(
+        health(&app, Kind::Kustomization, "active-inference-pro"),
+        Health::Suspended
+    );
+
+    // Reconciling the failing release, renewing the expiring certificate, `:scale 3` on the
+    // ECS service that runs short: each outcome says what the controller would.
+    for (pane, filter, keys, words) in [
+        (
+            ":hr",
+            "/UpgradeFailed",
+            "R",
+            &["reconciled but not Ready", "UpgradeFailed"][..],
+        ),
+        (
+            ":cert",
+            "/r3s3t-tls",
+            "R",
+            &["HTTP-01 challenge", "r3s3t.io"],
+        ),
+        (
+            ":ecs",
+            "/phenom-prod functions",
+            ":scale 3\n",
+            &["functions: 2 → 3 tasks, rollout completed"],
+        ),
+    ] {
+        type_line(&mut app, pane);
+        type_line(&mut app, filter);
+        let said = outcome(&mut app, &mut notices, keys).await;
+        for w in words {
+            assert!(said.contains(w), "{w:?}: {said}");
+        }
+    }
+    while let Ok(batch) = rx.try_recv() {
+        app.fleet.apply(batch);
+    }
+    let prod = |r: &&opsdeck::model::Row| r.id.scope.context() == "phenom-prod-cluster";
+    let row = app
+        .fleet
+        .rows_of(Kind::EcsService)
+        .filter(prod)
+        .find(|r| r.id.name == "functions")
+        .unwrap();
+    assert!(row.reason.starts_with("3/3 running"), "{}", row.reason);
+    task.abort();
+}

@@ -15,11 +15,13 @@ pub mod scale;
 pub mod seed;
 pub mod workloads;
 mod world;
+mod writes;
 
 pub use inspect::DemoInspector;
 pub use memory_git::{MemoryGit, template_repo};
 pub use rehearsal::rehearsal_ports;
 pub use world::{ACCOUNT_ID, DemoWorld, INGRESS};
+pub use writes::{DemoActions, Overrides};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,7 +31,7 @@ use jiff::Timestamp;
 use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, SimClock};
-use crate::model::{Row, RowId};
+use crate::model::Row;
 use crate::store::{SourceStatus, Update, UpdateSender};
 use incidents::Incidents;
 use seed::Builder;
@@ -134,17 +136,30 @@ fn source_status(name: &str, inc: &Incidents) -> SourceStatus {
 
 /// Starts the simulation. Sources connect one after another, then incidents come and go.
 pub fn spawn(opts: DemoOptions, clock: Arc<SimClock>, tx: UpdateSender) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        if let Err(e) = run(opts, clock, tx).await {
+    spawn_writable(opts, clock, tx).0
+}
+
+/// `spawn`, and the actions that carry out the TUI's writes on the simulated fleet.
+pub fn spawn_writable(
+    opts: DemoOptions,
+    clock: Arc<SimClock>,
+    tx: UpdateSender,
+) -> (JoinHandle<()>, DemoActions) {
+    let overrides = Arc::new(Overrides::default());
+    let actions = DemoActions::new(overrides.clone(), tx.clone(), clock.clone());
+    let task = tokio::spawn(async move {
+        if let Err(e) = run(opts, clock, tx, overrides).await {
             tracing::debug!("demo backend stopped: {e}");
         }
-    })
+    });
+    (task, actions)
 }
 
 async fn run(
     opts: DemoOptions,
     clock: Arc<SimClock>,
     tx: UpdateSender,
+    overrides: Arc<Overrides>,
 ) -> Result<(), &'static str> {
     let origin = clock.origin();
     let names = source_names(opts.scale);
@@ -166,9 +181,8 @@ async fn run(
     let mut rows: Vec<Row> = seed_rows(origin, 0.0);
     rows.extend(scale_rows(origin, opts.scale));
     let mut by_source: HashMap<Arc<str>, Vec<Row>> = HashMap::new();
-    let mut current: HashMap<RowId, Row> = HashMap::new();
     for r in rows {
-        current.insert(r.id.clone(), r.clone());
+        let r = overrides.apply(r, clock.now());
         by_source.entry(r.source.clone()).or_default().push(r);
     }
     let mut inc = Incidents::at(0.0);
@@ -199,11 +213,10 @@ async fn run(
         let now_inc = Incidents::at(next);
         let mut batch = Vec::new();
         for row in seed_rows(origin, next) {
-            let changed = current
-                .get(&row.id)
-                .is_none_or(|old| !old.same_content(&row));
-            if changed {
-                current.insert(row.id.clone(), row.clone());
+            // What the TUI's writes changed stays changed.
+            let row = overrides.apply_preview(row, at);
+            if overrides.differs(&row) {
+                let row = overrides.apply(row, at);
                 batch.push(Update::upsert(alarms_only(row)));
             }
         }
