@@ -183,9 +183,43 @@ fn problem_cell(row: &Row, col: usize, now: Timestamp) -> Cell {
     }
 }
 
+/// Where every pane looks (`:ctx NAME`, `:ns NAME`, `0` for everywhere), as k9s scopes its
+/// views: a row with a context or a namespace shows only when it is the one scoped to; a row
+/// without one (an RDS instance has no namespace) is not hidden by it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scoping {
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+}
+
+impl Scoping {
+    pub fn is_everywhere(&self) -> bool {
+        self.context.is_none() && self.namespace.is_none()
+    }
+
+    pub fn admits(&self, row: &Row) -> bool {
+        let s = &row.id.scope;
+        let fits = |wanted: &Option<String>, has: &Option<String>| match (wanted, has) {
+            (Some(w), Some(h)) => w == h,
+            _ => true,
+        };
+        fits(&self.context, &s.context) && fits(&self.namespace, &s.namespace)
+    }
+
+    /// "ctx prod-cluster · ns numinia", for the header; empty when everywhere.
+    pub fn label(&self) -> String {
+        let parts: Vec<String> = [("ctx", &self.context), ("ns", &self.namespace)]
+            .into_iter()
+            .filter_map(|(what, v)| v.as_ref().map(|v| format!("{what} {v}")))
+            .collect();
+        parts.join(" · ")
+    }
+}
+
 pub struct TableView {
     pub source: ViewSource,
     filter: Filter,
+    scoping: Scoping,
     /// `None`: the source's natural order (by name; certificates by expiry; problems worst first).
     sort: Option<Sort>,
     keys: Vec<RowKey>,
@@ -204,6 +238,7 @@ impl TableView {
         TableView {
             source,
             filter: Filter::default(),
+            scoping: Scoping::default(),
             sort: None,
             keys: Vec::new(),
             cursor: 0,
@@ -280,6 +315,29 @@ impl TableView {
     }
 
     /// `S`: reverse the current sort.
+    /// Looks only where `scoping` says (`:ctx`, `:ns`, `0`).
+    pub fn set_scoping(&mut self, scoping: &Scoping) {
+        if self.scoping != *scoping {
+            self.scoping = scoping.clone();
+            self.built_from = None;
+        }
+    }
+
+    /// `Shift-letter`: sort by `column`, ascending; if it already is the sort, reverse it.
+    pub fn sort_by(&mut self, column: usize) {
+        self.sort = Some(match self.sort() {
+            Some(s) if s.column == column => Sort {
+                column,
+                descending: !s.descending,
+            },
+            _ => Sort {
+                column,
+                descending: false,
+            },
+        });
+        self.built_from = None;
+    }
+
     pub fn reverse_sort(&mut self) {
         let current = self.sort().unwrap_or(Sort {
             column: 3,
@@ -327,7 +385,7 @@ impl TableView {
             .filter(|(_, c)| !own(c.title))
             .map(|(i, _)| i)
             .collect();
-        self.keys = if self.filter.is_empty() {
+        self.keys = if self.filter.is_empty() && self.scoping.is_everywhere() {
             self.sorted.clone()
         } else {
             self.sorted
@@ -336,7 +394,7 @@ impl TableView {
                 .filter(|k| {
                     fleet.get(*k).is_some_and(|r| {
                         let cells = || extra.iter().map(|&i| self.cell(r, i, now).text);
-                        self.filter.matches(r, cells)
+                        self.scoping.admits(r) && self.filter.matches(r, cells)
                     })
                 })
                 .collect()

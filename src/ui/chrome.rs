@@ -69,6 +69,12 @@ pub fn header(f: &mut Frame, area: Rect, ctx: &Ctx, problems: usize) {
     };
     top.push(Span::styled("│ ", hs));
     top.push(Span::styled(badge, t.badge()));
+    if !ctx.scope.is_empty() {
+        top.push(Span::styled(
+            format!(" │ {} ", ctx.scope),
+            hs.fg(t.accent).add_modifier(Modifier::BOLD),
+        ));
+    }
     let clock = format!(" {} UTC ", now.strftime("%Y-%m-%d %H:%M"));
     let used: usize = top.iter().map(|s| s.width()).sum();
     let pad = (area.width as usize).saturating_sub(used + clock.chars().count());

@@ -43,6 +43,9 @@ fn command(input: &str) -> Effect {
         Command::Help => Effect::Open(Overlay::Help),
         Command::Runbooks => Effect::Open(Overlay::Runbooks),
         Command::Quit => Effect::Quit,
+        // k9s's `:ctx` and `:ns`; with no name (or `-`), every one again.
+        Command::Context => Effect::ScopeContext(scope_arg(arg)),
+        Command::Namespace => Effect::ScopeNamespace(scope_arg(arg)),
         // `:scale N` takes its number.
         Command::Scale => match arg.parse::<u32>() {
             Ok(n) if n <= 10_000 => Effect::AskAction(RowAction::Scale(n), None),
@@ -54,6 +57,10 @@ fn command(input: &str) -> Effect {
             ))),
         },
     }
+}
+
+fn scope_arg(arg: &str) -> Option<String> {
+    (!arg.is_empty() && arg != "-" && arg != "all").then(|| arg.to_string())
 }
 
 /// Tab's place among the completions of what was typed before the first Tab: each Tab shows

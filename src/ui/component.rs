@@ -28,6 +28,8 @@ pub struct Ctx<'a> {
     /// The clock's reading, once per key or frame.
     pub now: Timestamp,
     pub read_only: bool,
+    /// Where the panes look (`:ctx`, `:ns`): "ctx prod-cluster · ns numinia", or empty.
+    pub scope: String,
 }
 
 impl<'a> Ctx<'a> {
@@ -37,6 +39,7 @@ impl<'a> Ctx<'a> {
             fleet,
             now,
             read_only,
+            scope: String::new(),
         }
     }
 }
@@ -107,6 +110,9 @@ pub enum Effect {
     OpenPane(Pane),
     /// Show another pane with its `/` filter set.
     OpenPaneFiltered(Pane, String),
+    /// `:ctx NAME` / `:ns NAME` (`None`: every one), and `0`: where every pane looks.
+    ScopeContext(Option<String>),
+    ScopeNamespace(Option<String>),
     /// Open a row's detail and fetch its sections.
     OpenDetail(RowId),
     /// Open the logs of a row's pods (the selected row when `None`), or with `true` the Flux

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::component::{Component, Ctx, Effect, Overlay, Regions};
-use super::keymap::{Action, BINDINGS, INPUT_BINDINGS, action_for};
+use super::keymap::{Action, BINDINGS, INPUT_BINDINGS, TABLE_KEYS, action_for};
 use super::pane::{COMMANDS, Command};
 
 /// The help overlay: its scroll position is its only state.
@@ -69,6 +69,8 @@ fn command_help(cmd: Command) -> String {
         Command::Runbooks => "runbooks: create-org, failover, staging-refresh, resume".into(),
         Command::Quit => "quit".into(),
         Command::Scale => "scale N: set the ECS service's desired count".into(),
+        Command::Context => "ctx NAME: every pane in that context only (0: all)".into(),
+        Command::Namespace => "ns NAME: every pane in that namespace only (0: all)".into(),
     }
 }
 
@@ -96,6 +98,7 @@ fn render(f: &mut Frame, area: Rect, ctx: &Ctx, scroll: u16) {
     let bound: Vec<(String, &str)> = BINDINGS
         .iter()
         .map(|b| (b.keys.join(" "), b.help))
+        .chain(TABLE_KEYS.iter().map(|(k, what)| (k.to_string(), *what)))
         .collect();
     let keys_width = bound
         .iter()

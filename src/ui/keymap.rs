@@ -35,6 +35,8 @@ pub enum Action {
     ToggleEvents,
     /// An ECS service: set its desired count (the command bar opens with `:scale `).
     Scale,
+    /// Every context and namespace again (k9s's `0`).
+    Everywhere,
 }
 
 pub struct Binding {
@@ -116,11 +118,41 @@ pub const BINDINGS: &[Binding] = &[
         "ECS service: set the desired count (:scale N); needs --write, asks first",
     ),
     bind(
+        &["0"],
+        Action::Everywhere,
+        "every context and namespace again (after :ctx NAME, :ns NAME)",
+    ),
+    bind(
         &["q", "Ctrl-c"],
         Action::Quit,
         "quit (Ctrl-c also quits while typing)",
     ),
 ];
+
+/// Keys a table takes beyond `BINDINGS`: a capital letter no binding has sorts by the column
+/// whose title starts with it, as k9s's `Shift-N`, `Shift-A`… do.
+pub const TABLE_KEYS: &[(&str, &str)] = &[(
+    "Shift-letter",
+    "sort by the column whose title starts with it (N name, H health, C context…); again: reverse",
+)];
+
+/// The column a capital letter sorts by, among `titles`, when no binding has that key.
+pub fn sort_letter(ev: &KeyEvent, titles: &[&str]) -> Option<usize> {
+    let KeyCode::Char(c) = ev.code else {
+        return None;
+    };
+    if !c.is_ascii_uppercase() || ev.modifiers.contains(KeyModifiers::CONTROL) {
+        return None;
+    }
+    if action_for(ev).is_some() {
+        return None;
+    }
+    // k9s's Shift-N is the name, before a NAMESPACE left of it.
+    let name = (c == 'N')
+        .then(|| titles.iter().position(|t| *t == "NAME"))
+        .flatten();
+    name.or_else(|| titles.iter().position(|t| t.starts_with(c)))
+}
 
 /// Keys while typing in the command bar or the filter.
 pub const INPUT_BINDINGS: &[(&str, &str)] = &[
@@ -200,6 +232,12 @@ mod tests {
             action_for(&key(KeyCode::Char('x'), KeyModifiers::NONE)),
             None
         );
+        let titles = ["NAMESPACE", "NAME", "HEALTH", "REASON"];
+        let shift = |c| key(KeyCode::Char(c), KeyModifiers::SHIFT);
+        assert_eq!(sort_letter(&shift('N'), &titles), Some(1), "the name");
+        assert_eq!(sort_letter(&shift('H'), &titles), Some(2));
+        assert_eq!(sort_letter(&shift('R'), &titles), None, "R reconciles");
+        assert_eq!(sort_letter(&shift('Z'), &titles), None);
     }
 
     #[test]
@@ -233,6 +271,12 @@ mod tests {
                     "docs/keybindings.md does not mention `{k}`"
                 );
             }
+        }
+        for (k, _) in TABLE_KEYS {
+            assert!(
+                doc.contains(&format!("`{k}`")),
+                "docs/keybindings.md: `{k}`"
+            );
         }
         for (name, _) in crate::ui::pane::COMMANDS {
             assert!(

@@ -33,6 +33,9 @@ pub enum Command {
     Quit,
     /// `:scale N`: set an ECS service's desired count (the argument is read by the bar).
     Scale,
+    /// `:ctx NAME`, `:ns NAME`: look only there (the argument is read by the bar).
+    Context,
+    Namespace,
 }
 
 /// The commands before the kinds' (which come from their specs, in registry order).
@@ -41,8 +44,12 @@ const PANE_COMMANDS: [(&str, Command); 2] = [
     ("problems", Command::Open(Pane::Problems)),
 ];
 /// The commands after the kinds'.
-const OTHER_COMMANDS: [(&str, Command); 6] = [
+const OTHER_COMMANDS: [(&str, Command); 10] = [
     ("scale", Command::Scale),
+    ("ctx", Command::Context),
+    ("context", Command::Context),
+    ("ns", Command::Namespace),
+    ("namespace", Command::Namespace),
     ("runbooks", Command::Runbooks),
     ("rb", Command::Runbooks),
     ("help", Command::Help),

@@ -544,3 +544,75 @@ fn commands_take_arguments_tab_goes_round_and_filters_take_regexes() {
         "not a regex, the text itself: found nowhere\n{s}"
     );
 }
+
+/// `Shift-letter` sorts by the column of that initial, as in k9s; again reverses it.
+#[test]
+fn a_capital_sorts_by_its_column_and_again_reverses() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    type_line(&mut app, ":hr");
+    app.handle_key(key('H'));
+    let s = render(&mut term, &mut app);
+    assert!(line_with(&s, "NAMESPACE").contains("HEALTH↑"), "{s}");
+    app.handle_key(key('H'));
+    let s = render(&mut term, &mut app);
+    assert!(line_with(&s, "NAMESPACE").contains("HEALTH↓"), "{s}");
+    // Worst first: the failed release heads the table.
+    let first = s
+        .lines()
+        .skip_while(|l| !l.contains("HEALTH↓"))
+        .nth(1)
+        .unwrap();
+    assert!(
+        first.contains("hyperfy2-world") && first.contains("failed"),
+        "{s}"
+    );
+    app.handle_key(key('N'));
+    let s = render(&mut term, &mut app);
+    assert!(line_with(&s, "NAMESPACE").contains("NAME↑"), "{s}");
+}
+
+/// `:ctx`, `:ns` and `0` scope every pane, as in k9s, and the header says where it looks.
+#[test]
+fn ctx_and_ns_scope_every_pane_and_zero_looks_everywhere() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    let hr = Pane::Kind(Kind::HelmRelease);
+    type_line(&mut app, ":hr");
+    render(&mut term, &mut app);
+    let all = app.view(hr).len();
+
+    type_line(&mut app, ":ctx eks-prod-use1");
+    let s = render(&mut term, &mut app);
+    assert!(
+        line_with(&s, "opsdeck │").contains("ctx eks-prod-use1"),
+        "{s}"
+    );
+    let in_ctx = app.view(hr).len();
+    assert!(in_ctx > 0 && in_ctx < all, "{in_ctx} of {all}");
+    assert!(
+        app.view(hr)
+            .keys()
+            .iter()
+            .all(|k| app.fleet.get(*k).unwrap().id.scope.context() == "eks-prod-use1")
+    );
+    // Another pane is scoped too; rows without a context (RDS) stay.
+    type_line(&mut app, ":ns checkout");
+    type_line(&mut app, ":wl");
+    let s = render(&mut term, &mut app);
+    assert!(
+        line_with(&s, "opsdeck │").contains("ctx eks-prod-use1 · ns checkout"),
+        "{s}"
+    );
+    let wl = app.view(Pane::Kind(Kind::Workload));
+    assert!(wl.len() == 1, "{s}");
+    type_line(&mut app, ":rds");
+    render(&mut term, &mut app);
+    assert_eq!(app.view(Pane::Kind(Kind::DbInstance)).len(), 7);
+
+    app.handle_key(key('0'));
+    type_line(&mut app, ":hr");
+    let s = render(&mut term, &mut app);
+    assert!(!line_with(&s, "opsdeck │").contains("ctx "), "{s}");
+    assert_eq!(app.view(hr).len(), all);
+}

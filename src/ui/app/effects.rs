@@ -8,6 +8,7 @@ use crate::inspect::live::{Live, REFRESH, keep_fetching};
 use crate::inspect::logs::{LogQuery, LogTarget};
 use crate::model::RowId;
 use crate::model::drilldown::Section;
+use crate::store::view::Scoping;
 use crate::ui::component::{Effect, Message, Overlay};
 use crate::ui::help::Help;
 use crate::ui::logs::{LogView, forward};
@@ -39,6 +40,20 @@ impl App {
                 self.logs = None;
                 self.help = None;
                 self.message = None;
+            }
+            Effect::ScopeContext(context) => {
+                let scoping = Scoping {
+                    context,
+                    ..self.scoping.clone()
+                };
+                self.set_scoping(scoping);
+            }
+            Effect::ScopeNamespace(namespace) => {
+                let scoping = Scoping {
+                    namespace,
+                    ..self.scoping.clone()
+                };
+                self.set_scoping(scoping);
             }
             Effect::OpenPaneFiltered(pane, filter) => {
                 self.carry_out(layer, Effect::OpenPane(pane));

@@ -9,7 +9,7 @@ use crate::store::Fleet;
 use crate::store::view::TableView;
 use crate::ui::component::{Component, Ctx, Effect, Overlay};
 use crate::ui::confirm::ConfirmPrompt;
-use crate::ui::keymap::{Action, action_for};
+use crate::ui::keymap::{Action, action_for, sort_letter};
 
 impl App {
     /// Handles one key press. Returns whether anything on screen may have changed.
@@ -119,6 +119,17 @@ impl App {
 
     /// A key on the pane's table, nothing being open over it.
     fn pane_key(&mut self, ev: KeyEvent) -> Effect {
+        let titles: Vec<&str> = self
+            .current_view()
+            .0
+            .columns()
+            .iter()
+            .map(|c| c.title)
+            .collect();
+        if let Some(column) = sort_letter(&ev, &titles) {
+            self.current_view().0.sort_by(column);
+            return Effect::None;
+        }
         let Some(action) = action_for(&ev) else {
             return Effect::None;
         };
@@ -166,6 +177,9 @@ impl App {
             }
             Action::ToggleEvents => {}
             Action::Scale => return Effect::OpenCommand("scale ".into()),
+            Action::Everywhere => {
+                self.set_scoping(Default::default());
+            }
         }
         Effect::None
     }

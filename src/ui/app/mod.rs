@@ -37,7 +37,7 @@ use crate::inspect::logs::LogSource;
 use crate::model::RowId;
 use crate::row_actions::{ActionRunner, RowAction};
 use crate::runbook::{Ports, Runbook};
-use crate::store::view::TableView;
+use crate::store::view::{Scoping, TableView};
 use crate::store::{Fleet, RowKey};
 
 pub struct App {
@@ -61,6 +61,8 @@ pub struct App {
     /// Rows per page of the current table, as last rendered.
     pub page: usize,
     pub(super) views: HashMap<Pane, TableView>,
+    /// Where every pane looks (`:ctx`, `:ns`, `0`).
+    pub scoping: Scoping,
     pub tab_stats: TabStats,
     /// Carries out write actions; `None` where the backend cannot (the demo).
     actions: Option<Arc<dyn ActionRunner>>,
@@ -113,6 +115,7 @@ impl App {
             quit: false,
             page: 20,
             views,
+            scoping: Scoping::default(),
             tab_stats: TabStats::default(),
             actions: None,
             inspector: None,
@@ -232,6 +235,19 @@ impl App {
         self.views.get_mut(&pane).expect("every pane has a view")
     }
 
+    /// Every pane looks where `scoping` says; the header says it.
+    pub fn set_scoping(&mut self, scoping: Scoping) {
+        for view in self.views.values_mut() {
+            view.set_scoping(&scoping);
+        }
+        let said = match scoping.label() {
+            l if l.is_empty() => "every context and namespace".to_string(),
+            l => format!("{l} (0: every context and namespace)"),
+        };
+        self.scoping = scoping;
+        self.say(said, false);
+    }
+
     /// Brings the current pane's table up to date with the fleet (cheap when nothing changed).
     pub fn refresh(&mut self) {
         let now = self.clock.now();
@@ -249,7 +265,10 @@ impl App {
 
     /// What components read of the app, as it is now.
     pub fn ctx(&self) -> Ctx<'_> {
-        Ctx::new(&self.theme, &self.fleet, self.clock.now(), self.read_only)
+        Ctx {
+            scope: self.scoping.label(),
+            ..Ctx::new(&self.theme, &self.fleet, self.clock.now(), self.read_only)
+        }
     }
 
     /// The confirmation prompt on screen, if one is: the `y` of a write action, or a runbook's
