@@ -190,7 +190,7 @@ pub fn lines(
 
     out.push(Vec::new());
     out.push(heading("Fields"));
-    field_lines("", &row.facts.to_json(), &mut out);
+    field_lines(&row.facts.to_json(), &mut out);
 
     let metrics = row.facts.metrics();
     if !metrics.is_empty() {
@@ -322,7 +322,33 @@ fn inline(v: &Value) -> String {
     }
 }
 
-fn field_lines(prefix: &str, v: &Value, out: &mut Vec<DocLine>) {
+/// The facts as key/value lines, their values in one column after the longest key (up to a
+/// point: a very long key gets its own width), each array's items under it.
+fn field_lines(v: &Value, out: &mut Vec<DocLine>) {
+    let mut entries = Vec::new();
+    field_entries("", v, &mut entries);
+    let width = entries
+        .iter()
+        .filter_map(|(k, _)| k.as_ref().map(|k| k.chars().count() + 2))
+        .max()
+        .unwrap_or(0)
+        .clamp(16, 40);
+    for (key, value) in entries {
+        match key {
+            Some(k) => {
+                let w = width.max(k.chars().count() + 1);
+                out.push(vec![
+                    piece(Tone::Key, format!("  {k:<w$}")),
+                    piece(Tone::Plain, value),
+                ]);
+            }
+            None => out.push(line(Tone::Plain, format!("  {:<width$}• {value}", ""))),
+        }
+    }
+}
+
+/// (key, value) of each field, flattened with dots; an array item has no key.
+fn field_entries(prefix: &str, v: &Value, out: &mut Vec<(Option<String>, String)>) {
     let Value::Object(map) = v else { return };
     for (k, v) in map {
         let key = if prefix.is_empty() {
@@ -331,14 +357,12 @@ fn field_lines(prefix: &str, v: &Value, out: &mut Vec<DocLine>) {
             format!("{prefix}.{k}")
         };
         match v {
-            Value::Object(_) => field_lines(&key, v, out),
+            Value::Object(_) => field_entries(&key, v, out),
             Value::Array(items) if items.iter().any(Value::is_object) => {
-                out.push(kv(&key, format!("{} item(s)", items.len())));
-                for item in items {
-                    out.push(line(Tone::Plain, format!("  {:<24}• {}", "", inline(item))));
-                }
+                out.push((Some(key), format!("{} item(s)", items.len())));
+                out.extend(items.iter().map(|item| (None, inline(item))));
             }
-            _ => out.push(kv(&key, inline(v))),
+            _ => out.push((Some(key), inline(v))),
         }
     }
 }

@@ -157,7 +157,11 @@ fn render(f: &mut Frame, area: Rect, detail: &Detail, ctx: &Ctx) {
         detail.sections.iter().map(|(s, v)| (*s, v)).collect();
     let lines = styled(
         theme,
-        document::lines(row, fleet, &sections, ctx.now, detail.options),
+        // Inside the borders; a long value goes on under its own column.
+        super::wrap::wrap(
+            document::lines(row, fleet, &sections, ctx.now, detail.options),
+            area.width.saturating_sub(2) as usize,
+        ),
     );
     let title = Line::from(vec![
         Span::styled(format!(" {} ", row.kind().title()), theme.title()),

@@ -27,6 +27,7 @@ mod table;
 pub mod tasks;
 pub mod terminal;
 pub mod theme;
+mod wrap;
 
 pub use app::App;
 pub use draw::draw;

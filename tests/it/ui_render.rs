@@ -616,3 +616,42 @@ fn ctx_and_ns_scope_every_pane_and_zero_looks_everywhere() {
     assert!(!line_with(&s, "opsdeck │").contains("ctx "), "{s}");
     assert_eq!(app.view(hr).len(), all);
 }
+
+/// In a detail, the fields' values start in one column, and a long condition message goes on
+/// under MESSAGE instead of at the screen's edge.
+#[test]
+fn detail_values_align_and_wrap_under_their_column() {
+    let (mut app, _) = demo_app();
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 60)).unwrap();
+    type_line(&mut app, ":hr");
+    type_line(&mut app, "/UpgradeFailed");
+    app.handle_key(code(KeyCode::Enter));
+    let s = render(&mut term, &mut app);
+    let lines: Vec<&str> = s.lines().collect();
+    let value_column = |l: &str| {
+        let key_end = l[4..].find("  ").unwrap() + 4;
+        l[key_end..].find(|c: char| c != ' ').unwrap() + key_end
+    };
+    let fields: Vec<&str> = lines
+        .iter()
+        .skip_while(|l| !l.contains("── Fields"))
+        .skip(1)
+        .take_while(|l| !l.trim_matches(['│', ' ']).is_empty())
+        .copied()
+        .collect();
+    assert!(fields.len() > 5, "{s}");
+    let first = value_column(fields[0]);
+    assert!(fields.iter().all(|l| value_column(l) == first), "{s}");
+    let header = line_with(&s, "MESSAGE");
+    let message_at = header.find("MESSAGE").unwrap();
+    let ready = lines
+        .iter()
+        .position(|l| l.contains("Ready ") && l.contains("UpgradeFailed"))
+        .unwrap();
+    let next = lines[ready + 1];
+    assert_eq!(
+        next.find(|c: char| c != ' ' && c != '│'),
+        Some(message_at),
+        "{s}"
+    );
+}
