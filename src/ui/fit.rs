@@ -20,30 +20,47 @@ pub const SPACING: u16 = 1;
 const GROWTH_CAP: u16 = 64;
 
 /// The columns' widths in `room` cells: `None` for a column dropped. `widest[i]` is the widest
-/// text column `i` shows (its title included).
+/// text column `i` shows (its title included); it decides the widths, not which columns show.
 pub fn fit(columns: &[ColumnSpec], widest: &[u16], room: u16) -> Vec<Option<u16>> {
+    // Which columns show follows the table's declared widths and the room, not the rows on
+    // screen: scrolling, filtering or an update never makes a column come and go (as in k9s).
+    let declared: Vec<u16> = columns
+        .iter()
+        .map(|c| c.width.max(text_width(c.title) + 1))
+        .collect();
+    let mut kept = choose(columns, &declared, room);
+    let widths = lay_out(columns, widest, room, &mut kept);
+    (0..columns.len())
+        .map(|i| kept[i].then_some(widths[i]))
+        .collect()
+}
+
+/// The columns kept in `room` when each wants `widest`.
+fn choose(columns: &[ColumnSpec], widest: &[u16], room: u16) -> Vec<bool> {
     let n = columns.len();
     let mut kept = vec![true; n];
     loop {
         let widths = lay_out(columns, widest, room, &mut kept);
-        // A column cut while one of lower rank is shown, or cut to less than half while one of
-        // its own rank is: the lowest such goes (of equals, a whole one before a cut one, which
-        // can then grow, then the rightmost; never the reason), and the rest are laid out again. The last column reads well cut and does not count.
+        // A column cut to less than half while one of lower (or its own) rank is shown: the
+        // lowest such goes (of equals, a whole one before a cut one, which can then grow, then
+        // the rightmost; never the reason), and the rest are laid out again. The last column
+        // reads well cut and does not count.
         let last = (0..n).rev().find(|&i| kept[i]);
         let cut: Vec<usize> = (0..n)
             .filter(|&i| kept[i] && Some(i) != last && widths[i] < widest[i])
             .collect();
-        let rank_of = |heavy: bool| {
-            cut.iter()
-                .filter(|&&i| !heavy || widths[i] * 2 < widest[i])
-                .map(|&i| columns[i].priority())
-                .max()
-        };
+        // Against the declared widths, which are generous, a light cut is no reason to drop
+        // a column: only one cut to less than half is.
+        let heavy_rank = cut
+            .iter()
+            .filter(|&&i| widths[i] * 2 < widest[i])
+            .map(|&i| columns[i].priority())
+            .max();
         // Of equals, one that is whole goes before the one that is cut, which can then grow.
-        let pick = |allowed: &dyn Fn(Priority) -> bool| {
+        let below = heavy_rank.and_then(|rank| {
             (0..n)
                 .filter(|&i| kept[i] && columns[i].priority() < Priority::Reason)
-                .filter(|&i| allowed(columns[i].priority()))
+                .filter(|&i| columns[i].priority() <= rank)
                 .min_by_key(|&i| {
                     (
                         columns[i].priority(),
@@ -51,13 +68,10 @@ pub fn fit(columns: &[ColumnSpec], widest: &[u16], room: u16) -> Vec<Option<u16>
                         std::cmp::Reverse(i),
                     )
                 })
-        };
-        let below = rank_of(false)
-            .and_then(|rank| pick(&|p| p < rank))
-            .or_else(|| rank_of(true).and_then(|rank| pick(&|p| p <= rank)));
+        });
         match below {
             Some(i) => kept[i] = false,
-            None => return (0..n).map(|i| kept[i].then_some(widths[i])).collect(),
+            None => return kept,
         }
     }
 }
@@ -213,6 +227,16 @@ mod tests {
         let w = fit(&hr_columns(), &widest, 30);
         assert!(w[1].is_some() && w[6].is_some(), "{w:?}");
         assert!(w[7].is_none() && w[0].is_none(), "{w:?}");
+    }
+
+    #[test]
+    fn the_rows_on_screen_never_make_a_column_come_or_go() {
+        let shown = |w: &[Option<u16>]| w.iter().map(Option::is_some).collect::<Vec<_>>();
+        for room in [60, 78, 97, 150, 197] {
+            let short = fit(&hr_columns(), &[8, 10, 12, 5, 6, 7, 7, 20], room);
+            let long = fit(&hr_columns(), &[30, 40, 13, 5, 18, 12, 11, 120], room);
+            assert_eq!(shown(&short), shown(&long), "at {room}");
+        }
     }
 
     #[test]

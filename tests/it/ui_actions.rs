@@ -936,3 +936,34 @@ async fn the_demo_carries_out_writes_and_shows_their_outcome() {
     assert!(row.reason.starts_with("3/3 running"), "{}", row.reason);
     task.abort();
 }
+
+/// On a laptop's 80×24 the plan scrolls with the arrows and pages, says where it is, and the
+/// prompt that asks for the typed target stays on screen below it; letters go to the prompt.
+#[tokio::test]
+async fn a_plan_taller_than_the_screen_scrolls_and_keeps_its_prompt() {
+    let world = demo_world(None);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Enter));
+    app.handle_key(code(KeyCode::Enter));
+    let planned = notices.recv().await.unwrap();
+    app.on_ui_event(planned);
+    let top = render(&mut term, &mut app);
+    assert!(top.contains("type sa-east-1 and Enter to apply:"), "{top}");
+    assert!(top.contains("· lines 1–"), "{top}");
+    app.handle_key(code(KeyCode::PageDown));
+    let end = render(&mut term, &mut app);
+    assert!(end.contains("type sa-east-1 and Enter to apply:"), "{end}");
+    assert!(!end.contains("· lines 1–"), "the plan moved: {end}");
+    assert!(
+        end.contains("this is a drill"),
+        "its end is on screen: {end}"
+    );
+    // `j` is a letter of the target, not a scroll key.
+    app.handle_key(key('j'));
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("type sa-east-1 and Enter to apply: j"), "{s}");
+    assert!(world.creates().is_empty());
+}

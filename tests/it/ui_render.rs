@@ -610,6 +610,15 @@ fn ctx_and_ns_scope_every_pane_and_zero_looks_everywhere() {
     render(&mut term, &mut app);
     assert_eq!(app.view(Pane::Kind(Kind::DbInstance)).len(), 7);
 
+    // A name no row has is said, with the ones there are; the scope stays as it was.
+    type_line(&mut app, ":ns nosuch");
+    let m = app.message.clone().unwrap();
+    assert!(
+        m.error && m.text.contains("no namespace \"nosuch\"") && m.text.contains("checkout"),
+        "{m:?}"
+    );
+    assert_eq!(app.scoping.namespace.as_deref(), Some("checkout"));
+
     app.handle_key(key('0'));
     type_line(&mut app, ":hr");
     let s = render(&mut term, &mut app);

@@ -41,6 +41,8 @@ impl App {
                 self.help = None;
                 self.message = None;
             }
+            Effect::ScopeContext(Some(name)) if self.unknown_scope(&name, true) => {}
+            Effect::ScopeNamespace(Some(name)) if self.unknown_scope(&name, false) => {}
             Effect::ScopeContext(context) => {
                 let scoping = Scoping {
                     context,

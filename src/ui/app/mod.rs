@@ -235,6 +235,42 @@ impl App {
         self.views.get_mut(&pane).expect("every pane has a view")
     }
 
+    /// Whether no row has `name` as its context (or namespace): said, with the ones there are,
+    /// rather than scoping every pane to nothing.
+    pub(super) fn unknown_scope(&mut self, name: &str, context: bool) -> bool {
+        let of = |r: &crate::model::Row| {
+            let s = &r.id.scope;
+            if context {
+                s.context.clone()
+            } else {
+                s.namespace.clone()
+            }
+        };
+        let known: std::collections::BTreeSet<String> = crate::model::Kind::ALL
+            .iter()
+            .flat_map(|k| self.fleet.rows_of(*k))
+            .filter_map(of)
+            .collect();
+        if known.contains(name) {
+            return false;
+        }
+        let what = if context { "context" } else { "namespace" };
+        let listed: Vec<&str> = known.iter().map(String::as_str).take(12).collect();
+        let more = if known.len() > listed.len() {
+            ", …"
+        } else {
+            ""
+        };
+        self.say(
+            format!(
+                "no {what} {name:?} here; there are {}{more}",
+                listed.join(", ")
+            ),
+            true,
+        );
+        true
+    }
+
     /// Every pane looks where `scoping` says; the header says it.
     pub fn set_scoping(&mut self, scoping: Scoping) {
         for view in self.views.values_mut() {

@@ -61,7 +61,9 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
     let accent = Style::default().fg(t.accent);
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let mut lines: Vec<Line> = Vec::new();
-    let title;
+    // What the screen asks to be typed: drawn below the body, always on screen.
+    let mut prompt: Vec<Line> = Vec::new();
+    let title: String;
     match &screen.stage {
         Stage::List { cursor, journals } => {
             title = " Runbooks — Enter opens, Esc closes ".to_string();
@@ -179,14 +181,13 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
                     Style::default().fg(t.health(Health::Degraded)),
                 )));
             }
-            lines.push(Line::default());
             if !overridable.is_empty() {
                 let style = if *focus_reason {
                     t.selection()
                 } else {
                     Style::default()
                 };
-                lines.push(Line::from(vec![
+                prompt.push(Line::from(vec![
                     Span::styled(" reason to go ahead anyway (Tab): ", accent),
                     Span::styled(reason.clone(), style),
                 ]));
@@ -196,7 +197,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
             } else {
                 t.selection()
             };
-            lines.push(Line::from(vec![
+            prompt.push(Line::from(vec![
                 Span::styled(
                     format!(" type {} and Enter to apply: ", rb.target()),
                     accent,
@@ -257,9 +258,8 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
                     Style::default().fg(t.health(Health::Degraded)),
                 )));
             }
-            lines.push(Line::default());
             if plan.problems.is_empty() {
-                lines.push(Line::from(vec![
+                prompt.push(Line::from(vec![
                     Span::styled(
                         format!(" type {} and Enter to resume: ", plan.target),
                         accent,
@@ -305,15 +305,52 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
     // The whole body, so nothing of the pane underneath shows at the edges.
     let popup = area;
     f.render_widget(Clear, popup);
+    let body = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let inner = Block::default().borders(Borders::ALL).inner(popup);
+    let prompt_height = (prompt.len() as u16 + 1).min(inner.height / 2);
+    let body_height =
+        inner
+            .height
+            .saturating_sub(if prompt.is_empty() { 0 } else { prompt_height });
+    let limit = body
+        .line_count(inner.width)
+        .saturating_sub(body_height as usize);
+    let limit = u16::try_from(limit).unwrap_or(u16::MAX);
+    screen.scroll_limit.set(limit);
+    let scroll = screen.scroll.min(limit);
+    // Where the body is, when it does not all fit: "lines 1–20 of 34, ↑↓ PgUp PgDn".
+    let title = if limit > 0 {
+        let total = body_height as usize + limit as usize;
+        let last = scroll as usize + body_height as usize;
+        format!(
+            "{title}· lines {}–{last} of {total}, ↑↓ PgUp PgDn ",
+            scroll + 1
+        )
+    } else {
+        title
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(accent)
         .title(Span::styled(title, t.title()))
         .style(t.base());
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        popup,
-    );
+    f.render_widget(block, popup);
+    let body_area = Rect {
+        height: body_height,
+        ..inner
+    };
+    f.render_widget(body.scroll((scroll, 0)), body_area);
+    if !prompt.is_empty() {
+        let prompt_area = Rect {
+            y: inner.y + body_height,
+            height: inner.height - body_height,
+            ..inner
+        };
+        let mut with_gap = vec![Line::default()];
+        with_gap.extend(prompt);
+        f.render_widget(
+            Paragraph::new(with_gap).wrap(Wrap { trim: false }),
+            prompt_area,
+        );
+    }
 }

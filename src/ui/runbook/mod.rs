@@ -24,6 +24,25 @@ pub use state::{RunbookScreen, Stage, StepLine};
 impl Component for RunbookScreen {
     fn key(&mut self, ev: KeyEvent, ctx: &Ctx) -> Effect {
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        // A plan, a resume or a run taller than the screen scrolls with the arrows and pages;
+        // its prompt stays on screen below it.
+        if matches!(
+            self.stage,
+            Stage::Plan { .. } | Stage::Resume(_) | Stage::Running { .. }
+        ) {
+            let limit = self.scroll_limit.get();
+            let to = match ev.code {
+                KeyCode::Down => Some(self.scroll.saturating_add(1)),
+                KeyCode::Up => Some(self.scroll.saturating_sub(1)),
+                KeyCode::PageDown => Some(self.scroll.saturating_add(10)),
+                KeyCode::PageUp => Some(self.scroll.saturating_sub(10)),
+                _ => None,
+            };
+            if let Some(to) = to {
+                self.scroll = to.min(limit);
+                return Effect::None;
+            }
+        }
         match &mut self.stage {
             Stage::List { cursor, journals } => {
                 let len = RUNBOOKS.len() + journals.len();

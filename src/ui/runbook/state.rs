@@ -57,6 +57,10 @@ pub enum Stage {
 pub struct RunbookScreen {
     pub stage: Stage,
     pub journal_dir: PathBuf,
+    /// Lines of a plan or a run scrolled past (↑ ↓ PgUp PgDn: letters type the target).
+    pub scroll: u16,
+    /// How far the last frame could scroll.
+    pub scroll_limit: std::cell::Cell<u16>,
 }
 
 impl RunbookScreen {
@@ -68,6 +72,8 @@ impl RunbookScreen {
                 journals,
             },
             journal_dir,
+            scroll: 0,
+            scroll_limit: std::cell::Cell::new(0),
         }
     }
 
