@@ -809,6 +809,9 @@ async fn the_demo_carries_out_writes_and_shows_their_outcome() {
     let clock = Arc::new(SimClock::new(origin(), 1.0));
     let (tx, mut rx) = opsdeck::store::channel();
     let (task, actions) = demo::spawn_writable(DemoOptions::default(), clock.clone(), tx);
+    let audit = tempfile::tempdir().unwrap();
+    let log = audit.path().join("audit.jsonl");
+    let actions = actions.audited(Some(log.clone()));
     let mut app = App::new(
         opsdeck::store::Fleet::new("demo"),
         clock,
@@ -934,6 +937,31 @@ async fn the_demo_carries_out_writes_and_shows_their_outcome() {
         .find(|r| r.id.name == "functions")
         .unwrap();
     assert!(row.reason.starts_with("3/3 running"), "{}", row.reason);
+    // Each write is in the audit log, started then done, marked as the demo world's.
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let outcomes: Vec<(String, String)> = lines
+        .iter()
+        .filter(|l| l["outcome"] != "started")
+        .map(|l| (l["action"].to_string(), l["outcome"].to_string()))
+        .collect();
+    assert_eq!(outcomes.len(), 5, "{lines:#?}");
+    assert!(
+        outcomes[0].0.contains("resume") && outcomes[0].1.contains("ok"),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes[2].0.contains("reconcile") && outcomes[2].1.contains("failed"),
+        "{outcomes:?}"
+    );
+    assert!(outcomes[4].0.contains("scale to 3"), "{outcomes:?}");
+    assert!(
+        lines.iter().all(|l| l["world"]["kind"] == "demo"),
+        "{lines:#?}"
+    );
     task.abort();
 }
 

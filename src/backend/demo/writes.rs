@@ -119,6 +119,8 @@ pub struct DemoActions {
     overrides: Arc<Overrides>,
     tx: UpdateSender,
     clock: Arc<SimClock>,
+    /// Where each write is recorded, as the demo's runbook steps are: marked as the demo world.
+    audit: Option<std::path::PathBuf>,
 }
 
 impl DemoActions {
@@ -127,87 +129,142 @@ impl DemoActions {
             overrides,
             tx,
             clock,
+            audit: crate::audit::path(),
         }
+    }
+
+    /// Records to `log` instead of the user's audit log (tests).
+    pub fn audited(mut self, log: Option<std::path::PathBuf>) -> DemoActions {
+        self.audit = log;
+        self
+    }
+}
+
+/// The audit line of a write on the demo fleet: the kube (or ECS) object, and the demo world.
+fn audit_entry(
+    action: RowAction,
+    row: &Row,
+    outcome: crate::audit::Outcome,
+) -> crate::audit::Entry {
+    let s = &row.id.scope;
+    let verb = match action {
+        RowAction::Scale(n) => format!("scale to {n}"),
+        other => other.verb().to_string(),
+    };
+    let kind = row.facts.api_kind().unwrap_or(row.kind().title());
+    crate::audit::Entry {
+        world: Some(crate::runbook::journal::World::Demo { repo: None }),
+        ..crate::audit::Entry::kube(
+            &verb,
+            kind,
+            s.namespace(),
+            &row.id.name,
+            s.context.as_deref(),
+            outcome,
+        )
     }
 }
 
 impl ActionRunner for DemoActions {
     fn run(&self, action: RowAction, id: &RowId, _facts: &Facts) -> ActionFuture {
         let (overrides, tx, clock) = (self.overrides.clone(), self.tx.clone(), self.clock.clone());
+        let audit = self.audit.clone();
         let id = id.clone();
         Box::pin(async move {
             let row = overrides
                 .current(&id)
                 .ok_or_else(|| format!("{} not found", id.display_name()))?;
-            let noun = match row.kind() {
-                Kind::EcsService => "ECS service",
-                _ => row.facts.api_kind().unwrap_or(row.kind().title()),
-            };
-            let what = format!("{noun} {}", id.display_name());
-            let send = |change: Change| {
-                overrides.set(&id, change);
-                let row = overrides.apply(row.clone(), clock.now());
-                let tx = tx.clone();
-                async move {
-                    let _ = tx.send(vec![Update::upsert(row)]).await;
-                }
-            };
-            tokio::time::sleep(ANSWER).await;
-            match action {
-                RowAction::Suspend | RowAction::Resume => {
-                    let suspend = action == RowAction::Suspend;
-                    send(Change::Suspended(suspend)).await;
-                    Ok(format!(
-                        "{what} {}",
-                        if suspend { "suspended" } else { "resumed" }
-                    ))
-                }
-                RowAction::Reconcile => reconciled(&row, &what),
-                RowAction::Renew => {
-                    let Facts::Certificate(c) = &row.facts else {
-                        return Err(format!("{what} is not a certificate"));
-                    };
-                    if c.days_left(clock.now()).is_some_and(|d| d < 14) {
-                        // The chain's challenge cannot pass: the renewal waits on it again.
-                        let apex = c.dns_names.first().cloned().unwrap_or_default();
-                        return Err(format!(
-                            "{what}: issuance started, but the HTTP-01 challenge for {apex} fails its self check (connection refused): does {apex} point at the ingress?"
-                        ));
-                    }
-                    let not_after = clock.now() + SignedDuration::from_hours(90 * 24);
-                    send(Change::Renewed { not_after }).await;
-                    Ok(format!(
-                        "{what} renewed: valid until {}",
-                        not_after.strftime("%Y-%m-%d")
-                    ))
-                }
-                RowAction::Redeploy | RowAction::Scale(_) => {
-                    let Facts::EcsService(s) = &row.facts else {
-                        return Err(format!("{what} is not an ECS service"));
-                    };
-                    let desired = match action {
-                        RowAction::Scale(n) => n,
-                        _ => s.desired,
-                    };
-                    send(Change::Ecs {
-                        desired,
-                        rollout: "IN_PROGRESS",
-                    })
-                    .await;
-                    tokio::time::sleep(ANSWER * 3).await;
-                    send(Change::Ecs {
-                        desired,
-                        rollout: "COMPLETED",
-                    })
-                    .await;
-                    Ok(format!(
-                        "{what}: {} → {desired} task{}, rollout completed",
-                        s.desired,
-                        if desired == 1 { "" } else { "s" }
-                    ))
-                }
-            }
+            // Recorded before it is carried out, as a real write is; its outcome after.
+            let pending = crate::audit::begin(
+                audit.as_deref(),
+                audit_entry(action, &row, crate::audit::Outcome::Started),
+            )?;
+            let result = carry_out(action, row, &overrides, &tx, &clock).await;
+            pending.finish(match &result {
+                Ok(_) => crate::audit::Outcome::Ok,
+                Err(e) => crate::audit::Outcome::failed(e),
+            });
+            result
         })
+    }
+}
+
+/// What the demo's controllers do with `action` on `row`, and what they answer.
+async fn carry_out(
+    action: RowAction,
+    row: Row,
+    overrides: &Overrides,
+    tx: &UpdateSender,
+    clock: &SimClock,
+) -> Result<String, String> {
+    let id = row.id.clone();
+    let noun = match row.kind() {
+        Kind::EcsService => "ECS service",
+        _ => row.facts.api_kind().unwrap_or(row.kind().title()),
+    };
+    let what = format!("{noun} {}", id.display_name());
+    let send = |change: Change| {
+        overrides.set(&id, change);
+        let row = overrides.apply(row.clone(), clock.now());
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(vec![Update::upsert(row)]).await;
+        }
+    };
+    tokio::time::sleep(ANSWER).await;
+    match action {
+        RowAction::Suspend | RowAction::Resume => {
+            let suspend = action == RowAction::Suspend;
+            send(Change::Suspended(suspend)).await;
+            Ok(format!(
+                "{what} {}",
+                if suspend { "suspended" } else { "resumed" }
+            ))
+        }
+        RowAction::Reconcile => reconciled(&row, &what),
+        RowAction::Renew => {
+            let Facts::Certificate(c) = &row.facts else {
+                return Err(format!("{what} is not a certificate"));
+            };
+            if c.days_left(clock.now()).is_some_and(|d| d < 14) {
+                // The chain's challenge cannot pass: the renewal waits on it again.
+                let apex = c.dns_names.first().cloned().unwrap_or_default();
+                return Err(format!(
+                    "{what}: issuance started, but the HTTP-01 challenge for {apex} fails its self check (connection refused): does {apex} point at the ingress?"
+                ));
+            }
+            let not_after = clock.now() + SignedDuration::from_hours(90 * 24);
+            send(Change::Renewed { not_after }).await;
+            Ok(format!(
+                "{what} renewed: valid until {}",
+                not_after.strftime("%Y-%m-%d")
+            ))
+        }
+        RowAction::Redeploy | RowAction::Scale(_) => {
+            let Facts::EcsService(s) = &row.facts else {
+                return Err(format!("{what} is not an ECS service"));
+            };
+            let desired = match action {
+                RowAction::Scale(n) => n,
+                _ => s.desired,
+            };
+            send(Change::Ecs {
+                desired,
+                rollout: "IN_PROGRESS",
+            })
+            .await;
+            tokio::time::sleep(ANSWER * 3).await;
+            send(Change::Ecs {
+                desired,
+                rollout: "COMPLETED",
+            })
+            .await;
+            Ok(format!(
+                "{what}: {} → {desired} task{}, rollout completed",
+                s.desired,
+                if desired == 1 { "" } else { "s" }
+            ))
+        }
     }
 }
 
