@@ -13,32 +13,44 @@ use super::component::{Component, Ctx, Effect, Overlay, Regions};
 use super::keymap::{Action, BINDINGS, INPUT_BINDINGS, TABLE_KEYS, action_for};
 use super::pane::{COMMANDS, Command};
 
-/// The help overlay: its scroll position is its only state.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The help overlay: its scroll position, and how far the last frame could scroll.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Help {
     pub scroll: u16,
+    pub scroll_limit: std::cell::Cell<u16>,
 }
 
 impl Component for Help {
+    /// It scrolls like a pager (Space a page, `G` the end); Esc, `?` or Enter close it, and
+    /// any other key does nothing rather than close it unasked.
     fn key(&mut self, ev: KeyEvent, _: &Ctx) -> Effect {
+        if ev.code == crossterm::event::KeyCode::Char(' ') {
+            self.scroll = self.scroll.saturating_add(10).min(self.scroll_limit.get());
+            return Effect::None;
+        }
         let Some(action) = action_for(&ev) else {
             return Effect::None;
         };
+        self.scroll = self.scroll.min(self.scroll_limit.get());
         self.scroll = match action {
             Action::Down => self.scroll.saturating_add(1),
             Action::Up => self.scroll.saturating_sub(1),
             Action::PageDown => self.scroll.saturating_add(10),
             Action::PageUp => self.scroll.saturating_sub(10),
             Action::Top => 0,
+            // The end, wherever the terminal's height puts it: drawing clamps it.
+            Action::Bottom => u16::MAX,
             Action::Quit => return Effect::Quit,
             Action::CommandBar => return Effect::close_then(Effect::Open(Overlay::CommandBar)),
-            _ => return Effect::close(),
+            Action::Back | Action::Help | Action::Open => return Effect::close(),
+            _ => return Effect::None,
         };
         Effect::None
     }
 
     fn draw(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
-        render(f, regions.body, ctx, self.scroll);
+        let limit = render(f, regions.body, ctx, self.scroll);
+        self.scroll_limit.set(limit);
     }
 }
 
@@ -92,7 +104,9 @@ fn command_lines() -> Vec<(String, String)> {
         .collect()
 }
 
-fn render(f: &mut Frame, area: Rect, ctx: &Ctx, scroll: u16) {
+/// Draws the help; how far it can scroll.
+fn render(f: &mut Frame, area: Rect, ctx: &Ctx, scroll: u16) -> u16 {
+    let mut limit = 0;
     let t = ctx.theme;
     let key_style = Style::default().fg(t.accent);
     let bound: Vec<(String, &str)> = BINDINGS
@@ -197,6 +211,9 @@ fn render(f: &mut Frame, area: Rect, ctx: &Ctx, scroll: u16) {
             },
             height: inner.height,
         };
-        f.render_widget(Paragraph::new(col).scroll((scroll, 0)), rect);
+        let end = (col.len() as u16).saturating_sub(rect.height);
+        limit = limit.max(end);
+        f.render_widget(Paragraph::new(col).scroll((scroll.min(end), 0)), rect);
     }
+    limit
 }

@@ -664,3 +664,28 @@ fn detail_values_align_and_wrap_under_their_column() {
         "{s}"
     );
 }
+
+/// The help scrolls like a pager: G to its end (and k back at once), Space a page; a stray
+/// key does not close it, Esc does.
+#[test]
+fn help_scrolls_like_a_pager_and_closes_on_esc_only() {
+    let (mut app, _) = demo_app();
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 24)).unwrap();
+    app.handle_key(key('?'));
+    let top = render(&mut term, &mut app);
+    app.handle_key(key('G'));
+    let end = render(&mut term, &mut app);
+    assert_ne!(top, end, "G moved to the end");
+    app.handle_key(key('G'));
+    assert_eq!(render(&mut term, &mut app), end, "and no further");
+    app.handle_key(key('k'));
+    assert_ne!(render(&mut term, &mut app), end, "one k moves back at once");
+    app.handle_key(key('g'));
+    assert_eq!(render(&mut term, &mut app), top);
+    app.handle_key(key(' '));
+    assert_ne!(render(&mut term, &mut app), top, "Space pages");
+    app.handle_key(key('x'));
+    assert!(app.help.is_some(), "a stray key does not close it");
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.help.is_none());
+}
