@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::component::{Ctx, Message};
 use super::pane::{ORDER, Pane};
@@ -166,7 +166,7 @@ pub fn message_line(f: &mut Frame, area: Rect, ctx: &Ctx, message: Option<&Messa
         )),
         None => Line::default(),
     };
-    f.render_widget(Paragraph::new(line), area);
+    f.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
 }
 
 /// The key hints: the detail's while one is open, else the tables'.

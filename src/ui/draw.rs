@@ -14,15 +14,24 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     app.refresh();
     let area = f.area();
     f.render_widget(Block::default().style(app.theme.base()), area);
+    let layers = app.layers();
+    // A message (an outcome, a prompt that names account and region) gets the lines it needs,
+    // up to three, so a narrow terminal does not cut the reason or the question.
+    let input_height = match (&app.message, layers.contains(&Layer::CommandBar)) {
+        (Some(m), false) => {
+            let cells = super::fit::text_width(&m.text) as usize + 1;
+            cells.div_ceil(area.width.max(1) as usize).clamp(1, 3) as u16
+        }
+        _ => 1,
+    };
     let [header, tabs, body, input, footer] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(1),
         Constraint::Min(3),
-        Constraint::Length(1),
+        Constraint::Length(input_height),
         Constraint::Length(1),
     ])
     .areas(area);
-    let layers = app.layers();
     // The detail fills the body: the pane under it is not drawn, and keeps the page size it drew.
     if !layers.contains(&Layer::Detail) {
         draw_pane(f, body, app);

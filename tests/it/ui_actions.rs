@@ -995,3 +995,20 @@ async fn a_plan_taller_than_the_screen_scrolls_and_keeps_its_prompt() {
     assert!(s.contains("type sa-east-1 and Enter to apply: j"), "{s}");
     assert!(world.creates().is_empty());
 }
+
+/// On an 80-column terminal the protected prompt, which names the object, the context, the
+/// account and the region, is shown whole on the lines it needs, never cut.
+#[tokio::test]
+async fn a_long_prompt_is_shown_whole_on_a_narrow_terminal() {
+    let runner = Arc::new(Recorder::default());
+    let mut app = protected_app(runner.clone(), &["prod-cluster"], &[]);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    app.handle_key(key('R'));
+    let s = render(&mut term, &mut app);
+    let flat: String = s.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Protected context: type prod-cluster then Enter to confirm"),
+        "{s}"
+    );
+    assert!(flat.contains("(account numinia, region eu-west-1)"), "{s}");
+}
