@@ -266,9 +266,12 @@ async fn an_object_that_is_not_valid_for_its_kind_is_skipped_and_named() {
     );
     let o = snapshot(&api.one_context(), None, &[]).await;
     let n = note(&o, "prod-cluster", "helm_release");
+    // The whole source and stderr with a failure: CI once saw no note at all here.
     assert!(
         n.contains("numinia/broken") && n.contains("invalid type"),
-        "{n}"
+        "note {n:?}; source {:#}; stderr {}",
+        o.source("prod-cluster"),
+        o.stderr
     );
     assert_eq!(o.code, 3, "an object left out is partial; {}", o.stderr);
     let names: Vec<&str> = o
