@@ -43,7 +43,9 @@ fn command(input: &str) -> Effect {
         Command::Help => Effect::Open(Overlay::Help),
         Command::Runbooks => Effect::Open(Overlay::Runbooks),
         Command::Quit => Effect::Quit,
-        // k9s's `:ctx` and `:ns`; with no name (or `-`), every one again.
+        // k9s's `:ctx` and `:ns`: with no name, the ones there are; `-` or `all`, every one.
+        Command::Context if arg.is_empty() => Effect::ListScopes(true),
+        Command::Namespace if arg.is_empty() => Effect::ListScopes(false),
         Command::Context => Effect::ScopeContext(scope_arg(arg)),
         Command::Namespace => Effect::ScopeNamespace(scope_arg(arg)),
         // `:scale N` takes its number.
@@ -59,8 +61,9 @@ fn command(input: &str) -> Effect {
     }
 }
 
+/// `-` or `all` looks everywhere again.
 fn scope_arg(arg: &str) -> Option<String> {
-    (!arg.is_empty() && arg != "-" && arg != "all").then(|| arg.to_string())
+    (arg != "-" && arg != "all").then(|| arg.to_string())
 }
 
 /// Tab's place among the completions of what was typed before the first Tab: each Tab shows

@@ -113,6 +113,8 @@ pub enum Effect {
     /// `:ctx NAME` / `:ns NAME` (`None`: every one), and `0`: where every pane looks.
     ScopeContext(Option<String>),
     ScopeNamespace(Option<String>),
+    /// `:ctx` / `:ns` alone: say which there are (`true`: contexts).
+    ListScopes(bool),
     /// Open a row's detail and fetch its sections.
     OpenDetail(RowId),
     /// Open the logs of a row's pods (the selected row when `None`), or with `true` the Flux

@@ -619,6 +619,17 @@ fn ctx_and_ns_scope_every_pane_and_zero_looks_everywhere() {
     );
     assert_eq!(app.scoping.namespace.as_deref(), Some("checkout"));
 
+    // `:ctx` alone says which there are and where the panes look; it changes nothing.
+    type_line(&mut app, ":ctx");
+    let m = app.message.clone().unwrap();
+    assert!(
+        m.text.contains("contexts: ")
+            && m.text.contains("prod-cluster")
+            && m.text.contains("now: eks-prod-use1"),
+        "{m:?}"
+    );
+    assert_eq!(app.scoping.context.as_deref(), Some("eks-prod-use1"));
+
     app.handle_key(key('0'));
     type_line(&mut app, ":hr");
     let s = render(&mut term, &mut app);

@@ -41,6 +41,7 @@ impl App {
                 self.help = None;
                 self.message = None;
             }
+            Effect::ListScopes(context) => self.list_scopes(context),
             Effect::ScopeContext(Some(name)) if self.unknown_scope(&name, true) => {}
             Effect::ScopeNamespace(Some(name)) if self.unknown_scope(&name, false) => {}
             Effect::ScopeContext(context) => {

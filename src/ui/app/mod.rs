@@ -235,9 +235,8 @@ impl App {
         self.views.get_mut(&pane).expect("every pane has a view")
     }
 
-    /// Whether no row has `name` as its context (or namespace): said, with the ones there are,
-    /// rather than scoping every pane to nothing.
-    pub(super) fn unknown_scope(&mut self, name: &str, context: bool) -> bool {
+    /// The contexts (or namespaces) the fleet's rows have.
+    fn scopes(&self, context: bool) -> std::collections::BTreeSet<String> {
         let of = |r: &crate::model::Row| {
             let s = &r.id.scope;
             if context {
@@ -246,28 +245,48 @@ impl App {
                 s.namespace.clone()
             }
         };
-        let known: std::collections::BTreeSet<String> = crate::model::Kind::ALL
+        crate::model::Kind::ALL
             .iter()
             .flat_map(|k| self.fleet.rows_of(*k))
             .filter_map(of)
-            .collect();
-        if known.contains(name) {
-            return false;
-        }
-        let what = if context { "context" } else { "namespace" };
+            .collect()
+    }
+
+    /// "contexts: a, b, c, …" (the first twelve).
+    fn listed(known: &std::collections::BTreeSet<String>) -> String {
         let listed: Vec<&str> = known.iter().map(String::as_str).take(12).collect();
         let more = if known.len() > listed.len() {
             ", …"
         } else {
             ""
         };
-        self.say(
-            format!(
-                "no {what} {name:?} here; there are {}{more}",
-                listed.join(", ")
-            ),
-            true,
-        );
+        format!("{}{more}", listed.join(", "))
+    }
+
+    /// `:ctx` / `:ns` alone: which there are, and where the panes look now.
+    pub(super) fn list_scopes(&mut self, context: bool) {
+        let (what, now) = if context {
+            ("contexts", self.scoping.context.clone())
+        } else {
+            ("namespaces", self.scoping.namespace.clone())
+        };
+        let listed = Self::listed(&self.scopes(context));
+        let now = now.unwrap_or_else(|| "all".into());
+        let name = if context { "ctx" } else { "ns" };
+        let how = format!(":{name} NAME scopes, :{name} all or 0 looks everywhere");
+        self.say(format!("{what}: {listed} (now: {now}; {how})"), false);
+    }
+
+    /// Whether no row has `name` as its context (or namespace): said, with the ones there are,
+    /// rather than scoping every pane to nothing.
+    pub(super) fn unknown_scope(&mut self, name: &str, context: bool) -> bool {
+        let known = self.scopes(context);
+        if known.contains(name) {
+            return false;
+        }
+        let what = if context { "context" } else { "namespace" };
+        let listed = Self::listed(&known);
+        self.say(format!("no {what} {name:?} here; there are {listed}"), true);
         true
     }
 
