@@ -366,28 +366,28 @@ impl TableView {
             }
             self.sorted_from = Some((generation, sort));
         }
-        // The columns the row's own fields do not already say, searched only when those fail.
-        let own = |t: &str| {
-            matches!(
-                t,
-                "NAME"
-                    | "NAMESPACE"
-                    | "CONTEXT"
-                    | "ACCOUNT"
-                    | "REGION"
-                    | "HEALTH"
-                    | "REASON"
-                    | "SCOPE"
-                    | "KIND"
-            )
-        };
-        let extra: Vec<usize> = (self.columns().iter().enumerate())
-            .filter(|(_, c)| !own(c.title))
-            .map(|(i, _)| i)
-            .collect();
         self.keys = if self.filter.is_empty() && self.scoping.is_everywhere() {
             self.sorted.clone()
         } else {
+            // The columns the row's own fields do not already say, searched only when those fail.
+            let own = |t: &str| {
+                matches!(
+                    t,
+                    "NAME"
+                        | "NAMESPACE"
+                        | "CONTEXT"
+                        | "ACCOUNT"
+                        | "REGION"
+                        | "HEALTH"
+                        | "REASON"
+                        | "SCOPE"
+                        | "KIND"
+                )
+            };
+            let extra: Vec<usize> = (self.columns().iter().enumerate())
+                .filter(|(_, c)| !own(c.title))
+                .map(|(i, _)| i)
+                .collect();
             self.sorted
                 .iter()
                 .copied()

@@ -92,15 +92,10 @@ fn wrap_one(line: DocLine, width: usize, out: &mut Vec<DocLine>) {
         }
         out.push(pieces);
         start = end;
+        first = false;
         // A continuation does not start with the space it broke at.
-        while !first && start < chars.len() && chars[start].0 == ' ' {
+        while start < chars.len() && chars[start].0 == ' ' {
             start += 1;
-        }
-        if first {
-            first = false;
-            while start < chars.len() && chars[start].0 == ' ' {
-                start += 1;
-            }
         }
     }
 }

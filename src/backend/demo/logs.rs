@@ -208,9 +208,9 @@ fn hash_ms(s: &str) -> u64 {
 }
 
 /// The last lines as the query asks (`tail`), or all.
-fn tail(lines: Vec<String>, query: &LogQuery) -> Vec<String> {
+fn tail<T>(mut lines: Vec<T>, query: &LogQuery) -> Vec<T> {
     match query.tail {
-        Some(n) if (n as usize) < lines.len() => lines[lines.len() - n as usize..].to_vec(),
+        Some(n) if (n as usize) < lines.len() => lines.split_off(lines.len() - n as usize),
         _ => lines,
     }
 }
@@ -286,10 +286,7 @@ fn controller_log(m: &Moment, object: &ObjectRef, query: &LogQuery) -> LogStream
             })
         })
         .collect();
-    let kept = match query.tail {
-        Some(n) if (n as usize) < kept.len() => kept[kept.len() - n as usize..].to_vec(),
-        _ => kept,
-    };
+    let kept = tail(kept, query);
     Box::pin(stream::iter(kept))
 }
 
@@ -353,10 +350,7 @@ fn ecs_log(m: &Moment, ecs: &crate::inspect::logs::EcsLogTarget, query: &LogQuer
         })
         .map(|(task, text)| as_line(&task, text))
         .collect();
-    let history = stream::iter(match query.tail {
-        Some(n) if (n as usize) < history.len() => history[history.len() - n as usize..].to_vec(),
-        _ => history,
-    });
+    let history = stream::iter(tail(history, query));
     if !query.follow {
         return Box::pin(history);
     }

@@ -216,7 +216,7 @@ async fn run(
             // What the TUI's writes changed stays changed.
             let row = overrides.apply_preview(row, at);
             if overrides.differs(&row) {
-                let row = overrides.apply(row, at);
+                overrides.record(&row);
                 batch.push(Update::upsert(alarms_only(row)));
             }
         }

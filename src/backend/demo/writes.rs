@@ -42,11 +42,16 @@ impl Overrides {
     /// `row` with what writes changed of it applied; remembered as the one sent.
     pub fn apply(&self, row: Row, now: Timestamp) -> Row {
         let row = self.apply_preview(row, now);
+        self.record(&row);
+        row
+    }
+
+    /// Remembers `row` (already with its changes) as the one sent.
+    pub fn record(&self, row: &Row) {
         self.current
             .lock()
             .unwrap()
             .insert(row.id.clone(), row.clone());
-        row
     }
 
     /// `row` with what writes changed of it applied, not yet sent.
@@ -140,6 +145,15 @@ impl DemoActions {
     }
 }
 
+/// What the row is, in a message or an audit line: its API kind ("HelmRelease"), "ECS
+/// service" as the real ECS writes say it.
+fn noun(row: &Row) -> &str {
+    match row.kind() {
+        Kind::EcsService => "ECS service",
+        _ => row.facts.api_kind().unwrap_or(row.kind().title()),
+    }
+}
+
 /// The audit line of a write on the demo fleet: the kube (or ECS) object, and the demo world.
 fn audit_entry(
     action: RowAction,
@@ -151,7 +165,7 @@ fn audit_entry(
         RowAction::Scale(n) => format!("scale to {n}"),
         other => other.verb().to_string(),
     };
-    let kind = row.facts.api_kind().unwrap_or(row.kind().title());
+    let kind = noun(row);
     crate::audit::Entry {
         world: Some(crate::runbook::journal::World::Demo { repo: None }),
         ..crate::audit::Entry::kube(
@@ -198,11 +212,7 @@ async fn carry_out(
     clock: &SimClock,
 ) -> Result<String, String> {
     let id = row.id.clone();
-    let noun = match row.kind() {
-        Kind::EcsService => "ECS service",
-        _ => row.facts.api_kind().unwrap_or(row.kind().title()),
-    };
-    let what = format!("{noun} {}", id.display_name());
+    let what = format!("{} {}", noun(&row), id.display_name());
     let send = |change: Change| {
         overrides.set(&id, change);
         let row = overrides.apply(row.clone(), clock.now());
