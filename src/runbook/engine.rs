@@ -383,12 +383,6 @@ async fn execute(
     let path = journal.path().to_path_buf();
     let clock = ports.clock.clone();
     let mut reports = Vec::new();
-    if observer(&Event::Started {
-        journal: path.clone(),
-    }) == Control::Stop
-    {
-        return Outcome::Interrupted { journal: path };
-    }
     macro_rules! log {
         ($entry:expr) => {
             if let Err(e) = journal.append(&$entry) {
@@ -401,6 +395,20 @@ async fn execute(
                 };
             }
         };
+    }
+    // Stopped by the observer (the abort key): journalled, so the journal says the run was
+    // stopped on purpose, and left resumable.
+    macro_rules! stopped {
+        () => {{
+            log!(Entry::Stopped { at: clock.now() });
+            return Outcome::Interrupted { journal: path };
+        }};
+    }
+    if observer(&Event::Started {
+        journal: path.clone(),
+    }) == Control::Stop
+    {
+        stopped!();
     }
     // A failed step: audited, journalled, reported, and the run ends there.
     macro_rules! step_failed {
@@ -483,7 +491,7 @@ async fn execute(
                 at: clock.now()
             });
             if observer(&Event::Skipped { step: i }) == Control::Stop {
-                return Outcome::Interrupted { journal: path };
+                stopped!();
             }
         } else {
             log!(Entry::Step {
@@ -495,7 +503,7 @@ async fn execute(
                 at: clock.now()
             });
             if observer(&Event::Applying { step: i }) == Control::Stop {
-                return Outcome::Interrupted { journal: path };
+                stopped!();
             }
             if let Err(e) = rb.apply(i, ports, &mut state).await {
                 let reason = e.to_string();
@@ -511,7 +519,7 @@ async fn execute(
                 at: clock.now()
             });
             if observer(&Event::Applied { step: i }) == Control::Stop {
-                return Outcome::Interrupted { journal: path };
+                stopped!();
             }
         }
         // Verify, waiting with progress while the step says so.
@@ -531,7 +539,7 @@ async fn execute(
                         message: w.clone(),
                     }) == Control::Stop
                     {
-                        return Outcome::Interrupted { journal: path };
+                        stopped!();
                     }
                     note = Some(w);
                     break;
@@ -552,7 +560,7 @@ async fn execute(
                         expected: spec.expected,
                     };
                     if observer(&ev) == Control::Stop {
-                        return Outcome::Interrupted { journal: path };
+                        stopped!();
                     }
                     let wake = clock.now() + opts.poll;
                     tokio::time::sleep(clock.until(wake)).await;
@@ -588,7 +596,7 @@ async fn execute(
             elapsed: spent,
         }) == Control::Stop
         {
-            return Outcome::Interrupted { journal: path };
+            stopped!();
         }
     }
     log!(Entry::Finished {

@@ -253,6 +253,11 @@ pub enum Entry {
         state: Option<RunState>,
         at: Timestamp,
     },
+    /// The run was stopped on purpose (the abort key), between steps or while one waited; it
+    /// is not finished, and resumes like an interrupted one.
+    Stopped {
+        at: Timestamp,
+    },
     Finished {
         ok: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -442,6 +447,8 @@ pub struct Replay {
     pub confirmed: bool,
     pub overridden: bool,
     pub finished: Option<bool>,
+    /// Whether the last run was stopped on purpose (the abort key) rather than cut off.
+    pub stopped: bool,
     /// Lines a crash tore in half, skipped.
     pub torn: usize,
 }
@@ -495,8 +502,10 @@ pub fn replay(path: &Path) -> Result<Replay, String> {
                 }
             }
             Entry::Finished { ok, .. } => r.finished = Some(ok),
+            Entry::Stopped { .. } => r.stopped = true,
             Entry::Resumed { pid, .. } => {
                 r.finished = None;
+                r.stopped = false;
                 r.pid = pid;
             }
         }

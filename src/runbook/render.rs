@@ -157,7 +157,7 @@ pub fn outcome(outcome: &Outcome, target: &str) -> String {
         }
         Outcome::Interrupted { journal } => {
             out.push_str(&format!(
-                "interrupted; resume with: opsdeck runbook resume {}\n",
+                "stopped, as asked (journalled); resume with: opsdeck runbook resume {}\n",
                 journal.display()
             ));
         }

@@ -75,6 +75,13 @@ pub fn header(f: &mut Frame, area: Rect, ctx: &Ctx, problems: usize) {
             hs.fg(t.accent).add_modifier(Modifier::BOLD),
         ));
     }
+    if let Some(run) = &ctx.runbook {
+        top.push(Span::styled(
+            format!(" │ ▶ {run} "),
+            hs.fg(t.health(Health::Progressing))
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
     let clock = format!(" {} UTC ", now.strftime("%Y-%m-%d %H:%M"));
     let used: usize = top.iter().map(|s| s.width()).sum();
     let pad = (area.width as usize).saturating_sub(used + clock.chars().count());

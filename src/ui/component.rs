@@ -30,6 +30,8 @@ pub struct Ctx<'a> {
     pub read_only: bool,
     /// Where the panes look (`:ctx`, `:ns`): "ctx prod-cluster · ns numinia", or empty.
     pub scope: String,
+    /// A run going on (or just ended) while its screen is closed: "create-org 3/11 applying".
+    pub runbook: Option<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -40,6 +42,7 @@ impl<'a> Ctx<'a> {
             now,
             read_only,
             scope: String::new(),
+            runbook: None,
         }
     }
 }

@@ -1012,3 +1012,87 @@ async fn a_long_prompt_is_shown_whole_on_a_narrow_terminal() {
     );
     assert!(flat.contains("(account numinia, region eu-west-1)"), "{s}");
 }
+
+/// A run goes on while the user looks elsewhere: Esc leaves its screen, the header shows its
+/// progress, `:runbooks` comes back to it; quitting asks first and names the journal; the abort
+/// key stops it after the current step, journals the stop, and the run is offered for resume.
+#[tokio::test]
+async fn a_running_runbook_runs_on_in_the_background_and_stops_when_asked() {
+    let world = demo_world(None);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
+    let mut term = terminal();
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Enter));
+    app.handle_key(code(KeyCode::Enter));
+    let planned = notices.recv().await.unwrap();
+    app.on_ui_event(planned);
+    type_line(&mut app, "sa-east-1");
+    assert!(app.runbook.as_ref().unwrap().is_running());
+
+    // Leaving asks nothing; the run goes on and the header says where it is.
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.runbook.as_ref().unwrap().is_running());
+    type_line(&mut app, ":hr");
+    let screen = render(&mut term, &mut app);
+    assert!(screen.contains("▶ failover 0/"), "{screen}");
+    assert!(screen.contains("HelmReleases"), "{screen}");
+
+    // Quitting asks, names the way back, and any other key takes the question back.
+    app.handle_key(key('q'));
+    assert!(!app.quit);
+    let asked = app.message.clone().unwrap().text;
+    assert!(asked.contains("opsdeck runbook resume"), "{asked}");
+    app.handle_key(key('j'));
+    assert!(!app.quit && app.message.is_none());
+
+    // Back to it, and stopped after the current step.
+    type_line(&mut app, ":runbooks");
+    assert!(matches!(
+        app.runbook.as_ref().unwrap().stage,
+        Stage::Running { .. }
+    ));
+    app.handle_key(key('a'));
+    shows(&mut term, &mut app, &["stopping after the current step"]);
+    until_runbook_done(&mut app, &mut notices).await;
+    let screen = render(&mut term, &mut app);
+    assert!(screen.contains("stopped, as asked"), "{screen}");
+    let journal = app.runbook.as_ref().unwrap().journal().unwrap().to_owned();
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let verified = text.matches(r#""phase":"verified""#).count();
+    assert_eq!(verified, 1, "one step, then the stop:\n{text}");
+    assert!(text.contains(r#""event":"stopped""#), "{text}");
+    let replay = opsdeck::runbook::journal::replay(&journal).unwrap();
+    assert!(replay.stopped && replay.finished.is_none());
+    assert_eq!(
+        opsdeck::runbook::journal::interrupted(dir.path()),
+        vec![journal],
+        "a stopped run is offered for resume"
+    );
+
+    // Ended: q closes the screen, and quitting no longer asks.
+    app.handle_key(key('q'));
+    assert!(app.runbook.is_none());
+    app.handle_key(key('q'));
+    assert!(app.quit);
+}
+
+/// Ctrl-c with a run going on asks too; a second Ctrl-c quits.
+#[tokio::test]
+async fn ctrl_c_with_a_run_going_on_asks_then_quits() {
+    let world = demo_world(None);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Enter));
+    app.handle_key(code(KeyCode::Enter));
+    let planned = notices.recv().await.unwrap();
+    app.on_ui_event(planned);
+    type_line(&mut app, "sa-east-1");
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    app.handle_key(ctrl_c);
+    assert!(!app.quit, "asked first");
+    assert!(app.message.as_ref().unwrap().text.contains("resume"));
+    app.handle_key(ctrl_c);
+    assert!(app.quit);
+}

@@ -29,8 +29,12 @@ impl App {
                 self.mode = Mode::Command(String::new(), Default::default())
             }
             Effect::Open(Overlay::Filter) => self.mode = Mode::Filter(String::new()),
+            // Back to a run going on (or ended) in the background, else the list.
             Effect::Open(Overlay::Runbooks) => {
-                self.runbook = Some(RunbookScreen::new(self.runbook_dir.clone()));
+                if self.runbook.is_none() {
+                    self.runbook = Some(RunbookScreen::new(self.runbook_dir.clone()));
+                }
+                self.runbook_hidden = false;
                 self.message = None;
             }
             Effect::OpenPane(pane) => {
@@ -39,6 +43,7 @@ impl App {
                 self.pods = None;
                 self.logs = None;
                 self.help = None;
+                self.close(Layer::Runbook);
                 self.message = None;
             }
             Effect::ListScopes(context) => self.list_scopes(context),
@@ -71,7 +76,7 @@ impl App {
                 }
             }
             Effect::OpenPods(id) => self.open_pods(id),
-            Effect::Quit => self.quit = true,
+            Effect::Quit => self.ask_quit(),
             Effect::Say(message) => self.message = Some(message),
             Effect::Filter(text) => {
                 let pane = self.pane;

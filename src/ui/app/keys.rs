@@ -17,8 +17,12 @@ impl App {
         if ev.kind == KeyEventKind::Release {
             return false;
         }
+        let quitting = is_ctrl_c(&ev) || (ev.code == KeyCode::Char('q') && ev.modifiers.is_empty());
+        if let Some(changed) = self.answer_quit(quitting) {
+            return changed;
+        }
         if is_ctrl_c(&ev) {
-            self.quit = true;
+            self.ask_quit();
             return true;
         }
         let asked = self.prompt().is_some();
@@ -42,7 +46,7 @@ impl App {
             return self.handle_key(ev);
         }
         if ev.kind != KeyEventKind::Release && is_ctrl_c(&ev) {
-            self.quit = true;
+            self.ask_quit();
             return true;
         }
         false

@@ -83,8 +83,13 @@ pub struct App {
     /// Where background work is posted and reports back.
     outbox: Outbox,
     notices: Option<Notices>,
-    /// `:runbooks`, while open.
+    /// `:runbooks`: open, or closed with its run going on in the background (`runbook_hidden`).
     pub runbook: Option<RunbookScreen>,
+    /// Whether the runbook screen was left while its run goes on: it is not on the stack, the
+    /// header shows the run's progress, and `:runbooks` shows it again.
+    pub runbook_hidden: bool,
+    /// Whether quitting was asked once while a run goes on: the next `q` or Ctrl-c quits.
+    quit_asked: bool,
     /// The world runbooks act on; `None` where none is set up.
     runbook_ports: Option<Ports>,
     runbook_dir: PathBuf,
@@ -127,6 +132,8 @@ impl App {
             outbox,
             notices: Some(notices),
             runbook: None,
+            runbook_hidden: false,
+            quit_asked: false,
             runbook_ports: None,
             runbook_dir: std::env::temp_dir().join("opsdeck-runbooks"),
             planning: None,
@@ -193,6 +200,11 @@ impl App {
             UiEvent::RunbookDone(text) => {
                 if let Some(screen) = self.runbook.as_mut() {
                     screen.finished(text);
+                    if self.runbook_hidden
+                        && let Some(progress) = screen.progress()
+                    {
+                        self.say(format!("{progress}: :runbooks shows how it ended"), false);
+                    }
                 }
             }
             UiEvent::Section {
@@ -322,6 +334,11 @@ impl App {
     pub fn ctx(&self) -> Ctx<'_> {
         Ctx {
             scope: self.scoping.label(),
+            runbook: self
+                .runbook
+                .as_ref()
+                .filter(|_| self.runbook_hidden)
+                .and_then(RunbookScreen::progress),
             ..Ctx::new(&self.theme, &self.fleet, self.clock.now(), self.read_only)
         }
     }
@@ -339,6 +356,40 @@ impl App {
                 .as_ref()
                 .is_some_and(RunbookScreen::asks_confirmation);
         asking.then_some(self.prompts)
+    }
+
+    /// `q`, `:q` or Ctrl-c. With a run going on, the first one asks (quitting cuts the run off
+    /// mid-step; its journal lets it resume) and a second quits; without, it quits.
+    pub(super) fn ask_quit(&mut self) {
+        let running = self.runbook.as_ref().filter(|s| s.is_running());
+        if self.quit_asked || running.is_none() {
+            self.quit = true;
+            return;
+        }
+        self.quit_asked = true;
+        let journal = running
+            .and_then(RunbookScreen::journal)
+            .map_or_else(String::new, |j| format!(" {}", j.display()));
+        self.say(
+            format!(
+                "a runbook is running: quitting cuts it off mid-step, and `opsdeck runbook resume{journal}` continues it later. q or Ctrl-c again quits, any other key stays (a stops it after this step)"
+            ),
+            true,
+        );
+    }
+
+    /// A key while quitting is asked: `q` or Ctrl-c quits; any other key takes the question
+    /// back and does nothing else. `None` when nothing was asked.
+    fn answer_quit(&mut self, quit: bool) -> Option<bool> {
+        if !std::mem::take(&mut self.quit_asked) {
+            return None;
+        }
+        if quit {
+            self.quit = true;
+        } else {
+            self.message = None;
+        }
+        Some(true)
     }
 
     fn say(&mut self, text: impl Into<String>, error: bool) {

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{App, UiEvent};
 use crate::runbook::engine::{self, Control, Event, RunOptions};
@@ -66,7 +67,8 @@ impl App {
         }
         (opts.apply, opts.confirm, opts.override_reason) = (true, Some(confirm), reason);
         let titles = rb.steps().into_iter().map(|s| s.title).collect();
-        self.start_run(Run::Start(rb), ports, opts, titles);
+        let name = rb.name().to_string();
+        self.start_run(Run::Start(rb), ports, opts, name, titles);
     }
 
     pub(super) fn resume_runbook(&mut self, journal: PathBuf) {
@@ -88,17 +90,28 @@ impl App {
             return self.say("type the run's target exactly to resume it", true);
         };
         (opts.apply, opts.confirm) = (true, Some(confirm));
-        let titles = crate::runbook::from_journal(&journal)
+        let rb = crate::runbook::from_journal(&journal).ok();
+        let titles = rb
+            .as_ref()
             .map(|rb| rb.steps().into_iter().map(|s| s.title).collect())
             .unwrap_or_default();
-        self.start_run(Run::Resume(journal), ports, opts, titles);
+        let name = rb.map_or_else(|| "runbook".into(), |rb| rb.name().to_string());
+        self.start_run(Run::Resume(journal), ports, opts, name, titles);
     }
 
     /// Shows the run's steps and starts it.
-    fn start_run(&mut self, run: Run, ports: Ports, opts: RunOptions, titles: Vec<String>) {
-        if let Some(screen) = self.runbook.as_mut() {
-            screen.start_running(titles);
-        }
+    fn start_run(
+        &mut self,
+        run: Run,
+        ports: Ports,
+        opts: RunOptions,
+        name: String,
+        titles: Vec<String>,
+    ) {
+        let Some(screen) = self.runbook.as_mut() else {
+            return;
+        };
+        let abort = screen.start_running(name, titles);
         let outbox = self.outbox.clone();
         self.outbox.start(async move {
             // The AWS account the credentials act in goes into the journal's world, asked here
@@ -112,11 +125,13 @@ impl App {
             }
             let text = match run {
                 Run::Start(rb) => {
-                    let out = engine::run(rb.as_ref(), &ports, &opts, &mut forward(&outbox)).await;
+                    let mut observer = forward(&outbox, &abort);
+                    let out = engine::run(rb.as_ref(), &ports, &opts, &mut observer).await;
                     render::outcome(&out, &rb.target())
                 }
                 Run::Resume(journal) => {
-                    let out = engine::resume(&journal, &ports, &opts, &mut forward(&outbox)).await;
+                    let mut observer = forward(&outbox, &abort);
+                    let out = engine::resume(&journal, &ports, &opts, &mut observer).await;
                     render::outcome(&out, "")
                 }
             };
@@ -125,10 +140,20 @@ impl App {
     }
 }
 
-/// A run's observer that hands every event to the UI.
-fn forward(outbox: &Outbox) -> impl FnMut(&Event) -> Control + Send + '_ {
+/// A run's observer that hands every event to the UI, and stops the run once the abort key was
+/// pressed, at the first point where stopping leaves no step half done: a step verified, or one
+/// waiting for its verify (its write is journalled, and resume checks it again).
+fn forward<'a>(
+    outbox: &'a Outbox,
+    abort: &'a AtomicBool,
+) -> impl FnMut(&Event) -> Control + Send + 'a {
     move |e| {
         outbox.report(UiEvent::RunbookEvent(e.clone()));
-        Control::Continue
+        let safe_point = matches!(e, Event::Verified { .. } | Event::Progress { .. });
+        if safe_point && abort.load(Ordering::Relaxed) {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
     }
 }

@@ -15,7 +15,7 @@ impl App {
             Layer::Detail => self.detail.is_some(),
             Layer::Pods => self.pods.is_some(),
             Layer::Logs => self.logs.is_some(),
-            Layer::Runbook => self.runbook.is_some(),
+            Layer::Runbook => self.runbook.is_some() && !self.runbook_hidden,
             Layer::Help => self.help.is_some(),
             Layer::CommandBar => self.mode != Mode::Normal,
             Layer::Confirm => self.confirm.is_some(),
@@ -49,7 +49,22 @@ impl App {
             }
             Layer::Pods => self.pods = None,
             Layer::Logs => self.logs = None,
-            Layer::Runbook => self.runbook = None,
+            // A run going on is left to run: its screen is only hidden (`:runbooks` shows it).
+            Layer::Runbook => match &self.runbook {
+                Some(screen) if screen.is_running() => {
+                    if !self.runbook_hidden {
+                        self.runbook_hidden = true;
+                        self.say(
+                            "the run goes on: the header shows it, :runbooks comes back to it",
+                            false,
+                        );
+                    }
+                }
+                _ => {
+                    self.runbook = None;
+                    self.runbook_hidden = false;
+                }
+            },
             Layer::Help => self.help = None,
             Layer::CommandBar => self.mode = Mode::Normal,
             Layer::Confirm => {

@@ -269,14 +269,18 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
             }
         }
         Stage::Running {
+            name,
             steps,
             journal,
             outcome,
+            ..
         } => {
             title = if outcome.is_some() {
-                " Runbook — finished, Esc closes ".into()
+                format!(" {name} — finished, Esc closes ")
+            } else if screen.aborting() {
+                format!(" {name} — stopping after the current step ")
             } else {
-                " Runbook — running ".into()
+                format!(" {name} — running · Esc: leave it running · a: stop after this step ")
             };
             for (i, s) in steps.iter().enumerate() {
                 let elapsed = s.elapsed.map(secs).unwrap_or_default();

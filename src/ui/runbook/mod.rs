@@ -13,7 +13,7 @@ mod state;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 
-use super::component::{Component, Ctx, Effect, Regions};
+use super::component::{Component, Ctx, Effect, Message, Overlay, Regions};
 use super::keymap::pasted;
 use crate::runbook::RUNBOOKS;
 
@@ -143,13 +143,22 @@ impl Component for RunbookScreen {
                 KeyCode::Enter => return Effect::ResumeRunbook(plan.journal.clone()),
                 _ => {}
             },
-            Stage::Running { outcome, .. } => {
-                if outcome.is_some()
-                    && matches!(ev.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'))
-                {
+            Stage::Running { outcome, .. } => match ev.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') if outcome.is_some() => {
                     return Effect::close();
                 }
-            }
+                // The run goes on in the background: the app only hides the screen, the header
+                // shows the run's progress, and `:runbooks` comes back to it.
+                KeyCode::Esc | KeyCode::Char('q') => return Effect::close(),
+                KeyCode::Char(':') => return Effect::Open(Overlay::CommandBar),
+                KeyCode::Char('?') => return Effect::Open(Overlay::Help),
+                KeyCode::Char('a') if !ctrl && self.abort() => {
+                    return Effect::Say(Message::info(
+                        "stopping after the current step; the journal records the stop and resume continues from there",
+                    ));
+                }
+                _ => {}
+            },
         }
         Effect::None
     }

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::form::{self, Field};
 use super::resume::ResumePlan;
@@ -48,9 +49,14 @@ pub enum Stage {
     /// target typed to confirm, as for a start.
     Resume(Box<ResumePlan>),
     Running {
+        /// The runbook's name, for the header while the screen is closed.
+        name: String,
         steps: Vec<StepLine>,
         journal: Option<PathBuf>,
         outcome: Option<String>,
+        /// Set by the abort key; the run's observer reads it and the engine stops after the
+        /// current step (or while it waits), journalling the stop.
+        abort: Arc<AtomicBool>,
     },
 }
 
@@ -128,8 +134,12 @@ impl RunbookScreen {
         }
     }
 
-    pub fn start_running(&mut self, titles: Vec<String>) {
+    /// Shows the run's steps; the flag returned is the abort key's, for the run's observer.
+    pub fn start_running(&mut self, name: String, titles: Vec<String>) -> Arc<AtomicBool> {
+        let abort = Arc::new(AtomicBool::new(false));
         self.stage = Stage::Running {
+            name,
+            abort: abort.clone(),
             steps: titles
                 .into_iter()
                 .map(|title| StepLine {
@@ -141,6 +151,74 @@ impl RunbookScreen {
             journal: None,
             outcome: None,
         };
+        abort
+    }
+
+    /// Whether a run is going on (started and not yet ended).
+    pub fn is_running(&self) -> bool {
+        matches!(self.stage, Stage::Running { outcome: None, .. })
+    }
+
+    /// The abort key: the run stops after its current step. Whether a run was there to stop.
+    pub fn abort(&mut self) -> bool {
+        match &self.stage {
+            Stage::Running {
+                outcome: None,
+                abort,
+                ..
+            } => {
+                abort.store(true, Ordering::Relaxed);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The journal of the run on screen, once it has one.
+    pub fn journal(&self) -> Option<&std::path::Path> {
+        match &self.stage {
+            Stage::Running { journal, .. } => journal.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the abort key was pressed on the current run.
+    pub fn aborting(&self) -> bool {
+        matches!(&self.stage, Stage::Running { abort, outcome: None, .. } if abort.load(Ordering::Relaxed))
+    }
+
+    /// The run in a few words, for the header while the screen is closed: "create-org 3/11
+    /// applying", "create-org finished".
+    pub fn progress(&self) -> Option<String> {
+        let Stage::Running {
+            name,
+            steps,
+            outcome,
+            ..
+        } = &self.stage
+        else {
+            return None;
+        };
+        if let Some(text) = outcome {
+            let ended = if text.starts_with("stopped") {
+                "stopped"
+            } else if text.starts_with("refused") {
+                "refused"
+            } else if text.contains(" failed: ") {
+                "FAILED"
+            } else {
+                "done"
+            };
+            return Some(format!("{name} {ended}"));
+        }
+        let settled = |s: &&StepLine| matches!(s.state, "done" | "already done" | "warning");
+        let done = steps.iter().filter(settled).count();
+        let now = steps
+            .iter()
+            .find(|s| !matches!(s.state, "done" | "already done" | "warning" | "pending"))
+            .map_or("starting", |s| s.state);
+        let stopping = if self.aborting() { ", stopping" } else { "" };
+        Some(format!("{name} {done}/{} {now}{stopping}", steps.len()))
     }
 
     pub fn event(&mut self, e: &Event) {
@@ -200,9 +278,11 @@ impl RunbookScreen {
             Stage::Running { outcome, .. } => *outcome = Some(text),
             _ => {
                 self.stage = Stage::Running {
+                    name: String::new(),
                     steps: vec![],
                     journal: None,
                     outcome: Some(text),
+                    abort: Arc::default(),
                 }
             }
         }
