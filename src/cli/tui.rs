@@ -102,7 +102,8 @@ pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> Exit
 /// way out leaves through the guard's drop, which restores the terminal before opsdeck exits; a
 /// panic restores it in the guard's panic hook. After a signal the exit status is 128 + its
 /// number (130 for SIGINT, 143 for SIGTERM): see `StopSignal::exit_code`.
-async fn run(mut app: App, rx: crate::store::UpdateReceiver) -> ExitCode {
+async fn run(app: App, rx: crate::store::UpdateReceiver) -> ExitCode {
+    let mut app = app.with_clipboard(Arc::new(crate::ui::terminal::copy_to_clipboard));
     // Before raw mode, so that no moment is left where a signal ends opsdeck with the terminal raw.
     let mut signals = match Signals::install() {
         Ok(s) => s,

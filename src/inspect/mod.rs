@@ -13,6 +13,7 @@ pub mod document;
 pub mod lines;
 pub mod live;
 pub mod logs;
+pub mod manifest;
 pub mod route;
 pub mod trace;
 
@@ -170,6 +171,12 @@ pub type SectionFuture = BoxFuture<'static, Result<Body, String>>;
 pub trait Inspector: Send + Sync {
     /// Fetches one section of the subject's detail, now.
     fn fetch(&self, subject: &Subject, section: Section) -> SectionFuture;
+
+    /// The subject's object as its API serves it (`y`); by default what opsdeck read of it.
+    fn manifest(&self, subject: &Subject) -> manifest::ManifestFuture {
+        let m = manifest::Manifest::of_facts(subject);
+        Box::pin(async move { Ok(m) })
+    }
 }
 
 #[cfg(test)]

@@ -39,6 +39,13 @@ impl Inspector for Router {
             Err(why) => Box::pin(async move { Err(why.to_string()) }),
         }
     }
+
+    fn manifest(&self, subject: &Subject) -> super::manifest::ManifestFuture {
+        match self.side_of(subject) {
+            Ok(side) => side.manifest(subject),
+            Err(why) => Box::pin(async move { Err(why.to_string()) }),
+        }
+    }
 }
 
 impl LogSource for Router {

@@ -238,6 +238,17 @@ pub struct KubeResource {
     pub flux_noun: Option<&'static str>,
 }
 
+impl KubeResource {
+    /// The resource a kind watches whose objects are of `api_kind` ("HelmRelease").
+    pub fn of_api_kind(api_kind: &str) -> Option<&'static KubeResource> {
+        Kind::ALL
+            .iter()
+            .filter_map(|k| k.spec().watch)
+            .flat_map(|w| w.resources.iter())
+            .find(|r| r.api_kind == api_kind)
+    }
+}
+
 impl Kind {
     /// The machine name used in JSON output and configuration.
     pub fn as_str(self) -> &'static str {

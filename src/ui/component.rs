@@ -101,6 +101,8 @@ pub enum Overlay {
     Filter,
     /// `:runbooks`.
     Runbooks,
+    /// `Ctrl-a`: the commands and their aliases.
+    Aliases,
 }
 
 /// What a key asks of the app beyond the component's own state.
@@ -127,6 +129,10 @@ pub enum Effect {
     OpenPodLogs(LogTarget),
     /// Read the open log view's logs again, as this query says.
     RestartLogs(LogQuery),
+    /// The object of a row (the selected one when `None`) as its API serves it.
+    OpenManifest(Option<RowId>),
+    /// Put this text on the clipboard (OSC 52).
+    Copy(String),
     /// The row's pods, as a list (its detail opens under it if it is not open).
     OpenPods(RowId),
     Quit,

@@ -103,6 +103,9 @@ impl Component for Detail {
             Action::ControllerLogs => return Effect::OpenLogs(Some(self.id.clone()), true),
             Action::Pods => return Effect::OpenPods(self.id.clone()),
             Action::Scale => return Effect::OpenCommand("scale ".into()),
+            Action::Yaml => return Effect::OpenManifest(Some(self.id.clone())),
+            Action::Copy => return Effect::Copy(self.id.name.clone()),
+            Action::Aliases => return Effect::Open(Overlay::Aliases),
             _ => {}
         }
         Effect::None

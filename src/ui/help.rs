@@ -104,6 +104,16 @@ fn command_lines() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The commands and their aliases, one per line, for `Ctrl-a`.
+pub(super) fn alias_lines() -> Vec<String> {
+    let commands = command_lines();
+    let width = commands.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    commands
+        .into_iter()
+        .map(|(names, what)| format!("  {names:<width$}  {what}"))
+        .collect()
+}
+
 /// Draws the help; how far it can scroll.
 fn render(f: &mut Frame, area: Rect, ctx: &Ctx, scroll: u16) -> u16 {
     let mut limit = 0;

@@ -37,6 +37,12 @@ pub enum Action {
     Scale,
     /// Every context and namespace again (k9s's `0`).
     Everywhere,
+    /// The object as its API serves it: YAML from a cluster, JSON for AWS rows.
+    Yaml,
+    /// Copy the row's name (a text view: its text) to the clipboard, by OSC 52.
+    Copy,
+    /// Every command and its aliases.
+    Aliases,
 }
 
 pub struct Binding {
@@ -116,6 +122,21 @@ pub const BINDINGS: &[Binding] = &[
         &["="],
         Action::Scale,
         "ECS service: set the desired count (:scale N); needs --write, asks first",
+    ),
+    bind(
+        &["y"],
+        Action::Yaml,
+        "the object's YAML, fetched now (AWS rows: JSON of what opsdeck read)",
+    ),
+    bind(
+        &["c"],
+        Action::Copy,
+        "copy the row's name (in y, Ctrl-a: the text) to the clipboard, OSC 52",
+    ),
+    bind(
+        &["Ctrl-a"],
+        Action::Aliases,
+        "every command and its aliases",
     ),
     bind(
         &["0"],

@@ -26,6 +26,7 @@ pub mod runbook;
 mod table;
 pub mod tasks;
 pub mod terminal;
+pub mod text_view;
 pub mod theme;
 mod wrap;
 

@@ -77,6 +77,11 @@ impl Component for PodsView {
                     ));
                 }
             }
+            Action::Copy => {
+                if let Some(p) = self.pods.get(self.cursor) {
+                    return Effect::Copy(p.name.clone());
+                }
+            }
             _ => {}
         }
         Effect::None

@@ -40,6 +40,11 @@ pub enum UiEvent {
     LogsEnded {
         run: u64,
     },
+    /// A row's object as its API serves it (`y`).
+    Manifest {
+        id: RowId,
+        result: Result<crate::inspect::manifest::Manifest, String>,
+    },
 }
 
 /// A piece of background work, which reports through an `Outbox` it holds.

@@ -51,6 +51,14 @@ pub fn restore() {
     let _ = execute!(io::stdout(), Show);
 }
 
+/// Puts `text` on the clipboard of the terminal the TUI draws on, by OSC 52: it works over ssh
+/// and in tmux (with `set-clipboard on`), where no local clipboard tool could. A terminal that
+/// does not take OSC 52 ignores it.
+pub fn copy_to_clipboard(text: &str) {
+    use crossterm::clipboard::CopyToClipboard;
+    let _ = execute!(io::stdout(), CopyToClipboard::to_clipboard_from(text));
+}
+
 /// The TUI's terminal; dropping the guard restores the terminal.
 pub struct TerminalGuard {
     /// Always `Some` until the drop.

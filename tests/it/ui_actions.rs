@@ -397,6 +397,44 @@ async fn kube_events_of_a_row_newest_first() {
     );
 }
 
+/// `y` on a cluster's row: the object as the API serves it now, as YAML, `managedFields` left
+/// out as `kubectl get -o yaml` leaves them; a deleted object is said as such.
+#[tokio::test]
+async fn kube_manifest_is_the_objects_yaml() {
+    let api = api_holding(&["helmreleases.json"]).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let path = api.write_kubeconfig(tmp.path());
+    let source = KubeInspector::new(Arc::new(kubeconfig::load(Some(&path)).unwrap()));
+    let subject = |name: &str| Subject {
+        id: numinia_release(name),
+        facts: Facts::HelmRelease(Default::default()),
+        object: Some(ObjectRef::new("HelmRelease", "numinia", name)),
+        workloads: Vec::new(),
+        source: None,
+    };
+    let m = source.manifest(&subject("elizaos-numi")).await.unwrap();
+    assert_eq!(m.format, "YAML");
+    let stored = api.get("HelmRelease", "numinia", "elizaos-numi").unwrap();
+    let back: serde_json::Value = serde_saphyr::from_str(&m.text).expect("the YAML parses");
+    assert_eq!(back["spec"], stored["spec"], "{}", m.text);
+    assert_eq!(back["metadata"]["name"], "elizaos-numi");
+    assert!(!m.text.contains("managedFields"), "{}", m.text);
+    assert!(
+        m.origin
+            .contains("HelmRelease numinia/elizaos-numi in prod-cluster"),
+        "{}",
+        m.origin
+    );
+    let gone = source
+        .manifest(&subject("no-such-release"))
+        .await
+        .unwrap_err();
+    assert!(
+        gone.starts_with("not found: HelmRelease numinia/no-such-release"),
+        "{gone}"
+    );
+}
+
 struct CannedEvents;
 
 impl Inspector for CannedEvents {

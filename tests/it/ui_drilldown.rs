@@ -331,3 +331,69 @@ fn l_on_a_row_without_pods_says_where_logs_are() {
         "{s}"
     );
 }
+
+/// `y` fetches the object when asked and shows it as YAML, with where it came from; `c` copies
+/// the whole text there and the row's name on a table; `Ctrl-a` lists every command's aliases.
+#[tokio::test]
+async fn y_shows_the_object_c_copies_and_ctrl_a_lists_the_aliases() {
+    let (app, mut notices) = demo_app_inspected();
+    let copied = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = copied.clone();
+    let mut app = app.with_clipboard(Arc::new(move |t: &str| {
+        sink.lock().unwrap().push(t.to_string())
+    }));
+    let mut term = terminal();
+    type_line(&mut app, ":hr hyperfy2-world");
+    let selected = app.selected_id().expect("a row");
+    app.handle_key(key('y'));
+    let screen = render(&mut term, &mut app);
+    assert!(screen.contains("fetching…"), "{screen}");
+    drive(&mut app, &mut notices, |a| {
+        a.text.as_ref().is_some_and(|t| t.body.is_some())
+    })
+    .await;
+    let screen = render(&mut term, &mut app);
+    for want in [
+        "YAML hyperfy2-world",
+        "apiVersion: helm.toolkit.fluxcd.io/v2",
+        "kind: HelmRelease",
+        "namespace: numen-games",
+    ] {
+        assert!(screen.contains(want), "{want}:\n{screen}");
+    }
+    app.handle_key(key('c'));
+    let text = copied.lock().unwrap().last().cloned().unwrap();
+    assert!(
+        text.starts_with("apiVersion:") && text.contains("\nkind: HelmRelease"),
+        "{text}"
+    );
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.text.is_none());
+
+    // On the table, c copies the name.
+    app.handle_key(key('c'));
+    assert_eq!(app.copied.as_deref(), Some(selected.name.as_str()));
+    assert_eq!(copied.lock().unwrap().last(), Some(&selected.name));
+
+    // An AWS row's object is the JSON of what opsdeck read.
+    type_line(&mut app, ":ecs");
+    app.handle_key(key('y'));
+    drive(&mut app, &mut notices, |a| {
+        a.text.as_ref().is_some_and(|t| t.body.is_some())
+    })
+    .await;
+    let text = app.text.as_ref().unwrap().text().unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(json["kind"], "ecs_service", "{text}");
+    app.handle_key(code(KeyCode::Esc));
+
+    let ctrl_a = crossterm::event::KeyEvent::new(
+        KeyCode::Char('a'),
+        crossterm::event::KeyModifiers::CONTROL,
+    );
+    app.handle_key(ctrl_a);
+    let screen = render(&mut term, &mut app);
+    for want in ["aliases", ":hr", ":ks", ":runbooks"] {
+        assert!(screen.contains(want), "{want}:\n{screen}");
+    }
+}

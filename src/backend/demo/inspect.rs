@@ -14,6 +14,7 @@ use super::seed::{FAILING_RELEASE, VPN_CONTEXT};
 use super::seed_rows;
 use super::workloads::{self, BROKEN_WORKLOAD, MISSING_SECRET, replica_set};
 use crate::clock::SharedClock;
+use crate::inspect::manifest::{Manifest, ManifestFuture};
 use crate::inspect::{Inspector, ObjectRef, SectionFuture, Subject, WorkloadRef};
 use crate::model::drilldown::{
     Body, ChainLink, EventLine, InventoryEntry, KustomizeRevisions, MAX_PODS, PodLine, Revision,
@@ -21,7 +22,7 @@ use crate::model::drilldown::{
 };
 use crate::model::kinds::flux::flux_name;
 use crate::model::kinds::workload::{Workload, row_name};
-use crate::model::{Facts, Health, Kind, Row, RowId, Scope};
+use crate::model::{Facts, Health, Kind, KubeResource, Row, RowId, Scope};
 
 /// What a fetch from the cluster behind the dropped VPN says.
 pub(super) const VPN_DOWN: &str =
@@ -111,6 +112,28 @@ impl DemoInspector {
 impl Inspector for DemoInspector {
     fn fetch(&self, subject: &Subject, section: Section) -> SectionFuture {
         let result = self.section(subject, section);
+        Box::pin(async move { result })
+    }
+
+    /// A Kubernetes row's object as YAML, as `y` shows a cluster's: its apiVersion, kind and
+    /// metadata, and what the demo world holds of it; an AWS row's as JSON.
+    fn manifest(&self, subject: &Subject) -> ManifestFuture {
+        let result = match (&subject.object, subject.id.scope.account.is_some()) {
+            (Some(obj), false) => {
+                let api_version = KubeResource::of_api_kind(&obj.kind).map(|r| r.api_version);
+                let object = serde_json::json!({
+                    "apiVersion": api_version,
+                    "kind": obj.kind,
+                    "metadata": {"name": obj.name, "namespace": obj.namespace},
+                    "opsdeck": {"facts": subject.facts},
+                });
+                Manifest::yaml(
+                    object,
+                    format!("demo world: {} {}/{}", obj.kind, obj.namespace, obj.name),
+                )
+            }
+            _ => Ok(Manifest::of_facts(subject)),
+        };
         Box::pin(async move { result })
     }
 }

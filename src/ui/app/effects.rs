@@ -14,6 +14,7 @@ use crate::ui::help::Help;
 use crate::ui::logs::{LogView, forward};
 use crate::ui::pods::PodsView;
 use crate::ui::runbook::RunbookScreen;
+use crate::ui::text_view::TextView;
 
 impl App {
     /// Carries out `effect`, which the component on `layer` (the one that took the key) asked for.
@@ -76,6 +77,12 @@ impl App {
                 }
             }
             Effect::OpenPods(id) => self.open_pods(id),
+            Effect::OpenManifest(id) => self.open_manifest(id),
+            Effect::Copy(text) => self.copy(text),
+            Effect::Open(Overlay::Aliases) => {
+                let lines = crate::ui::help::alias_lines();
+                self.text = Some(TextView::ready("Commands and their aliases", lines));
+            }
             Effect::Quit => self.ask_quit(),
             Effect::Say(message) => self.message = Some(message),
             Effect::Filter(text) => {
@@ -133,6 +140,46 @@ impl App {
         }
         self.pods = None;
         self.detail = Some(Detail::new(id, sections, live));
+    }
+
+    /// The object of `id` (the selected row's when `None`) as its API serves it, fetched now;
+    /// closing the view stops the fetch.
+    fn open_manifest(&mut self, id: Option<RowId>) {
+        let Some(id) = id.or_else(|| self.selected_id()) else {
+            return;
+        };
+        let Some(row) = self.fleet.row(&id) else {
+            return;
+        };
+        let Some(inspector) = self.inspector.clone() else {
+            self.message = Some(Message::error("this backend serves no objects"));
+            return;
+        };
+        let subject = Subject::of(row, &self.fleet);
+        let mut live = Live::default();
+        let outbox = self.outbox.clone();
+        let for_id = id.clone();
+        let fetch = async move {
+            let result = inspector.manifest(&subject).await;
+            outbox.report(UiEvent::Manifest { id: for_id, result });
+        };
+        self.outbox.start(live.guard(fetch));
+        let title = format!("{} {}", row.kind().title(), id.name);
+        self.text = Some(TextView::loading(title, id, live));
+    }
+
+    /// Puts `text` on the clipboard and says so (a name in full, a long text by its size).
+    fn copy(&mut self, text: String) {
+        if let Some(clipboard) = &self.clipboard {
+            clipboard(&text);
+        }
+        let said = if text.lines().count() > 1 {
+            format!("copied {} lines", text.lines().count())
+        } else {
+            format!("copied {text}")
+        };
+        self.message = Some(Message::info(said));
+        self.copied = Some(text);
     }
 
     /// The pods of `id` as a list, over its detail (opened first if it is not).

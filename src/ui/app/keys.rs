@@ -69,6 +69,7 @@ impl App {
             | Layer::Detail
             | Layer::Pods
             | Layer::Logs
+            | Layer::Text
             | Layer::Help
             | Layer::Confirm => None,
         };
@@ -99,6 +100,10 @@ impl App {
             },
             Layer::Logs => match self.logs.as_mut() {
                 Some(logs) => logs.key(ev, &ctx),
+                None => Effect::None,
+            },
+            Layer::Text => match self.text.as_mut() {
+                Some(text) => text.key(ev, &ctx),
                 None => Effect::None,
             },
             Layer::Runbook => match self.runbook.as_mut() {
@@ -184,6 +189,13 @@ impl App {
             Action::Everywhere => {
                 self.set_scoping(Default::default());
             }
+            Action::Yaml => return Effect::OpenManifest(None),
+            Action::Aliases => return Effect::Open(Overlay::Aliases),
+            Action::Copy => {
+                if let Some(id) = self.selected_id() {
+                    return Effect::Copy(id.name);
+                }
+            }
         }
         Effect::None
     }
@@ -203,7 +215,7 @@ impl App {
     }
 
     /// The id of the row under the cursor, as the fleet is now.
-    pub(super) fn selected_id(&mut self) -> Option<RowId> {
+    pub fn selected_id(&mut self) -> Option<RowId> {
         self.selected_key()
             .and_then(|k| self.fleet.get(k))
             .map(|r| r.id.clone())

@@ -13,6 +13,8 @@ pub enum Layer {
     Pods,
     /// A log view.
     Logs,
+    /// A page of text: an object's YAML (`y`), the aliases (`Ctrl-a`).
+    Text,
     /// `:runbooks`.
     Runbook,
     Help,
@@ -23,11 +25,12 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub(super) const BOTTOM_UP: [Layer; 8] = [
+    pub(super) const BOTTOM_UP: [Layer; 9] = [
         Layer::Pane,
         Layer::Detail,
         Layer::Pods,
         Layer::Logs,
+        Layer::Text,
         Layer::Runbook,
         Layer::Help,
         Layer::CommandBar,
@@ -39,7 +42,7 @@ impl Layer {
     pub fn reads_bindings(self) -> bool {
         matches!(
             self,
-            Layer::Pane | Layer::Detail | Layer::Pods | Layer::Logs | Layer::Help
+            Layer::Pane | Layer::Detail | Layer::Pods | Layer::Logs | Layer::Text | Layer::Help
         )
     }
 }

@@ -30,6 +30,7 @@ use super::pane::{ORDER, Pane};
 use super::pods::PodsView;
 use super::runbook::RunbookScreen;
 use super::tasks::{self, Outbox};
+use super::text_view::TextView;
 use super::theme::Theme;
 use crate::clock::SharedClock;
 use crate::inspect::Inspector;
@@ -39,6 +40,9 @@ use crate::row_actions::{ActionRunner, RowAction};
 use crate::runbook::{Ports, Runbook};
 use crate::store::view::{Scoping, TableView};
 use crate::store::{Fleet, RowKey};
+
+/// Where `c` puts what it copies.
+pub type Clipboard = Arc<dyn Fn(&str) + Send + Sync>;
 
 pub struct App {
     pub fleet: Fleet,
@@ -56,6 +60,12 @@ pub struct App {
     /// How many log streams were started: the number of the newest.
     log_runs: u64,
     pub help: Option<Help>,
+    /// `y` or `Ctrl-a`, while open.
+    pub text: Option<TextView>,
+    /// Where `c` puts text: the terminal's clipboard by OSC 52 in the TUI (`with_clipboard`).
+    clipboard: Option<Clipboard>,
+    /// What `c` copied last.
+    pub copied: Option<String>,
     pub message: Option<Message>,
     pub quit: bool,
     /// Rows per page of the current table, as last rendered.
@@ -116,6 +126,9 @@ impl App {
             logs: None,
             log_runs: 0,
             help: None,
+            text: None,
+            clipboard: None,
+            copied: None,
             message: None,
             quit: false,
             page: 20,
@@ -161,6 +174,12 @@ impl App {
     /// `l` and `L` read logs from `source`.
     pub fn with_logs(mut self, source: Arc<dyn LogSource>) -> App {
         self.log_source = Some(source);
+        self
+    }
+
+    /// `c` hands what it copies to `copy` (the TUI: OSC 52 to the terminal).
+    pub fn with_clipboard(mut self, copy: Clipboard) -> App {
+        self.clipboard = Some(copy);
         self
     }
 
@@ -229,6 +248,15 @@ impl App {
             UiEvent::Logs { run, events } => {
                 if let Some(v) = self.logs.as_mut().filter(|v| v.run == run) {
                     v.take(events);
+                }
+            }
+            UiEvent::Manifest { id, result } => {
+                if let Some(v) = self.text.as_mut().filter(|v| v.id.as_ref() == Some(&id)) {
+                    v.title = match &result {
+                        Ok(m) => format!("{} {} — {}", m.format, id.name, m.origin),
+                        Err(_) => format!("{} — could not be read", id.name),
+                    };
+                    v.body = Some(result.map(|m| m.lines()));
                 }
             }
             UiEvent::LogsEnded { run } => {

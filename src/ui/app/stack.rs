@@ -15,6 +15,7 @@ impl App {
             Layer::Detail => self.detail.is_some(),
             Layer::Pods => self.pods.is_some(),
             Layer::Logs => self.logs.is_some(),
+            Layer::Text => self.text.is_some(),
             Layer::Runbook => self.runbook.is_some() && !self.runbook_hidden,
             Layer::Help => self.help.is_some(),
             Layer::CommandBar => self.mode != Mode::Normal,
@@ -49,6 +50,7 @@ impl App {
             }
             Layer::Pods => self.pods = None,
             Layer::Logs => self.logs = None,
+            Layer::Text => self.text = None,
             // A run going on is left to run: its screen is only hidden (`:runbooks` shows it).
             Layer::Runbook => match &self.runbook {
                 Some(screen) if screen.is_running() => {
@@ -93,6 +95,11 @@ impl App {
                 Layer::Logs => {
                     if let Some(logs) = &self.logs {
                         logs.draw(f, regions, ctx);
+                    }
+                }
+                Layer::Text => {
+                    if let Some(text) = &self.text {
+                        text.draw(f, regions, ctx);
                     }
                 }
                 Layer::Runbook => {

@@ -21,6 +21,7 @@ use kube::api::{Api, DynamicObject};
 use super::context::client;
 use super::errors::{Failure, classify};
 use super::kubeconfig::Loaded;
+use crate::inspect::manifest::{Manifest, ManifestFuture};
 use crate::inspect::{Inspector, SectionFuture, Subject};
 use crate::model::KubeResource;
 use crate::model::drilldown::{Body, Section};
@@ -102,6 +103,37 @@ impl Inspector for KubeInspector {
         let me = self.clone();
         let subject = subject.clone();
         Box::pin(async move { me.section(subject, section).await })
+    }
+
+    /// The object as the API serves it now (`kubectl get -o yaml`).
+    fn manifest(&self, subject: &Subject) -> ManifestFuture {
+        let me = self.clone();
+        let subject = subject.clone();
+        Box::pin(async move {
+            let Some(obj) = &subject.object else {
+                return Ok(Manifest::of_facts(&subject));
+            };
+            let r = KubeResource::of_api_kind(&obj.kind)
+                .ok_or_else(|| format!("{} is not a resource opsdeck reads", obj.kind))?;
+            let ctx = subject.context().to_string();
+            let read = Reader {
+                client: me.client(&ctx).await?,
+                profile: me.profile(&ctx),
+            };
+            let got = read.get(r, &obj.namespace, &obj.name).await;
+            if got.as_ref().is_err_and(|e| e.contains("(401)")) {
+                me.forget(&ctx);
+            }
+            let (ns, name) = (&obj.namespace, &obj.name);
+            let value = got?.ok_or_else(|| {
+                format!(
+                    "not found: {} {ns}/{name} (deleted since it was listed)",
+                    r.api_kind
+                )
+            })?;
+            let origin = format!("GET {} {} {ns}/{name} in {ctx}", r.api_version, r.api_kind);
+            Manifest::yaml(value, origin)
+        })
     }
 }
 
