@@ -380,6 +380,7 @@ async fn describe(args: DescribeArgs, config: &Config) -> Result<ExitCode, (Stri
         let opts = DocOptions {
             all_events: args.all_events,
             headless: true,
+            ..DocOptions::default()
         };
         title
             + &document::plain_text(&document::lines(

@@ -34,6 +34,8 @@ pub enum Tone {
     Health(Health),
     /// A health as a badge (reversed).
     Badge(Health),
+    /// The related row marked to open (Tab in the TUI's detail).
+    Marked,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +93,8 @@ pub struct DocOptions {
     pub all_events: bool,
     /// For `opsdeck describe`: hints name its flags and commands, not the TUI's keys.
     pub headless: bool,
+    /// The related row marked to open with Enter, by its place in the list.
+    pub marked: Option<usize>,
 }
 
 /// "1 h", "5 m" since `t`, or "-".
@@ -240,10 +244,19 @@ pub fn lines(
     let related = fleet.related(row);
     if !related.is_empty() {
         out.push(Vec::new());
-        out.push(heading("Related"));
-        for k in related {
+        out.push(heading(if opts.headless {
+            "Related"
+        } else {
+            "Related (Tab marks one, Enter opens it)"
+        }));
+        for (i, k) in related.into_iter().enumerate() {
             if let Some(r) = fleet.get(k) {
-                out.push(row_line(r));
+                let mut line = row_line(r);
+                if opts.marked == Some(i) {
+                    line[0] = piece(Tone::Marked, format!("▸ {:<5} ", r.kind().short()));
+                    line[1].tone = Tone::Marked;
+                }
+                out.push(line);
             }
         }
     }

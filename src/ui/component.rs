@@ -111,6 +111,8 @@ pub enum Effect {
     /// Close the component that took the key, then carry out what follows.
     Close(Box<Effect>),
     Open(Overlay),
+    /// Back to where the user came from (the back stack), or close the component on top.
+    Back,
     /// Show another pane (closing the detail and help).
     OpenPane(Pane),
     /// Show another pane with its `/` filter set.

@@ -33,6 +33,11 @@ pub struct Detail {
     pub options: DocOptions,
     /// The sections' fetches: dropped with the detail, which stops them.
     pub live: Live,
+    /// A related row was just marked: the next frame scrolls it into view (only a frame knows
+    /// where it lands once wrapped) and leaves the scroll it chose in `revealed`.
+    reveal: std::cell::Cell<bool>,
+    /// The scroll a frame chose to show the marked row, taken up by the next key.
+    revealed: std::cell::Cell<Option<u16>>,
 }
 
 impl Detail {
@@ -47,7 +52,35 @@ impl Detail {
                 .collect(),
             options: DocOptions::default(),
             live,
+            reveal: std::cell::Cell::new(false),
+            revealed: std::cell::Cell::new(None),
         }
+    }
+
+    /// Marks the next (`step` 1) or previous (-1) related row, round the list; the next frame
+    /// scrolls it into view.
+    fn mark(&mut self, step: i64, ctx: &Ctx) {
+        let Some(row) = ctx.fleet.row(&self.id) else {
+            return;
+        };
+        let n = ctx.fleet.related(row).len() as i64;
+        if n == 0 {
+            return;
+        }
+        let next = match self.options.marked {
+            Some(i) => (i as i64 + step).rem_euclid(n),
+            None if step > 0 => 0,
+            None => n - 1,
+        };
+        self.options.marked = Some(next as usize);
+        self.reveal.set(true);
+    }
+
+    /// The related row marked, as the fleet is now.
+    fn marked(&self, ctx: &Ctx) -> Option<RowId> {
+        let row = ctx.fleet.row(&self.id)?;
+        let key = *ctx.fleet.related(row).get(self.options.marked?)?;
+        ctx.fleet.get(key).map(|r| r.id.clone())
     }
 
     /// A fetch's outcome for one of its sections.
@@ -76,10 +109,13 @@ impl Detail {
 }
 
 impl Component for Detail {
-    fn key(&mut self, ev: KeyEvent, _: &Ctx) -> Effect {
+    fn key(&mut self, ev: KeyEvent, ctx: &Ctx) -> Effect {
         let Some(action) = action_for(&ev) else {
             return Effect::None;
         };
+        if let Some(scroll) = self.revealed.take() {
+            self.scroll = scroll;
+        }
         let limit = self.scroll_limit.get();
         self.scroll = self.scroll.min(limit);
         match action {
@@ -91,10 +127,17 @@ impl Component for Detail {
             // The end as it will be: sections still loading grow the document, and the view
             // stays at its end until the next key (drawing clamps it).
             Action::Bottom => self.scroll = u16::MAX,
-            Action::Back => return Effect::close(),
+            Action::Back => return Effect::Back,
             Action::Quit => return Effect::Quit,
             Action::Help => return Effect::Open(Overlay::Help),
             Action::CommandBar => return Effect::Open(Overlay::CommandBar),
+            Action::NextPane => self.mark(1, ctx),
+            Action::PrevPane => self.mark(-1, ctx),
+            Action::Open => {
+                if let Some(id) = self.marked(ctx) {
+                    return Effect::OpenDetail(id);
+                }
+            }
             Action::Refresh | Action::ToggleSuspend => {
                 return Effect::AskRowAction(action, Some(self.id.clone()));
             }
@@ -126,6 +169,7 @@ pub fn tone_style(theme: &Theme, tone: Tone) -> Style {
         Tone::Columns => Style::default().fg(theme.title),
         Tone::Health(h) => theme.health_style(h),
         Tone::Badge(h) => theme.health_style(h).add_modifier(Modifier::REVERSED),
+        Tone::Marked => theme.selection(),
     }
 }
 
@@ -158,14 +202,26 @@ fn render(f: &mut Frame, area: Rect, detail: &Detail, ctx: &Ctx) {
     };
     let sections: Vec<(Section, &SectionView)> =
         detail.sections.iter().map(|(s, v)| (*s, v)).collect();
-    let lines = styled(
-        theme,
-        // Inside the borders; a long value goes on under its own column.
-        super::wrap::wrap(
-            document::lines(row, fleet, &sections, ctx.now, detail.options),
-            area.width.saturating_sub(2) as usize,
-        ),
+    // Inside the borders; a long value goes on under its own column.
+    let wrapped = super::wrap::wrap(
+        document::lines(row, fleet, &sections, ctx.now, detail.options),
+        area.width.saturating_sub(2) as usize,
     );
+    let mut scroll = detail.revealed.get().unwrap_or(detail.scroll);
+    if detail.reveal.take()
+        && let Some(at) = wrapped
+            .iter()
+            .position(|l| l.iter().any(|p| p.tone == document::Tone::Marked))
+    {
+        let at = u16::try_from(at).unwrap_or(u16::MAX);
+        let room = area.height.saturating_sub(2);
+        let shown = scroll.min(detail.scroll_limit.get());
+        if at < shown || at >= shown.saturating_add(room) {
+            scroll = at.saturating_sub(room / 2);
+        }
+        detail.revealed.set(Some(scroll));
+    }
+    let lines = styled(theme, wrapped);
     let title = Line::from(vec![
         Span::styled(format!(" {} ", row.kind().title()), theme.title()),
         Span::styled(
@@ -198,5 +254,5 @@ fn render(f: &mut Frame, area: Rect, detail: &Detail, ctx: &Ctx) {
         .saturating_sub(area.height as usize);
     let limit = u16::try_from(limit).unwrap_or(u16::MAX);
     detail.scroll_limit.set(limit);
-    f.render_widget(p.scroll((detail.scroll.min(limit), 0)), area);
+    f.render_widget(p.scroll((scroll.min(limit), 0)), area);
 }

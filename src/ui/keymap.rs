@@ -82,7 +82,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(
         &["Esc"],
         Action::Back,
-        "back: close details or help, clear the filter",
+        "back where you came from (clears the filter first)",
     ),
     bind(&["Tab"], Action::NextPane, "next pane"),
     bind(&["Shift-Tab"], Action::PrevPane, "previous pane"),

@@ -709,3 +709,76 @@ fn help_scrolls_like_a_pager_and_closes_on_esc_only() {
     app.handle_key(code(KeyCode::Esc));
     assert!(app.help.is_none());
 }
+
+/// A detail's related rows can be marked with Tab and opened with Enter; Esc goes back the way
+/// the user came: to the detail before, to the table, to the pane before the `:` command.
+#[test]
+fn related_rows_open_from_a_detail_and_esc_goes_back_the_way_it_came() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    type_line(&mut app, ":org numen-games");
+    app.handle_key(code(KeyCode::Enter));
+    let org = app
+        .detail
+        .as_ref()
+        .expect("the organization's detail")
+        .id
+        .clone();
+    assert_eq!(org.name, "numen-games");
+    app.handle_key(code(KeyCode::Tab));
+    let screen = render(&mut term, &mut app);
+    let marked = screen
+        .lines()
+        .find(|l| l.contains('▸'))
+        .unwrap_or_else(|| panic!("a marked related row on screen:\n{screen}"))
+        .to_string();
+    app.handle_key(code(KeyCode::Enter));
+    let opened = app.detail.as_ref().unwrap().id.clone();
+    assert_ne!(opened, org);
+    assert!(
+        marked.contains(&opened.display_name()),
+        "{marked} / {opened:?}"
+    );
+    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(
+        app.detail.as_ref().unwrap().id,
+        org,
+        "back to the organization"
+    );
+    // Round the list: Shift-Tab from the first marks the last.
+    app.handle_key(code(KeyCode::Tab));
+    app.handle_key(code(KeyCode::BackTab));
+    let screen = render(&mut term, &mut app);
+    let last_related = screen
+        .lines()
+        .take_while(|l| !l.contains("── Commands"))
+        .filter(|l| !l.trim_matches(|c| c == '│' || c == ' ').is_empty())
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        last_related.contains('▸'),
+        "the last related row is marked:\n{screen}"
+    );
+    // On a short terminal the marked row is scrolled into view.
+    let mut small = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    for _ in 0..3 {
+        app.handle_key(code(KeyCode::Tab));
+        let screen = render(&mut small, &mut app);
+        assert!(
+            screen.contains('▸'),
+            "the marked row is on screen:\n{screen}"
+        );
+    }
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.detail.is_none(), "back to the table");
+    assert_eq!(app.pane.title(), "Organizations");
+    type_line(&mut app, ":hr");
+    assert_eq!(app.pane.title(), "HelmReleases");
+    app.handle_key(code(KeyCode::Esc));
+    assert_eq!(
+        app.pane.title(),
+        "Organizations",
+        "back to the pane before :hr"
+    );
+}

@@ -2,6 +2,7 @@
 //! switching panes, the message line, and starting background work — posted on the outbox for
 //! the event loop to spawn (`tasks`), never spawned here.
 
+use super::back::Place;
 use super::{App, Detail, Layer, Mode, UiEvent};
 use crate::inspect::Subject;
 use crate::inspect::live::{Live, REFRESH, keep_fetching};
@@ -25,6 +26,7 @@ impl App {
                 self.close(layer);
                 self.carry_out(layer, *then);
             }
+            Effect::Back => self.go_back(layer),
             Effect::Open(Overlay::Help) => self.help = Some(Help::default()),
             Effect::Open(Overlay::CommandBar) => {
                 self.mode = Mode::Command(String::new(), Default::default())
@@ -39,6 +41,7 @@ impl App {
                 self.message = None;
             }
             Effect::OpenPane(pane) => {
+                self.went(Place { pane, detail: None });
                 self.pane = pane;
                 self.detail = None;
                 self.pods = None;
@@ -68,7 +71,13 @@ impl App {
                 self.carry_out(layer, Effect::OpenPane(pane));
                 self.view_mut(pane).set_filter(&filter);
             }
-            Effect::OpenDetail(id) => self.open_detail(id),
+            Effect::OpenDetail(id) => {
+                self.went(Place {
+                    pane: self.pane,
+                    detail: Some(id.clone()),
+                });
+                self.open_detail(id);
+            }
             Effect::OpenLogs(id, controller) => self.open_row_logs(id, controller),
             Effect::OpenPodLogs(target) => self.start_logs(target, LogQuery::recent()),
             Effect::RestartLogs(query) => {
@@ -109,7 +118,7 @@ impl App {
     /// Opens the detail view of a row and starts fetching the sections its kind drills into,
     /// where the backend serves them; they are fetched again while it stays open and stop when
     /// it closes.
-    fn open_detail(&mut self, id: RowId) {
+    pub(super) fn open_detail(&mut self, id: RowId) {
         let Some(row) = self.fleet.row(&id) else {
             self.detail = Some(Detail::new(id, Vec::new(), Live::default()));
             return;
@@ -198,6 +207,10 @@ impl App {
             return;
         }
         if self.detail.as_ref().is_none_or(|d| d.id != id) {
+            self.went(Place {
+                pane: self.pane,
+                detail: Some(id.clone()),
+            });
             self.open_detail(id.clone());
         }
         let mut view = PodsView::new(id);

@@ -166,11 +166,13 @@ impl App {
                     return Effect::OpenDetail(id);
                 }
             }
+            // k9s: Esc clears the filter first, then goes back.
             Action::Back => {
                 let (view, _) = self.current_view();
-                if !view.filter().is_empty() {
-                    view.set_filter("");
+                if view.filter().is_empty() {
+                    return Effect::Back;
                 }
+                view.set_filter("");
             }
             Action::NextPane => return Effect::OpenPane(self.pane.next(1)),
             Action::PrevPane => return Effect::OpenPane(self.pane.next(-1)),

@@ -4,6 +4,7 @@
 //! (`tasks`), so no I/O happens here and nothing here needs a runtime. Rows arrive through
 //! `Fleet::apply` from the event loop, which never waits on a backend.
 
+mod back;
 mod effects;
 mod keys;
 mod layer;
@@ -68,6 +69,8 @@ pub struct App {
     pub copied: Option<String>,
     pub message: Option<Message>,
     pub quit: bool,
+    /// Where `Esc` goes back to, newest last (`back.rs`).
+    back: Vec<back::Place>,
     /// Rows per page of the current table, as last rendered.
     pub page: usize,
     pub(super) views: HashMap<Pane, TableView>,
@@ -131,6 +134,7 @@ impl App {
             copied: None,
             message: None,
             quit: false,
+            back: Vec::new(),
             page: 20,
             views,
             scoping: Scoping::default(),

@@ -1,0 +1,63 @@
+//! The back stack: where the user was before each move (a pane opened by `:` or Tab, a detail
+//! opened from a table or from a related row), so `Esc` returns there, as k9s's does. Overlays
+//! over a detail (pods, logs, `y`, help) close on their own and need no entry.
+
+use super::{App, Layer};
+use crate::model::RowId;
+use crate::ui::pane::Pane;
+
+/// The deepest the stack gets: the oldest places are forgotten first.
+const MAX_BACK: usize = 32;
+
+/// A place to come back to: a pane, and the detail open over it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub pane: Pane,
+    pub detail: Option<RowId>,
+}
+
+impl App {
+    /// Where the user is.
+    fn here(&self) -> Place {
+        Place {
+            pane: self.pane,
+            detail: self.detail.as_ref().map(|d| d.id.clone()),
+        }
+    }
+
+    /// The user goes to `to`: where they were is remembered, unless it is the same place.
+    pub(super) fn went(&mut self, to: Place) {
+        let here = self.here();
+        if here == to {
+            return;
+        }
+        if self.back.len() == MAX_BACK {
+            self.back.remove(0);
+        }
+        self.back.push(here);
+    }
+
+    /// `Esc` on a table or a detail: back where the user came from; with nowhere to go back to,
+    /// the detail closes (a table stays).
+    pub(super) fn go_back(&mut self, layer: Layer) {
+        let Some(place) = self.back.pop() else {
+            self.close(layer);
+            return;
+        };
+        self.pane = place.pane;
+        self.pods = None;
+        self.logs = None;
+        self.text = None;
+        self.help = None;
+        match place.detail {
+            Some(id) if self.detail.as_ref().is_some_and(|d| d.id == id) => {}
+            Some(id) => self.open_detail(id),
+            None => self.detail = None,
+        }
+    }
+
+    /// How many places `Esc` can go back through.
+    pub fn back_depth(&self) -> usize {
+        self.back.len()
+    }
+}
