@@ -318,7 +318,8 @@ impl Kind {
     /// Every name `by_name` takes for the kind, for help and errors: "hr, helmreleases".
     pub fn names(self) -> Vec<&'static str> {
         let spec = self.spec();
-        let mut v: Vec<&str> = spec.commands.to_vec();
+        let mut v: Vec<&str> = vec![spec.name];
+        v.extend(spec.commands);
         v.extend(spec.filters.iter().map(|f| f.command));
         v
     }

@@ -130,31 +130,72 @@ pub fn header(f: &mut Frame, area: Rect, ctx: &Ctx, problems: usize) {
     );
 }
 
+/// The tab bar. When the full labels do not fit, the kinds' short names stand in for them
+/// (`hr 1/50`, `src 19`); when even those do not, the bar shows the tabs around the current
+/// one, with `…` where it is cut, so the current tab is always on screen.
 pub fn tabs(f: &mut Frame, area: Rect, ctx: &Ctx, shown: Pane, stats: &TabStats) {
     let t = ctx.theme;
-    let mut spans = vec![Span::raw(" ")];
-    for pane in ORDER {
-        let current = pane == shown;
-        let (label, worst) = match pane {
-            Pane::Overview => (pane.tab_label().to_string(), None),
-            Pane::Problems => (format!("{} {}", pane.tab_label(), stats.problems), None),
-            Pane::Kind(_) => match stats.per_pane.get(&pane) {
-                Some((n, bad, worst)) if *bad > 0 => {
-                    (format!("{} {bad}/{n}", pane.tab_label()), *worst)
-                }
-                Some((n, _, _)) => (format!("{} {n}", pane.tab_label()), None),
-                None => (pane.tab_label().to_string(), None),
-            },
+    let label = |pane: Pane, short: bool| -> (String, Option<Health>) {
+        let name = match pane {
+            Pane::Kind(k) if short => k.short(),
+            _ => pane.tab_label(),
         };
-        let style = if current {
+        match pane {
+            Pane::Overview => (name.to_string(), None),
+            Pane::Problems => (format!("{name} {}", stats.problems), None),
+            Pane::Kind(_) => match stats.per_pane.get(&pane) {
+                Some((n, bad, worst)) if *bad > 0 => (format!("{name} {bad}/{n}"), *worst),
+                Some((n, _, _)) => (format!("{name} {n}"), None),
+                None => (name.to_string(), None),
+            },
+        }
+    };
+    let room = area.width as usize;
+    // Each tab is " label " and a separator.
+    let width_of = |labels: &[(String, Option<Health>)]| -> usize {
+        1 + labels
+            .iter()
+            .map(|(l, _)| l.chars().count() + 3)
+            .sum::<usize>()
+    };
+    let mut labels: Vec<(String, Option<Health>)> =
+        ORDER.iter().map(|p| label(*p, false)).collect();
+    if width_of(&labels) > room {
+        labels = ORDER.iter().map(|p| label(*p, true)).collect();
+    }
+    let current = ORDER.iter().position(|p| *p == shown).unwrap_or(0);
+    // The window of tabs that fits, grown from the current one, right first.
+    let (mut first, mut last) = (current, current);
+    let fits = |a: usize, b: usize| {
+        let more = usize::from(a > 0) + usize::from(b + 1 < labels.len());
+        width_of(&labels[a..=b]) + 2 * more <= room
+    };
+    loop {
+        if last + 1 < labels.len() && fits(first, last + 1) {
+            last += 1;
+        } else if first > 0 && fits(first - 1, last) {
+            first -= 1;
+        } else {
+            break;
+        }
+    }
+    let mut spans = vec![Span::raw(" ")];
+    if first > 0 {
+        spans.push(Span::styled("… ", t.dim()));
+    }
+    for (i, (text, worst)) in labels.iter().enumerate().take(last + 1).skip(first) {
+        let style = if i == current {
             t.selection()
         } else if let Some(h) = worst {
-            t.health_style(h)
+            t.health_style(*h)
         } else {
             Style::default().fg(t.fg)
         };
-        spans.push(Span::styled(format!(" {label} "), style));
+        spans.push(Span::styled(format!(" {text} "), style));
         spans.push(Span::styled("│", t.dim()));
+    }
+    if last + 1 < labels.len() {
+        spans.push(Span::styled(" …", t.dim()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

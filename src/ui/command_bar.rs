@@ -40,8 +40,13 @@ fn command(input: &str) -> Effect {
             Effect::OpenPaneFiltered(p, filter.to_string())
         }
         Command::OpenFiltered(p, filter) => Effect::OpenPaneFiltered(p, format!("{filter} {arg}")),
+        Command::OpenApiKind(p, api) => {
+            let filter = format!("{}/ {arg}", api.to_ascii_lowercase());
+            Effect::OpenPaneFiltered(p, filter.trim_end().to_string())
+        }
         Command::Help => Effect::Open(Overlay::Help),
         Command::Runbooks => Effect::Open(Overlay::Runbooks),
+        Command::Sources => Effect::Open(Overlay::Sources),
         Command::Quit => Effect::Quit,
         // k9s's `:ctx` and `:ns`: with no name, the ones there are; `-` or `all`, every one.
         Command::Context if arg.is_empty() => Effect::ListScopes(true),

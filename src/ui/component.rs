@@ -103,6 +103,8 @@ pub enum Overlay {
     Runbooks,
     /// `Ctrl-a`: the commands and their aliases.
     Aliases,
+    /// `:sources`: the data sources.
+    Sources,
 }
 
 /// What a key asks of the app beyond the component's own state.

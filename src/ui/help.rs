@@ -77,8 +77,10 @@ fn command_help(cmd: Command) -> String {
     match cmd {
         Command::Open(p) => p.title().to_string(),
         Command::OpenFiltered(p, filter) => format!("{}, filtered to {filter}", p.title()),
+        Command::OpenApiKind(p, api) => format!("{}, only {api}", p.title()),
         Command::Help => "this help".into(),
         Command::Runbooks => "runbooks: create-org, failover, staging-refresh, resume".into(),
+        Command::Sources => "the data sources: status, what each brings, errors".into(),
         Command::Quit => "quit".into(),
         Command::Scale => "scale N: set the ECS service's desired count".into(),
         Command::Context => "ctx NAME: every pane in that context only (0: all)".into(),

@@ -23,6 +23,7 @@ mod overview;
 pub mod pane;
 mod pods;
 pub mod runbook;
+mod sources;
 mod table;
 pub mod tasks;
 pub mod terminal;

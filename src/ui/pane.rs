@@ -30,7 +30,11 @@ pub enum Command {
     OpenFiltered(Pane, &'static str),
     Help,
     Runbooks,
+    /// `:sources`: the data sources and their status.
+    Sources,
     Quit,
+    /// Open the pane filtered to one of its API kinds (`:gitrepository`, `:statefulset`).
+    OpenApiKind(Pane, &'static str),
     /// `:scale N`: set an ECS service's desired count (the argument is read by the bar).
     Scale,
     /// `:ctx NAME`, `:ns NAME`: look only there (the argument is read by the bar).
@@ -44,7 +48,8 @@ const PANE_COMMANDS: [(&str, Command); 2] = [
     ("problems", Command::Open(Pane::Problems)),
 ];
 /// The commands after the kinds'.
-const OTHER_COMMANDS: [(&str, Command); 10] = [
+const OTHER_COMMANDS: [(&str, Command); 11] = [
+    ("sources", Command::Sources),
     ("scale", Command::Scale),
     ("ctx", Command::Context),
     ("context", Command::Context),
@@ -164,6 +169,15 @@ pub fn parse_command(input: &str) -> Result<Command, String> {
     let input = input.trim();
     if let Some((_, c)) = COMMANDS.iter().find(|(n, _)| *n == input) {
         return Ok(*c);
+    }
+    // A kind named as the JSON, `opsdeck kube` and `describe` name it (`helm_release`,
+    // `HelmRelease`, `gitrepositories`): one vocabulary everywhere.
+    if let Some((kind, api_kind)) = Kind::by_name(input) {
+        let pane = Pane::Kind(kind);
+        return Ok(match api_kind {
+            Some(api) => Command::OpenApiKind(pane, api),
+            None => Command::Open(pane),
+        });
     }
     let matches: Vec<&(&str, Command)> = COMMANDS
         .iter()

@@ -35,6 +35,7 @@ mod ui_actions;
 mod ui_drilldown;
 mod ui_input;
 mod ui_render;
+mod vocabulary;
 
 /// The binary under test. `CARGO_BIN_EXE_opsdeck` is only set while compiling this crate, so the
 /// testkit's helpers take the path from here rather than guessing it from the target directory.

@@ -87,7 +87,7 @@ fn every_pane_renders_its_rows() {
         "Kustomizations [21/21]|art-unchained-pre|suspended",
         "HelmReleases [50/50]|hyperfy2-world|UpgradeFailed",
         "Workloads [72/72]|deployment/hyperfy2-world|HelmRelease/hyperfy2-world|ghcr.io/numinia/hyperfy2:0.4.3",
-        "Sources [19/19]|gitrepository/flux-system|main@sha1:5f1c2e7a",
+        "Flux sources [19/19]|gitrepository/flux-system|main@sha1:5f1c2e7a",
         "Certificates [10/10]|r3s3t-tls|2026-11-28",
         "RDS [7/7]|phenom-prod-postgres|postgres 17.4|db.m5.large",
         "Regions [6/6]|sa-east-1|1 firing/1",
@@ -127,6 +127,15 @@ fn every_pane_fits_every_terminal_size() {
                 lines.iter().all(|l| l.chars().count() <= width as usize),
                 "{at}:\n{s}"
             );
+            // The tab bar names the current pane, in full or by its short name.
+            let named = match pane {
+                Pane::Kind(k) => {
+                    lines[2].contains(&format!(" {} ", k.spec().tab))
+                        || lines[2].contains(&format!(" {} ", k.short()))
+                }
+                _ => lines[2].contains(pane.tab_label()),
+            };
+            assert!(named, "{at}: the current tab is on the tab bar:\n{s}");
             let top = lines
                 .iter()
                 .position(|l| l.starts_with("┌ ") && l.contains(" ["))
@@ -781,4 +790,41 @@ fn related_rows_open_from_a_detail_and_esc_goes_back_the_way_it_came() {
         "Organizations",
         "back to the pane before :hr"
     );
+}
+
+/// `:sources` lists the data sources live: the one in trouble first with its reason and for
+/// how long, what each brings per kind; `:src` is the Flux sources pane.
+#[test]
+fn sources_lists_the_data_sources_and_src_the_flux_ones() {
+    let (mut app, clock) = demo_app();
+    let mut term = terminal();
+    app.fleet.apply([Update::Source {
+        name: "eks-prod-sae1".into(),
+        status: SourceStatus::Error {
+            reason: "forbidden (RBAC): cannot list helmreleases".into(),
+        },
+        at: origin(),
+    }]);
+    clock.set("2026-11-23T12:02:00Z".parse().unwrap());
+    type_line(&mut app, ":sources");
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("Data sources — 10/11 connected"), "{s}");
+    let first = s
+        .lines()
+        .skip_while(|l| !l.contains("SOURCE"))
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        first.contains("eks-prod-sae1")
+            && first.contains("error")
+            && first.contains(" 2m ")
+            && first.contains("forbidden (RBAC)"),
+        "the source in trouble first, with why and since when: {first}\n{s}"
+    );
+    let prod = line_with(&s, "prod-cluster ");
+    assert!(prod.contains("connected") && prod.contains("hr "), "{prod}");
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.sources.is_none());
+    type_line(&mut app, ":src");
+    assert_eq!(app.pane.title(), "Flux sources");
 }

@@ -118,13 +118,15 @@ impl Watched {
             .filter(|w| w.kind.spec().refresh != crate::model::Refresh::Nothing)
     }
 
-    /// The kind of a `opsdeck kube` argument: `ks`, `kustomization`, `hr`, `helmrelease`,
-    /// `certificate`…
+    /// The resource of a `opsdeck kube` argument, named as everywhere else (`Kind::by_name`:
+    /// `ks`, `kustomization`, `hr`, `helm_release`, `HelmRelease`, `gitrepository`, `cert`…):
+    /// one writable resource, or `None` (a read-only kind, or `src`, which names several).
     pub fn by_name(name: &str) -> Option<&'static Watched> {
-        let n = name.to_ascii_lowercase();
-        Self::writable().find(|w| {
-            n == w.api_kind.to_ascii_lowercase() || n == w.plural || w.short() == Some(n.as_str())
-        })
+        let (kind, api_kind) = Kind::by_name(name)?;
+        let mut named =
+            Self::writable().filter(|w| w.kind == kind && api_kind.is_none_or(|a| a == w.api_kind));
+        let one = named.next()?;
+        named.next().is_none().then_some(one)
     }
 
     /// "ks|kustomization, hr|helmrelease, gitrepository, …": the names `by_name` takes, one

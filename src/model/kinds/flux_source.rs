@@ -80,8 +80,9 @@ pub fn row_name(source_kind: &str, name: &str) -> String {
 }
 
 impl KindFacts for FluxSource {
-    const SPEC: &'static KindSpec = &KindSpec::namespaced("flux_source", "Sources")
-        .labels("Sources", "src", &["src", "sources"])
+    // "Flux sources": "sources" alone is what opsdeck reads from (`:sources`).
+    const SPEC: &'static KindSpec = &KindSpec::namespaced("flux_source", "Flux sources")
+        .labels("Flux sources", "src", &["src", "fluxsources"])
         .counted_in_org(|p| &mut p.sources)
         .watched(&RESOURCES, FluxSource::project)
         .refreshed_by(Refresh::Reconcile)

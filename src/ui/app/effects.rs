@@ -47,6 +47,8 @@ impl App {
                 self.pods = None;
                 self.logs = None;
                 self.help = None;
+                self.text = None;
+                self.sources = None;
                 self.close(Layer::Runbook);
                 self.message = None;
             }
@@ -88,6 +90,7 @@ impl App {
             Effect::OpenPods(id) => self.open_pods(id),
             Effect::OpenManifest(id) => self.open_manifest(id),
             Effect::Copy(text) => self.copy(text),
+            Effect::Open(Overlay::Sources) => self.sources = Some(Default::default()),
             Effect::Open(Overlay::Aliases) => {
                 let lines = crate::ui::help::alias_lines();
                 self.text = Some(TextView::ready("Commands and their aliases", lines));

@@ -70,6 +70,7 @@ impl App {
             | Layer::Pods
             | Layer::Logs
             | Layer::Text
+            | Layer::Sources
             | Layer::Help
             | Layer::Confirm => None,
         };
@@ -104,6 +105,10 @@ impl App {
             },
             Layer::Text => match self.text.as_mut() {
                 Some(text) => text.key(ev, &ctx),
+                None => Effect::None,
+            },
+            Layer::Sources => match self.sources.as_mut() {
+                Some(sources) => sources.key(ev, &ctx),
                 None => Effect::None,
             },
             Layer::Runbook => match self.runbook.as_mut() {

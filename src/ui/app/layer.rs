@@ -15,6 +15,8 @@ pub enum Layer {
     Logs,
     /// A page of text: an object's YAML (`y`), the aliases (`Ctrl-a`).
     Text,
+    /// `:sources`.
+    Sources,
     /// `:runbooks`.
     Runbook,
     Help,
@@ -25,12 +27,13 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub(super) const BOTTOM_UP: [Layer; 9] = [
+    pub(super) const BOTTOM_UP: [Layer; 10] = [
         Layer::Pane,
         Layer::Detail,
         Layer::Pods,
         Layer::Logs,
         Layer::Text,
+        Layer::Sources,
         Layer::Runbook,
         Layer::Help,
         Layer::CommandBar,
@@ -42,7 +45,13 @@ impl Layer {
     pub fn reads_bindings(self) -> bool {
         matches!(
             self,
-            Layer::Pane | Layer::Detail | Layer::Pods | Layer::Logs | Layer::Text | Layer::Help
+            Layer::Pane
+                | Layer::Detail
+                | Layer::Pods
+                | Layer::Logs
+                | Layer::Text
+                | Layer::Sources
+                | Layer::Help
         )
     }
 }

@@ -61,6 +61,8 @@ pub struct App {
     /// How many log streams were started: the number of the newest.
     log_runs: u64,
     pub help: Option<Help>,
+    /// `:sources`, while open.
+    pub sources: Option<super::sources::SourcesView>,
     /// `y` or `Ctrl-a`, while open.
     pub text: Option<TextView>,
     /// Where `c` puts text: the terminal's clipboard by OSC 52 in the TUI (`with_clipboard`).
@@ -130,6 +132,7 @@ impl App {
             log_runs: 0,
             help: None,
             text: None,
+            sources: None,
             clipboard: None,
             copied: None,
             message: None,

@@ -16,6 +16,7 @@ impl App {
             Layer::Pods => self.pods.is_some(),
             Layer::Logs => self.logs.is_some(),
             Layer::Text => self.text.is_some(),
+            Layer::Sources => self.sources.is_some(),
             Layer::Runbook => self.runbook.is_some() && !self.runbook_hidden,
             Layer::Help => self.help.is_some(),
             Layer::CommandBar => self.mode != Mode::Normal,
@@ -51,6 +52,7 @@ impl App {
             Layer::Pods => self.pods = None,
             Layer::Logs => self.logs = None,
             Layer::Text => self.text = None,
+            Layer::Sources => self.sources = None,
             // A run going on is left to run: its screen is only hidden (`:runbooks` shows it).
             Layer::Runbook => match &self.runbook {
                 Some(screen) if screen.is_running() => {
@@ -100,6 +102,11 @@ impl App {
                 Layer::Text => {
                     if let Some(text) = &self.text {
                         text.draw(f, regions, ctx);
+                    }
+                }
+                Layer::Sources => {
+                    if let Some(sources) = &self.sources {
+                        sources.draw(f, regions, ctx);
                     }
                 }
                 Layer::Runbook => {
