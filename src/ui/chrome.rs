@@ -217,36 +217,22 @@ pub fn message_line(f: &mut Frame, area: Rect, ctx: &Ctx, message: Option<&Messa
     f.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), area);
 }
 
-/// The key hints: the detail's while one is open, else the tables'.
-pub fn footer(f: &mut Frame, area: Rect, ctx: &Ctx, detail_open: bool) {
+/// The key hints of the view on top (`hints`), as many as fit.
+pub fn footer(f: &mut Frame, area: Rect, ctx: &Ctx, hints: &[super::hints::Hint]) {
     let t = ctx.theme;
-    let hints: &[(&str, &str)] = if detail_open {
-        &[
-            ("esc", "back"),
-            ("j/k", "scroll"),
-            (":", "cmd"),
-            ("?", "help"),
-            ("q", "quit"),
-        ]
-    } else {
-        &[
-            (":", "cmd"),
-            ("/", "filter"),
-            ("?", "help"),
-            ("enter", "details"),
-            ("tab", "pane"),
-            ("s/S", "sort"),
-            ("esc", "back"),
-            ("q", "quit"),
-        ]
-    };
     let mut spans = vec![Span::raw(" ")];
-    for (k, what) in hints {
+    let mut used = 1;
+    for h in hints {
+        let width = h.key.chars().count() + h.word.chars().count() + 4;
+        if used + width > area.width as usize {
+            break;
+        }
+        used += width;
         spans.push(Span::styled(
-            format!("<{k}>"),
+            format!("<{}>", h.key),
             Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
         ));
-        spans.push(Span::styled(format!("{what}  "), t.dim()));
+        spans.push(Span::styled(format!("{}  ", h.word), t.dim()));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -42,7 +42,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     if !layers.contains(&Layer::CommandBar) {
         chrome::message_line(f, input, &ctx, app.message.as_ref());
     }
-    chrome::footer(f, footer, &ctx, app.detail.is_some());
+    chrome::footer(f, footer, &ctx, &app.hints());
     app.draw_overlays(f, Regions { body, input }, &ctx);
 }
 

@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::component::{Component, Ctx, Effect, Overlay, Regions};
+use super::hints::Hint;
 use super::keymap::{Action, BINDINGS, INPUT_BINDINGS, TABLE_KEYS, action_for};
 use super::pane::{COMMANDS, Command};
 
@@ -18,6 +19,18 @@ use super::pane::{COMMANDS, Command};
 pub struct Help {
     pub scroll: u16,
     pub scroll_limit: std::cell::Cell<u16>,
+    /// The view it was opened over and that view's keys, listed first.
+    pub here: Option<(String, Vec<Hint>)>,
+}
+
+impl Help {
+    /// The help opened over `view`, whose keys it lists first.
+    pub fn over(view: String, keys: Vec<Hint>) -> Help {
+        Help {
+            here: Some((view, keys)),
+            ..Help::default()
+        }
+    }
 }
 
 impl Component for Help {
@@ -49,7 +62,7 @@ impl Component for Help {
     }
 
     fn draw(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
-        let limit = render(f, regions.body, ctx, self.scroll);
+        let limit = render(f, regions.body, ctx, self.scroll, self.here.as_ref());
         self.scroll_limit.set(limit);
     }
 }
@@ -117,7 +130,13 @@ pub(super) fn alias_lines() -> Vec<String> {
 }
 
 /// Draws the help; how far it can scroll.
-fn render(f: &mut Frame, area: Rect, ctx: &Ctx, scroll: u16) -> u16 {
+fn render(
+    f: &mut Frame,
+    area: Rect,
+    ctx: &Ctx,
+    scroll: u16,
+    here: Option<&(String, Vec<Hint>)>,
+) -> u16 {
     let mut limit = 0;
     let t = ctx.theme;
     let key_style = Style::default().fg(t.accent);
@@ -133,7 +152,18 @@ fn render(f: &mut Frame, area: Rect, ctx: &Ctx, scroll: u16) -> u16 {
         .max()
         .unwrap_or(0)
         .min(KEY_WIDTH);
-    let mut keys = vec![Line::from(Span::styled("Keys", t.title()))];
+    let mut keys = Vec::new();
+    if let Some((view, hints)) = here {
+        keys.push(Line::from(Span::styled(
+            format!("Keys here ({view})"),
+            t.title(),
+        )));
+        for h in hints {
+            keys.extend(entry(key_style, h.key, keys_width, h.what));
+        }
+        keys.push(Line::default());
+    }
+    keys.push(Line::from(Span::styled("All keys", t.title())));
     for (k, what) in &bound {
         keys.extend(entry(key_style, k, keys_width, *what));
     }

@@ -17,6 +17,7 @@ mod draw;
 pub mod event_loop;
 pub mod fit;
 mod help;
+pub mod hints;
 pub mod keymap;
 mod logs;
 mod overview;

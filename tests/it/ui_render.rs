@@ -828,3 +828,50 @@ fn sources_lists_the_data_sources_and_src_the_flux_ones() {
     type_line(&mut app, ":src");
     assert_eq!(app.pane.title(), "Flux sources");
 }
+
+/// The footer lists the keys of the view on top, the row keys only where the kind has them;
+/// the help lists the keys of the view it opened over first.
+#[test]
+fn the_footer_and_the_help_put_the_current_views_keys_first() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    let footer = |s: &str| s.lines().last().unwrap_or_default().to_string();
+    type_line(&mut app, ":ecs");
+    let s = render(&mut term, &mut app);
+    assert!(
+        footer(&s).contains("<R>redeploy") && footer(&s).contains("<=>scale"),
+        "{}",
+        footer(&s)
+    );
+    assert!(!footer(&s).contains("<T>"), "{}", footer(&s));
+    type_line(&mut app, ":rds");
+    let s = render(&mut term, &mut app);
+    assert!(
+        !footer(&s).contains("<R>") && !footer(&s).contains("<=>"),
+        "{}",
+        footer(&s)
+    );
+    type_line(&mut app, ":hr");
+    let s = render(&mut term, &mut app);
+    assert!(
+        footer(&s).contains("<R>reconcile") && footer(&s).contains("<T>suspend"),
+        "{}",
+        footer(&s)
+    );
+    app.handle_key(code(KeyCode::Enter));
+    let s = render(&mut term, &mut app);
+    assert!(footer(&s).contains("<tab>mark related"), "{}", footer(&s));
+    app.handle_key(key('?'));
+    let s = render(&mut term, &mut app);
+    let here = s
+        .find("Keys here (a detail)")
+        .unwrap_or_else(|| panic!("{s}"));
+    let all = s.find("All keys").unwrap_or_else(|| panic!("{s}"));
+    assert!(here < all, "{s}");
+    assert!(s.contains("open the marked related row"), "{s}");
+    app.handle_key(code(KeyCode::Esc));
+    app.handle_key(code(KeyCode::Esc));
+    type_line(&mut app, ":help");
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("Keys here (HelmReleases)"), "{s}");
+}

@@ -27,7 +27,12 @@ impl App {
                 self.carry_out(layer, *then);
             }
             Effect::Back => self.go_back(layer),
-            Effect::Open(Overlay::Help) => self.help = Some(Help::default()),
+            // Over the view on top (the command bar, for `:help`, has closed by now).
+            Effect::Open(Overlay::Help) => {
+                let under = self.top();
+                let view = crate::ui::hints::view_name(under, self.pane);
+                self.help = Some(Help::over(view, self.hints_of(under)));
+            }
             Effect::Open(Overlay::CommandBar) => {
                 self.mode = Mode::Command(String::new(), Default::default())
             }

@@ -41,6 +41,17 @@ impl App {
             .unwrap_or(Layer::Pane)
     }
 
+    /// The keys of the view on top, for the footer and the help.
+    pub fn hints(&self) -> Vec<crate::ui::hints::Hint> {
+        self.hints_of(self.top())
+    }
+
+    /// The keys of `layer`, over the current pane.
+    pub(super) fn hints_of(&self, layer: Layer) -> Vec<crate::ui::hints::Hint> {
+        let kind = self.detail.as_ref().map(|d| d.id.kind);
+        crate::ui::hints::of(layer, self.pane, kind)
+    }
+
     /// Closes `layer` (the pane never closes).
     pub(super) fn close(&mut self, layer: Layer) {
         match layer {
