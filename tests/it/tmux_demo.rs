@@ -297,3 +297,127 @@ fn demo_writes_ask_then_show_their_outcome() {
     });
     tmux.type_text("q");
 }
+
+/// A runbook in the real TUI: started, left running while the user looks at HelmReleases (the
+/// header shows it), quitting asked and declined, back with `:runbooks`, stopped with `a`.
+#[test]
+fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::at_prompt(home.path());
+    let bin = crate::opsdeck_bin();
+    tmux.type_text(&format!("{} --write demo", bin.display()));
+    tmux.press("Enter");
+    tmux.wait_for(&["opsdeck │ demo", "sources 11/11", " WRITE "]);
+    tmux.type_text(":runbooks");
+    tmux.press("Enter");
+    tmux.wait_for(&["Runbooks — Enter opens"]);
+    tmux.press("Down");
+    tmux.press("Enter");
+    tmux.wait_for(&["failover"]);
+    tmux.press("Enter");
+    tmux.wait_for(&["plan (nothing written yet)"]);
+    tmux.type_text("sa-east-1");
+    tmux.press("Enter");
+    tmux.wait_for(&["failover — running"]);
+
+    tmux.press("Escape");
+    tmux.type_text(":hr");
+    tmux.press("Enter");
+    let s = tmux.wait_for(&["┌ HelmReleases [", "▶ failover "]);
+    assert!(!s.contains("failover — running"), "{s}");
+
+    tmux.type_text("q");
+    tmux.wait_for(&["a runbook is running", "opsdeck runbook resume"]);
+    tmux.type_text("j");
+    tmux.wait_until("the question taken back", |s| {
+        !s.contains("a runbook is running") && s.contains("┌ HelmReleases [")
+    });
+
+    tmux.type_text(":runbooks");
+    tmux.press("Enter");
+    tmux.wait_for(&["failover — "]);
+    tmux.type_text("a");
+    tmux.wait_for(&["stopped, as asked", "opsdeck runbook resume"]);
+    tmux.press("Escape");
+    tmux.type_text(":runbooks");
+    tmux.press("Enter");
+    tmux.wait_for(&["Interrupted runs", "failover-sa-east-1-"]);
+    tmux.press("Escape");
+    tmux.type_text("q");
+    tmux.wait_until("the shell after quitting", |s| !s.contains("opsdeck │"));
+}
+
+/// The k9s habits in the real TUI: `:ctx`, `:ns` and `0` scope every pane; a regex filter; a
+/// `Shift`+letter sort; `d` describes, `y` shows the YAML, `c` copies by OSC 52 (tmux keeps it
+/// as a paste buffer), `Ctrl-a` lists the aliases, `:sources` the data sources.
+#[test]
+fn the_k9s_habits_work_in_the_real_tui() {
+    let home = tempfile::tempdir().unwrap();
+    let tmux = Tmux::at_prompt(home.path());
+    tmux.tmux(&["set-option", "-s", "set-clipboard", "on"]);
+    let bin = crate::opsdeck_bin();
+    tmux.type_text(&format!("{} demo", bin.display()));
+    tmux.press("Enter");
+    tmux.wait_for(&["opsdeck │ demo", "sources 11/11"]);
+
+    tmux.type_text(":ctx forge-prod");
+    tmux.press("Enter");
+    tmux.type_text(":hr");
+    tmux.press("Enter");
+    let s = tmux.wait_for(&["│ ctx forge-prod", "┌ HelmReleases ["]);
+    assert!(!s.contains("prod-cluster "), "only forge-prod's rows:\n{s}");
+    tmux.type_text("0");
+    tmux.wait_until("every context again", |s| {
+        !s.contains("│ ctx forge-prod") && s.contains("prod-cluster ")
+    });
+    tmux.type_text(":ns numen-games");
+    tmux.press("Enter");
+    tmux.wait_for(&["│ ns numen-games"]);
+    tmux.type_text("0");
+
+    tmux.type_text("/^hyperfy2-(world|arena)$");
+    tmux.press("Enter");
+    let s = tmux.wait_until("the regex applied", |s| {
+        s.contains("/^hyperfy2-(world|arena)$") && !s.contains("elizaos")
+    });
+    assert!(
+        s.contains("hyperfy2-world") && s.contains("hyperfy2-arena"),
+        "{s}"
+    );
+
+    tmux.type_text("H");
+    tmux.wait_for(&["HEALTH↑"]);
+    tmux.type_text("N");
+    tmux.wait_for(&["NAME↑"]);
+
+    tmux.type_text("d");
+    tmux.wait_for(&["── Fields", "── Conditions"]);
+    tmux.type_text("y");
+    tmux.wait_for(&["apiVersion: helm.toolkit.fluxcd.io/v2", "kind: HelmRelease"]);
+    tmux.press("Escape");
+    tmux.press("Escape");
+    tmux.wait_for(&["┌ HelmReleases ["]);
+    tmux.type_text("c");
+    let s = tmux.wait_for(&["copied hyperfy2-"]);
+    let copied = s
+        .lines()
+        .find_map(|l| l.split("copied ").nth(1))
+        .map(|c| c.trim().to_string())
+        .unwrap();
+    let buffer = tmux.tmux(&["show-buffer"]);
+    assert_eq!(
+        String::from_utf8_lossy(&buffer.stdout),
+        copied,
+        "the clipboard holds it"
+    );
+
+    tmux.press("C-a");
+    tmux.wait_for(&["Commands and their aliases", ":hr :helmreleases"]);
+    tmux.press("Escape");
+    tmux.type_text(":sources");
+    tmux.press("Enter");
+    tmux.wait_for(&["Data sources — 11/11 connected", "prod-cluster"]);
+    tmux.press("Escape");
+    tmux.type_text("q");
+    tmux.wait_until("the shell after quitting", |s| !s.contains("opsdeck │"));
+}
