@@ -1134,3 +1134,85 @@ async fn ctrl_c_with_a_run_going_on_asks_then_quits() {
     app.handle_key(ctrl_c);
     assert!(app.quit);
 }
+
+/// The sizes people's terminals have.
+const SIZES: [(u16, u16); 4] = [(80, 24), (100, 30), (180, 50), (250, 60)];
+
+/// No line of `screen` is wider than `width`.
+fn fits(screen: &str, width: u16, at: &str) {
+    assert!(
+        screen.lines().all(|l| l.chars().count() <= width as usize),
+        "{at}: a line wider than {width}:\n{screen}"
+    );
+}
+
+/// Every runbook screen at every size: the list, the form, the plan with its prompt, the run
+/// with each step's state on its own line (a long title is cut with `…`, never pushing the
+/// state off), the detail and the help.
+#[tokio::test]
+async fn every_runbook_screen_the_detail_and_the_help_fit_every_size() {
+    for (width, height) in SIZES {
+        let at = format!("{width}×{height}");
+        let world = demo_world(None);
+        let dir = tempfile::tempdir().unwrap();
+        let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
+        let mut term =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+        let s = render(&mut term, &mut app);
+        fits(&s, width, &at);
+        for name in ["create-org", "failover", "staging-refresh"] {
+            assert!(s.contains(name), "{at}: {name}\n{s}");
+        }
+        app.handle_key(code(KeyCode::Down));
+        app.handle_key(code(KeyCode::Enter));
+        let s = render(&mut term, &mut app);
+        fits(&s, width, &at);
+        assert!(s.contains("Tab moves, Enter plans"), "{at}: the form\n{s}");
+        app.handle_key(code(KeyCode::Enter));
+        let planned = notices.recv().await.unwrap();
+        app.on_ui_event(planned);
+        let s = render(&mut term, &mut app);
+        fits(&s, width, &at);
+        assert!(
+            s.contains("type sa-east-1 and Enter to apply:"),
+            "{at}: the prompt on screen\n{s}"
+        );
+        type_line(&mut app, "sa-east-1");
+        until_runbook_done(&mut app, &mut notices).await;
+        app.handle_key(code(KeyCode::Home));
+        let s = render(&mut term, &mut app);
+        fits(&s, width, &at);
+        let steps: Vec<&str> = s
+            .lines()
+            .filter(|l| l.contains("  1. ") || l.contains(" 2. "))
+            .collect();
+        assert!(!steps.is_empty(), "{at}: the steps\n{s}");
+        for l in steps {
+            assert!(
+                (l.contains("done") || l.contains("warning") || l.contains("already"))
+                    && l.contains("100%"),
+                "{at}: the step's state and gauge on its line: {l}\n{s}"
+            );
+        }
+        app.handle_key(code(KeyCode::Esc));
+
+        // The detail of the failing release and the help over it.
+        type_line(&mut app, ":hr hyperfy2-world");
+        app.handle_key(code(KeyCode::Enter));
+        let s = render(&mut term, &mut app);
+        fits(&s, width, &at);
+        let flat: String = s
+            .lines()
+            .map(|l| l.trim_matches(|c| c == '│' || c == ' '))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flat.contains("context deadline exceeded"),
+            "{at}: the reason, wrapped whole\n{s}"
+        );
+        app.handle_key(key('?'));
+        let s = render(&mut term, &mut app);
+        fits(&s, width, &at);
+        assert!(s.contains("Keys here (a detail)"), "{at}\n{s}");
+    }
+}

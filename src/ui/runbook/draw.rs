@@ -56,6 +56,15 @@ fn step_lines(t: &Theme, s: &StepSpec, lines: &mut Vec<Line<'_>>) {
     }
 }
 
+/// A step's title in the column it has: up to 52 cells, less on a narrow terminal (where the
+/// `others` cells of state, gauge and time must still fit), cut with `…` in the middle.
+fn step_title(title: &str, width: u16, others: u16) -> String {
+    let room = width.saturating_sub(2 + 5 + others).clamp(16, 52);
+    let cut = crate::ui::fit::cut(title, room, crate::model::column::Priority::Identity);
+    let pad = room.saturating_sub(crate::ui::fit::text_width(&cut)) as usize;
+    format!("{cut}{}", " ".repeat(pad))
+}
+
 pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
     let t = ctx.theme;
     let accent = Style::default().fg(t.accent);
@@ -231,7 +240,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
                 let state = if *done { "done" } else { "to do" };
                 lines.push(Line::from(vec![
                     Span::styled(format!("{:>3}. ", i + 1), accent),
-                    Span::styled(format!("{:<52}", s.title), bold),
+                    Span::styled(step_title(&s.title, area.width, 16), bold),
                     Span::styled(format!(" {state}"), accent),
                 ]));
                 if !*done {
@@ -285,7 +294,10 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
             for (i, s) in steps.iter().enumerate() {
                 let elapsed = s.elapsed.map(secs).unwrap_or_default();
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{:>3}. {:<52}", i + 1, s.title), bold),
+                    Span::styled(
+                        format!("{:>3}. {}", i + 1, step_title(&s.title, area.width, 40)),
+                        bold,
+                    ),
                     Span::styled(format!(" {:<12}", s.state), accent),
                     Span::raw(format!(" {} {elapsed:>6}", gauge(s.progress, 10))),
                 ]));
