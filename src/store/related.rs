@@ -8,6 +8,28 @@ use crate::model::{Facts, Kind, KindScope, Row};
 pub const MAX_RELATED: usize = 40;
 
 impl Fleet {
+    /// The contexts (or namespaces) the rows have, for `:ctx` and `:ns`: read from the namespace
+    /// index and the few rows that are not namespaced, not from every row.
+    pub fn scope_names(&self, context: bool) -> std::collections::BTreeSet<String> {
+        let mut out: std::collections::BTreeSet<String> = self
+            .by_namespace
+            .iter()
+            .filter(|(_, rows)| !rows.is_empty())
+            .map(|((ctx, ns), _)| if context { ctx.clone() } else { ns.clone() })
+            .collect();
+        for kind in Kind::ALL.into_iter().filter(|k| !k.is_namespaced()) {
+            for row in self.rows_of(kind) {
+                let s = &row.id.scope;
+                out.extend(if context {
+                    s.context.clone()
+                } else {
+                    s.namespace.clone()
+                });
+            }
+        }
+        out
+    }
+
     pub fn related(&self, row: &Row) -> Vec<RowKey> {
         let me = self.key_of(&row.id);
         let mut out: Vec<RowKey> = Vec::new();

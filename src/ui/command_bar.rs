@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use super::component::{Component, Ctx, Effect, Message, Overlay, Regions};
 use super::keymap::pasted;
-use super::pane::{Command, completions, parse_line};
+use super::pane::{Command, completions, parse_command, parse_line};
 use crate::row_actions::RowAction;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +66,27 @@ fn command(input: &str) -> Effect {
     }
 }
 
+/// What Tab goes round for `stem`: command names, or after `:ctx ` / `:ns ` the contexts or
+/// namespaces the rows have, as whole command lines (`ctx prod-cluster`).
+fn candidates(stem: &str, ctx: &Ctx) -> Vec<String> {
+    if let Some((name, arg)) = stem.split_once(' ') {
+        let context = match parse_command(name) {
+            Ok(Command::Context) => true,
+            Ok(Command::Namespace) => false,
+            _ => return Vec::new(),
+        };
+        let arg = arg.trim_start();
+        return ctx
+            .fleet
+            .scope_names(context)
+            .into_iter()
+            .filter(|n| n.starts_with(arg) && n != arg)
+            .map(|n| format!("{name} {n}"))
+            .collect();
+    }
+    completions(stem).into_iter().map(str::to_string).collect()
+}
+
 /// `-` or `all` looks everywhere again.
 fn scope_arg(arg: &str) -> Option<String> {
     (arg != "-" && arg != "all").then(|| arg.to_string())
@@ -80,7 +101,7 @@ pub struct Completing {
 }
 
 impl Component for Mode {
-    fn key(&mut self, ev: KeyEvent, _: &Ctx) -> Effect {
+    fn key(&mut self, ev: KeyEvent, ctx: &Ctx) -> Effect {
         match self {
             Mode::Normal => Effect::None,
             Mode::Command(input, tab) => match ev.code {
@@ -88,7 +109,7 @@ impl Component for Mode {
                 KeyCode::Enter => Effect::close_then(command(input)),
                 KeyCode::Tab | KeyCode::BackTab => {
                     let stem = tab.stem.get_or_insert_with(|| input.clone());
-                    let all = completions(stem);
+                    let all = candidates(stem, ctx);
                     if !all.is_empty() {
                         let step = if ev.code == KeyCode::BackTab {
                             all.len() - 1
@@ -96,7 +117,7 @@ impl Component for Mode {
                             1
                         };
                         let i = tab.next % all.len();
-                        *input = all[i].to_string();
+                        *input = all[i].clone();
                         tab.next = i + step;
                     }
                     Effect::None
@@ -169,9 +190,16 @@ impl Component for Mode {
         let line = match self {
             Mode::Normal => return,
             Mode::Command(input, tab) => {
-                let hints = completions(tab.stem.as_deref().unwrap_or(input))
+                let stem = tab.stem.as_deref().unwrap_or(input);
+                // An argument's candidates show by the name alone.
+                let shown = |c: String| match c.split_once(' ') {
+                    Some((_, arg)) => arg.to_string(),
+                    None => c,
+                };
+                let hints = candidates(stem, ctx)
                     .into_iter()
                     .take(8)
+                    .map(shown)
                     .collect::<Vec<_>>()
                     .join("  ");
                 typed(':', input, format!("   {hints}"))

@@ -875,3 +875,39 @@ fn the_footer_and_the_help_put_the_current_views_keys_first() {
     let s = render(&mut term, &mut app);
     assert!(s.contains("Keys here (HelmReleases)"), "{s}");
 }
+
+/// Tab completes the argument of `:ctx` and `:ns` from the contexts and namespaces the rows
+/// have, round the candidates, and the bar shows them.
+#[test]
+fn tab_completes_contexts_and_namespaces() {
+    let (mut app, _) = demo_app();
+    let mut term = terminal();
+    for c in ":ctx for".chars() {
+        app.handle_key(key(c));
+    }
+    app.handle_key(code(KeyCode::Tab));
+    assert!(
+        matches!(&app.mode, Mode::Command(typed, _) if typed == "ctx forge-prod"),
+        "{:?}",
+        app.mode
+    );
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.scoping.context.as_deref(), Some("forge-prod"));
+    app.handle_key(key('0'));
+    for c in ":ns numen-g".chars() {
+        app.handle_key(key(c));
+    }
+    let s = render(&mut term, &mut app);
+    assert!(
+        line_with(&s, ":ns numen-g").contains("numen-games  numen-games-pre"),
+        "{s}"
+    );
+    app.handle_key(code(KeyCode::Tab));
+    app.handle_key(code(KeyCode::Tab));
+    let Mode::Command(typed, _) = &app.mode else {
+        panic!("the bar is open")
+    };
+    assert_eq!(typed, "ns numen-games-pre");
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(app.scoping.namespace.as_deref(), Some("numen-games-pre"));
+}

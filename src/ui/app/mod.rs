@@ -284,19 +284,7 @@ impl App {
 
     /// The contexts (or namespaces) the fleet's rows have.
     fn scopes(&self, context: bool) -> std::collections::BTreeSet<String> {
-        let of = |r: &crate::model::Row| {
-            let s = &r.id.scope;
-            if context {
-                s.context.clone()
-            } else {
-                s.namespace.clone()
-            }
-        };
-        crate::model::Kind::ALL
-            .iter()
-            .flat_map(|k| self.fleet.rows_of(*k))
-            .filter_map(of)
-            .collect()
+        self.fleet.scope_names(context)
     }
 
     /// "contexts: a, b, c, …" (the first twelve).
