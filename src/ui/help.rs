@@ -1,24 +1,24 @@
-//! The `?` overlay: every key binding and every command, from the same tables the handler uses,
-//! in two columns on a wide terminal. `j`/`k`/`PgDn`/`PgUp`/`g` scroll it; any other bound key
-//! closes it (`:` opens the command bar in its place, `q` quits).
+//! The `?` overlay: the keys of the view it opened over first, then every key binding and every
+//! command, from the same tables the handler uses, in two columns on a wide terminal. It scrolls
+//! like every page (`pager`); Esc, `?` or Enter close it, and any other key does nothing.
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
-use super::component::{Component, Ctx, Effect, Overlay, Regions};
+use super::component::{Component, Ctx, Effect, Regions};
 use super::hints::Hint;
 use super::keymap::{Action, BINDINGS, INPUT_BINDINGS, TABLE_KEYS, action_for};
+use super::pager::{self, Pager};
 use super::pane::{COMMANDS, Command};
 
 /// The help overlay: its scroll position, and how far the last frame could scroll.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Help {
-    pub scroll: u16,
-    pub scroll_limit: std::cell::Cell<u16>,
+    pub pager: Pager,
     /// The view it was opened over and that view's keys, listed first.
     pub here: Option<(String, Vec<Hint>)>,
 }
@@ -37,33 +37,14 @@ impl Component for Help {
     /// It scrolls like a pager (Space a page, `G` the end); Esc, `?` or Enter close it, and
     /// any other key does nothing rather than close it unasked.
     fn key(&mut self, ev: KeyEvent, _: &Ctx) -> Effect {
-        if ev.code == crossterm::event::KeyCode::Char(' ') {
-            self.scroll = self.scroll.saturating_add(10).min(self.scroll_limit.get());
-            return Effect::None;
+        if matches!(action_for(&ev), Some(Action::Help | Action::Open)) {
+            return Effect::close();
         }
-        let Some(action) = action_for(&ev) else {
-            return Effect::None;
-        };
-        self.scroll = self.scroll.min(self.scroll_limit.get());
-        self.scroll = match action {
-            Action::Down => self.scroll.saturating_add(1),
-            Action::Up => self.scroll.saturating_sub(1),
-            Action::PageDown => self.scroll.saturating_add(10),
-            Action::PageUp => self.scroll.saturating_sub(10),
-            Action::Top => 0,
-            // The end, wherever the terminal's height puts it: drawing clamps it.
-            Action::Bottom => u16::MAX,
-            Action::Quit => return Effect::Quit,
-            Action::CommandBar => return Effect::close_then(Effect::Open(Overlay::CommandBar)),
-            Action::Back | Action::Help | Action::Open => return Effect::close(),
-            _ => return Effect::None,
-        };
-        Effect::None
+        self.pager.key(&ev, |_| Effect::None)
     }
 
     fn draw(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
-        let limit = render(f, regions.body, ctx, self.scroll, self.here.as_ref());
-        self.scroll_limit.set(limit);
+        render(f, regions.body, ctx, &self.pager, self.here.as_ref());
     }
 }
 
@@ -130,14 +111,7 @@ pub(super) fn alias_lines() -> Vec<String> {
 }
 
 /// Draws the help; how far it can scroll.
-fn render(
-    f: &mut Frame,
-    area: Rect,
-    ctx: &Ctx,
-    scroll: u16,
-    here: Option<&(String, Vec<Hint>)>,
-) -> u16 {
-    let mut limit = 0;
+fn render(f: &mut Frame, area: Rect, ctx: &Ctx, pager: &Pager, here: Option<&(String, Vec<Hint>)>) {
     let t = ctx.theme;
     let key_style = Style::default().fg(t.accent);
     let bound: Vec<(String, &str)> = BINDINGS
@@ -212,7 +186,7 @@ fn render(
     };
     let height = (tallest + 2).min(area.height);
     let room = height.saturating_sub(2);
-    let scroll = scroll.min(tallest.saturating_sub(room));
+    let (scroll, position) = pager.frame(tallest as usize, room as usize);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -220,23 +194,7 @@ fn render(
         height,
     };
     f.render_widget(Clear, popup);
-    let position = if tallest > room {
-        format!(
-            "· j/k scroll · lines {}–{} of {tallest} ",
-            scroll + 1,
-            (scroll + room).min(tallest)
-        )
-    } else {
-        String::new()
-    };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(Style::default().fg(t.accent))
-        .title(Span::styled(
-            format!(" Help — Esc closes {position}"),
-            t.title(),
-        ))
-        .style(t.base());
+    let block = pager::block(ctx, format!(" Help — Esc closes {position}"));
     let inner = block.inner(popup);
     f.render_widget(block, popup);
     let n = columns.len() as u16;
@@ -254,8 +212,6 @@ fn render(
             height: inner.height,
         };
         let end = (col.len() as u16).saturating_sub(rect.height);
-        limit = limit.max(end);
         f.render_widget(Paragraph::new(col).scroll((scroll.min(end), 0)), rect);
     }
-    limit
 }

@@ -21,6 +21,7 @@ pub mod hints;
 pub mod keymap;
 mod logs;
 mod overview;
+mod pager;
 pub mod pane;
 mod pods;
 pub mod runbook;

@@ -5,15 +5,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
-use super::component::{Component, Ctx, Effect, Overlay, Regions};
+use super::component::{Component, Ctx, Effect, Regions};
 use super::fit::{cut, text_width};
-use super::keymap::{Action, action_for};
+use super::pager::{self, Pager};
 use crate::model::column::Priority;
 use crate::model::row::human_duration;
 use crate::model::{Health, Kind};
@@ -21,34 +21,12 @@ use crate::store::{Fleet, SourceStatus};
 
 #[derive(Default)]
 pub struct SourcesView {
-    pub scroll: u16,
-    pub scroll_limit: std::cell::Cell<u16>,
+    pub pager: Pager,
 }
 
 impl Component for SourcesView {
     fn key(&mut self, ev: KeyEvent, _: &Ctx) -> Effect {
-        if ev.code == KeyCode::Char(' ') {
-            self.scroll = self.scroll.saturating_add(10).min(self.scroll_limit.get());
-            return Effect::None;
-        }
-        let Some(action) = action_for(&ev) else {
-            return Effect::None;
-        };
-        let limit = self.scroll_limit.get();
-        self.scroll = match action {
-            Action::Down => self.scroll.saturating_add(1).min(limit),
-            Action::Up => self.scroll.min(limit).saturating_sub(1),
-            Action::PageDown => self.scroll.saturating_add(10).min(limit),
-            Action::PageUp => self.scroll.min(limit).saturating_sub(10),
-            Action::Top => 0,
-            Action::Bottom => limit,
-            Action::Back => return Effect::close(),
-            Action::Quit => return Effect::Quit,
-            Action::Help => return Effect::Open(Overlay::Help),
-            Action::CommandBar => return Effect::close_then(Effect::Open(Overlay::CommandBar)),
-            _ => return Effect::None,
-        };
-        Effect::None
+        self.pager.key(&ev, |_| Effect::None)
     }
 
     fn draw(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
@@ -117,25 +95,22 @@ impl Component for SourcesView {
             ]));
         }
         let room = area.height.saturating_sub(2) as usize;
-        let limit = u16::try_from(lines.len().saturating_sub(room)).unwrap_or(u16::MAX);
-        self.scroll_limit.set(limit);
-        let scroll = self.scroll.min(limit);
+        let (scroll, position) = self.pager.frame(lines.len(), room);
         let connected = sources
             .iter()
             .filter(|s| s.status == SourceStatus::Connected)
             .count();
         let title = format!(
-            " Data sources — {connected}/{} connected, Esc closes{} ",
+            " Data sources — {connected}/{} connected, Esc closes {position}",
             sources.len(),
-            if limit > 0 { ", j/k scroll" } else { "" }
         );
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(Style::default().fg(t.accent))
-            .title(Span::styled(title, t.title()))
-            .style(t.base());
         f.render_widget(Clear, area);
-        f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+        f.render_widget(
+            Paragraph::new(lines)
+                .block(pager::block(ctx, title))
+                .scroll((scroll, 0)),
+            area,
+        );
     }
 }
 

@@ -3,14 +3,14 @@
 //! like the help (`j` `k` PgUp PgDn Space `g` `G`) and shows where it is; `c` copies the whole
 //! text; Esc closes it.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
-use super::component::{Component, Ctx, Effect, Overlay, Regions};
-use super::keymap::{Action, action_for};
+use super::component::{Component, Ctx, Effect, Regions};
+use super::keymap::Action;
+use super::pager::{self, Pager};
 use crate::inspect::live::Live;
 use crate::model::{Health, RowId};
 
@@ -20,8 +20,7 @@ pub struct TextView {
     pub body: Option<Result<Vec<String>, String>>,
     /// The row whose object it shows (`y`): a fetch that comes back for another is dropped.
     pub id: Option<RowId>,
-    pub scroll: u16,
-    pub scroll_limit: std::cell::Cell<u16>,
+    pub pager: Pager,
     /// The fetch, stopped when the view closes.
     pub live: Live,
 }
@@ -33,8 +32,7 @@ impl TextView {
             title: title.into(),
             body: Some(Ok(lines)),
             id: None,
-            scroll: 0,
-            scroll_limit: std::cell::Cell::new(0),
+            pager: Pager::default(),
             live: Live::default(),
         }
     }
@@ -59,34 +57,11 @@ impl TextView {
 
 impl Component for TextView {
     fn key(&mut self, ev: KeyEvent, _: &Ctx) -> Effect {
-        if ev.code == KeyCode::Char(' ') {
-            self.scroll = self.scroll.saturating_add(10).min(self.scroll_limit.get());
-            return Effect::None;
-        }
-        let Some(action) = action_for(&ev) else {
-            return Effect::None;
-        };
-        let limit = self.scroll_limit.get();
-        self.scroll = match action {
-            Action::Down => self.scroll.saturating_add(1).min(limit),
-            Action::Up => self.scroll.min(limit).saturating_sub(1),
-            Action::PageDown => self.scroll.saturating_add(10).min(limit),
-            Action::PageUp => self.scroll.min(limit).saturating_sub(10),
-            Action::Top => 0,
-            Action::Bottom => limit,
-            Action::Back => return Effect::close(),
-            Action::Quit => return Effect::Quit,
-            Action::Help => return Effect::Open(Overlay::Help),
-            Action::CommandBar => return Effect::close_then(Effect::Open(Overlay::CommandBar)),
-            Action::Copy => {
-                return match self.text() {
-                    Some(text) => Effect::Copy(text),
-                    None => Effect::None,
-                };
-            }
-            _ => return Effect::None,
-        };
-        Effect::None
+        let body = &self.body;
+        self.pager.key(&ev, |action| match (action, body) {
+            (Action::Copy, Some(Ok(lines))) => Effect::Copy(lines.join("\n")),
+            _ => Effect::None,
+        })
     }
 
     fn draw(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
@@ -101,29 +76,14 @@ impl Component for TextView {
             Some(Ok(lines)) => lines.iter().map(|l| Line::from(l.as_str())).collect(),
         };
         let room = area.height.saturating_sub(2) as usize;
-        let limit = lines.len().saturating_sub(room);
-        let limit = u16::try_from(limit).unwrap_or(u16::MAX);
-        self.scroll_limit.set(limit);
-        let scroll = self.scroll.min(limit);
-        let position = if limit > 0 {
-            format!(
-                "· lines {}–{} of {} ",
-                scroll + 1,
-                (scroll as usize + room).min(lines.len()),
-                lines.len()
-            )
-        } else {
-            String::new()
-        };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(Style::default().fg(t.accent))
-            .title(Span::styled(
-                format!(" {} — c copies, Esc closes {position}", self.title),
-                t.title(),
-            ))
-            .style(t.base());
+        let (scroll, position) = self.pager.frame(lines.len(), room);
+        let title = format!(" {} — c copies, Esc closes {position}", self.title);
         f.render_widget(Clear, area);
-        f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+        f.render_widget(
+            Paragraph::new(lines)
+                .block(pager::block(ctx, title))
+                .scroll((scroll, 0)),
+            area,
+        );
     }
 }

@@ -10,6 +10,15 @@ fn body_title(pane: &str) -> String {
     format!("┌ {pane} [")
 }
 
+/// `opsdeck <args>` started in tmux at a shell in `home`, once its first frame is up.
+fn opsdeck_in_tmux(home: &std::path::Path, args: &str) -> Tmux {
+    let tmux = Tmux::at_prompt(home);
+    tmux.type_text(&format!("{} {args}", crate::opsdeck_bin().display()));
+    tmux.press("Enter");
+    tmux.wait_for(&["opsdeck │ demo", "sources 11/11"]);
+    tmux
+}
+
 #[test]
 fn demo_in_tmux_navigates_and_restores_the_terminal() {
     let home = tempfile::tempdir().unwrap();
@@ -276,11 +285,8 @@ async fn a_protected_context_needs_its_name_typed_in_the_real_tui() {
 #[test]
 fn demo_writes_ask_then_show_their_outcome() {
     let home = tempfile::tempdir().unwrap();
-    let tmux = Tmux::at_prompt(home.path());
-    let bin = crate::opsdeck_bin();
-    tmux.type_text(&format!("{} --write demo", bin.display()));
-    tmux.press("Enter");
-    tmux.wait_for(&["opsdeck │ demo", "sources 11/11", " WRITE "]);
+    let tmux = opsdeck_in_tmux(home.path(), "--write demo");
+    tmux.wait_for(&[" WRITE "]);
     tmux.type_text(":ks art-unchained-pre");
     tmux.press("Enter");
     tmux.wait_for(&["┌ Kustomizations [1/21] /art-unchained-pre", "suspended"]);
@@ -303,11 +309,8 @@ fn demo_writes_ask_then_show_their_outcome() {
 #[test]
 fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
     let home = tempfile::tempdir().unwrap();
-    let tmux = Tmux::at_prompt(home.path());
-    let bin = crate::opsdeck_bin();
-    tmux.type_text(&format!("{} --write demo", bin.display()));
-    tmux.press("Enter");
-    tmux.wait_for(&["opsdeck │ demo", "sources 11/11", " WRITE "]);
+    let tmux = opsdeck_in_tmux(home.path(), "--write demo");
+    tmux.wait_for(&[" WRITE "]);
     tmux.type_text(":runbooks");
     tmux.press("Enter");
     tmux.wait_for(&["Runbooks — Enter opens"]);
@@ -353,12 +356,8 @@ fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
 #[test]
 fn the_k9s_habits_work_in_the_real_tui() {
     let home = tempfile::tempdir().unwrap();
-    let tmux = Tmux::at_prompt(home.path());
+    let tmux = opsdeck_in_tmux(home.path(), "demo");
     tmux.tmux(&["set-option", "-s", "set-clipboard", "on"]);
-    let bin = crate::opsdeck_bin();
-    tmux.type_text(&format!("{} demo", bin.display()));
-    tmux.press("Enter");
-    tmux.wait_for(&["opsdeck │ demo", "sources 11/11"]);
 
     tmux.type_text(":ctx forge-prod");
     tmux.press("Enter");

@@ -106,6 +106,15 @@ fn runbooks_app(
     (app, notices)
 }
 
+/// From the `:runbooks` list: the failover's form, as it comes, planned.
+async fn plan_failover(app: &mut App, notices: &mut Notices) {
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Enter));
+    app.handle_key(code(KeyCode::Enter));
+    let planned = notices.recv().await.unwrap();
+    app.on_ui_event(planned);
+}
+
 /// Hands the app its notices until a runbook is done.
 async fn until_runbook_done(app: &mut App, notices: &mut Notices) {
     loop {
@@ -575,11 +584,7 @@ async fn runbooks_do_not_apply_read_only() {
     let world = demo_world(None);
     let dir = tempfile::tempdir().unwrap();
     let (mut app, mut notices) = runbooks_app(&world, dir.path(), false);
-    app.handle_key(code(KeyCode::Down));
-    app.handle_key(code(KeyCode::Enter));
-    app.handle_key(code(KeyCode::Enter));
-    let planned = notices.recv().await.unwrap();
-    app.on_ui_event(planned);
+    plan_failover(&mut app, &mut notices).await;
     type_line(&mut app, "sa-east-1");
     assert!(
         app.message.as_ref().unwrap().text.starts_with("read-only"),
@@ -1011,11 +1016,7 @@ async fn a_plan_taller_than_the_screen_scrolls_and_keeps_its_prompt() {
     let dir = tempfile::tempdir().unwrap();
     let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
-    app.handle_key(code(KeyCode::Down));
-    app.handle_key(code(KeyCode::Enter));
-    app.handle_key(code(KeyCode::Enter));
-    let planned = notices.recv().await.unwrap();
-    app.on_ui_event(planned);
+    plan_failover(&mut app, &mut notices).await;
     let top = render(&mut term, &mut app);
     assert!(top.contains("type sa-east-1 and Enter to apply:"), "{top}");
     assert!(top.contains("· lines 1–"), "{top}");
@@ -1060,11 +1061,7 @@ async fn a_running_runbook_runs_on_in_the_background_and_stops_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
     let mut term = terminal();
-    app.handle_key(code(KeyCode::Down));
-    app.handle_key(code(KeyCode::Enter));
-    app.handle_key(code(KeyCode::Enter));
-    let planned = notices.recv().await.unwrap();
-    app.on_ui_event(planned);
+    plan_failover(&mut app, &mut notices).await;
     type_line(&mut app, "sa-east-1");
     assert!(app.runbook.as_ref().unwrap().is_running());
 
@@ -1121,11 +1118,7 @@ async fn ctrl_c_with_a_run_going_on_asks_then_quits() {
     let world = demo_world(None);
     let dir = tempfile::tempdir().unwrap();
     let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
-    app.handle_key(code(KeyCode::Down));
-    app.handle_key(code(KeyCode::Enter));
-    app.handle_key(code(KeyCode::Enter));
-    let planned = notices.recv().await.unwrap();
-    app.on_ui_event(planned);
+    plan_failover(&mut app, &mut notices).await;
     type_line(&mut app, "sa-east-1");
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
     app.handle_key(ctrl_c);

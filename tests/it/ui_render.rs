@@ -369,17 +369,25 @@ fn unknown_and_ambiguous_commands_say_so() {
     assert_eq!(app.pane, Pane::Kind(Kind::Certificate));
 }
 
+/// The source eks-prod-sae1 goes `status` at the origin.
+fn eks_prod_sae1_is(app: &mut App, status: SourceStatus) {
+    app.fleet.apply([Update::Source {
+        name: "eks-prod-sae1".into(),
+        status,
+        at: origin(),
+    }]);
+}
+
 #[test]
 fn stale_sources_show_in_the_header_and_on_their_rows() {
     let (mut app, clock) = demo_app();
     let mut term = terminal();
-    app.fleet.apply([Update::Source {
-        name: "eks-prod-sae1".into(),
-        status: SourceStatus::Stale {
+    eks_prod_sae1_is(
+        &mut app,
+        SourceStatus::Stale {
             reason: "watch connection timed out (VPN?)".into(),
         },
-        at: origin(),
-    }]);
+    );
     clock.set("2026-11-23T12:00:40Z".parse().unwrap());
     type_line(&mut app, ":hr");
     type_line(&mut app, "/eks-prod-sae1");
@@ -798,13 +806,12 @@ fn related_rows_open_from_a_detail_and_esc_goes_back_the_way_it_came() {
 fn sources_lists_the_data_sources_and_src_the_flux_ones() {
     let (mut app, clock) = demo_app();
     let mut term = terminal();
-    app.fleet.apply([Update::Source {
-        name: "eks-prod-sae1".into(),
-        status: SourceStatus::Error {
+    eks_prod_sae1_is(
+        &mut app,
+        SourceStatus::Error {
             reason: "forbidden (RBAC): cannot list helmreleases".into(),
         },
-        at: origin(),
-    }]);
+    );
     clock.set("2026-11-23T12:02:00Z".parse().unwrap());
     type_line(&mut app, ":sources");
     let s = render(&mut term, &mut app);

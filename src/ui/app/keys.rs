@@ -3,6 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::stack::overlay;
 use super::{App, Layer};
 use crate::model::RowId;
 use crate::store::Fleet;
@@ -65,14 +66,8 @@ impl App {
         let effect = match layer {
             Layer::CommandBar => self.mode.paste(text),
             Layer::Runbook => self.runbook.as_mut().and_then(|s| s.paste(text)),
-            Layer::Pane
-            | Layer::Detail
-            | Layer::Pods
-            | Layer::Logs
-            | Layer::Text
-            | Layer::Sources
-            | Layer::Help
-            | Layer::Confirm => None,
+            // No input open: nothing to type into.
+            _ => None,
         };
         let Some(effect) = effect else {
             return false;
@@ -91,34 +86,6 @@ impl App {
         let ctx = Ctx::new(&self.theme, &self.fleet, self.clock.now(), self.read_only);
         match layer {
             Layer::Pane => self.pane_key(ev),
-            Layer::Detail => match self.detail.as_mut() {
-                Some(detail) => detail.key(ev, &ctx),
-                None => Effect::None,
-            },
-            Layer::Pods => match self.pods.as_mut() {
-                Some(pods) => pods.key(ev, &ctx),
-                None => Effect::None,
-            },
-            Layer::Logs => match self.logs.as_mut() {
-                Some(logs) => logs.key(ev, &ctx),
-                None => Effect::None,
-            },
-            Layer::Text => match self.text.as_mut() {
-                Some(text) => text.key(ev, &ctx),
-                None => Effect::None,
-            },
-            Layer::Sources => match self.sources.as_mut() {
-                Some(sources) => sources.key(ev, &ctx),
-                None => Effect::None,
-            },
-            Layer::Runbook => match self.runbook.as_mut() {
-                Some(screen) => screen.key(ev, &ctx),
-                None => Effect::None,
-            },
-            Layer::Help => match self.help.as_mut() {
-                Some(help) => help.key(ev, &ctx),
-                None => Effect::None,
-            },
             Layer::CommandBar => self.mode.key(ev, &ctx),
             Layer::Confirm => match &self.confirm {
                 Some(ask) => ConfirmPrompt {
@@ -128,6 +95,8 @@ impl App {
                 .key(ev, &ctx),
                 None => Effect::None,
             },
+            _ => overlay!(self, layer, as_mut, &mut dyn Component)
+                .map_or(Effect::None, |overlay| overlay.key(ev, &ctx)),
         }
     }
 

@@ -8,6 +8,26 @@ use ratatui::Frame;
 use super::{App, Layer, Mode};
 use crate::ui::component::{Component, Ctx, Regions};
 
+/// The overlay component `$app` keeps for `$layer` while it is open, as `$t` (`&dyn Component`
+/// with `as_ref`, `&mut dyn Component` with `as_mut`); `None` for the layers that are not kept as
+/// one (the pane, the command bar, the write prompt). A macro, not a method: taken mutably it
+/// borrows only that overlay's field, so a key's `Ctx` can read the fleet meanwhile.
+macro_rules! overlay {
+    ($app:expr, $layer:expr, $as:ident, $t:ty) => {
+        match $layer {
+            Layer::Detail => $app.detail.$as().map(|c| c as $t),
+            Layer::Pods => $app.pods.$as().map(|c| c as $t),
+            Layer::Logs => $app.logs.$as().map(|c| c as $t),
+            Layer::Text => $app.text.$as().map(|c| c as $t),
+            Layer::Sources => $app.sources.$as().map(|c| c as $t),
+            Layer::Runbook => $app.runbook.$as().map(|c| c as $t),
+            Layer::Help => $app.help.$as().map(|c| c as $t),
+            Layer::Pane | Layer::CommandBar | Layer::Confirm => None,
+        }
+    };
+}
+pub(super) use overlay;
+
 impl App {
     fn is_open(&self, layer: Layer) -> bool {
         match layer {
@@ -94,45 +114,14 @@ impl App {
     pub fn draw_overlays(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
         for layer in self.layers() {
             match layer {
-                Layer::Pane => {}
-                Layer::Detail => {
-                    if let Some(detail) = &self.detail {
-                        detail.draw(f, regions, ctx);
-                    }
-                }
-                Layer::Pods => {
-                    if let Some(pods) = &self.pods {
-                        pods.draw(f, regions, ctx);
-                    }
-                }
-                Layer::Logs => {
-                    if let Some(logs) = &self.logs {
-                        logs.draw(f, regions, ctx);
-                    }
-                }
-                Layer::Text => {
-                    if let Some(text) = &self.text {
-                        text.draw(f, regions, ctx);
-                    }
-                }
-                Layer::Sources => {
-                    if let Some(sources) = &self.sources {
-                        sources.draw(f, regions, ctx);
-                    }
-                }
-                Layer::Runbook => {
-                    if let Some(screen) = &self.runbook {
-                        screen.draw(f, regions, ctx);
-                    }
-                }
-                Layer::Help => {
-                    if let Some(help) = &self.help {
-                        help.draw(f, regions, ctx);
-                    }
-                }
                 Layer::CommandBar => self.mode.draw(f, regions, ctx),
                 // Its question is the message line's text (`chrome::message_line`).
-                Layer::Confirm => {}
+                Layer::Pane | Layer::Confirm => {}
+                _ => {
+                    if let Some(overlay) = overlay!(self, layer, as_ref, &dyn Component) {
+                        overlay.draw(f, regions, ctx);
+                    }
+                }
             }
         }
     }
