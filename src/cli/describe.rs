@@ -42,7 +42,8 @@ pub struct Locate {
     /// eks/NAME). KIND is any name the TUI's `:` takes, a kind's machine name or its API kind.
     #[arg(value_name = "KIND/…/NAME")]
     pub path: String,
-    /// The kube context (default: the kubeconfig's current one)
+    /// The kube context (default: the contexts the config watches, else the kubeconfig's
+    /// current one)
     #[arg(long)]
     pub context: Option<String>,
     /// The AWS account (its name in the config), for AWS rows
@@ -244,7 +245,11 @@ pub async fn world(at: &Locate, config: &Config, kube_only: bool) -> Result<Worl
     };
     let contexts = match &loaded {
         Some(l) => {
-            let wanted: Vec<String> = at.context.iter().cloned().collect();
+            // As the TUI reads: the context asked for, else the configured ones.
+            let wanted: Vec<String> = match &at.context {
+                Some(c) => vec![c.clone()],
+                None => config.kube.contexts.clone(),
+            };
             Some(l.contexts(&wanted).map_err(|e| (e.to_string(), 1))?)
         }
         None => None,

@@ -53,7 +53,8 @@ pub struct Target {
     pub kind: String,
     /// namespace/name
     pub object: String,
-    /// kube context (default: the first configured one, else the current context)
+    /// kube context (default: the one context the config watches, else the kubeconfig's current
+    /// one; with several configured, it must be named)
     #[arg(long)]
     pub context: Option<String>,
 }
@@ -132,13 +133,19 @@ pub async fn run(action: KubeAction, config: &Config, write: bool) -> ExitCode {
         Ok(l) => l,
         Err(e) => return super::fail(e),
     };
-    let wanted: Vec<String> = t
-        .context
-        .iter()
-        .cloned()
-        .chain(config.kube.contexts.first().cloned())
-        .take(1)
-        .collect();
+    // A write lands where it is named: with several contexts configured, none is picked for it.
+    let wanted: Vec<String> = match (&t.context, config.kube.contexts.as_slice()) {
+        (Some(c), _) => vec![c.clone()],
+        (None, [one]) => vec![one.clone()],
+        (None, []) => Vec::new(),
+        (None, several) => {
+            eprintln!(
+                "opsdeck: which context? the config watches {}: add --context NAME",
+                several.join(", ")
+            );
+            return ExitCode::from(2);
+        }
+    };
     let context = match loaded.contexts(&wanted) {
         Ok(c) => c[0].clone(),
         Err(e) => return super::fail(e),

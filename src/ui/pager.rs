@@ -4,9 +4,11 @@
 //! help, `q` quits), the "lines a–b of n" of its title, and its bordered block.
 
 use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::component::{Ctx, Effect, Overlay};
 use super::keymap::{Action, action_for};
@@ -62,6 +64,29 @@ impl Pager {
             String::new()
         };
         (scroll, position)
+    }
+}
+
+impl Pager {
+    /// Draws `lines` over `area` in a bordered block, scrolled where the pager is; `title` is
+    /// told where that is ("· lines 11–40 of 97 ", or nothing when all fit).
+    pub fn draw(
+        &self,
+        f: &mut Frame,
+        area: Rect,
+        ctx: &Ctx,
+        lines: Vec<Line>,
+        title: impl FnOnce(&str) -> String,
+    ) {
+        let room = area.height.saturating_sub(2) as usize;
+        let (scroll, position) = self.frame(lines.len(), room);
+        f.render_widget(Clear, area);
+        f.render_widget(
+            Paragraph::new(lines)
+                .block(block(ctx, title(&position)))
+                .scroll((scroll, 0)),
+            area,
+        );
     }
 }
 

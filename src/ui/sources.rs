@@ -9,11 +9,10 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
 
 use super::component::{Component, Ctx, Effect, Regions};
 use super::fit::{cut, text_width};
-use super::pager::{self, Pager};
+use super::pager::Pager;
 use crate::model::column::Priority;
 use crate::model::row::human_duration;
 use crate::model::{Health, Kind};
@@ -94,23 +93,16 @@ impl Component for SourcesView {
                 Span::styled(cut(&why.join(" · "), rest, Priority::Reason), style),
             ]));
         }
-        let room = area.height.saturating_sub(2) as usize;
-        let (scroll, position) = self.pager.frame(lines.len(), room);
         let connected = sources
             .iter()
             .filter(|s| s.status == SourceStatus::Connected)
             .count();
-        let title = format!(
-            " Data sources — {connected}/{} connected, Esc closes {position}",
-            sources.len(),
-        );
-        f.render_widget(Clear, area);
-        f.render_widget(
-            Paragraph::new(lines)
-                .block(pager::block(ctx, title))
-                .scroll((scroll, 0)),
-            area,
-        );
+        self.pager.draw(f, area, ctx, lines, |position| {
+            format!(
+                " Data sources — {connected}/{} connected, Esc closes {position}",
+                sources.len()
+            )
+        });
     }
 }
 

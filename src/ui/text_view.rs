@@ -6,11 +6,10 @@
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
 
 use super::component::{Component, Ctx, Effect, Regions};
 use super::keymap::Action;
-use super::pager::{self, Pager};
+use super::pager::Pager;
 use crate::inspect::live::Live;
 use crate::model::{Health, RowId};
 
@@ -66,7 +65,6 @@ impl Component for TextView {
 
     fn draw(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
         let t = ctx.theme;
-        let area = regions.body;
         let lines: Vec<Line> = match &self.body {
             None => vec![Line::from(Span::styled("  fetching…", t.dim()))],
             Some(Err(e)) => vec![Line::from(Span::styled(
@@ -75,15 +73,8 @@ impl Component for TextView {
             ))],
             Some(Ok(lines)) => lines.iter().map(|l| Line::from(l.as_str())).collect(),
         };
-        let room = area.height.saturating_sub(2) as usize;
-        let (scroll, position) = self.pager.frame(lines.len(), room);
-        let title = format!(" {} — c copies, Esc closes {position}", self.title);
-        f.render_widget(Clear, area);
-        f.render_widget(
-            Paragraph::new(lines)
-                .block(pager::block(ctx, title))
-                .scroll((scroll, 0)),
-            area,
-        );
+        self.pager.draw(f, regions.body, ctx, lines, |position| {
+            format!(" {} — c copies, Esc closes {position}", self.title)
+        });
     }
 }

@@ -75,6 +75,15 @@ pub fn render(term: &mut Terminal<TestBackend>, app: &mut App) -> String {
     out
 }
 
+/// Renders the app and asserts that every one of `words` is on screen; the screen.
+pub fn shows(term: &mut Terminal<TestBackend>, app: &mut App, words: &[&str]) -> String {
+    let screen = render(term, app);
+    for w in words {
+        assert!(screen.contains(w), "{w:?} missing:\n{screen}");
+    }
+    screen
+}
+
 pub fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }

@@ -75,6 +75,12 @@ impl Tmux {
     }
 
     /// Named keys: Enter, Escape, Tab…
+    /// Types a line (a `:` command, a filter) and presses Enter.
+    pub fn command(&self, line: &str) {
+        self.type_text(line);
+        self.press("Enter");
+    }
+
     pub fn press(&self, key: &str) {
         self.tmux(&["send-keys", "-t", "demo", key]);
     }

@@ -287,3 +287,63 @@ async fn an_action_the_kind_has_not_is_refused_before_any_request() {
         "{err}"
     );
 }
+
+/// A write lands where it is named: with several contexts configured and no --context, `opsdeck
+/// kube` asks which (exit 2) before any request; with one configured, it goes there; `describe`
+/// reads the configured contexts, as the TUI does, not only the kubeconfig's current one.
+#[tokio::test]
+async fn with_several_contexts_configured_a_write_names_its_context() {
+    let api = loaded().await;
+    let home = tempfile::tempdir().unwrap();
+    let kc = write_kubeconfig(
+        home.path(),
+        &KubeApi::kubeconfig(&[("staging", &api.url()), ("prod-cluster", &api.url())]),
+    );
+    let config = home.path().join("two.toml");
+    std::fs::write(
+        &config,
+        "[kube]\ncontexts = [\"staging\", \"prod-cluster\"]\n",
+    )
+    .unwrap();
+    let config_arg = config.to_str().unwrap();
+    let suspend = ["--write", "kube", "suspend", "hr", "numinia/elizaos-numi"];
+    let args: Vec<&str> = ["--config", config_arg]
+        .into_iter()
+        .chain(suspend)
+        .collect();
+    let out = opsdeck(home.path(), &kc, &args).await;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("which context?") && err.contains("staging, prod-cluster"),
+        "{err}"
+    );
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
+
+    // Named, it goes there.
+    let named: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(["--context", "prod-cluster"])
+        .collect();
+    let out = opsdeck(home.path(), &kc, &named).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // describe reads the configured contexts: the object is found in both, and said so.
+    let describe = [
+        "--config",
+        config_arg,
+        "describe",
+        "hr/numinia/elizaos-numi",
+    ];
+    let out = opsdeck(home.path(), &kc, &describe).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("staging") && err.contains("prod-cluster"),
+        "both contexts hold it: {err}"
+    );
+}

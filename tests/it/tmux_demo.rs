@@ -311,8 +311,7 @@ fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
     let home = tempfile::tempdir().unwrap();
     let tmux = opsdeck_in_tmux(home.path(), "--write demo");
     tmux.wait_for(&[" WRITE "]);
-    tmux.type_text(":runbooks");
-    tmux.press("Enter");
+    tmux.command(":runbooks");
     tmux.wait_for(&["Runbooks — Enter opens"]);
     tmux.press("Down");
     tmux.press("Enter");
@@ -324,8 +323,7 @@ fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
     tmux.wait_for(&["failover — running"]);
 
     tmux.press("Escape");
-    tmux.type_text(":hr");
-    tmux.press("Enter");
+    tmux.command(":hr");
     let s = tmux.wait_for(&["┌ HelmReleases [", "▶ failover "]);
     assert!(!s.contains("failover — running"), "{s}");
 
@@ -336,14 +334,12 @@ fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
         !s.contains("a runbook is running") && s.contains("┌ HelmReleases [")
     });
 
-    tmux.type_text(":runbooks");
-    tmux.press("Enter");
+    tmux.command(":runbooks");
     tmux.wait_for(&["failover — "]);
     tmux.type_text("a");
     tmux.wait_for(&["stopped, as asked", "opsdeck runbook resume"]);
     tmux.press("Escape");
-    tmux.type_text(":runbooks");
-    tmux.press("Enter");
+    tmux.command(":runbooks");
     tmux.wait_for(&["Interrupted runs", "failover-sa-east-1-"]);
     tmux.press("Escape");
     tmux.type_text("q");
@@ -359,18 +355,15 @@ fn the_k9s_habits_work_in_the_real_tui() {
     let tmux = opsdeck_in_tmux(home.path(), "demo");
     tmux.tmux(&["set-option", "-s", "set-clipboard", "on"]);
 
-    tmux.type_text(":ctx forge-prod");
-    tmux.press("Enter");
-    tmux.type_text(":hr");
-    tmux.press("Enter");
+    tmux.command(":ctx forge-prod");
+    tmux.command(":hr");
     let s = tmux.wait_for(&["│ ctx forge-prod", "┌ HelmReleases ["]);
     assert!(!s.contains("prod-cluster "), "only forge-prod's rows:\n{s}");
     tmux.type_text("0");
     tmux.wait_until("every context again", |s| {
         !s.contains("│ ctx forge-prod") && s.contains("prod-cluster ")
     });
-    tmux.type_text(":ns numen-games");
-    tmux.press("Enter");
+    tmux.command(":ns numen-games");
     tmux.wait_for(&["│ ns numen-games"]);
     tmux.type_text("0");
 
@@ -413,8 +406,7 @@ fn the_k9s_habits_work_in_the_real_tui() {
     tmux.press("C-a");
     tmux.wait_for(&["Commands and their aliases", ":hr :helmreleases"]);
     tmux.press("Escape");
-    tmux.type_text(":sources");
-    tmux.press("Enter");
+    tmux.command(":sources");
     tmux.wait_for(&["Data sources — 11/11 connected", "prod-cluster"]);
     tmux.press("Escape");
     tmux.type_text("q");

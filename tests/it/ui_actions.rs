@@ -201,18 +201,6 @@ const SUSPEND_ON_PROTECTED_ACCOUNT: &str = "Suspend HelmRelease numen-games/hype
     prod-cluster (account numinia, region eu-west-1)? Protected account: type numinia then Enter";
 
 /// The app's screen, which shows each of `words`.
-fn shows(
-    term: &mut ratatui::Terminal<ratatui::backend::TestBackend>,
-    app: &mut App,
-    words: &[&str],
-) -> String {
-    let screen = render(term, app);
-    for w in words {
-        assert!(screen.contains(w), "{w:?} missing:\n{screen}");
-    }
-    screen
-}
-
 fn names(list: &[&str]) -> std::collections::BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
 }

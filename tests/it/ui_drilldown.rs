@@ -114,19 +114,20 @@ async fn the_demos_failing_release_shows_pods_history_events_and_its_crash() {
     type_line(&mut app, "/UpgradeFailed");
     app.handle_key(code(KeyCode::Enter));
     drive(&mut app, &mut notices, all_sections_loaded).await;
-    let s = render(&mut term, &mut app);
-    for wanted in [
-        "── Workloads",
-        "deployment/hyperfy2-world",
-        "── Pods (p lists them, l shows their logs)",
-        "CrashLoopBackOff",
-        "OOMKilled (exit 137)",
-        "── History",
-        "last good: v3 (hyperfy2@0.4.2)",
-        "── Events (warnings; e shows all)",
-    ] {
-        assert!(s.contains(wanted), "{wanted:?} missing:\n{s}");
-    }
+    shows(
+        &mut term,
+        &mut app,
+        &[
+            "── Workloads",
+            "deployment/hyperfy2-world",
+            "── Pods (p lists them, l shows their logs)",
+            "CrashLoopBackOff",
+            "OOMKilled (exit 137)",
+            "── History",
+            "last good: v3 (hyperfy2@0.4.2)",
+            "── Events (warnings; e shows all)",
+        ],
+    );
     // `e`: the Normal events too.
     app.handle_key(key('e'));
     let s = render(&mut term, &mut app);
@@ -352,15 +353,16 @@ async fn y_shows_the_object_c_copies_and_ctrl_a_lists_the_aliases() {
         a.text.as_ref().is_some_and(|t| t.body.is_some())
     })
     .await;
-    let screen = render(&mut term, &mut app);
-    for want in [
-        "YAML hyperfy2-world",
-        "apiVersion: helm.toolkit.fluxcd.io/v2",
-        "kind: HelmRelease",
-        "namespace: numen-games",
-    ] {
-        assert!(screen.contains(want), "{want}:\n{screen}");
-    }
+    shows(
+        &mut term,
+        &mut app,
+        &[
+            "YAML hyperfy2-world",
+            "apiVersion: helm.toolkit.fluxcd.io/v2",
+            "kind: HelmRelease",
+            "namespace: numen-games",
+        ],
+    );
     app.handle_key(key('c'));
     let text = copied.lock().unwrap().last().cloned().unwrap();
     assert!(
@@ -392,8 +394,5 @@ async fn y_shows_the_object_c_copies_and_ctrl_a_lists_the_aliases() {
         crossterm::event::KeyModifiers::CONTROL,
     );
     app.handle_key(ctrl_a);
-    let screen = render(&mut term, &mut app);
-    for want in ["aliases", ":hr", ":ks", ":runbooks"] {
-        assert!(screen.contains(want), "{want}:\n{screen}");
-    }
+    shows(&mut term, &mut app, &["aliases", ":hr", ":ks", ":runbooks"]);
 }

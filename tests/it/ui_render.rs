@@ -369,25 +369,28 @@ fn unknown_and_ambiguous_commands_say_so() {
     assert_eq!(app.pane, Pane::Kind(Kind::Certificate));
 }
 
-/// The source eks-prod-sae1 goes `status` at the origin.
-fn eks_prod_sae1_is(app: &mut App, status: SourceStatus) {
+/// The demo app, its clock and a terminal, the source eks-prod-sae1 gone `status` at the origin.
+fn with_eks_prod_sae1(
+    status: SourceStatus,
+) -> (
+    App,
+    std::sync::Arc<opsdeck::clock::FixedClock>,
+    ratatui::Terminal<ratatui::backend::TestBackend>,
+) {
+    let (mut app, clock) = demo_app();
     app.fleet.apply([Update::Source {
         name: "eks-prod-sae1".into(),
         status,
         at: origin(),
     }]);
+    (app, clock, terminal())
 }
 
 #[test]
 fn stale_sources_show_in_the_header_and_on_their_rows() {
-    let (mut app, clock) = demo_app();
-    let mut term = terminal();
-    eks_prod_sae1_is(
-        &mut app,
-        SourceStatus::Stale {
-            reason: "watch connection timed out (VPN?)".into(),
-        },
-    );
+    let (mut app, clock, mut term) = with_eks_prod_sae1(SourceStatus::Stale {
+        reason: "watch connection timed out (VPN?)".into(),
+    });
     clock.set("2026-11-23T12:00:40Z".parse().unwrap());
     type_line(&mut app, ":hr");
     type_line(&mut app, "/eks-prod-sae1");
@@ -804,14 +807,9 @@ fn related_rows_open_from_a_detail_and_esc_goes_back_the_way_it_came() {
 /// how long, what each brings per kind; `:src` is the Flux sources pane.
 #[test]
 fn sources_lists_the_data_sources_and_src_the_flux_ones() {
-    let (mut app, clock) = demo_app();
-    let mut term = terminal();
-    eks_prod_sae1_is(
-        &mut app,
-        SourceStatus::Error {
-            reason: "forbidden (RBAC): cannot list helmreleases".into(),
-        },
-    );
+    let (mut app, clock, mut term) = with_eks_prod_sae1(SourceStatus::Error {
+        reason: "forbidden (RBAC): cannot list helmreleases".into(),
+    });
     clock.set("2026-11-23T12:02:00Z".parse().unwrap());
     type_line(&mut app, ":sources");
     let s = render(&mut term, &mut app);
