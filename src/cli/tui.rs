@@ -117,6 +117,13 @@ async fn run(app: App, rx: crate::store::UpdateReceiver) -> ExitCode {
         let events = EventStream::new();
         event_loop::run_until_signal(guard.terminal(), &mut app, events, rx, &mut signals).await
     };
+    // The terminal is back: a run cut off says how to resume it, and the exit says it was.
+    if let Some(resume) = app.cut_run() {
+        eprintln!("opsdeck: {resume}");
+        if matches!(result, Ok(Stop::Quit)) {
+            return ExitCode::from(1);
+        }
+    }
     match result {
         Ok(Stop::Quit) => ExitCode::SUCCESS,
         Ok(Stop::Signal(signal)) => {

@@ -253,7 +253,7 @@ pub fn lines(
             if let Some(r) = fleet.get(k) {
                 let mut line = row_line(r);
                 if opts.marked == Some(i) {
-                    line[0] = piece(Tone::Marked, format!("▸ {:<5} ", r.kind().short()));
+                    line[0] = piece(Tone::Marked, format!("▸ {:<6} ", r.kind().short()));
                     line[1].tone = Tone::Marked;
                 }
                 out.push(line);

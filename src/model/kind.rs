@@ -319,7 +319,7 @@ impl Kind {
     pub fn names(self) -> Vec<&'static str> {
         let spec = self.spec();
         let mut v: Vec<&str> = vec![spec.name];
-        v.extend(spec.commands);
+        v.extend(spec.commands.iter().filter(|c| **c != spec.name));
         v.extend(spec.filters.iter().map(|f| f.command));
         v
     }

@@ -253,8 +253,8 @@ pub enum Entry {
         state: Option<RunState>,
         at: Timestamp,
     },
-    /// The run was stopped on purpose (the abort key), between steps or while one waited; it
-    /// is not finished, and resumes like an interrupted one.
+    /// The run was stopped on purpose (the abort key, or an observer that stops it); it is not
+    /// finished, and resumes like an interrupted one.
     Stopped {
         at: Timestamp,
     },
@@ -519,7 +519,8 @@ pub fn replay(path: &Path) -> Result<Replay, String> {
     Ok(r)
 }
 
-/// Journals of runs that did not finish, newest first: what `resume` offers.
+/// Journals of runs that did not complete (cut off, stopped, or failed at a step: a failed run's
+/// outcome says to resume it once the cause is fixed), newest first: what `resume` offers.
 pub fn interrupted(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<(Option<Timestamp>, PathBuf)> = std::fs::read_dir(dir)
         .into_iter()
@@ -529,7 +530,7 @@ pub fn interrupted(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .filter_map(|p| {
             let r = replay(&p).ok()?;
-            r.finished.is_none().then_some((r.started, p))
+            (r.finished != Some(true)).then_some((r.started, p))
         })
         .collect();
     v.sort();
@@ -590,6 +591,23 @@ mod tests {
         assert_eq!(r.world, Some(World::demo()));
         assert_eq!(r.torn, 1);
         assert_eq!(interrupted(dir.path()), std::slice::from_ref(&path));
+        for (ok, offered) in [(false, true), (true, false)] {
+            let mut j = Journal::reopen(&path).unwrap();
+            j.append(&Entry::Finished {
+                ok,
+                reason: None,
+                at,
+            })
+            .unwrap();
+            drop(j);
+            assert_eq!(
+                !interrupted(dir.path()).is_empty(),
+                offered,
+                "finished ok: {ok}"
+            );
+            let mut j = Journal::reopen(&path).unwrap();
+            j.append(&Entry::Resumed { pid: None, at }).unwrap();
+        }
 
         // Reopening cuts the torn line off, so what is appended next stays readable, again and
         // again.

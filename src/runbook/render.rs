@@ -156,9 +156,16 @@ pub fn outcome(outcome: &Outcome, target: &str) -> String {
             ));
         }
         Outcome::Interrupted { journal } => {
+            // The whole command, flags and target as the journal has them.
+            let resume = super::journal::replay(journal)
+                .ok()
+                .and_then(|r| {
+                    let world = r.world.as_ref()?;
+                    Some(super::engine::resume_command(journal, &r.target, world))
+                })
+                .unwrap_or_else(|| format!("opsdeck runbook resume {}", journal.display()));
             out.push_str(&format!(
-                "stopped, as asked (journalled); resume with: opsdeck runbook resume {}\n",
-                journal.display()
+                "stopped, as asked (journalled); resume with: {resume}\n"
             ));
         }
     }

@@ -82,9 +82,17 @@ pub fn header(f: &mut Frame, area: Rect, ctx: &Ctx, problems: usize) {
                 .add_modifier(Modifier::BOLD),
         ));
     }
-    let clock = format!(" {} UTC ", now.strftime("%Y-%m-%d %H:%M"));
+    // The clock gives way first (to its time alone, then whole) to the scope and a run.
     let used: usize = top.iter().map(|s| s.width()).sum();
-    let pad = (area.width as usize).saturating_sub(used + clock.chars().count());
+    let room = (area.width as usize).saturating_sub(used);
+    let clock = [
+        format!(" {} UTC ", now.strftime("%Y-%m-%d %H:%M")),
+        format!(" {} UTC ", now.strftime("%H:%M")),
+    ]
+    .into_iter()
+    .find(|c| c.chars().count() <= room)
+    .unwrap_or_default();
+    let pad = room.saturating_sub(clock.chars().count());
     top.push(Span::styled(" ".repeat(pad), hs));
     top.push(Span::styled(clock, hs.add_modifier(Modifier::BOLD)));
 
@@ -220,14 +228,23 @@ pub fn message_line(f: &mut Frame, area: Rect, ctx: &Ctx, message: Option<&Messa
 /// The key hints of the view on top (`hints`), as many as fit.
 pub fn footer(f: &mut Frame, area: Rect, ctx: &Ctx, hints: &[super::hints::Hint]) {
     let t = ctx.theme;
+    let width_of = |h: &super::hints::Hint| h.key.chars().count() + h.word.chars().count() + 4;
+    // `?` and `q` (last in every list) always show: the others take the room before them.
+    let kept: usize = hints
+        .iter()
+        .filter(|h| matches!(h.key, "?" | "q"))
+        .map(width_of)
+        .sum();
     let mut spans = vec![Span::raw(" ")];
-    let mut used = 1;
+    let mut used = 1 + kept;
     for h in hints {
-        let width = h.key.chars().count() + h.word.chars().count() + 4;
-        if used + width > area.width as usize {
-            break;
+        let last = matches!(h.key, "?" | "q");
+        if !last {
+            if used + width_of(h) > area.width as usize {
+                continue;
+            }
+            used += width_of(h);
         }
-        used += width;
         spans.push(Span::styled(
             format!("<{}>", h.key),
             Style::default().fg(t.accent).add_modifier(Modifier::BOLD),

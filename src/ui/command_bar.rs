@@ -33,6 +33,15 @@ fn command(input: &str) -> Effect {
         Ok(parsed) => parsed,
         Err(e) => return Effect::Say(Message::error(e)),
     };
+    if !arg.is_empty()
+        && matches!(
+            command,
+            Command::Help | Command::Runbooks | Command::Sources
+        )
+    {
+        let name = input.split_whitespace().next().unwrap_or_default();
+        return Effect::Say(Message::error(format!(":{name} takes no argument")));
+    }
     match command {
         Command::Open(p) if arg.is_empty() => Effect::OpenPane(p),
         Command::Open(p) => Effect::OpenPaneFiltered(p, arg.to_string()),
@@ -63,6 +72,24 @@ fn command(input: &str) -> Effect {
                 ":scale takes the desired count, 0 to 10000 (:scale 3), not {arg:?}"
             ))),
         },
+    }
+}
+
+/// A character typed into the bar: itself, or with Ctrl as a shell's line editing has it
+/// (Ctrl-u clears the line, Ctrl-w deletes the word before the cursor); other Ctrl keys do
+/// nothing rather than type their letter.
+fn edit(input: &mut String, c: char, modifiers: crossterm::event::KeyModifiers) {
+    if !modifiers.contains(crossterm::event::KeyModifiers::CONTROL) {
+        input.push(c);
+        return;
+    }
+    match c {
+        'u' => input.clear(),
+        'w' => {
+            let kept = input.trim_end().rfind(' ').map_or(0, |i| i + 1);
+            input.truncate(kept);
+        }
+        _ => {}
     }
 }
 
@@ -97,7 +124,8 @@ fn scope_arg(arg: &str) -> Option<String> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Completing {
     stem: Option<String>,
-    next: usize,
+    /// The candidate shown now, by its place among the stem's.
+    shown: Option<usize>,
 }
 
 impl Component for Mode {
@@ -110,15 +138,16 @@ impl Component for Mode {
                 KeyCode::Tab | KeyCode::BackTab => {
                     let stem = tab.stem.get_or_insert_with(|| input.clone());
                     let all = candidates(stem, ctx);
-                    if !all.is_empty() {
-                        let step = if ev.code == KeyCode::BackTab {
-                            all.len() - 1
-                        } else {
-                            1
+                    let n = all.len();
+                    if n > 0 {
+                        let i = match (tab.shown, ev.code == KeyCode::BackTab) {
+                            (None, false) => 0,
+                            (None, true) => n - 1,
+                            (Some(i), false) => (i + 1) % n,
+                            (Some(i), true) => (i + n - 1) % n,
                         };
-                        let i = tab.next % all.len();
                         *input = all[i].clone();
-                        tab.next = i + step;
+                        tab.shown = Some(i);
                     }
                     Effect::None
                 }
@@ -132,7 +161,7 @@ impl Component for Mode {
                 }
                 KeyCode::Char(c) => {
                     *tab = Completing::default();
-                    input.push(c);
+                    edit(input, c, ev.modifiers);
                     Effect::None
                 }
                 _ => Effect::None,
@@ -146,7 +175,7 @@ impl Component for Mode {
                     Effect::Filter(input.clone())
                 }
                 KeyCode::Char(c) => {
-                    input.push(c);
+                    edit(input, c, ev.modifiers);
                     Effect::Filter(input.clone())
                 }
                 _ => Effect::None,

@@ -138,6 +138,9 @@ pub fn of(layer: Layer, pane: Pane, kind: Option<Kind>) -> Vec<Hint> {
     }
     if !matches!(layer, Layer::CommandBar | Layer::Confirm) {
         v.push(hint("?", "help", "every key"));
+    }
+    // In `:runbooks`, q leaves the screen (as Esc), it does not quit.
+    if !matches!(layer, Layer::CommandBar | Layer::Confirm | Layer::Runbook) {
         v.push(hint("q", "quit", "quit"));
     }
     v

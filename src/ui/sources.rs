@@ -50,7 +50,7 @@ impl Component for SourcesView {
             "STATUS",
             "FOR",
             "ROWS",
-            "LAST ERROR · KINDS IT CANNOT SHOW",
+            "WHY (ERROR, KINDS NOT SHOWN)",
             nw = name_w as usize,
             rw = rows_w as usize,
         );

@@ -305,11 +305,13 @@ fn demo_writes_ask_then_show_their_outcome() {
 }
 
 /// A runbook in the real TUI: started, left running while the user looks at HelmReleases (the
-/// header shows it), quitting asked and declined, back with `:runbooks`, stopped with `a`.
+/// header shows it), quitting asked and declined, back with `:runbooks`, stopped with `a` once
+/// its waiting step is verified. The demo runs 6× faster, so the DNS step's minute of TTL is
+/// ten seconds: long enough to look elsewhere, short enough to wait for.
 #[test]
 fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
     let home = tempfile::tempdir().unwrap();
-    let tmux = opsdeck_in_tmux(home.path(), "--write demo");
+    let tmux = opsdeck_in_tmux(home.path(), "--write demo --speed 6");
     tmux.wait_for(&[" WRITE "]);
     tmux.command(":runbooks");
     tmux.wait_for(&["Runbooks — Enter opens"]);
@@ -328,7 +330,7 @@ fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
     assert!(!s.contains("failover — running"), "{s}");
 
     tmux.type_text("q");
-    tmux.wait_for(&["a runbook is running", "opsdeck runbook resume"]);
+    tmux.wait_for(&["a runbook is running", "--confirm sa-east-1"]);
     tmux.type_text("j");
     tmux.wait_until("the question taken back", |s| {
         !s.contains("a runbook is running") && s.contains("┌ HelmReleases [")

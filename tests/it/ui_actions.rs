@@ -1100,7 +1100,9 @@ async fn a_running_runbook_runs_on_in_the_background_and_stops_when_asked() {
     assert!(app.quit);
 }
 
-/// Ctrl-c with a run going on asks too; a second Ctrl-c quits.
+/// Ctrl-c with a run going on asks too, even while a command is being typed (the question takes
+/// the input line), and names the whole resume command once the journal exists; `a` at the
+/// question stops the run after its step instead; a second Ctrl-c quits.
 #[tokio::test]
 async fn ctrl_c_with_a_run_going_on_asks_then_quits() {
     let world = demo_world(None);
@@ -1108,10 +1110,34 @@ async fn ctrl_c_with_a_run_going_on_asks_then_quits() {
     let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
     plan_failover(&mut app, &mut notices).await;
     type_line(&mut app, "sa-east-1");
+    // Until the run has its journal.
+    while app.runbook.as_ref().unwrap().journal().is_none() {
+        let ev = notices.recv().await.unwrap();
+        app.on_ui_event(ev);
+    }
+    app.handle_key(code(KeyCode::Esc));
+    app.handle_key(key(':'));
+    app.handle_key(key('h'));
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
     app.handle_key(ctrl_c);
     assert!(!app.quit, "asked first");
-    assert!(app.message.as_ref().unwrap().text.contains("resume"));
+    assert_eq!(app.mode, Mode::Normal, "the question takes the input line");
+    let asked = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        asked.contains("opsdeck runbook resume --demo") && asked.contains("--confirm sa-east-1"),
+        "{asked}"
+    );
+    app.handle_key(key('a'));
+    assert!(!app.quit);
+    assert!(app.runbook.as_ref().unwrap().aborting(), "a stops the run");
+    // Quit all the same: the terminal, once given back, is told how to resume.
+    let told = app.cut_run().expect("the run is cut off");
+    assert!(
+        told.starts_with("the runbook failover was cut off mid-run")
+            && told.contains("--write --apply --confirm sa-east-1"),
+        "{told}"
+    );
+    app.handle_key(ctrl_c);
     app.handle_key(ctrl_c);
     assert!(app.quit);
 }

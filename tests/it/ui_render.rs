@@ -913,6 +913,47 @@ fn tab_completes_contexts_and_namespaces() {
         panic!("the bar is open")
     };
     assert_eq!(typed, "ns numen-games-pre");
+    // Shift-Tab goes back one, Tab forward again.
+    let typed_now = |app: &App| match &app.mode {
+        Mode::Command(typed, _) => typed.clone(),
+        _ => panic!("the bar is open"),
+    };
+    app.handle_key(code(KeyCode::BackTab));
+    assert_eq!(typed_now(&app), "ns numen-games");
+    app.handle_key(code(KeyCode::Tab));
+    assert_eq!(typed_now(&app), "ns numen-games-pre");
     app.handle_key(code(KeyCode::Enter));
     assert_eq!(app.scoping.namespace.as_deref(), Some("numen-games-pre"));
+}
+
+/// The bar edits as a shell line does: Ctrl-w deletes a word, Ctrl-u the line, other Ctrl keys
+/// type nothing; a command that takes no argument says so rather than drop it.
+#[test]
+fn the_command_bar_edits_like_a_shell_line() {
+    let (mut app, _) = demo_app();
+    let ctrl = |c| {
+        crossterm::event::KeyEvent::new(KeyCode::Char(c), crossterm::event::KeyModifiers::CONTROL)
+    };
+    for c in ":ns active-inference".chars() {
+        app.handle_key(key(c));
+    }
+    let typed = |app: &App| match &app.mode {
+        Mode::Command(t, _) => t.clone(),
+        m => panic!("{m:?}"),
+    };
+    app.handle_key(ctrl('w'));
+    assert_eq!(typed(&app), "ns ");
+    app.handle_key(ctrl('x'));
+    assert_eq!(typed(&app), "ns ");
+    app.handle_key(ctrl('u'));
+    assert_eq!(typed(&app), "");
+    for c in "sources now".chars() {
+        app.handle_key(key(c));
+    }
+    app.handle_key(code(KeyCode::Enter));
+    assert!(app.sources.is_none());
+    assert_eq!(
+        app.message.as_ref().map(|m| m.text.as_str()),
+        Some(":sources takes no argument")
+    );
 }

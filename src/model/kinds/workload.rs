@@ -188,17 +188,9 @@ fn images(obj: &Value) -> Vec<String> {
 
 impl KindFacts for Workload {
     const SPEC: &'static KindSpec = &KindSpec::namespaced("workload", "Workloads")
-        .labels(
-            "Workloads",
-            "wl",
-            &[
-                "workloads",
-                "wl",
-                "deployments",
-                "statefulsets",
-                "daemonsets",
-            ],
-        )
+        // `deployments`, `statefulsets`, `daemonsets` are the resources' plurals: like
+        // `deploy`, they open the pane filtered to their type (`Kind::by_name`).
+        .labels("Workloads", "wl", &["workloads", "wl"])
         .filtered_by(&[
             KindFilter::new("deploy", "deployment/"),
             KindFilter::new("sts", "statefulset/"),

@@ -18,8 +18,7 @@ impl App {
         if ev.kind == KeyEventKind::Release {
             return false;
         }
-        let quitting = is_ctrl_c(&ev) || (ev.code == KeyCode::Char('q') && ev.modifiers.is_empty());
-        if let Some(changed) = self.answer_quit(quitting) {
+        if let Some(changed) = self.answer_quit(&ev) {
             return changed;
         }
         if is_ctrl_c(&ev) {

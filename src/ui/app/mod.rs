@@ -382,35 +382,48 @@ impl App {
     }
 
     /// `q`, `:q` or Ctrl-c. With a run going on, the first one asks (quitting cuts the run off
-    /// mid-step; its journal lets it resume) and a second quits; without, it quits.
+    /// mid-step; its journal lets it resume) and a second quits; without, it quits. The question
+    /// takes the input line: a command or a filter being typed is closed for it.
     pub(super) fn ask_quit(&mut self) {
-        let running = self.runbook.as_ref().filter(|s| s.is_running());
-        if self.quit_asked || running.is_none() {
+        let running = self.runbook.as_ref().is_some_and(RunbookScreen::is_running);
+        if self.quit_asked || !running {
             self.quit = true;
             return;
         }
         self.quit_asked = true;
-        let journal = running
-            .and_then(RunbookScreen::journal)
-            .map_or_else(String::new, |j| format!(" {}", j.display()));
+        self.mode = Mode::Normal;
+        let resume = self.resume_of_run().map_or_else(
+            || "its journal lets `opsdeck runbook resume` continue it".to_string(),
+            |(_, command)| format!("resume later: {command}"),
+        );
         self.say(
             format!(
-                "a runbook is running: quitting cuts it off mid-step, and `opsdeck runbook resume{journal}` continues it later. q or Ctrl-c again quits, any other key stays (a stops it after this step)"
+                "a runbook is running: q or Ctrl-c again quits and cuts it off mid-step ({resume}); a stops it after this step; any other key stays"
             ),
             true,
         );
     }
 
-    /// A key while quitting is asked: `q` or Ctrl-c quits; any other key takes the question
-    /// back and does nothing else. `None` when nothing was asked.
-    fn answer_quit(&mut self, quit: bool) -> Option<bool> {
+    /// A key while quitting is asked: `q` or Ctrl-c quits, `a` stops the run after its step
+    /// instead, any other key takes the question back and does nothing else. `None` when
+    /// nothing was asked.
+    fn answer_quit(&mut self, ev: &crossterm::event::KeyEvent) -> Option<bool> {
+        use crossterm::event::{KeyCode, KeyModifiers};
         if !std::mem::take(&mut self.quit_asked) {
             return None;
         }
-        if quit {
-            self.quit = true;
-        } else {
-            self.message = None;
+        let ctrl_c = ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL);
+        let plain = !ev.modifiers.contains(KeyModifiers::CONTROL);
+        match ev.code {
+            _ if ctrl_c => self.quit = true,
+            KeyCode::Char('q') if plain => self.quit = true,
+            KeyCode::Char('a') if plain && self.runbook.as_mut().is_some_and(|s| s.abort()) => {
+                self.say(
+                    "stopping once the current step is verified; the journal records the stop",
+                    false,
+                );
+            }
+            _ => self.message = None,
         }
         Some(true)
     }

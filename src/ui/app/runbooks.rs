@@ -99,6 +99,28 @@ impl App {
         self.start_run(Run::Resume(journal), ports, opts, name, titles);
     }
 
+    /// A run going on as the TUI ends (quit when asked, a signal): what to type to resume it,
+    /// for the terminal once it is given back.
+    pub fn cut_run(&self) -> Option<String> {
+        let (runbook, resume) = self.resume_of_run()?;
+        Some(format!(
+            "the runbook {runbook} was cut off mid-run; its journal resumes it:\n  {resume}"
+        ))
+    }
+
+    /// The run going on, and the command that resumes it from its journal.
+    pub(super) fn resume_of_run(&self) -> Option<(String, String)> {
+        let journal = self
+            .runbook
+            .as_ref()
+            .filter(|s| s.is_running())?
+            .journal()?;
+        let replay = crate::runbook::journal::replay(journal).ok()?;
+        let world = replay.world.as_ref()?;
+        let resume = engine::resume_command(journal, &replay.target, world);
+        Some((replay.runbook, resume))
+    }
+
     /// Shows the run's steps and starts it.
     fn start_run(
         &mut self,
@@ -141,16 +163,15 @@ impl App {
 }
 
 /// A run's observer that hands every event to the UI, and stops the run once the abort key was
-/// pressed, at the first point where stopping leaves no step half done: a step verified, or one
-/// waiting for its verify (its write is journalled, and resume checks it again).
+/// pressed, after the current step: when it is verified, so no step is left half done (a
+/// failover's records moved but not yet answering, a restore started but not waited for).
 fn forward<'a>(
     outbox: &'a Outbox,
     abort: &'a AtomicBool,
 ) -> impl FnMut(&Event) -> Control + Send + 'a {
     move |e| {
         outbox.report(UiEvent::RunbookEvent(e.clone()));
-        let safe_point = matches!(e, Event::Verified { .. } | Event::Progress { .. });
-        if safe_point && abort.load(Ordering::Relaxed) {
+        if matches!(e, Event::Verified { .. }) && abort.load(Ordering::Relaxed) {
             Control::Stop
         } else {
             Control::Continue

@@ -69,7 +69,12 @@ impl App {
     /// The keys of `layer`, over the current pane.
     pub(super) fn hints_of(&self, layer: Layer) -> Vec<crate::ui::hints::Hint> {
         let kind = self.detail.as_ref().map(|d| d.id.kind);
-        crate::ui::hints::of(layer, self.pane, kind)
+        let mut hints = crate::ui::hints::of(layer, self.pane, kind);
+        // The abort key only while a run goes on.
+        if layer == Layer::Runbook && !self.runbook.as_ref().is_some_and(|s| s.is_running()) {
+            hints.retain(|h| h.key != "a");
+        }
+        hints
     }
 
     /// Closes `layer` (the pane never closes).

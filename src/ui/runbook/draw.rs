@@ -284,7 +284,9 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
             outcome,
             ..
         } => {
-            title = if outcome.is_some() {
+            title = if outcome.as_deref().is_some_and(|o| o.starts_with("stopped")) {
+                format!(" {name} — stopped, Esc closes ")
+            } else if outcome.is_some() {
                 format!(" {name} — finished, Esc closes ")
             } else if screen.aborting() {
                 format!(" {name} — stopping after the current step ")

@@ -48,6 +48,9 @@ impl Component for RunbookScreen {
                 let len = RUNBOOKS.len() + journals.len();
                 match ev.code {
                     KeyCode::Esc | KeyCode::Char('q') => return Effect::close(),
+                    // The list types nothing: `:` and `?` are theirs, as on a table.
+                    KeyCode::Char(':') => return Effect::Open(Overlay::CommandBar),
+                    KeyCode::Char('?') => return Effect::Open(Overlay::Help),
                     KeyCode::Down | KeyCode::Char('j') => *cursor = (*cursor + 1).min(len - 1),
                     KeyCode::Up | KeyCode::Char('k') => *cursor = cursor.saturating_sub(1),
                     KeyCode::Enter if *cursor < RUNBOOKS.len() => {
@@ -154,7 +157,7 @@ impl Component for RunbookScreen {
                 KeyCode::Char('?') => return Effect::Open(Overlay::Help),
                 KeyCode::Char('a') if !ctrl && self.abort() => {
                     return Effect::Say(Message::info(
-                        "stopping after the current step; the journal records the stop and resume continues from there",
+                        "stopping once the current step is verified (it may wait); the journal records the stop and resume continues from there",
                     ));
                 }
                 _ => {}

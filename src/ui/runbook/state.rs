@@ -55,7 +55,7 @@ pub enum Stage {
         journal: Option<PathBuf>,
         outcome: Option<String>,
         /// Set by the abort key; the run's observer reads it and the engine stops after the
-        /// current step (or while it waits), journalling the stop.
+        /// current step, once it is verified, journalling the stop.
         abort: Arc<AtomicBool>,
     },
 }
