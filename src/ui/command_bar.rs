@@ -25,13 +25,28 @@ pub enum Mode {
 
 /// What the command typed after `:` does once the bar has closed. An argument to a pane's
 /// command filters it (`:hr numen-games`, `:deploy hyperfy`), as k9s takes one.
-fn command(input: &str) -> Effect {
+fn command(input: &str, ctx: &Ctx) -> Effect {
     if input.trim().is_empty() {
         return Effect::None;
     }
     let (command, arg) = match parse_line(input) {
         Ok(parsed) => parsed,
         Err(e) => return Effect::Say(Message::error(e)),
+    };
+    // As k9s's `:hr NAMESPACE`: a namespace (or context) by its whole name is that one only, not
+    // every one it begins (numen-games, not numen-games-pre too).
+    let opens_pane = matches!(
+        command,
+        Command::Open(_) | Command::OpenFiltered(..) | Command::OpenApiKind(..)
+    );
+    let exact;
+    let arg = if opens_pane && !arg.contains(' ') && is_scope(arg, ctx) {
+        // Names are DNS labels: only a dot means more in a regex (`regex::escape` would
+        // escape every `-` too, and the title shows the filter).
+        exact = format!("^{}$", arg.replace('.', "\\."));
+        exact.as_str()
+    } else {
+        arg
     };
     if !arg.is_empty()
         && matches!(
@@ -114,6 +129,11 @@ fn candidates(stem: &str, ctx: &Ctx) -> Vec<String> {
     completions(stem).into_iter().map(str::to_string).collect()
 }
 
+/// Whether `name` is a namespace or a context the rows have.
+fn is_scope(name: &str, ctx: &Ctx) -> bool {
+    ctx.fleet.scope_names(false).contains(name) || ctx.fleet.scope_names(true).contains(name)
+}
+
 /// `-` or `all` looks everywhere again.
 fn scope_arg(arg: &str) -> Option<String> {
     (arg != "-" && arg != "all").then(|| arg.to_string())
@@ -134,7 +154,7 @@ impl Component for Mode {
             Mode::Normal => Effect::None,
             Mode::Command(input, tab) => match ev.code {
                 KeyCode::Esc => Effect::close(),
-                KeyCode::Enter => Effect::close_then(command(input)),
+                KeyCode::Enter => Effect::close_then(command(input, ctx)),
                 KeyCode::Tab | KeyCode::BackTab => {
                     let stem = tab.stem.get_or_insert_with(|| input.clone());
                     let all = candidates(stem, ctx);

@@ -512,15 +512,20 @@ fn commands_take_arguments_tab_goes_round_and_filters_take_regexes() {
     let len = |app: &App, pane: Pane| app.view(pane).len();
     let hr = Pane::Kind(Kind::HelmRelease);
 
+    // A namespace by its whole name is that one, as k9s's `:hr NAMESPACE`; other text filters.
     type_line(&mut app, ":hr numen-games");
     assert_eq!(app.pane, hr);
-    assert_eq!(app.view(hr).filter().raw(), "numen-games");
+    assert_eq!(app.view(hr).filter().raw(), "^numen-games$");
     let s = render(&mut term, &mut app);
     assert!(
-        s.contains("HelmReleases [") && s.contains("/numen-games"),
+        s.contains("HelmReleases [") && s.contains("/^numen-games$"),
         "{s}"
     );
+    assert!(!s.contains("numen-games-pre"), "{s}");
     assert!(len(&app, hr) > 0 && len(&app, hr) < 50, "{}", len(&app, hr));
+    type_line(&mut app, ":hr numen");
+    assert_eq!(app.view(hr).filter().raw(), "numen");
+    assert!(render(&mut term, &mut app).contains("numen-games-pre"));
 
     // `:deploy` keeps its own filter and adds the argument's.
     type_line(&mut app, ":deploy hyperfy2-world");
