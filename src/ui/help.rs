@@ -51,6 +51,11 @@ impl Component for Help {
 /// The widest key column: longer keys (a command's many aliases) get a line of their own.
 const KEY_WIDTH: usize = 24;
 
+/// The key column's width: its longest key, at most `KEY_WIDTH`.
+fn widest(lengths: impl Iterator<Item = usize>) -> usize {
+    lengths.max().unwrap_or(0).min(KEY_WIDTH)
+}
+
 /// A key and what it does, as help lines; keys are padded to `width`, the column's longest.
 fn entry<'a>(key_style: Style, key: &str, width: usize, what: impl Into<String>) -> Vec<Line<'a>> {
     let what = Span::raw(what.into());
@@ -119,13 +124,12 @@ fn render(f: &mut Frame, area: Rect, ctx: &Ctx, pager: &Pager, here: Option<&(St
         .map(|b| (b.keys.join(" "), b.help))
         .chain(TABLE_KEYS.iter().map(|(k, what)| (k.to_string(), *what)))
         .collect();
-    let keys_width = bound
-        .iter()
-        .map(|(k, _)| k.len())
-        .chain(INPUT_BINDINGS.iter().map(|(k, _)| k.len()))
-        .max()
-        .unwrap_or(0)
-        .min(KEY_WIDTH);
+    let keys_width = widest(
+        bound
+            .iter()
+            .map(|(k, _)| k.len())
+            .chain(INPUT_BINDINGS.iter().map(|(k, _)| k.len())),
+    );
     let mut keys = Vec::new();
     if let Some((view, hints)) = here {
         keys.push(Line::from(Span::styled(
@@ -150,13 +154,12 @@ fn render(f: &mut Frame, area: Rect, ctx: &Ctx, pager: &Pager, here: Option<&(St
         keys.extend(entry(key_style, k, keys_width, *what));
     }
     let commands = command_lines();
-    let more_width = super::logs::LOG_KEYS
-        .iter()
-        .map(|(k, _)| k.len())
-        .chain(commands.iter().map(|(names, _)| names.len()))
-        .max()
-        .unwrap_or(0)
-        .min(KEY_WIDTH);
+    let more_width = widest(
+        super::logs::LOG_KEYS
+            .iter()
+            .map(|(k, _)| k.len())
+            .chain(commands.iter().map(|(names, _)| names.len())),
+    );
     let mut more = vec![Line::from(Span::styled(
         "In the log view (l, L)",
         t.title(),

@@ -34,6 +34,99 @@ pub fn view_name(layer: Layer, pane: Pane) -> String {
     }
 }
 
+/// Each view's own keys, in the order the footer shows them: (key, word, sentence).
+type Keys = &'static [(&'static str, &'static str, &'static str)];
+
+const PANE_FIRST: Keys = &[
+    (
+        ":",
+        "cmd",
+        "command bar: a pane, :sources, :runbooks, :ctx, :ns",
+    ),
+    (
+        "/",
+        "filter",
+        "filter rows (regex or text, on every column)",
+    ),
+    ("enter/d", "describe", "the row's detail"),
+    ("y", "yaml", "the object as its API serves it"),
+];
+const PANE_LAST: Keys = &[
+    ("c", "copy", "copy the row's name (OSC 52)"),
+    (
+        "Shift-letter",
+        "sort",
+        "sort by that column (again: reverse)",
+    ),
+    ("tab", "pane", "next pane"),
+    (
+        "esc",
+        "back",
+        "clear the filter, else back where you came from",
+    ),
+];
+const DETAIL_FIRST: Keys = &[
+    ("esc", "back", "back where you came from"),
+    ("j/k", "scroll", "scroll; g and G its ends"),
+    ("tab", "mark related", "mark a related row"),
+    ("enter", "open", "open the marked related row"),
+    ("y", "yaml", "the object as its API serves it"),
+];
+const DETAIL_LAST: Keys = &[
+    ("e", "events", "Normal events too, or warnings only"),
+    ("c", "copy", "copy the row's name"),
+];
+const PODS: Keys = &[
+    ("enter/l", "logs", "the selected pod's logs"),
+    ("c", "copy", "copy the pod's name"),
+    ("esc", "back", "back to the detail"),
+];
+const LOGS: Keys = &[
+    ("f", "follow", "stop or resume reading"),
+    ("p", "previous", "the previous containers' logs"),
+    ("c", "container", "next container"),
+    ("t", "since", "how far back to start"),
+    ("w", "wrap", "wrap long lines"),
+    ("/", "filter", "filter the lines"),
+    ("esc", "back", "clear the filter, else back"),
+];
+const PAGE: Keys = &[
+    ("j/k", "scroll", "scroll; Space a page, g and G its ends"),
+    ("esc", "close", "close it"),
+];
+const TEXT: Keys = &[
+    ("j/k", "scroll", "scroll; Space a page, g and G its ends"),
+    ("c", "copy", "copy the whole text"),
+    ("esc", "close", "close it"),
+];
+const RUNBOOK: Keys = &[
+    (
+        "↑↓",
+        "scroll/pick",
+        "pick a runbook, move in a form, scroll a plan",
+    ),
+    ("enter", "next", "open, plan, apply with the typed target"),
+    ("a", "abort", "while it runs: stop after the current step"),
+    (
+        "esc/q",
+        "back/leave",
+        "back; while it runs, leave it running",
+    ),
+];
+const COMMAND_BAR: Keys = &[
+    ("enter", "run", "run the command, keep the filter"),
+    ("tab", "complete", "the next completion"),
+    ("esc", "cancel", "cancel"),
+];
+const CONFIRM: Keys = &[
+    ("y", "yes", "carry it out (or type the target's name)"),
+    ("esc", "no", "any other key leaves it undone"),
+];
+
+fn push(v: &mut Vec<Hint>, keys: Keys) {
+    v.extend(keys.iter().map(|&(key, word, what)| hint(key, word, what)));
+}
+
 /// The keys of `layer` over `pane`; `kind` is the row's kind for a detail (else the pane's).
 pub fn of(layer: Layer, pane: Pane, kind: Option<Kind>) -> Vec<Hint> {
     let kind = kind.or(match pane {
@@ -43,98 +136,22 @@ pub fn of(layer: Layer, pane: Pane, kind: Option<Kind>) -> Vec<Hint> {
     let mut v = Vec::new();
     match layer {
         Layer::Pane => {
-            v.push(hint(
-                ":",
-                "cmd",
-                "command bar: a pane, :sources, :runbooks, :ctx, :ns",
-            ));
-            v.push(hint(
-                "/",
-                "filter",
-                "filter rows (regex or text, on every column)",
-            ));
-            v.push(hint("enter/d", "describe", "the row's detail"));
-            v.push(hint("y", "yaml", "the object as its API serves it"));
+            push(&mut v, PANE_FIRST);
             row_keys(kind, &mut v);
-            v.push(hint("c", "copy", "copy the row's name (OSC 52)"));
-            v.push(hint(
-                "Shift-letter",
-                "sort",
-                "sort by that column (again: reverse)",
-            ));
-            v.push(hint("tab", "pane", "next pane"));
-            v.push(hint(
-                "esc",
-                "back",
-                "clear the filter, else back where you came from",
-            ));
+            push(&mut v, PANE_LAST);
         }
         Layer::Detail => {
-            v.push(hint("esc", "back", "back where you came from"));
-            v.push(hint("j/k", "scroll", "scroll; g and G its ends"));
-            v.push(hint("tab", "mark related", "mark a related row"));
-            v.push(hint("enter", "open", "open the marked related row"));
-            v.push(hint("y", "yaml", "the object as its API serves it"));
+            push(&mut v, DETAIL_FIRST);
             row_keys(kind, &mut v);
-            v.push(hint("e", "events", "Normal events too, or warnings only"));
-            v.push(hint("c", "copy", "copy the row's name"));
+            push(&mut v, DETAIL_LAST);
         }
-        Layer::Pods => {
-            v.push(hint("enter/l", "logs", "the selected pod's logs"));
-            v.push(hint("c", "copy", "copy the pod's name"));
-            v.push(hint("esc", "back", "back to the detail"));
-        }
-        Layer::Logs => {
-            v.push(hint("f", "follow", "stop or resume reading"));
-            v.push(hint("p", "previous", "the previous containers' logs"));
-            v.push(hint("c", "container", "next container"));
-            v.push(hint("t", "since", "how far back to start"));
-            v.push(hint("w", "wrap", "wrap long lines"));
-            v.push(hint("/", "filter", "filter the lines"));
-            v.push(hint("esc", "back", "clear the filter, else back"));
-        }
-        Layer::Text | Layer::Sources | Layer::Help => {
-            v.push(hint(
-                "j/k",
-                "scroll",
-                "scroll; Space a page, g and G its ends",
-            ));
-            if layer == Layer::Text {
-                v.push(hint("c", "copy", "copy the whole text"));
-            }
-            v.push(hint("esc", "close", "close it"));
-        }
-        Layer::Runbook => {
-            v.push(hint(
-                "↑↓",
-                "scroll/pick",
-                "pick a runbook, move in a form, scroll a plan",
-            ));
-            v.push(hint(
-                "enter",
-                "next",
-                "open, plan, apply with the typed target",
-            ));
-            v.push(hint(
-                "a",
-                "abort",
-                "while it runs: stop after the current step",
-            ));
-            v.push(hint(
-                "esc",
-                "back/leave",
-                "back; while it runs, leave it running",
-            ));
-        }
-        Layer::CommandBar => {
-            v.push(hint("enter", "run", "run the command, keep the filter"));
-            v.push(hint("tab", "complete", "the next completion"));
-            v.push(hint("esc", "cancel", "cancel"));
-        }
-        Layer::Confirm => {
-            v.push(hint("y", "yes", "carry it out (or type the target's name)"));
-            v.push(hint("esc", "no", "any other key leaves it undone"));
-        }
+        Layer::Pods => push(&mut v, PODS),
+        Layer::Logs => push(&mut v, LOGS),
+        Layer::Text => push(&mut v, TEXT),
+        Layer::Sources | Layer::Help => push(&mut v, PAGE),
+        Layer::Runbook => push(&mut v, RUNBOOK),
+        Layer::CommandBar => push(&mut v, COMMAND_BAR),
+        Layer::Confirm => push(&mut v, CONFIRM),
     }
     if !matches!(layer, Layer::CommandBar | Layer::Confirm) {
         v.push(hint("?", "help", "every key"));
@@ -148,18 +165,17 @@ pub fn of(layer: Layer, pane: Pane, kind: Option<Kind>) -> Vec<Hint> {
 
 /// The keys acting on a row of `kind` (all of them where the pane mixes kinds).
 fn row_keys(kind: Option<Kind>, v: &mut Vec<Hint>) {
-    let Some(kind) = kind else {
-        v.push(hint(
+    const ANY_ROW: Keys = &[
+        (
             "R",
             "reconcile/renew",
             "reconcile, renew or redeploy (--write)",
-        ));
-        v.push(hint(
-            "T",
-            "suspend",
-            "suspend or resume a Flux object (--write)",
-        ));
-        v.push(hint("l", "logs", "the row's logs"));
+        ),
+        ("T", "suspend", "suspend or resume a Flux object (--write)"),
+        ("l", "logs", "the row's logs"),
+    ];
+    let Some(kind) = kind else {
+        push(v, ANY_ROW);
         return;
     };
     let spec = kind.spec();

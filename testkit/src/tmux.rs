@@ -48,6 +48,19 @@ impl Tmux {
         t
     }
 
+    /// `bin args` started at a shell in `home` (its settings saved for `assert_stty_restored`
+    /// when `saved`), once its first frame is up: the demo's header and every source.
+    pub fn opsdeck(home: &Path, bin: &Path, args: &str, saved: bool) -> Tmux {
+        let t = if saved {
+            Tmux::at_prompt_saved(home)
+        } else {
+            Tmux::at_prompt(home)
+        };
+        t.run(&format!("{} {args}", bin.display()));
+        t.wait_for(&["opsdeck │ demo", "sources 11/11"]);
+        t
+    }
+
     /// `at_prompt`, with the terminal's settings saved for `assert_stty_restored`.
     pub fn at_prompt_saved(home: &Path) -> Tmux {
         let t = Tmux::at_prompt(home);
@@ -75,12 +88,6 @@ impl Tmux {
     }
 
     /// Named keys: Enter, Escape, Tab…
-    /// Types a line (a `:` command, a filter) and presses Enter.
-    pub fn command(&self, line: &str) {
-        self.type_text(line);
-        self.press("Enter");
-    }
-
     pub fn press(&self, key: &str) {
         self.tmux(&["send-keys", "-t", "demo", key]);
     }

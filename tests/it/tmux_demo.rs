@@ -12,27 +12,14 @@ fn body_title(pane: &str) -> String {
 
 /// `opsdeck <args>` started in tmux at a shell in `home`, once its first frame is up.
 fn opsdeck_in_tmux(home: &std::path::Path, args: &str) -> Tmux {
-    let tmux = Tmux::at_prompt(home);
-    tmux.type_text(&format!("{} {args}", crate::opsdeck_bin().display()));
-    tmux.press("Enter");
-    tmux.wait_for(&["opsdeck │ demo", "sources 11/11"]);
-    tmux
+    Tmux::opsdeck(home, crate::opsdeck_bin(), args, false)
 }
 
 #[test]
 fn demo_in_tmux_navigates_and_restores_the_terminal() {
     let home = tempfile::tempdir().unwrap();
-    let tmux = Tmux::at_prompt_saved(home.path());
-    let bin = crate::opsdeck_bin();
-
-    tmux.type_text(&format!("{} demo", bin.display()));
-    tmux.press("Enter");
-    let s = tmux.wait_for(&[
-        "opsdeck │ demo",
-        "sources 11/11",
-        "┌ Regions",
-        "┌ Problems [7/7]",
-    ]);
+    let tmux = Tmux::opsdeck(home.path(), crate::opsdeck_bin(), "demo", true);
+    let s = tmux.wait_for(&["┌ Regions", "┌ Problems [7/7]"]);
     assert!(s.contains("READ-ONLY"));
     assert!(
         s.lines()
@@ -313,7 +300,7 @@ fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
     let home = tempfile::tempdir().unwrap();
     let tmux = opsdeck_in_tmux(home.path(), "--write demo --speed 6");
     tmux.wait_for(&[" WRITE "]);
-    tmux.command(":runbooks");
+    tmux.run(":runbooks");
     tmux.wait_for(&["Runbooks — Enter opens"]);
     tmux.press("Down");
     tmux.press("Enter");
@@ -325,7 +312,7 @@ fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
     tmux.wait_for(&["failover — running"]);
 
     tmux.press("Escape");
-    tmux.command(":hr");
+    tmux.run(":hr");
     let s = tmux.wait_for(&["┌ HelmReleases [", "▶ failover "]);
     assert!(!s.contains("failover — running"), "{s}");
 
@@ -336,12 +323,12 @@ fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
         !s.contains("a runbook is running") && s.contains("┌ HelmReleases [")
     });
 
-    tmux.command(":runbooks");
+    tmux.run(":runbooks");
     tmux.wait_for(&["failover — "]);
     tmux.type_text("a");
     tmux.wait_for(&["stopped, as asked", "opsdeck runbook resume"]);
     tmux.press("Escape");
-    tmux.command(":runbooks");
+    tmux.run(":runbooks");
     tmux.wait_for(&["Interrupted runs", "failover-sa-east-1-"]);
     tmux.press("Escape");
     tmux.type_text("q");
@@ -357,15 +344,15 @@ fn the_k9s_habits_work_in_the_real_tui() {
     let tmux = opsdeck_in_tmux(home.path(), "demo");
     tmux.tmux(&["set-option", "-s", "set-clipboard", "on"]);
 
-    tmux.command(":ctx forge-prod");
-    tmux.command(":hr");
+    tmux.run(":ctx forge-prod");
+    tmux.run(":hr");
     let s = tmux.wait_for(&["│ ctx forge-prod", "┌ HelmReleases ["]);
     assert!(!s.contains("prod-cluster "), "only forge-prod's rows:\n{s}");
     tmux.type_text("0");
     tmux.wait_until("every context again", |s| {
         !s.contains("│ ctx forge-prod") && s.contains("prod-cluster ")
     });
-    tmux.command(":ns numen-games");
+    tmux.run(":ns numen-games");
     tmux.wait_for(&["│ ns numen-games"]);
     tmux.type_text("0");
 
@@ -408,7 +395,7 @@ fn the_k9s_habits_work_in_the_real_tui() {
     tmux.press("C-a");
     tmux.wait_for(&["Commands and their aliases", ":hr :helmreleases"]);
     tmux.press("Escape");
-    tmux.command(":sources");
+    tmux.run(":sources");
     tmux.wait_for(&["Data sources — 11/11 connected", "prod-cluster"]);
     tmux.press("Escape");
     tmux.type_text("q");

@@ -13,11 +13,8 @@ use testkit::tmux::Tmux;
 #[test]
 fn a_paste_into_the_filter_is_text_and_never_asks_to_reconcile() {
     let home = tempfile::tempdir().unwrap();
-    let tmux = Tmux::at_prompt_saved(home.path());
-    let bin = crate::opsdeck_bin();
-
-    tmux.run(&format!("{} --write demo", bin.display()));
-    tmux.wait_for(&["opsdeck │ demo", "sources 11/11", " WRITE "]);
+    let tmux = Tmux::opsdeck(home.path(), crate::opsdeck_bin(), "--write demo", true);
+    tmux.wait_for(&[" WRITE "]);
     // The HelmReleases, where `R` on the failing release would ask to reconcile it.
     tmux.type_text(":hr");
     tmux.wait_for(&[":hr▏"]);

@@ -115,6 +115,17 @@ async fn plan_failover(app: &mut App, notices: &mut Notices) {
     app.on_ui_event(planned);
 }
 
+/// The failover planned from `:runbooks` on a fresh demo world and its target typed: started
+/// with --write, refused without. The world, the journals' folder, the app and its notices.
+async fn failover_typed(writable: bool) -> (Arc<DemoWorld>, tempfile::TempDir, App, Notices) {
+    let world = demo_world(None);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut notices) = runbooks_app(&world, dir.path(), writable);
+    plan_failover(&mut app, &mut notices).await;
+    type_line(&mut app, "sa-east-1");
+    (world, dir, app, notices)
+}
+
 /// Hands the app its notices until a runbook is done.
 async fn until_runbook_done(app: &mut App, notices: &mut Notices) {
     loop {
@@ -569,11 +580,7 @@ async fn a_runbook_runs_from_the_tui_on_the_demo_world() {
 
 #[tokio::test]
 async fn runbooks_do_not_apply_read_only() {
-    let world = demo_world(None);
-    let dir = tempfile::tempdir().unwrap();
-    let (mut app, mut notices) = runbooks_app(&world, dir.path(), false);
-    plan_failover(&mut app, &mut notices).await;
-    type_line(&mut app, "sa-east-1");
+    let (world, _dir, app, _notices) = failover_typed(false).await;
     assert!(
         app.message.as_ref().unwrap().text.starts_with("read-only"),
         "{:?}",
@@ -1045,12 +1052,8 @@ async fn a_long_prompt_is_shown_whole_on_a_narrow_terminal() {
 /// key stops it after the current step, journals the stop, and the run is offered for resume.
 #[tokio::test]
 async fn a_running_runbook_runs_on_in_the_background_and_stops_when_asked() {
-    let world = demo_world(None);
-    let dir = tempfile::tempdir().unwrap();
-    let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
+    let (_world, dir, mut app, mut notices) = failover_typed(true).await;
     let mut term = terminal();
-    plan_failover(&mut app, &mut notices).await;
-    type_line(&mut app, "sa-east-1");
     assert!(app.runbook.as_ref().unwrap().is_running());
 
     // Leaving asks nothing; the run goes on and the header says where it is.
@@ -1105,11 +1108,7 @@ async fn a_running_runbook_runs_on_in_the_background_and_stops_when_asked() {
 /// question stops the run after its step instead; a second Ctrl-c quits.
 #[tokio::test]
 async fn ctrl_c_with_a_run_going_on_asks_then_quits() {
-    let world = demo_world(None);
-    let dir = tempfile::tempdir().unwrap();
-    let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
-    plan_failover(&mut app, &mut notices).await;
-    type_line(&mut app, "sa-east-1");
+    let (_world, _dir, mut app, mut notices) = failover_typed(true).await;
     // Until the run has its journal.
     while app.runbook.as_ref().unwrap().journal().is_none() {
         let ev = notices.recv().await.unwrap();
