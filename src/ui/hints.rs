@@ -34,97 +34,67 @@ pub fn view_name(layer: Layer, pane: Pane) -> String {
     }
 }
 
-/// Each view's own keys, in the order the footer shows them: (key, word, sentence).
-type Keys = &'static [(&'static str, &'static str, &'static str)];
+/// Each view's own keys, in the order the footer shows them: a line each, `key|word|sentence`.
+type Keys = &'static str;
 
-const PANE_FIRST: Keys = &[
-    (
-        ":",
-        "cmd",
-        "command bar: a pane, :sources, :runbooks, :ctx, :ns",
-    ),
-    (
-        "/",
-        "filter",
-        "filter rows (regex or text, on every column)",
-    ),
-    ("enter/d", "describe", "the row's detail"),
-    ("y", "yaml", "the object as its API serves it"),
-];
-const PANE_LAST: Keys = &[
-    ("c", "copy", "copy the row's name (OSC 52)"),
-    (
-        "Shift-letter",
-        "sort",
-        "sort by that column (again: reverse)",
-    ),
-    ("tab", "pane", "next pane"),
-    (
-        "esc",
-        "back",
-        "clear the filter, else back where you came from",
-    ),
-];
-const DETAIL_FIRST: Keys = &[
-    ("esc", "back", "back where you came from"),
-    ("j/k", "scroll", "scroll; g and G its ends"),
-    ("tab", "mark related", "mark a related row"),
-    ("enter", "open", "open the marked related row"),
-    ("y", "yaml", "the object as its API serves it"),
-];
-const DETAIL_LAST: Keys = &[
-    ("e", "events", "Normal events too, or warnings only"),
-    ("c", "copy", "copy the row's name"),
-];
-const PODS: Keys = &[
-    ("enter/l", "logs", "the selected pod's logs"),
-    ("c", "copy", "copy the pod's name"),
-    ("esc", "back", "back to the detail"),
-];
-const LOGS: Keys = &[
-    ("f", "follow", "stop or resume reading"),
-    ("p", "previous", "the previous containers' logs"),
-    ("c", "container", "next container"),
-    ("t", "since", "how far back to start"),
-    ("w", "wrap", "wrap long lines"),
-    ("/", "filter", "filter the lines"),
-    ("esc", "back", "clear the filter, else back"),
-];
-const PAGE: Keys = &[
-    ("j/k", "scroll", "scroll; Space a page, g and G its ends"),
-    ("esc", "close", "close it"),
-];
-const TEXT: Keys = &[
-    ("j/k", "scroll", "scroll; Space a page, g and G its ends"),
-    ("c", "copy", "copy the whole text"),
-    ("esc", "close", "close it"),
-];
-const RUNBOOK: Keys = &[
-    (
-        "↑↓",
-        "scroll/pick",
-        "pick a runbook, move in a form, scroll a plan",
-    ),
-    ("enter", "next", "open, plan, apply with the typed target"),
-    ("a", "abort", "while it runs: stop after the current step"),
-    (
-        "esc/q",
-        "back/leave",
-        "back; while it runs, leave it running",
-    ),
-];
-const COMMAND_BAR: Keys = &[
-    ("enter", "run", "run the command, keep the filter"),
-    ("tab", "complete", "the next completion"),
-    ("esc", "cancel", "cancel"),
-];
-const CONFIRM: Keys = &[
-    ("y", "yes", "carry it out (or type the target's name)"),
-    ("esc", "no", "any other key leaves it undone"),
-];
+const PANE_FIRST: Keys = "\
+    :|cmd|command bar: a pane, :sources, :runbooks, :ctx, :ns\n\
+    /|filter|filter rows (regex or text, on every column)\n\
+    enter/d|describe|the row's detail\n\
+    y|yaml|the object as its API serves it";
+const PANE_LAST: Keys = "\
+    c|copy|copy the row's name (OSC 52)\n\
+    Shift-letter|sort|sort by that column (again: reverse)\n\
+    tab|pane|next pane\n\
+    esc|back|clear the filter, else back where you came from";
+const DETAIL_FIRST: Keys = "\
+    esc|back|back where you came from\n\
+    j/k|scroll|scroll; g and G its ends\n\
+    tab|mark related|mark a related row\n\
+    enter|open|open the marked related row\n\
+    y|yaml|the object as its API serves it";
+const DETAIL_LAST: Keys = "\
+    e|events|Normal events too, or warnings only\n\
+    c|copy|copy the row's name";
+const PODS: Keys = "\
+    enter/l|logs|the selected pod's logs\n\
+    c|copy|copy the pod's name\n\
+    esc|back|back to the detail";
+const LOGS: Keys = "\
+    f|follow|stop or resume reading\n\
+    p|previous|the previous containers' logs\n\
+    c|container|next container\n\
+    t|since|how far back to start\n\
+    w|wrap|wrap long lines\n\
+    /|filter|filter the lines\n\
+    esc|back|clear the filter, else back";
+const PAGE: Keys = "\
+    j/k|scroll|scroll; Space a page, g and G its ends\n\
+    esc|close|close it";
+const TEXT: Keys = "\
+    j/k|scroll|scroll; Space a page, g and G its ends\n\
+    c|copy|copy the whole text\n\
+    esc|close|close it";
+const RUNBOOK: Keys = "\
+    ↑↓|scroll/pick|pick a runbook, move in a form, scroll a plan\n\
+    enter|next|open, plan, apply with the typed target\n\
+    a|abort|while it runs: stop after the current step\n\
+    esc/q|back/leave|back; while it runs, leave it running";
+const COMMAND_BAR: Keys = "\
+    enter|run|run the command, keep the filter\n\
+    tab|complete|the next completion\n\
+    esc|cancel|cancel";
+const CONFIRM: Keys = "\
+    y|yes|carry it out (or type the target's name)\n\
+    esc|no|any other key leaves it undone";
 
 fn push(v: &mut Vec<Hint>, keys: Keys) {
-    v.extend(keys.iter().map(|&(key, word, what)| hint(key, word, what)));
+    for line in keys.lines() {
+        let mut parts = line.splitn(3, '|');
+        let mut next = || parts.next().unwrap_or_default();
+        let (key, word, what) = (next(), next(), next());
+        v.push(hint(key, word, what));
+    }
 }
 
 /// The keys of `layer` over `pane`; `kind` is the row's kind for a detail (else the pane's).
@@ -165,15 +135,10 @@ pub fn of(layer: Layer, pane: Pane, kind: Option<Kind>) -> Vec<Hint> {
 
 /// The keys acting on a row of `kind` (all of them where the pane mixes kinds).
 fn row_keys(kind: Option<Kind>, v: &mut Vec<Hint>) {
-    const ANY_ROW: Keys = &[
-        (
-            "R",
-            "reconcile/renew",
-            "reconcile, renew or redeploy (--write)",
-        ),
-        ("T", "suspend", "suspend or resume a Flux object (--write)"),
-        ("l", "logs", "the row's logs"),
-    ];
+    const ANY_ROW: Keys = "\
+        R|reconcile/renew|reconcile, renew or redeploy (--write)\n\
+        T|suspend|suspend or resume a Flux object (--write)\n\
+        l|logs|the row's logs";
     let Some(kind) = kind else {
         push(v, ANY_ROW);
         return;
@@ -204,5 +169,26 @@ fn row_keys(kind: Option<Kind>, v: &mut Vec<Hint>) {
     }
     if pods {
         v.push(hint("p", "pods", "its pods, to pick one"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::pane::ORDER;
+
+    #[test]
+    fn every_hint_has_a_key_a_word_and_a_sentence() {
+        for layer in Layer::BOTTOM_UP {
+            for pane in ORDER {
+                for h in of(layer, pane, None) {
+                    assert!(
+                        !h.key.is_empty() && !h.word.is_empty() && !h.what.is_empty(),
+                        "{layer:?} {pane:?}: {h:?}"
+                    );
+                    assert!(!h.what.contains('|') && !h.key.contains(' '), "{h:?}");
+                }
+            }
+        }
     }
 }

@@ -27,7 +27,7 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub(super) const BOTTOM_UP: [Layer; 10] = [
+    pub(crate) const BOTTOM_UP: [Layer; 10] = [
         Layer::Pane,
         Layer::Detail,
         Layer::Pods,
