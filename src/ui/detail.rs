@@ -241,6 +241,20 @@ fn render(f: &mut Frame, area: Rect, detail: &Detail, ctx: &Ctx) {
             theme.dim(),
         ),
     ]);
+    // The lines are wrapped to the inner width already: their count is the document's height.
+    let total = lines.len();
+    let room = area.height.saturating_sub(2) as usize;
+    let limit = u16::try_from(total.saturating_sub(room)).unwrap_or(u16::MAX);
+    detail.scroll_limit.set(limit);
+    let scroll = scroll.min(limit);
+    let mut title = title;
+    if limit > 0 {
+        let last = (scroll as usize + room).min(total);
+        title.push_span(Span::styled(
+            format!("· lines {}–{last} of {total} ", scroll + 1),
+            theme.dim(),
+        ));
+    }
     let p = Paragraph::new(lines)
         .block(
             Block::default()
@@ -249,10 +263,5 @@ fn render(f: &mut Frame, area: Rect, detail: &Detail, ctx: &Ctx) {
                 .title(title),
         )
         .wrap(Wrap { trim: false });
-    let limit = p
-        .line_count(area.width)
-        .saturating_sub(area.height as usize);
-    let limit = u16::try_from(limit).unwrap_or(u16::MAX);
-    detail.scroll_limit.set(limit);
-    f.render_widget(p.scroll((scroll.min(limit), 0)), area);
+    f.render_widget(p.scroll((scroll, 0)), area);
 }

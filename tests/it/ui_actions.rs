@@ -1216,6 +1216,15 @@ async fn every_runbook_screen_the_detail_and_the_help_fit_every_size() {
             flat.contains("context deadline exceeded"),
             "{at}: the reason, wrapped whole\n{s}"
         );
+        // Taller than the screen, the title says where it is, and G goes to its end.
+        let whole = s.contains("── Commands");
+        assert_eq!(s.contains("· lines 1–"), !whole, "{at}: the position\n{s}");
+        app.handle_key(key('G'));
+        let s = render(&mut term, &mut app);
+        assert!(
+            s.contains("── Commands") && !s.contains("· lines 1–"),
+            "{at}: G shows the end\n{s}"
+        );
         app.handle_key(key('?'));
         let s = render(&mut term, &mut app);
         fits(&s, width, &at);
