@@ -190,7 +190,7 @@ impl Wanted {
                         "{path}: {} match, say which ({flags}, or a longer path): {}",
                         many.len(),
                         many.iter()
-                            .map(|r| r.id.scope.label() + "/" + &r.id.name)
+                            .map(|r| self.say_which(path, r))
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
@@ -198,6 +198,20 @@ impl Wanted {
                 ))
             }
         }
+    }
+}
+
+impl Wanted {
+    /// One of several matches, as the arguments that name it alone: `deploy/flux-system/
+    /// helm-controller --context prod-cluster` (the kind as typed), or an AWS row by its scope.
+    fn say_which(&self, path: &str, r: &crate::model::Row) -> String {
+        let s = &r.id.scope;
+        if !self.kube_only() {
+            return s.label() + "/" + &r.id.name;
+        }
+        let kind = path.split('/').next().unwrap_or_default();
+        let name = r.id.name.rsplit('/').next().unwrap_or_default();
+        format!("{kind}/{}/{name} --context {}", s.namespace(), s.context())
     }
 }
 
@@ -469,7 +483,7 @@ mod tests {
             w.find(&f, "ks", &none())
                 .unwrap_err()
                 .0
-                .contains("prod-cluster/flux-system/infrastructure"),
+                .contains("ks/flux-system/infrastructure --context prod-cluster"),
             "two contexts hold it: both are named"
         );
         let mut in_context = none();
@@ -485,6 +499,13 @@ mod tests {
         // A name in several namespaces is ambiguous: a usage error naming the flag to add.
         let (msg, code) = w.find(&f, "hr/hyperfy2-world", &none()).unwrap_err();
         assert!(msg.contains("match, say which (--context"), "{msg}");
+        // Each as the arguments that name it alone, and those find it.
+        let which = "hr/numen-games/hyperfy2-world --context prod-cluster";
+        assert!(msg.contains(which), "{msg}");
+        let w = parse_path("hr/numen-games/hyperfy2-world").unwrap();
+        let mut at = none();
+        at.context = Some("prod-cluster".into());
+        assert!(w.find(&f, "hr/numen-games/hyperfy2-world", &at).is_ok());
         assert_eq!(code, 2);
         let w = parse_path("ecs/functions").unwrap();
         let (msg, _) = w.find(&f, "ecs/functions", &none()).unwrap_err();
