@@ -108,11 +108,24 @@ pub async fn run(action: KubeAction, config: &Config, write: bool) -> ExitCode {
     }
     let t = action.target();
     let Some(kind) = Watched::by_name(&t.kind) else {
-        return super::fail(format!(
-            "unknown kind {:?}: use {}",
-            t.kind,
-            Watched::names_list()
-        ));
+        // A name of a kind opsdeck knows says why it is not one to write to.
+        let why = match crate::model::Kind::by_name(&t.kind) {
+            Some((k, None)) if k.spec().refresh != crate::model::Refresh::Nothing => format!(
+                "{:?} names several resources ({}): say which",
+                t.kind,
+                k.spec()
+                    .watch
+                    .map(|w| w.resources.iter().map(|r| r.api_kind.to_ascii_lowercase()))
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Some((k, _)) => format!("{} are read only here", k.title()),
+            None => format!("unknown kind {:?}", t.kind),
+        };
+        eprintln!("opsdeck: {why}: use {}", Watched::names_list());
+        return ExitCode::from(2);
     };
     let Some((ns, name)) = t.object.split_once('/') else {
         return super::fail(format!(

@@ -102,4 +102,20 @@ async fn the_json_name_of_a_kind_works_in_describe_and_kube() {
         api.get("HelmRelease", "numinia", "elizaos-numi").unwrap()["spec"]["suspend"],
         true
     );
+
+    // A name of several resources, or of a read-only kind, is a usage error saying so.
+    for (kind, why) in [
+        (
+            "src",
+            "names several resources (gitrepository, helmrepository",
+        ),
+        ("deploy", "Workloads are read only here"),
+        ("zzz", "unknown kind \"zzz\""),
+    ] {
+        let args = ["--write", "kube", "reconcile", kind, "numinia/x"];
+        let out = crate::run_kube(crate::opsdeck_in(home.path()), &kc, &args).await;
+        assert_eq!(out.status.code(), Some(2), "{kind}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(why), "{kind}: {err}");
+    }
 }
