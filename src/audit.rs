@@ -239,6 +239,10 @@ impl fmt::Display for Entry {
                     _ => {}
                 }
                 write!(f, " on {}", self.target)?;
+                // A write on the demo fleet says so, as a rehearsal's steps do.
+                if let Some(world) = self.world.as_ref().filter(|w| w.is_demo()) {
+                    write!(f, " in {world}")?;
+                }
             }
         }
         match self.outcome {
@@ -581,6 +585,17 @@ mod tests {
             late.to_string()
                 .ends_with("suspend HelmRelease numinia/hyperfy2-world on prod-cluster: ok"),
             "{late}"
+        );
+        // The same write on the demo fleet says so.
+        let rehearsed = Entry {
+            world: Some(World::Demo { repo: None }),
+            ..late.clone()
+        };
+        assert!(
+            rehearsed.to_string().ends_with(
+                "suspend HelmRelease numinia/hyperfy2-world on prod-cluster in the demo world: ok"
+            ),
+            "{rehearsed}"
         );
         assert!(
             early.to_string().contains(
