@@ -8,6 +8,7 @@ use hashbrown::HashTable;
 use jiff::Timestamp;
 
 use super::Update;
+use super::changes::{Change, ChangeLog, Subject};
 use super::source::{SourceState, SourceStatus};
 use super::tally::HealthTally;
 use crate::model::{Facts, Health, Kind, KindScope, Row, RowId};
@@ -53,6 +54,8 @@ pub struct Fleet {
     changes: VecDeque<(u64, RowKey)>,
     /// Changes up to this generation have left `changes`.
     changes_floor: u64,
+    /// What changed, for `:timeline` (`changes.rs`).
+    timeline: ChangeLog,
 }
 
 /// How many recent row changes the fleet remembers for the views.
@@ -93,6 +96,17 @@ impl Fleet {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// What changed: health transitions, sources dropping out and back, opsdeck's own writes.
+    pub fn timeline(&self) -> &ChangeLog {
+        &self.timeline
+    }
+
+    /// Records what opsdeck did (a write, a runbook step): the store sees the others itself.
+    pub fn record(&mut self, change: Change) {
+        self.timeline.push(change);
+        self.generation += 1;
     }
 
     /// Bumped on every change that can alter what a pane shows.
@@ -238,9 +252,25 @@ impl Fleet {
     }
 
     fn set_source(&mut self, name: String, status: SourceStatus, at: Timestamp) {
+        self.timeline.saw(at);
         match self.sources.get_mut(&name) {
             Some(s) if s.status == status => {}
             Some(s) => {
+                // Dropping out, and coming back once it had been there: not the first connect.
+                let was = s.status.label();
+                if s.ever_connected && (status.is_stale() || s.status.is_stale()) {
+                    self.timeline.push(Change {
+                        at,
+                        source: name.as_str().into(),
+                        subject: Subject::Source(name.clone()),
+                        from: None,
+                        to: None,
+                        note: match status.reason() {
+                            Some(r) => format!("{was} → {}: {r}", status.label()),
+                            None => format!("{was} → {}", status.label()),
+                        },
+                    });
+                }
                 s.ever_connected |= status == SourceStatus::Connected;
                 s.status = status;
                 s.since = at;
@@ -299,12 +329,24 @@ impl Fleet {
             if old.same_content(&row) {
                 return;
             }
+            self.timeline.saw(row.updated_at);
+            if old.health != row.health {
+                self.timeline.push(Change {
+                    at: row.updated_at,
+                    source: row.source.clone(),
+                    subject: Subject::Row(row.id.clone()),
+                    from: Some(old.health),
+                    to: Some(row.health),
+                    note: row.reason.clone(),
+                });
+            }
             let old = self.slots[key as usize].take().expect("indexed row exists");
             self.unindex(key, &old);
             self.index(key, &row);
             self.slots[key as usize] = Some(Box::new(row));
             self.changed(key);
         } else {
+            self.timeline.saw(row.updated_at);
             let key = match self.free.pop() {
                 Some(k) => k,
                 None => {
@@ -321,6 +363,22 @@ impl Fleet {
             });
             self.changed(key);
         }
+    }
+
+    /// A row gone from its source, at the latest time the store has seen (a removal carries
+    /// none of its own).
+    pub(super) fn record_gone(&mut self, row: Row) {
+        let Some(at) = self.timeline.latest else {
+            return;
+        };
+        self.timeline.push(Change {
+            at,
+            source: row.source.clone(),
+            subject: Subject::Row(row.id),
+            from: Some(row.health),
+            to: None,
+            note: "gone".into(),
+        });
     }
 
     /// Removes a row and gives it back.

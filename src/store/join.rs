@@ -60,7 +60,9 @@ impl Fleet {
             self.cluster_ids.remove(&arn);
             self.joined.retain(|_, target| target != id);
         }
-        self.remove(id);
+        if let Some(gone) = self.remove(id) {
+            self.record_gone(gone);
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The store: the `Fleet` owns every row, keeps indexes per kind, region and namespace, rolls up
 //! regions and organizations, and tracks each source's status.
 
+pub mod changes;
 mod fleet;
 mod join;
 mod related;
@@ -9,6 +10,7 @@ pub mod source;
 mod tally;
 pub mod view;
 
+pub use changes::{Change, ChangeLog};
 pub use fleet::{Fleet, RowKey};
 pub use source::{SourceState, SourceStatus};
 pub use tally::HealthTally;

@@ -529,3 +529,52 @@ fn an_error_before_any_answer_leaves_current_rows_an_error_after_one_stale_rows(
         "it answered once: its rows may be out of date"
     );
 }
+
+/// The change log: a row already there whose health moves, a source dropping out and coming
+/// back, a row gone; not the first fill, nor a source's first connect.
+#[test]
+fn the_timeline_records_what_changed_and_not_the_first_fill() {
+    use super::changes::Subject;
+    let mut f = Fleet::new("t");
+    let at = |s: &str| -> Timestamp { s.parse().unwrap() };
+    f.apply([
+        Update::Source {
+            name: "aws:phenom".into(),
+            status: SourceStatus::Connecting,
+            at: now(),
+        },
+        Update::upsert(ecs("functions", 2)),
+        Update::upsert(ecs("api", 2)),
+        Update::Source {
+            name: "aws:phenom".into(),
+            status: SourceStatus::Connected,
+            at: now(),
+        },
+    ]);
+    assert!(f.timeline().is_empty(), "{:?}", f.timeline());
+
+    let mut failing = ecs("functions", 0);
+    failing.updated_at = at("2026-11-23T12:01:00Z");
+    f.apply([Update::upsert(failing)]);
+    f.apply([Update::Source {
+        name: "aws:phenom".into(),
+        status: SourceStatus::Stale {
+            reason: "timed out (VPN?)".into(),
+        },
+        at: at("2026-11-23T12:02:00Z"),
+    }]);
+    f.apply([Update::Remove(ecs("api", 2).id)]);
+
+    let changes: Vec<_> = f.timeline().newest_first().collect();
+    assert_eq!(changes.len(), 3, "{changes:#?}");
+    let (gone, stale, failed) = (changes[0], changes[1], changes[2]);
+    assert_eq!(failed.subject, Subject::Row(ecs("functions", 0).id));
+    assert_eq!(failed.at, at("2026-11-23T12:01:00Z"));
+    assert!(failed.from.is_some() && failed.to.is_some() && failed.from != failed.to);
+    assert!(failed.note.contains("0/2"), "{failed:?}");
+    assert_eq!(stale.subject, Subject::Source("aws:phenom".into()));
+    assert_eq!(stale.note, "connected → stale: timed out (VPN?)");
+    assert_eq!(gone.subject, Subject::Row(ecs("api", 2).id));
+    assert_eq!((gone.to, gone.note.as_str()), (None, "gone"));
+    assert_eq!(gone.at, at("2026-11-23T12:02:00Z"), "the latest time seen");
+}

@@ -1,0 +1,137 @@
+//! The change log: what changed, across every source, newest last, in a bounded ring: each
+//! row's health going from one state to another (or the row gone), a source dropping out or
+//! coming back, and opsdeck's own writes and runbook steps. The `:timeline` view reads it. Rows
+//! appearing are not changes (the first fill would bury the rest); a row already there whose
+//! health moves is.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::model::{Health, RowId};
+
+/// The most changes kept: the oldest go first.
+pub const MAX_CHANGES: usize = 10_000;
+
+/// What changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// A row: its health moved, it went, or opsdeck wrote to it.
+    Row(RowId),
+    /// A source (a kube context, an AWS account and region) dropped out or came back.
+    Source(String),
+    /// A runbook's step, on its target.
+    Runbook { name: String, target: String },
+}
+
+/// One change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub at: Timestamp,
+    /// Who says so: the row's source, or "opsdeck" for its own writes and runbooks.
+    pub source: Arc<str>,
+    pub subject: Subject,
+    /// For a health transition: from (None: the row is new to the log's view) and to (None:
+    /// the row is gone). Both `None` for a write or a step.
+    pub from: Option<Health>,
+    pub to: Option<Health>,
+    /// The reason, the write's outcome, the step's.
+    pub note: String,
+}
+
+impl Change {
+    /// Whether it is a health transition (or a row gone) rather than something opsdeck did.
+    pub fn is_transition(&self) -> bool {
+        self.from.is_some() || self.to.is_some()
+    }
+
+    /// The row it is about, if any.
+    pub fn row(&self) -> Option<&RowId> {
+        match &self.subject {
+            Subject::Row(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// The ring of changes, and how many were ever recorded (a view's cue to read it again).
+#[derive(Debug, Default)]
+pub struct ChangeLog {
+    ring: VecDeque<Change>,
+    recorded: u64,
+    /// The latest time the store has seen (a row read, a source's status): when a removal,
+    /// which carries no time of its own, is recorded.
+    pub(super) latest: Option<Timestamp>,
+}
+
+impl ChangeLog {
+    pub fn push(&mut self, change: Change) {
+        if self.ring.len() == MAX_CHANGES {
+            self.ring.pop_front();
+        }
+        self.saw(change.at);
+        self.ring.push_back(change);
+        self.recorded += 1;
+    }
+
+    /// The store saw `at`.
+    pub(super) fn saw(&mut self, at: Timestamp) {
+        if self.latest.is_none_or(|l| at > l) {
+            self.latest = Some(at);
+        }
+    }
+
+    /// Newest first.
+    pub fn newest_first(&self) -> impl Iterator<Item = &Change> + '_ {
+        self.ring.iter().rev()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ring.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ring.is_empty()
+    }
+
+    /// How many changes were ever recorded, the dropped ones included.
+    pub fn recorded(&self) -> u64 {
+        self.recorded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Kind, Scope};
+
+    fn change(n: i64) -> Change {
+        Change {
+            at: Timestamp::from_second(n).unwrap(),
+            source: "prod-cluster".into(),
+            subject: Subject::Row(RowId::new(
+                Kind::HelmRelease,
+                Scope::kube("prod-cluster", "numinia"),
+                format!("r{n}"),
+            )),
+            from: Some(Health::Healthy),
+            to: Some(Health::Failed),
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_ring_keeps_the_newest_and_counts_them_all() {
+        let mut log = ChangeLog::default();
+        for n in 0..(MAX_CHANGES as i64 + 5) {
+            log.push(change(n));
+        }
+        assert_eq!(log.len(), MAX_CHANGES);
+        assert_eq!(log.recorded(), MAX_CHANGES as u64 + 5);
+        let newest = log.newest_first().next().unwrap();
+        assert_eq!(newest.at.as_second(), MAX_CHANGES as i64 + 4);
+        let oldest = log.newest_first().last().unwrap();
+        assert_eq!(oldest.at.as_second(), 5, "the first five went");
+    }
+}
