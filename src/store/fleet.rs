@@ -330,14 +330,16 @@ impl Fleet {
                 return;
             }
             self.timeline.saw(row.updated_at);
-            if old.health != row.health {
+            // The row's own health: a roll-up's parts are recorded as themselves, and its own
+            // (a region's alarms and checks) comes in here, before the roll-up is worked out.
+            if old.own.health != row.own.health {
                 self.timeline.push(Change {
                     at: row.updated_at,
                     source: row.source.clone(),
                     subject: Subject::Row(row.id.clone()),
-                    from: Some(old.health),
-                    to: Some(row.health),
-                    note: row.reason.clone(),
+                    from: Some(old.own.health),
+                    to: Some(row.own.health),
+                    note: row.own.reason.clone(),
                 });
             }
             let old = self.slots[key as usize].take().expect("indexed row exists");

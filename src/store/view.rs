@@ -121,6 +121,12 @@ impl Filter {
         };
         hit != self.inverted
     }
+
+    /// Whether every term is found in one of `fields` (the timeline's lines, which are no rows).
+    pub fn matches_text(&self, fields: &[String]) -> bool {
+        let hit = self.terms.iter().all(|t| fields.iter().any(|f| t.hits(f)));
+        hit != self.inverted
+    }
 }
 
 /// Substring test without allocating; `needle` is already lower case.

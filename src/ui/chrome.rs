@@ -75,6 +75,13 @@ pub fn header(f: &mut Frame, area: Rect, ctx: &Ctx, problems: usize) {
             hs.fg(t.accent).add_modifier(Modifier::BOLD),
         ));
     }
+    if let Some(start) = ctx.incident {
+        let since = crate::model::row::human_duration(now.as_second() - start.as_second());
+        top.push(Span::styled(
+            format!(" │ incident +{since} "),
+            hs.fg(t.health(Health::Failed)).add_modifier(Modifier::BOLD),
+        ));
+    }
     if let Some(run) = &ctx.runbook {
         top.push(Span::styled(
             format!(" │ ▶ {run} "),

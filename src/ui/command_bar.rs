@@ -51,7 +51,7 @@ fn command(input: &str, ctx: &Ctx) -> Effect {
     if !arg.is_empty()
         && matches!(
             command,
-            Command::Help | Command::Runbooks | Command::Sources
+            Command::Help | Command::Runbooks | Command::Sources | Command::Timeline
         )
     {
         let name = input.split_whitespace().next().unwrap_or_default();
@@ -71,6 +71,7 @@ fn command(input: &str, ctx: &Ctx) -> Effect {
         Command::Help => Effect::Open(Overlay::Help),
         Command::Runbooks => Effect::Open(Overlay::Runbooks),
         Command::Sources => Effect::Open(Overlay::Sources),
+        Command::Timeline => Effect::Open(Overlay::Timeline),
         Command::Quit => Effect::Quit,
         // k9s's `:ctx` and `:ns`: with no name, the ones there are; `-` or `all`, every one.
         Command::Context if arg.is_empty() => Effect::ListScopes(true),

@@ -30,6 +30,8 @@ pub struct Ctx<'a> {
     pub read_only: bool,
     /// Where the panes look (`:ctx`, `:ns`): "ctx prod-cluster · ns numinia", or empty.
     pub scope: String,
+    /// When the incident started, as marked in the timeline: the header counts from it.
+    pub incident: Option<Timestamp>,
     /// A run going on (or just ended) while its screen is closed: "create-org 3/11 applying".
     pub runbook: Option<String>,
 }
@@ -42,6 +44,7 @@ impl<'a> Ctx<'a> {
             now,
             read_only,
             scope: String::new(),
+            incident: None,
             runbook: None,
         }
     }
@@ -105,6 +108,8 @@ pub enum Overlay {
     Aliases,
     /// `:sources`: the data sources.
     Sources,
+    /// `:timeline`: what changed.
+    Timeline,
 }
 
 /// What a key asks of the app beyond the component's own state.
@@ -135,6 +140,8 @@ pub enum Effect {
     RestartLogs(LogQuery),
     /// The object of a row (the selected one when `None`) as its API serves it.
     OpenManifest(Option<RowId>),
+    /// The incident started at this time (`m` in the timeline; the same again clears it).
+    MarkIncident(jiff::Timestamp),
     /// Put this text on the clipboard (OSC 52).
     Copy(String),
     /// The row's pods, as a list (its detail opens under it if it is not open).

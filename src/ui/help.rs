@@ -80,6 +80,7 @@ fn command_help(cmd: Command) -> String {
         Command::Help => "this help".into(),
         Command::Runbooks => "runbooks: create-org, failover, staging-refresh, resume".into(),
         Command::Sources => "the data sources: status, what each brings, errors".into(),
+        Command::Timeline => "what changed, newest first, across every source".into(),
         Command::Quit => "quit".into(),
         Command::Scale => "scale N: set the ECS service's desired count".into(),
         Command::Context => "ctx NAME: every pane in that context only (0: all)".into(),

@@ -27,6 +27,7 @@ pub fn view_name(layer: Layer, pane: Pane) -> String {
         Layer::Logs => "the log view".into(),
         Layer::Text => "the YAML or aliases page".into(),
         Layer::Sources => ":sources".into(),
+        Layer::Timeline => ":timeline".into(),
         Layer::Runbook => ":runbooks".into(),
         Layer::Help => "the help".into(),
         Layer::CommandBar => "the command bar".into(),
@@ -75,6 +76,12 @@ const TEXT: Keys = "\
     j/k|scroll|scroll; Space a page, g and G its ends\n\
     c|copy|copy the whole text\n\
     esc|close|close it";
+const TIMELINE: Keys = "\
+    j/k|pick|pick a change; g and G its ends\n\
+    enter|open|its row (a burst: its pane, there)\n\
+    m|mark start|the incident started here: the header counts from it\n\
+    /|filter|filter the changes\n\
+    esc|close|close it";
 const RUNBOOK: Keys = "\
     ↑↓|scroll/pick|pick a runbook, move in a form, scroll a plan\n\
     enter|next|open, plan, apply with the typed target\n\
@@ -119,6 +126,7 @@ pub fn of(layer: Layer, pane: Pane, kind: Option<Kind>) -> Vec<Hint> {
         Layer::Logs => push(&mut v, LOGS),
         Layer::Text => push(&mut v, TEXT),
         Layer::Sources | Layer::Help => push(&mut v, PAGE),
+        Layer::Timeline => push(&mut v, TIMELINE),
         Layer::Runbook => push(&mut v, RUNBOOK),
         Layer::CommandBar => push(&mut v, COMMAND_BAR),
         Layer::Confirm => push(&mut v, CONFIRM),

@@ -31,6 +31,7 @@ pub mod tasks;
 pub mod terminal;
 pub mod text_view;
 pub mod theme;
+mod timeline;
 mod wrap;
 
 pub use app::App;

@@ -32,6 +32,8 @@ pub enum Command {
     Runbooks,
     /// `:sources`: the data sources and their status.
     Sources,
+    /// `:timeline`: what changed.
+    Timeline,
     Quit,
     /// Open the pane filtered to one of its API kinds (`:gitrepository`, `:statefulset`).
     OpenApiKind(Pane, &'static str),
@@ -48,8 +50,9 @@ const PANE_COMMANDS: [(&str, Command); 2] = [
     ("problems", Command::Open(Pane::Problems)),
 ];
 /// The commands after the kinds'.
-const OTHER_COMMANDS: [(&str, Command); 11] = [
+const OTHER_COMMANDS: [(&str, Command); 12] = [
     ("sources", Command::Sources),
+    ("timeline", Command::Timeline),
     ("scale", Command::Scale),
     ("ctx", Command::Context),
     ("context", Command::Context),

@@ -40,6 +40,12 @@ pub enum UiEvent {
     LogsEnded {
         run: u64,
     },
+    /// A write on a row ended: its outcome, for the message line and the timeline.
+    ActionDone {
+        id: RowId,
+        verb: &'static str,
+        outcome: Result<String, String>,
+    },
     /// A row's object as its API serves it (`y`).
     Manifest {
         id: RowId,

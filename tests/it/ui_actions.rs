@@ -73,10 +73,13 @@ fn assert_reconciled_once(runner: &Recorder) {
 /// asserts the runner ran that one reconcile.
 async fn assert_reconcile_notice(notices: &mut Notices, runner: &Recorder) {
     let outcome = notices.recv().await.unwrap();
-    let UiEvent::Notice(outcome) = outcome else {
+    let UiEvent::ActionDone {
+        outcome: Ok(text), ..
+    } = outcome
+    else {
         panic!("{outcome:?}")
     };
-    assert_eq!(outcome.text, "reconcile done on numen-games/hyperfy2-world");
+    assert_eq!(text, "reconcile done on numen-games/hyperfy2-world");
     assert_reconciled_once(runner);
 }
 
@@ -893,7 +896,7 @@ async fn the_demo_carries_out_writes_and_shows_their_outcome() {
         loop {
             let ev = notices.recv().await.unwrap();
             let said = match &ev {
-                UiEvent::Notice(m) if !m.text.contains("running") => Some(m.text.clone()),
+                UiEvent::ActionDone { outcome, .. } => Some(outcome.clone().unwrap_or_else(|e| e)),
                 _ => None,
             };
             app.on_ui_event(ev);
@@ -910,6 +913,14 @@ async fn the_demo_carries_out_writes_and_shows_their_outcome() {
         said.contains("Kustomization art-unchained-pre/art-unchained-pre resumed"),
         "{said}"
     );
+    // The write is on the timeline, as opsdeck's, on its row.
+    let written = app.fleet.timeline().newest_first().next().cloned().unwrap();
+    assert_eq!(&*written.source, "opsdeck");
+    assert_eq!(
+        written.row().map(|id| id.name.as_str()),
+        Some("art-unchained-pre")
+    );
+    assert_eq!(written.note, format!("resume: {said}"));
     while let Ok(batch) = rx.try_recv() {
         app.fleet.apply(batch);
     }
@@ -1083,6 +1094,24 @@ async fn a_running_runbook_runs_on_in_the_background_and_stops_when_asked() {
     until_runbook_done(&mut app, &mut notices).await;
     let screen = render(&mut term, &mut app);
     assert!(screen.contains("stopped, as asked"), "{screen}");
+    // Its one step done is on the timeline, with the runbook and its target.
+    let steps: Vec<_> = app
+        .fleet
+        .timeline()
+        .newest_first()
+        .filter(|c| {
+            c.subject
+                == opsdeck::store::changes::Subject::Runbook {
+                    name: "failover".into(),
+                    target: "sa-east-1".into(),
+                }
+        })
+        .collect();
+    assert_eq!(steps.len(), 1, "{steps:#?}");
+    assert!(
+        steps[0].note.starts_with("step 1: ") && steps[0].note.ends_with(" done"),
+        "{steps:?}"
+    );
     let journal = app.runbook.as_ref().unwrap().journal().unwrap().to_owned();
     let text = std::fs::read_to_string(&journal).unwrap();
     let verified = text.matches(r#""phase":"verified""#).count();
@@ -1220,11 +1249,8 @@ async fn every_runbook_screen_the_detail_and_the_help_fit_every_size() {
         let whole = s.contains("── Commands");
         assert_eq!(s.contains("· lines 1–"), !whole, "{at}: the position\n{s}");
         app.handle_key(key('G'));
-        let s = render(&mut term, &mut app);
-        assert!(
-            s.contains("── Commands") && !s.contains("· lines 1–"),
-            "{at}: G shows the end\n{s}"
-        );
+        let s = shows(&mut term, &mut app, &["── Commands"]);
+        assert!(!s.contains("· lines 1–"), "{at}: G shows the end\n{s}");
         app.handle_key(key('?'));
         let s = render(&mut term, &mut app);
         fits(&s, width, &at);

@@ -369,29 +369,28 @@ fn unknown_and_ambiguous_commands_say_so() {
     assert_eq!(app.pane, Pane::Kind(Kind::Certificate));
 }
 
-/// The demo app, its clock and a terminal, the source eks-prod-sae1 gone `status` at the origin.
+/// The demo app and a terminal, the source eks-prod-sae1 gone `status` at the origin and the
+/// clock at `now`.
 fn with_eks_prod_sae1(
     status: SourceStatus,
-) -> (
-    App,
-    std::sync::Arc<opsdeck::clock::FixedClock>,
-    ratatui::Terminal<ratatui::backend::TestBackend>,
-) {
+    now: &str,
+) -> (App, ratatui::Terminal<ratatui::backend::TestBackend>) {
     let (mut app, clock) = demo_app();
     app.fleet.apply([Update::Source {
         name: "eks-prod-sae1".into(),
         status,
         at: origin(),
     }]);
-    (app, clock, terminal())
+    clock.set(now.parse().unwrap());
+    (app, terminal())
 }
 
 #[test]
 fn stale_sources_show_in_the_header_and_on_their_rows() {
-    let (mut app, clock, mut term) = with_eks_prod_sae1(SourceStatus::Stale {
+    let stale = SourceStatus::Stale {
         reason: "watch connection timed out (VPN?)".into(),
-    });
-    clock.set("2026-11-23T12:00:40Z".parse().unwrap());
+    };
+    let (mut app, mut term) = with_eks_prod_sae1(stale, "2026-11-23T12:00:40Z");
     type_line(&mut app, ":hr");
     type_line(&mut app, "/eks-prod-sae1");
     let s = render(&mut term, &mut app);
@@ -812,10 +811,10 @@ fn related_rows_open_from_a_detail_and_esc_goes_back_the_way_it_came() {
 /// how long, what each brings per kind; `:src` is the Flux sources pane.
 #[test]
 fn sources_lists_the_data_sources_and_src_the_flux_ones() {
-    let (mut app, clock, mut term) = with_eks_prod_sae1(SourceStatus::Error {
+    let forbidden = SourceStatus::Error {
         reason: "forbidden (RBAC): cannot list helmreleases".into(),
-    });
-    clock.set("2026-11-23T12:02:00Z".parse().unwrap());
+    };
+    let (mut app, mut term) = with_eks_prod_sae1(forbidden, "2026-11-23T12:02:00Z");
     type_line(&mut app, ":sources");
     let s = render(&mut term, &mut app);
     assert!(s.contains("Data sources — 10/11 connected"), "{s}");
@@ -961,4 +960,67 @@ fn the_command_bar_edits_like_a_shell_line() {
         app.message.as_ref().map(|m| m.text.as_str()),
         Some(":sources takes no argument")
     );
+}
+
+/// `:timeline` tells the demo's incidents in order: each health transition a line, newest first,
+/// in the health colours' words; Enter opens the row; `/` filters; `m` marks the incident's start
+/// and the header counts from it.
+#[test]
+fn the_timeline_tells_the_demos_incidents_newest_first() {
+    let (mut app, clock) = demo_app();
+    let mut term = terminal();
+    // Ten minutes of the demo, a minute at a time.
+    for minute in 1..=10 {
+        let rows = opsdeck::backend::demo::seed_rows(origin(), minute as f64 * 60.0);
+        app.fleet.apply(rows.into_iter().map(Update::upsert));
+    }
+    clock.set("2026-11-23T12:10:00Z".parse().unwrap());
+    let changes: Vec<_> = app.fleet.timeline().newest_first().cloned().collect();
+    assert!(!changes.is_empty(), "the demo's incidents change rows");
+    assert!(
+        changes.windows(2).all(|w| w[0].at >= w[1].at),
+        "newest first: {changes:#?}"
+    );
+    type_line(&mut app, ":timeline");
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("Timeline ["), "{s}");
+    assert!(s.contains("changes a minute, last hour"), "{s}");
+    let newest = &changes[0];
+    let first_line = s
+        .lines()
+        .find(|l| l.contains('▌'))
+        .unwrap_or_else(|| panic!("a picked line:\n{s}"));
+    assert!(
+        first_line.contains(&newest.at.strftime("%H:%M:%S").to_string())
+            && first_line.contains(" → "),
+        "{first_line}\n{s}"
+    );
+
+    // `m` marks the start; the header counts from it.
+    app.handle_key(key('m'));
+    assert_eq!(app.incident, Some(newest.at));
+    let s = render(&mut term, &mut app);
+    assert!(s.lines().next().unwrap().contains("incident +"), "{s}");
+
+    // A filter no change matches empties it, then Esc on the bar restores it.
+    app.handle_key(key('/'));
+    for c in "zzz-nothing".chars() {
+        app.handle_key(key(c));
+    }
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("Timeline [0/"), "{s}");
+    app.handle_key(code(KeyCode::Esc));
+    let s = render(&mut term, &mut app);
+    assert!(!s.contains("Timeline [0/"), "{s}");
+
+    // Enter opens the picked change's row.
+    app.handle_key(code(KeyCode::Enter));
+    let opened = app.detail.as_ref().map(|d| d.id.clone());
+    assert_eq!(opened.as_ref(), newest.row(), "{:?}", app.message);
+    assert!(
+        app.timeline.is_none(),
+        "the detail shows, not under the timeline"
+    );
+    let s = render(&mut term, &mut app);
+    assert!(s.contains("── Fields"), "{s}");
 }

@@ -85,19 +85,16 @@ async fn the_json_name_of_a_kind_works_in_describe_and_kube() {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     assert_eq!(v["kind"], "helm_release", "{v}");
 
-    let out = run(&[
+    const SUSPEND: &[&str] = &[
         "--write",
         "kube",
         "suspend",
         "helm_release",
         "numinia/elizaos-numi",
-    ])
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ];
+    let out = run(SUSPEND).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
     assert_eq!(
         api.get("HelmRelease", "numinia", "elizaos-numi").unwrap()["spec"]["suspend"],
         true

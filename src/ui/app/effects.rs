@@ -54,6 +54,7 @@ impl App {
                 self.help = None;
                 self.text = None;
                 self.sources = None;
+                self.timeline = None;
                 self.close(Layer::Runbook);
                 self.message = None;
             }
@@ -96,16 +97,36 @@ impl App {
             Effect::OpenManifest(id) => self.open_manifest(id),
             Effect::Copy(text) => self.copy(text),
             Effect::Open(Overlay::Sources) => self.sources = Some(Default::default()),
+            Effect::Open(Overlay::Timeline) => self.timeline = Some(Default::default()),
+            Effect::MarkIncident(at) => {
+                if self.incident == Some(at) {
+                    self.incident = None;
+                    self.message = Some(Message::info("the incident's start is cleared"));
+                } else {
+                    self.incident = Some(at);
+                    self.message = Some(Message::info(format!(
+                        "the incident started at {} UTC: the header counts from it (m on it again clears it)",
+                        at.strftime("%H:%M:%S")
+                    )));
+                }
+            }
             Effect::Open(Overlay::Aliases) => {
                 let lines = crate::ui::help::alias_lines();
                 self.text = Some(TextView::ready("Commands and their aliases", lines));
             }
             Effect::Quit => self.ask_quit(),
             Effect::Say(message) => self.message = Some(message),
-            Effect::Filter(text) => {
-                let pane = self.pane;
-                self.view_mut(pane).set_filter(&text);
-            }
+            // The timeline's own filter while it is open, else the pane's.
+            Effect::Filter(text) => match self.timeline.as_mut() {
+                Some(timeline) => {
+                    timeline.filter = text;
+                    timeline.cursor = 0;
+                }
+                None => {
+                    let pane = self.pane;
+                    self.view_mut(pane).set_filter(&text);
+                }
+            },
             Effect::AskRowAction(key, id) => self.ask_row_action(key, id),
             Effect::AskAction(action, id) => {
                 let id = id.or_else(|| self.detail.as_ref().map(|d| d.id.clone()));

@@ -17,6 +17,8 @@ pub enum Layer {
     Text,
     /// `:sources`.
     Sources,
+    /// `:timeline`.
+    Timeline,
     /// `:runbooks`.
     Runbook,
     Help,
@@ -27,13 +29,14 @@ pub enum Layer {
 }
 
 impl Layer {
-    pub(crate) const BOTTOM_UP: [Layer; 10] = [
+    pub(crate) const BOTTOM_UP: [Layer; 11] = [
         Layer::Pane,
         Layer::Detail,
         Layer::Pods,
         Layer::Logs,
         Layer::Text,
         Layer::Sources,
+        Layer::Timeline,
         Layer::Runbook,
         Layer::Help,
         Layer::CommandBar,
@@ -51,6 +54,7 @@ impl Layer {
                 | Layer::Logs
                 | Layer::Text
                 | Layer::Sources
+                | Layer::Timeline
                 | Layer::Help
         )
     }

@@ -39,6 +39,7 @@ use crate::inspect::logs::LogSource;
 use crate::model::RowId;
 use crate::row_actions::{ActionRunner, RowAction};
 use crate::runbook::{Ports, Runbook};
+use crate::store::changes::{Change, Subject};
 use crate::store::view::{Scoping, TableView};
 use crate::store::{Fleet, RowKey};
 
@@ -61,6 +62,10 @@ pub struct App {
     /// How many log streams were started: the number of the newest.
     log_runs: u64,
     pub help: Option<Help>,
+    /// `:timeline`, while open.
+    pub timeline: Option<super::timeline::TimelineView>,
+    /// When the incident started, as marked in the timeline (`m`).
+    pub incident: Option<jiff::Timestamp>,
     /// `:sources`, while open.
     pub sources: Option<super::sources::SourcesView>,
     /// `y` or `Ctrl-a`, while open.
@@ -133,6 +138,8 @@ impl App {
             help: None,
             text: None,
             sources: None,
+            timeline: None,
+            incident: None,
             clipboard: None,
             copied: None,
             message: None,
@@ -221,7 +228,20 @@ impl App {
             UiEvent::RunbookEvent(e) => {
                 if let Some(screen) = self.runbook.as_mut() {
                     screen.event(&e);
+                    if let Some((name, target, note)) = screen.step_change(&e) {
+                        let subject = Subject::Runbook { name, target };
+                        self.record(subject, note);
+                    }
                 }
+            }
+            UiEvent::ActionDone { id, verb, outcome } => {
+                let (text, error) = match outcome {
+                    Ok(text) => (text, false),
+                    Err(text) => (text, true),
+                };
+                let failed = if error { " failed" } else { "" };
+                self.record(Subject::Row(id), format!("{verb}{failed}: {text}"));
+                self.say(text, error);
             }
             UiEvent::RunbookDone(text) => {
                 if let Some(screen) = self.runbook.as_mut() {
@@ -357,6 +377,7 @@ impl App {
     pub fn ctx(&self) -> Ctx<'_> {
         Ctx {
             scope: self.scoping.label(),
+            incident: self.incident,
             runbook: self
                 .runbook
                 .as_ref()
@@ -426,6 +447,18 @@ impl App {
             _ => self.message = None,
         }
         Some(true)
+    }
+
+    /// Something opsdeck did, on the timeline, now.
+    fn record(&mut self, subject: Subject, note: String) {
+        self.fleet.record(Change {
+            at: self.clock.now(),
+            source: "opsdeck".into(),
+            subject,
+            from: None,
+            to: None,
+            note,
+        });
     }
 
     fn say(&mut self, text: impl Into<String>, error: bool) {

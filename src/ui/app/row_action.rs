@@ -1,7 +1,7 @@
 //! `R` and `T` on a row: whether the write makes sense and is allowed, the prompt that asks for
 //! it (the target's name typed where it is protected), and the write started once confirmed.
 
-use super::{App, Message, NamePrompt, UiEvent};
+use super::{App, NamePrompt, UiEvent};
 use crate::model::{Facts, Kind, RowId, Scope};
 use crate::row_actions::RowAction;
 use crate::ui::keymap::Action;
@@ -142,12 +142,10 @@ impl App {
         let write = runner.run(action, &id, &row.facts);
         self.say(format!("{} {} …", action.verb(), id.display_name()), false);
         let outbox = self.outbox.clone();
+        let verb = action.verb();
         self.outbox.start(async move {
-            let message = match write.await {
-                Ok(text) => Message::info(text),
-                Err(text) => Message::error(text),
-            };
-            outbox.report(UiEvent::Notice(message));
+            let outcome = write.await;
+            outbox.report(UiEvent::ActionDone { id, verb, outcome });
         });
     }
 }

@@ -67,7 +67,7 @@ impl App {
         }
         (opts.apply, opts.confirm, opts.override_reason) = (true, Some(confirm), reason);
         let titles = rb.steps().into_iter().map(|s| s.title).collect();
-        let name = rb.name().to_string();
+        let name = (rb.name().to_string(), rb.target());
         self.start_run(Run::Start(rb), ports, opts, name, titles);
     }
 
@@ -95,7 +95,10 @@ impl App {
             .as_ref()
             .map(|rb| rb.steps().into_iter().map(|s| s.title).collect())
             .unwrap_or_default();
-        let name = rb.map_or_else(|| "runbook".into(), |rb| rb.name().to_string());
+        let name = rb.map_or_else(
+            || ("runbook".into(), String::new()),
+            |rb| (rb.name().to_string(), rb.target()),
+        );
         self.start_run(Run::Resume(journal), ports, opts, name, titles);
     }
 
@@ -127,13 +130,13 @@ impl App {
         run: Run,
         ports: Ports,
         opts: RunOptions,
-        name: String,
+        (name, target): (String, String),
         titles: Vec<String>,
     ) {
         let Some(screen) = self.runbook.as_mut() else {
             return;
         };
-        let abort = screen.start_running(name, titles);
+        let abort = screen.start_running(name, target, titles);
         let outbox = self.outbox.clone();
         self.outbox.start(async move {
             // The AWS account the credentials act in goes into the journal's world, asked here

@@ -20,6 +20,7 @@ macro_rules! overlay {
             Layer::Logs => $app.logs.$as().map(|c| c as $t),
             Layer::Text => $app.text.$as().map(|c| c as $t),
             Layer::Sources => $app.sources.$as().map(|c| c as $t),
+            Layer::Timeline => $app.timeline.$as().map(|c| c as $t),
             Layer::Runbook => $app.runbook.$as().map(|c| c as $t),
             Layer::Help => $app.help.$as().map(|c| c as $t),
             Layer::Pane | Layer::CommandBar | Layer::Confirm => None,
@@ -37,6 +38,7 @@ impl App {
             Layer::Logs => self.logs.is_some(),
             Layer::Text => self.text.is_some(),
             Layer::Sources => self.sources.is_some(),
+            Layer::Timeline => self.timeline.is_some(),
             Layer::Runbook => self.runbook.is_some() && !self.runbook_hidden,
             Layer::Help => self.help.is_some(),
             Layer::CommandBar => self.mode != Mode::Normal,
@@ -89,6 +91,7 @@ impl App {
             Layer::Logs => self.logs = None,
             Layer::Text => self.text = None,
             Layer::Sources => self.sources = None,
+            Layer::Timeline => self.timeline = None,
             // A run going on is left to run: its screen is only hidden (`:runbooks` shows it).
             Layer::Runbook => match &self.runbook {
                 Some(screen) if screen.is_running() => {

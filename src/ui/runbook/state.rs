@@ -49,8 +49,9 @@ pub enum Stage {
     /// target typed to confirm, as for a start.
     Resume(Box<ResumePlan>),
     Running {
-        /// The runbook's name, for the header while the screen is closed.
+        /// The runbook's name, for the header while the screen is closed, and its target.
         name: String,
+        target: String,
         steps: Vec<StepLine>,
         journal: Option<PathBuf>,
         outcome: Option<String>,
@@ -135,10 +136,16 @@ impl RunbookScreen {
     }
 
     /// Shows the run's steps; the flag returned is the abort key's, for the run's observer.
-    pub fn start_running(&mut self, name: String, titles: Vec<String>) -> Arc<AtomicBool> {
+    pub fn start_running(
+        &mut self,
+        name: String,
+        target: String,
+        titles: Vec<String>,
+    ) -> Arc<AtomicBool> {
         let abort = Arc::new(AtomicBool::new(false));
         self.stage = Stage::Running {
             name,
+            target,
             abort: abort.clone(),
             steps: titles
                 .into_iter()
@@ -172,6 +179,33 @@ impl RunbookScreen {
             }
             _ => false,
         }
+    }
+
+    /// A run's event as a change for the timeline: a step verified, warned about, failed or
+    /// already done, with its runbook and target; `None` for the others.
+    pub fn step_change(&self, e: &Event) -> Option<(String, String, String)> {
+        let Stage::Running {
+            name,
+            target,
+            steps,
+            ..
+        } = &self.stage
+        else {
+            return None;
+        };
+        let title = |i: &usize| steps.get(*i).map_or("?", |s| s.title.as_str()).to_string();
+        let note = match e {
+            Event::Verified { step, .. } => format!("step {}: {} done", step + 1, title(step)),
+            Event::Skipped { step } => format!("step {}: {} already done", step + 1, title(step)),
+            Event::Warned { step, message } => {
+                format!("step {}: {}: warning: {message}", step + 1, title(step))
+            }
+            Event::Failed { step, reason } => {
+                format!("step {}: {} FAILED: {reason}", step + 1, title(step))
+            }
+            _ => return None,
+        };
+        Some((name.clone(), target.clone(), note))
     }
 
     /// The journal of the run on screen, once it has one.
@@ -279,6 +313,7 @@ impl RunbookScreen {
             _ => {
                 self.stage = Stage::Running {
                     name: String::new(),
+                    target: String::new(),
                     steps: vec![],
                     journal: None,
                     outcome: Some(text),
