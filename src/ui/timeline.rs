@@ -236,7 +236,7 @@ impl Component for TimelineView {
             .enumerate()
             .skip(scroll)
             .take(room)
-            .map(|(i, e)| line(ctx, e, i == cursor))
+            .map(|(i, e)| line(ctx, e, i == cursor, list.width))
             .collect();
         let shown = if shown.is_empty() {
             vec![Line::from(Span::styled(
@@ -267,7 +267,16 @@ fn per_minute(ctx: &Ctx) -> Vec<u64> {
 }
 
 /// One line: time, source, kind, name, from → to, note.
-fn line<'a>(ctx: &Ctx, entry: &Entry, selected: bool) -> Line<'a> {
+/// On a narrow terminal the source and the name give up room (cut with `…` in the middle) so
+/// that the from → to and the start of the reason still show.
+fn line<'a>(ctx: &Ctx, entry: &Entry, selected: bool, width: u16) -> Line<'a> {
+    use super::fit::cut;
+    use crate::model::column::Priority;
+    let source_w = if width >= 150 { 26 } else { 14 };
+    // Time 10, kind 8, from → to about 24, and some of the reason.
+    let name_w = width
+        .saturating_sub(1 + 10 + source_w + 1 + 8 + 24 + 16)
+        .clamp(16, 44);
     let t = ctx.theme;
     let mark = if selected { "▌" } else { " " };
     let time = |at: Timestamp| at.strftime("%H:%M:%S").to_string();
@@ -304,12 +313,17 @@ fn line<'a>(ctx: &Ctx, entry: &Entry, selected: bool) -> Line<'a> {
                 Subject::Source(name) => ("source".into(), name.clone()),
                 Subject::Runbook { name, target } => ("runbook".into(), format!("{name} {target}")),
             };
+            let pad = |text: String, w: u16| {
+                let text = cut(&text, w, Priority::Identity);
+                let room = w.saturating_sub(super::fit::text_width(&text)) as usize;
+                format!("{text}{} ", " ".repeat(room))
+            };
             spans.push(Span::raw(format!(
-                "{}  {:<26.26} {:<7} {:<44} ",
+                "{}  {}{:<7} {}",
                 time(c.at),
-                c.source,
+                pad(c.source.to_string(), source_w),
                 kind,
-                name
+                pad(name, name_w),
             )));
             if c.is_transition() {
                 spans.push(health(c.from));

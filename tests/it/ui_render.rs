@@ -996,6 +996,12 @@ fn the_timeline_tells_the_demos_incidents_newest_first() {
         "{first_line}\n{s}"
     );
 
+    // On a laptop's 80 columns the line still says from → to.
+    let mut small = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    let s = render(&mut small, &mut app);
+    let picked = s.lines().find(|l| l.contains('▌')).unwrap_or_default();
+    assert!(picked.contains(" → "), "{s}");
+
     // `m` marks the start; the header counts from it.
     app.handle_key(key('m'));
     assert_eq!(app.incident, Some(newest.at));
