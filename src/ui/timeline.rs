@@ -157,12 +157,18 @@ impl Component for TimelineView {
             Action::PageUp => self.cursor = self.cursor.saturating_sub(10),
             Action::Top => self.cursor = 0,
             Action::Bottom => self.cursor = last,
+            // Esc clears a kept filter first, as on a table.
+            Action::Back if !self.filter.is_empty() => {
+                self.filter.clear();
+                self.cursor = 0;
+            }
             Action::Back => return Effect::close(),
             Action::Quit => return Effect::Quit,
             Action::Help => return Effect::Open(Overlay::Help),
             Action::CommandBar => return Effect::Open(Overlay::CommandBar),
             Action::Filter => return Effect::Open(Overlay::Filter),
-            // What Enter opens lies below the timeline in the stack: the timeline closes first.
+            // What Enter opens lies below the timeline in the stack: the app puts the timeline
+            // aside while it is open (`back.rs`).
             Action::Open => {
                 let lines = self.lines(ctx);
                 let open = match lines.get(self.cursor) {
@@ -173,15 +179,18 @@ impl Component for TimelineView {
                         Subject::Row(id) => {
                             Effect::OpenPaneFiltered(Pane::Kind(id.kind), format!("^{}$", id.name))
                         }
-                        Subject::Source(_) => Effect::Open(Overlay::Sources),
-                        Subject::Runbook { .. } => Effect::Open(Overlay::Runbooks),
+                        Subject::Source(_) => Effect::close_then(Effect::Open(Overlay::Sources)),
+                        Subject::Runbook { .. } => {
+                            Effect::close_then(Effect::Open(Overlay::Runbooks))
+                        }
                     },
                     Some(Entry::Burst { kind, place, .. }) => {
                         Effect::OpenPaneFiltered(Pane::Kind(*kind), format!("^{place}$"))
                     }
                     None => return Effect::None,
                 };
-                return Effect::close_then(open);
+                // The app parks the timeline, so Esc from what opens comes back to it.
+                return open;
             }
             _ => {}
         }
@@ -318,12 +327,17 @@ fn line<'a>(ctx: &Ctx, entry: &Entry, selected: bool, width: u16) -> Line<'a> {
                 let room = w.saturating_sub(super::fit::text_width(&text)) as usize;
                 format!("{text}{} ", " ".repeat(room))
             };
+            // What opsdeck did reads by its note: the name takes no more than it needs.
+            let name = if c.is_transition() {
+                pad(name, name_w)
+            } else {
+                format!("{} ", cut(&name, name_w, Priority::Identity))
+            };
             spans.push(Span::raw(format!(
-                "{}  {}{:<7} {}",
+                "{}  {}{:<7} {name}",
                 time(c.at),
                 pad(c.source.to_string(), source_w),
                 kind,
-                pad(name, name_w),
             )));
             if c.is_transition() {
                 spans.push(health(c.from));

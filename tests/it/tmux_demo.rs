@@ -292,11 +292,12 @@ fn demo_writes_ask_then_show_their_outcome() {
 }
 
 /// A runbook in the real TUI: started, left running while the user looks at HelmReleases (the
-/// header shows it), quitting asked and declined, back with `:runbooks`, stopped with `a` once
-/// its waiting step is verified. The demo runs 6× faster, so the DNS step's minute of TTL is
-/// ten seconds: long enough to look elsewhere, short enough to wait for.
+/// header shows it), quitting asked and declined, back with `:runbooks`, `a` pressed during its
+/// last step (which is waited for), its steps then on the timeline. The demo runs 6× faster, so
+/// the DNS step's minute of TTL is ten seconds: long enough to look elsewhere, short enough to
+/// wait for.
 #[test]
-fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
+fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_completes_its_last_step() {
     let home = tempfile::tempdir().unwrap();
     let tmux = opsdeck_in_tmux(home.path(), "--write demo --speed 6");
     tmux.wait_for(&[" WRITE "]);
@@ -325,11 +326,14 @@ fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_stops_when_asked() {
 
     tmux.run(":runbooks");
     tmux.wait_for(&["failover — "]);
+    // `a` during the last step (the DNS wait) leaves nothing to stop: the step is waited for
+    // and the run completes. (A stop between steps: `ui_actions`.)
     tmux.type_text("a");
-    tmux.wait_for(&["stopped, as asked", "opsdeck runbook resume"]);
+    tmux.wait_for(&["stopping once the current step is verified"]);
+    tmux.wait_for(&["failover — finished", "summary:"]);
     tmux.press("Escape");
-    tmux.run(":runbooks");
-    tmux.wait_for(&["Interrupted runs", "failover-sa-east-1-"]);
+    tmux.run(":timeline");
+    tmux.wait_for(&["runbook", "step 3: Route53 serves sa-east-1 done"]);
     tmux.press("Escape");
     tmux.type_text("q");
     tmux.wait_until("the shell after quitting", |s| !s.contains("opsdeck │"));

@@ -1029,4 +1029,13 @@ fn the_timeline_tells_the_demos_incidents_newest_first() {
     );
     let s = render(&mut term, &mut app);
     assert!(s.contains("── Fields"), "{s}");
+    // Esc comes back to the timeline, where it was; a kept filter is cleared by Esc first.
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.detail.is_none() && app.timeline.is_some());
+    type_line(&mut app, "/hyperfy2");
+    assert_eq!(app.timeline.as_ref().unwrap().filter, "hyperfy2");
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.timeline.as_ref().is_some_and(|t| t.filter.is_empty()));
+    app.handle_key(code(KeyCode::Esc));
+    assert!(app.timeline.is_none());
 }

@@ -1,6 +1,7 @@
 //! The back stack: where the user was before each move (a pane opened by `:` or Tab, a detail
-//! opened from a table or from a related row), so `Esc` returns there, as k9s's does. Overlays
-//! over a detail (pods, logs, `y`, help) close on their own and need no entry.
+//! opened from a table, a related row or the timeline), so `Esc` returns there, as k9s's does.
+//! The timeline, when a row is opened from it, is put aside and comes back with its place.
+//! Overlays over a detail (pods, logs, `y`, help) close on their own and need no entry.
 
 use super::{App, Layer};
 use crate::model::RowId;
@@ -14,6 +15,19 @@ const MAX_BACK: usize = 32;
 pub struct Place {
     pub pane: Pane,
     pub detail: Option<RowId>,
+    /// The timeline was open over them.
+    pub timeline: bool,
+}
+
+impl Place {
+    /// A pane (and a detail over it), the timeline closed.
+    pub fn at(pane: Pane, detail: Option<RowId>) -> Place {
+        Place {
+            pane,
+            detail,
+            timeline: false,
+        }
+    }
 }
 
 impl App {
@@ -22,6 +36,7 @@ impl App {
         Place {
             pane: self.pane,
             detail: self.detail.as_ref().map(|d| d.id.clone()),
+            timeline: self.timeline.is_some(),
         }
     }
 
@@ -33,6 +48,10 @@ impl App {
         }
         if self.back.len() == MAX_BACK {
             self.back.remove(0);
+        }
+        // Leaving the timeline for a row: it waits, as it was, to come back.
+        if here.timeline {
+            self.parked_timeline = self.timeline.take();
         }
         self.back.push(here);
     }
@@ -53,6 +72,9 @@ impl App {
             Some(id) if self.detail.as_ref().is_some_and(|d| d.id == id) => {}
             Some(id) => self.open_detail(id),
             None => self.detail = None,
+        }
+        if place.timeline {
+            self.timeline = Some(self.parked_timeline.take().unwrap_or_default());
         }
     }
 

@@ -46,7 +46,7 @@ impl App {
                 self.message = None;
             }
             Effect::OpenPane(pane) => {
-                self.went(Place { pane, detail: None });
+                self.went(Place::at(pane, None));
                 self.pane = pane;
                 self.detail = None;
                 self.pods = None;
@@ -80,10 +80,7 @@ impl App {
                 self.view_mut(pane).set_filter(&filter);
             }
             Effect::OpenDetail(id) => {
-                self.went(Place {
-                    pane: self.pane,
-                    detail: Some(id.clone()),
-                });
+                self.went(Place::at(self.pane, Some(id.clone())));
                 self.open_detail(id);
             }
             Effect::OpenLogs(id, controller) => self.open_row_logs(id, controller),
@@ -236,10 +233,7 @@ impl App {
             return;
         }
         if self.detail.as_ref().is_none_or(|d| d.id != id) {
-            self.went(Place {
-                pane: self.pane,
-                detail: Some(id.clone()),
-            });
+            self.went(Place::at(self.pane, Some(id.clone())));
             self.open_detail(id.clone());
         }
         let mut view = PodsView::new(id);

@@ -64,6 +64,8 @@ pub struct App {
     pub help: Option<Help>,
     /// `:timeline`, while open.
     pub timeline: Option<super::timeline::TimelineView>,
+    /// The timeline put aside while a row opened from it is shown (`back.rs`).
+    parked_timeline: Option<super::timeline::TimelineView>,
     /// When the incident started, as marked in the timeline (`m`).
     pub incident: Option<jiff::Timestamp>,
     /// `:sources`, while open.
@@ -139,6 +141,7 @@ impl App {
             text: None,
             sources: None,
             timeline: None,
+            parked_timeline: None,
             incident: None,
             clipboard: None,
             copied: None,
@@ -413,13 +416,14 @@ impl App {
         }
         self.quit_asked = true;
         self.mode = Mode::Normal;
+        // The choices first, so a narrow terminal cuts only the long command at the end.
         let resume = self.resume_of_run().map_or_else(
-            || "its journal lets `opsdeck runbook resume` continue it".to_string(),
-            |(_, command)| format!("resume later: {command}"),
+            || "opsdeck runbook resume".to_string(),
+            |(_, command)| command,
         );
         self.say(
             format!(
-                "a runbook is running: q or Ctrl-c again quits and cuts it off mid-step ({resume}); a stops it after this step; any other key stays"
+                "a runbook is running: q or Ctrl-c again quits (cutting it off mid-step), a stops it after this step, any other key stays. Resume later: {resume}"
             ),
             true,
         );

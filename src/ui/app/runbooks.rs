@@ -136,6 +136,7 @@ impl App {
         let Some(screen) = self.runbook.as_mut() else {
             return;
         };
+        let steps = titles.len();
         let abort = screen.start_running(name, target, titles);
         let outbox = self.outbox.clone();
         self.outbox.start(async move {
@@ -150,12 +151,12 @@ impl App {
             }
             let text = match run {
                 Run::Start(rb) => {
-                    let mut observer = forward(&outbox, &abort);
+                    let mut observer = forward(&outbox, &abort, steps);
                     let out = engine::run(rb.as_ref(), &ports, &opts, &mut observer).await;
                     render::outcome(&out, &rb.target())
                 }
                 Run::Resume(journal) => {
-                    let mut observer = forward(&outbox, &abort);
+                    let mut observer = forward(&outbox, &abort, steps);
                     let out = engine::resume(&journal, &ports, &opts, &mut observer).await;
                     render::outcome(&out, "")
                 }
@@ -171,10 +172,13 @@ impl App {
 fn forward<'a>(
     outbox: &'a Outbox,
     abort: &'a AtomicBool,
+    steps: usize,
 ) -> impl FnMut(&Event) -> Control + Send + 'a {
     move |e| {
         outbox.report(UiEvent::RunbookEvent(e.clone()));
-        if matches!(e, Event::Verified { .. }) && abort.load(Ordering::Relaxed) {
+        // The last step verified leaves nothing to stop: the run completes.
+        let between_steps = matches!(e, Event::Verified { step, .. } if step + 1 < steps);
+        if between_steps && abort.load(Ordering::Relaxed) {
             Control::Stop
         } else {
             Control::Continue
