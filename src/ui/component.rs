@@ -172,6 +172,18 @@ pub enum Effect {
 }
 
 impl Effect {
+    /// The keys every view over the pane answers alike: Esc closes it, `q` quits, `?` opens the
+    /// help and `:` the command bar over it. `None` for the others, the view's own.
+    pub fn common(action: Action) -> Option<Effect> {
+        match action {
+            Action::Back => Some(Effect::close()),
+            Action::Quit => Some(Effect::Quit),
+            Action::Help => Some(Effect::Open(Overlay::Help)),
+            Action::CommandBar => Some(Effect::Open(Overlay::CommandBar)),
+            _ => None,
+        }
+    }
+
     /// Close the component that took the key, and nothing else.
     pub fn close() -> Effect {
         Effect::Close(Box::new(Effect::None))

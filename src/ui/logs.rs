@@ -14,7 +14,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::component::{Component, Ctx, Effect, Overlay, Regions};
+use super::component::{Component, Ctx, Effect, Regions};
 use super::keymap::{Action, action_for};
 use crate::inspect::live::Live;
 use crate::inspect::logs::{LogBuffer, LogEvent, LogQuery, LogStream, LogTarget, MAX_LOG_LINES};
@@ -260,11 +260,7 @@ impl Component for LogView {
                 self.filter.clear();
                 self.offset = 0;
             }
-            Action::Back => return Effect::close(),
-            Action::Quit => return Effect::Quit,
-            Action::Help => return Effect::Open(Overlay::Help),
-            Action::CommandBar => return Effect::Open(Overlay::CommandBar),
-            _ => {}
+            other => return Effect::common(other).unwrap_or(Effect::None),
         }
         Effect::None
     }

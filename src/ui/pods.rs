@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::component::{Component, Ctx, Effect, Overlay, Regions};
+use super::component::{Component, Ctx, Effect, Regions};
 use super::keymap::{Action, action_for};
 use crate::inspect::document::{pod_header, pod_row};
 use crate::inspect::logs::LogTarget;
@@ -64,10 +64,6 @@ impl Component for PodsView {
             Action::PageUp => self.move_by(-10),
             Action::Top => self.cursor = 0,
             Action::Bottom => self.move_by(i64::MAX / 2),
-            Action::Back => return Effect::close(),
-            Action::Quit => return Effect::Quit,
-            Action::Help => return Effect::Open(Overlay::Help),
-            Action::CommandBar => return Effect::Open(Overlay::CommandBar),
             Action::Logs | Action::Open => {
                 if let Some(p) = self.pods.get(self.cursor) {
                     return Effect::OpenPodLogs(LogTarget::pod(
@@ -82,7 +78,7 @@ impl Component for PodsView {
                     return Effect::Copy(p.name.clone());
                 }
             }
-            _ => {}
+            other => return Effect::common(other).unwrap_or(Effect::None),
         }
         Effect::None
     }

@@ -162,10 +162,6 @@ impl Component for TimelineView {
                 self.filter.clear();
                 self.cursor = 0;
             }
-            Action::Back => return Effect::close(),
-            Action::Quit => return Effect::Quit,
-            Action::Help => return Effect::Open(Overlay::Help),
-            Action::CommandBar => return Effect::Open(Overlay::CommandBar),
             Action::Filter => return Effect::Open(Overlay::Filter),
             // What Enter opens lies below the timeline in the stack: the app puts the timeline
             // aside while it is open (`back.rs`).
@@ -192,7 +188,7 @@ impl Component for TimelineView {
                 // The app parks the timeline, so Esc from what opens comes back to it.
                 return open;
             }
-            _ => {}
+            other => return Effect::common(other).unwrap_or(Effect::None),
         }
         Effect::None
     }
