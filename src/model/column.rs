@@ -60,6 +60,22 @@ impl ColumnSpec {
         }
     }
 
+    /// Each column's rank in `table`: by its title, except that ACCOUNT and REGION say which
+    /// object a row is (Identity) in a table with no CONTEXT, NAMESPACE or CLUSTER to say it: a
+    /// region, an EKS cluster or a database is told from its namesakes only by them.
+    pub fn ranks(table: &[ColumnSpec]) -> Vec<Priority> {
+        let placed = table
+            .iter()
+            .any(|c| matches!(c.title, "CONTEXT" | "NAMESPACE" | "CLUSTER"));
+        table
+            .iter()
+            .map(|c| match c.priority() {
+                Priority::Placement if !placed => Priority::Identity,
+                p => p,
+            })
+            .collect()
+    }
+
     /// The narrowest the column is drawn, cut with `…` below its preferred width: a name keeps
     /// enough to be told apart, a short column its title.
     pub fn min_width(&self) -> u16 {

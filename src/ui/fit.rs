@@ -37,6 +37,7 @@ pub fn fit(columns: &[ColumnSpec], widest: &[u16], room: u16) -> Vec<Option<u16>
 
 /// The columns kept in `room` when each wants `widest`.
 fn choose(columns: &[ColumnSpec], widest: &[u16], room: u16) -> Vec<bool> {
+    let ranks = ColumnSpec::ranks(columns);
     let n = columns.len();
     let mut kept = vec![true; n];
     loop {
@@ -54,20 +55,14 @@ fn choose(columns: &[ColumnSpec], widest: &[u16], room: u16) -> Vec<bool> {
         let heavy_rank = cut
             .iter()
             .filter(|&&i| widths[i] * 2 < widest[i])
-            .map(|&i| columns[i].priority())
+            .map(|&i| ranks[i])
             .max();
         // Of equals, one that is whole goes before the one that is cut, which can then grow.
         let below = heavy_rank.and_then(|rank| {
             (0..n)
-                .filter(|&i| kept[i] && columns[i].priority() < Priority::Reason)
-                .filter(|&i| columns[i].priority() <= rank)
-                .min_by_key(|&i| {
-                    (
-                        columns[i].priority(),
-                        cut.contains(&i),
-                        std::cmp::Reverse(i),
-                    )
-                })
+                .filter(|&i| kept[i] && ranks[i] < Priority::Reason)
+                .filter(|&i| ranks[i] <= rank)
+                .min_by_key(|&i| (ranks[i], cut.contains(&i), std::cmp::Reverse(i)))
         });
         match below {
             Some(i) => kept[i] = false,
@@ -82,19 +77,21 @@ fn lowest(
     kept: &[bool],
     allowed: impl Fn(Priority) -> bool,
 ) -> Option<usize> {
+    let ranks = ColumnSpec::ranks(columns);
     (0..columns.len())
-        .filter(|&i| kept[i] && columns[i].priority() != Priority::Always)
-        .filter(|&i| allowed(columns[i].priority()))
-        .min_by_key(|&i| (columns[i].priority(), std::cmp::Reverse(i)))
+        .filter(|&i| kept[i] && ranks[i] != Priority::Always)
+        .filter(|&i| allowed(ranks[i]))
+        .min_by_key(|&i| (ranks[i], std::cmp::Reverse(i)))
 }
 
 /// The widths of the `kept` columns in `room`, dropping more of them while even their minimums
 /// do not fit.
 fn lay_out(columns: &[ColumnSpec], widest: &[u16], room: u16, kept: &mut [bool]) -> Vec<u16> {
+    let ranks = ColumnSpec::ranks(columns);
     let n = columns.len();
     let min: Vec<u16> = (0..n)
         .map(|i| {
-            let floor = match columns[i].priority() {
+            let floor = match ranks[i] {
                 // The why gets a quarter of a narrow terminal (not a sliver), and on a wide one
                 // what the other columns leave.
                 Priority::Reason => columns[i].min_width().max((room / 4).min(32)),
@@ -119,7 +116,7 @@ fn lay_out(columns: &[ColumnSpec], widest: &[u16], room: u16, kept: &mut [bool])
     // The last column takes what is left at the end (a reason, usually: it reads well cut).
     let last = (0..n).rev().find(|&i| kept[i]);
     let mut by_rank: Vec<usize> = (0..n).filter(|&i| kept[i] && Some(i) != last).collect();
-    by_rank.sort_by_key(|&i| (std::cmp::Reverse(columns[i].priority()), i));
+    by_rank.sort_by_key(|&i| (std::cmp::Reverse(ranks[i]), i));
     let targets: [&dyn Fn(usize) -> u16; 2] = [&|i| widest[i].min(columns[i].width), &|i| {
         widest[i].min(columns[i].width.max(GROWTH_CAP))
     }];
