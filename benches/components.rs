@@ -251,6 +251,52 @@ fn render(c: &mut Criterion) {
     });
 }
 
+/// `:timeline` full: the change log at its bound (`MAX_CHANGES`), one Kustomization's health
+/// going back and forth a second apart; a frame of the pane, and one with a filter set.
+fn timeline(c: &mut Criterion) {
+    let mut app = app();
+    let row = app
+        .fleet
+        .rows_of(Kind::Kustomization)
+        .next()
+        .unwrap()
+        .clone();
+    for n in 0..opsdeck::store::changes::MAX_CHANGES as i64 {
+        let mut r = row.clone();
+        r.updated_at = origin() + jiff::SignedDuration::from_secs(n);
+        r.own.health = if n % 2 == 0 {
+            opsdeck::model::Health::Failed
+        } else {
+            opsdeck::model::Health::Healthy
+        };
+        app.fleet.apply([Update::upsert(r)]);
+    }
+    let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
+    for c in ":timeline".chars() {
+        app.handle_key(key(KeyCode::Char(c)));
+    }
+    app.handle_key(key(KeyCode::Enter));
+    term.draw(|f| draw(f, &mut app)).unwrap();
+    let entries = app.fleet.timeline().len();
+    c.bench_function(&format!("frame/timeline, {entries} changes"), |b| {
+        b.iter(|| {
+            term.draw(|f| draw(f, &mut app)).unwrap();
+        })
+    });
+    for c in "/failed".chars() {
+        app.handle_key(key(KeyCode::Char(c)));
+    }
+    app.handle_key(key(KeyCode::Enter));
+    c.bench_function(
+        &format!("frame/timeline filtered, {entries} changes"),
+        |b| {
+            b.iter(|| {
+                term.draw(|f| draw(f, &mut app)).unwrap();
+            })
+        },
+    );
+}
+
 fn label(pane: Pane) -> String {
     match pane {
         Pane::Overview => "overview".into(),
@@ -265,6 +311,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(std::time::Duration::from_secs(1))
         .measurement_time(std::time::Duration::from_secs(3));
-    targets = store, projection, render
+    targets = store, projection, render, timeline
 }
 criterion_main!(components);
