@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
-use crate::model::Kind;
+use crate::model::{Health, Kind};
 use serde::Serialize;
 
 use crate::model::row::human_duration;
@@ -91,6 +91,29 @@ impl SourceState {
     /// Seconds the source has been in its current status.
     pub fn age_s(&self, now: Timestamp) -> i64 {
         (now.as_second() - self.since.as_second()).max(0)
+    }
+
+    /// How much it needs attention, the most first (0): in error, stale, connecting, connected
+    /// with a kind it cannot show, connected. The header and `:sources` list them so.
+    pub fn attention(&self) -> u8 {
+        match self.status {
+            SourceStatus::Error { .. } => 0,
+            SourceStatus::Stale { .. } => 1,
+            SourceStatus::Connecting => 2,
+            SourceStatus::Connected if !self.notes.is_empty() => 3,
+            SourceStatus::Connected => 4,
+        }
+    }
+
+    /// Its state in the health colours; `None` when all is well.
+    pub fn health(&self) -> Option<Health> {
+        match self.status {
+            SourceStatus::Error { .. } => Some(Health::Failed),
+            SourceStatus::Stale { .. } => Some(Health::Degraded),
+            SourceStatus::Connecting => Some(Health::Progressing),
+            SourceStatus::Connected if !self.notes.is_empty() => Some(Health::Progressing),
+            SourceStatus::Connected => None,
+        }
     }
 
     /// "eks-prod-sae1 · stale 40s" as the header shows it.

@@ -114,21 +114,9 @@ pub fn header(f: &mut Frame, area: Rect, ctx: &Ctx, problems: usize) {
     )];
     // Sources that need attention first, then the connected ones, dimmed.
     let mut ordered = sources.clone();
-    ordered.sort_by_key(|s| match s.status {
-        SourceStatus::Error { .. } => 0,
-        SourceStatus::Stale { .. } => 1,
-        SourceStatus::Connecting => 2,
-        SourceStatus::Connected if !s.notes.is_empty() => 3,
-        SourceStatus::Connected => 4,
-    });
+    ordered.sort_by_key(|s| s.attention());
     for s in ordered {
-        let style = match &s.status {
-            SourceStatus::Error { .. } => t.health_style(Health::Failed),
-            SourceStatus::Stale { .. } => t.health_style(Health::Degraded),
-            SourceStatus::Connecting => t.health_style(Health::Progressing),
-            SourceStatus::Connected if !s.notes.is_empty() => t.health_style(Health::Progressing),
-            SourceStatus::Connected => t.dim(),
-        };
+        let style = s.health().map_or(t.dim(), |h| t.health_style(h));
         let mut text = s.describe(now);
         if let Some(reason) = s.status.reason() {
             text.push_str(&format!(" ({reason})"));

@@ -28,20 +28,21 @@ pub fn fit(columns: &[ColumnSpec], widest: &[u16], room: u16) -> Vec<Option<u16>
         .iter()
         .map(|c| c.width.max(text_width(c.title) + 1))
         .collect();
-    let mut kept = choose(columns, &declared, room);
-    let widths = lay_out(columns, widest, room, &mut kept);
+    // Each column's rank in this table, worked out once for every step below.
+    let ranks = ColumnSpec::ranks(columns);
+    let mut kept = choose(columns, &ranks, &declared, room);
+    let widths = lay_out(columns, &ranks, widest, room, &mut kept);
     (0..columns.len())
         .map(|i| kept[i].then_some(widths[i]))
         .collect()
 }
 
 /// The columns kept in `room` when each wants `widest`.
-fn choose(columns: &[ColumnSpec], widest: &[u16], room: u16) -> Vec<bool> {
-    let ranks = ColumnSpec::ranks(columns);
+fn choose(columns: &[ColumnSpec], ranks: &[Priority], widest: &[u16], room: u16) -> Vec<bool> {
     let n = columns.len();
     let mut kept = vec![true; n];
     loop {
-        let widths = lay_out(columns, widest, room, &mut kept);
+        let widths = lay_out(columns, ranks, widest, room, &mut kept);
         // A column cut to less than half while one of lower (or its own) rank is shown: the
         // lowest such goes (of equals, a whole one before a cut one, which can then grow, then
         // the rightmost; never the reason), and the rest are laid out again. The last column
@@ -71,23 +72,22 @@ fn choose(columns: &[ColumnSpec], widest: &[u16], room: u16) -> Vec<bool> {
     }
 }
 
-/// The droppable kept column of the lowest rank that `allowed` takes; of equals, the rightmost.
-fn lowest(
-    columns: &[ColumnSpec],
-    kept: &[bool],
-    allowed: impl Fn(Priority) -> bool,
-) -> Option<usize> {
-    let ranks = ColumnSpec::ranks(columns);
-    (0..columns.len())
+/// The droppable kept column of the lowest rank; of equals, the rightmost.
+fn lowest(ranks: &[Priority], kept: &[bool]) -> Option<usize> {
+    (0..ranks.len())
         .filter(|&i| kept[i] && ranks[i] != Priority::Always)
-        .filter(|&i| allowed(ranks[i]))
         .min_by_key(|&i| (ranks[i], std::cmp::Reverse(i)))
 }
 
 /// The widths of the `kept` columns in `room`, dropping more of them while even their minimums
 /// do not fit.
-fn lay_out(columns: &[ColumnSpec], widest: &[u16], room: u16, kept: &mut [bool]) -> Vec<u16> {
-    let ranks = ColumnSpec::ranks(columns);
+fn lay_out(
+    columns: &[ColumnSpec],
+    ranks: &[Priority],
+    widest: &[u16],
+    room: u16,
+    kept: &mut [bool],
+) -> Vec<u16> {
     let n = columns.len();
     let min: Vec<u16> = (0..n)
         .map(|i| {
@@ -106,7 +106,7 @@ fn lay_out(columns: &[ColumnSpec], widest: &[u16], room: u16, kept: &mut [bool])
         cells + SPACING * (shown.len() as u16).saturating_sub(1)
     };
     while need(kept) > room {
-        match lowest(columns, kept, |_| true) {
+        match lowest(ranks, kept) {
             Some(i) => kept[i] = false,
             None => break,
         }

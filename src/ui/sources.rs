@@ -34,7 +34,7 @@ impl Component for SourcesView {
         let rows = rows_by_source(ctx.fleet);
         let mut sources: Vec<_> = ctx.fleet.sources().collect();
         // Those that need attention first, as in the header.
-        sources.sort_by_key(|s| (rank(&s.status), s.name.clone()));
+        sources.sort_by_key(|s| (s.attention(), s.name.clone()));
         let name_w = sources
             .iter()
             .map(|s| text_width(&s.name))
@@ -56,15 +56,7 @@ impl Component for SourcesView {
         );
         let mut lines = vec![Line::from(Span::styled(head, Style::default().fg(t.title)))];
         for s in &sources {
-            let style = match &s.status {
-                SourceStatus::Error { .. } => t.health_style(Health::Failed),
-                SourceStatus::Stale { .. } => t.health_style(Health::Degraded),
-                SourceStatus::Connecting => t.health_style(Health::Progressing),
-                SourceStatus::Connected if !s.notes.is_empty() => {
-                    t.health_style(Health::Progressing)
-                }
-                SourceStatus::Connected => t.health_style(Health::Healthy),
-            };
+            let style = t.health_style(s.health().unwrap_or(Health::Healthy));
             let brings = rows
                 .get(s.name.as_str())
                 .map(|kinds| {
@@ -103,15 +95,6 @@ impl Component for SourcesView {
                 sources.len()
             )
         });
-    }
-}
-
-fn rank(status: &SourceStatus) -> u8 {
-    match status {
-        SourceStatus::Error { .. } => 0,
-        SourceStatus::Stale { .. } => 1,
-        SourceStatus::Connecting => 2,
-        SourceStatus::Connected => 3,
     }
 }
 

@@ -197,6 +197,6 @@ impl App {
     }
 }
 
-fn is_ctrl_c(ev: &KeyEvent) -> bool {
+pub(super) fn is_ctrl_c(ev: &KeyEvent) -> bool {
     ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL)
 }
