@@ -15,6 +15,7 @@ use crate::inspect::logs::LogEvent;
 use crate::model::RowId;
 use crate::model::drilldown::{Body, Section};
 use crate::runbook::engine::{Event, Outcome};
+use crate::ui::runbook::Ended;
 
 /// What background work tells the UI.
 #[derive(Clone, Debug)]
@@ -23,8 +24,8 @@ pub enum UiEvent {
     /// A runbook's preflight and plan (or refusal).
     RunbookPlanned(Outcome),
     RunbookEvent(Event),
-    /// The run's outcome as text.
-    RunbookDone(String),
+    /// The run ended: how, and its outcome as text.
+    RunbookDone(Ended, String),
     /// A section of a row's detail, fetched (again).
     Section {
         id: RowId,

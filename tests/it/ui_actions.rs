@@ -133,7 +133,7 @@ async fn failover_typed(writable: bool) -> (Arc<DemoWorld>, tempfile::TempDir, A
 async fn until_runbook_done(app: &mut App, notices: &mut Notices) {
     loop {
         let ev = notices.recv().await.unwrap();
-        let done = matches!(ev, UiEvent::RunbookDone(_));
+        let done = matches!(ev, UiEvent::RunbookDone(..));
         app.on_ui_event(ev);
         if done {
             break;
@@ -1155,6 +1155,9 @@ async fn ctrl_c_with_a_run_going_on_asks_then_quits() {
         asked.contains("opsdeck runbook resume --demo") && asked.contains("--confirm sa-east-1"),
         "{asked}"
     );
+    // A paste is no answer: `q` pasted (or a line break) neither quits nor takes it back.
+    assert!(!app.handle_paste("q\n"));
+    assert!(!app.quit && app.message.as_ref().is_some_and(|m| m.text == asked));
     app.handle_key(key('a'));
     assert!(!app.quit);
     assert!(app.runbook.as_ref().unwrap().aborting(), "a stops the run");

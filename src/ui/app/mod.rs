@@ -246,9 +246,9 @@ impl App {
                 self.record(Subject::Row(id), format!("{verb}{failed}: {text}"));
                 self.say(text, error);
             }
-            UiEvent::RunbookDone(text) => {
+            UiEvent::RunbookDone(ended, text) => {
                 if let Some(screen) = self.runbook.as_mut() {
-                    screen.finished(text);
+                    screen.finished(ended, text);
                     if self.runbook_hidden
                         && let Some(progress) = screen.progress()
                     {
@@ -437,16 +437,12 @@ impl App {
         if !std::mem::take(&mut self.quit_asked) {
             return None;
         }
-        let ctrl_c = ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL);
         let plain = !ev.modifiers.contains(KeyModifiers::CONTROL);
         match ev.code {
-            _ if ctrl_c => self.quit = true,
+            _ if keys::is_ctrl_c(ev) => self.quit = true,
             KeyCode::Char('q') if plain => self.quit = true,
             KeyCode::Char('a') if plain && self.runbook.as_mut().is_some_and(|s| s.abort()) => {
-                self.say(
-                    "stopping once the current step is verified; the journal records the stop",
-                    false,
-                );
+                self.say(crate::ui::runbook::STOPPING, false);
             }
             _ => self.message = None,
         }

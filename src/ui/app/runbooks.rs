@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::{App, UiEvent};
 use crate::runbook::engine::{self, Control, Event, RunOptions};
 use crate::runbook::{Ports, Runbook, render};
-use crate::ui::runbook::RunbookScreen;
+use crate::ui::runbook::{Ended, RunbookScreen};
 use crate::ui::tasks::Outbox;
 
 /// A run the screen starts.
@@ -144,24 +144,23 @@ impl App {
             // rather than at start-up: the first frame never waits on STS.
             let mut ports = ports;
             if let Err(e) = ports.identify_account().await {
-                outbox.report(UiEvent::RunbookDone(format!(
-                    "refused, nothing was written: {e}"
-                )));
+                let text = format!("refused, nothing was written: {e}");
+                outbox.report(UiEvent::RunbookDone(Ended::Refused, text));
                 return;
             }
-            let text = match run {
+            let mut observer = forward(&outbox, &abort, steps);
+            let (out, target) = match run {
                 Run::Start(rb) => {
-                    let mut observer = forward(&outbox, &abort, steps);
                     let out = engine::run(rb.as_ref(), &ports, &opts, &mut observer).await;
-                    render::outcome(&out, &rb.target())
+                    (out, rb.target())
                 }
                 Run::Resume(journal) => {
-                    let mut observer = forward(&outbox, &abort, steps);
                     let out = engine::resume(&journal, &ports, &opts, &mut observer).await;
-                    render::outcome(&out, "")
+                    (out, String::new())
                 }
             };
-            outbox.report(UiEvent::RunbookDone(text));
+            let text = render::outcome(&out, &target);
+            outbox.report(UiEvent::RunbookDone(Ended::of(&out), text));
         });
     }
 }

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::state::{RunbookScreen, Stage};
+use super::state::{Ended, RunbookScreen, Stage};
 use crate::model::Health;
 use crate::runbook::render::secs;
 use crate::runbook::{RUNBOOKS, StepSpec, journal};
@@ -284,7 +284,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
             outcome,
             ..
         } => {
-            title = if outcome.as_deref().is_some_and(|o| o.starts_with("stopped")) {
+            title = if let Some((Ended::Stopped, _)) = outcome {
                 format!(" {name} — stopped, Esc closes ")
             } else if outcome.is_some() {
                 format!(" {name} — finished, Esc closes ")
@@ -313,7 +313,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
             if let Some(j) = journal {
                 lines.push(Line::from(format!(" journal: {}", j.display())));
             }
-            if let Some(text) = outcome {
+            if let Some((_, text)) = outcome {
                 for l in text.lines() {
                     lines.push(Line::from(l.to_string()));
                 }

@@ -19,7 +19,7 @@ use crate::runbook::RUNBOOKS;
 
 pub use form::Field;
 pub use resume::ResumePlan;
-pub use state::{RunbookScreen, Stage, StepLine};
+pub use state::{Ended, RunbookScreen, STOPPING, Stage, StepLine};
 
 impl Component for RunbookScreen {
     fn key(&mut self, ev: KeyEvent, ctx: &Ctx) -> Effect {
@@ -156,9 +156,7 @@ impl Component for RunbookScreen {
                 KeyCode::Char(':') => return Effect::Open(Overlay::CommandBar),
                 KeyCode::Char('?') => return Effect::Open(Overlay::Help),
                 KeyCode::Char('a') if !ctrl && self.abort() => {
-                    return Effect::Say(Message::info(
-                        "stopping once the current step is verified (it may wait); the journal records the stop and resume continues from there",
-                    ));
+                    return Effect::Say(Message::info(STOPPING));
                 }
                 _ => {}
             },

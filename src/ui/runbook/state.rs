@@ -11,6 +11,41 @@ use super::resume::ResumePlan;
 use crate::runbook::engine::{Event, Outcome};
 use crate::runbook::{RUNBOOKS, Runbook, RunbookSpec, StepSpec, journal, spec};
 
+/// What the abort key answers, wherever it is pressed (the run's screen, the quit question).
+pub const STOPPING: &str = "stopping once the current step is verified (it may wait); the journal records the stop and resume continues from there";
+
+/// How a run ended, from the engine's outcome: what the header and the title say of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    Completed,
+    /// Stopped as asked (the abort key); resumable.
+    Stopped,
+    Failed,
+    /// Refused before anything was written.
+    Refused,
+}
+
+impl Ended {
+    pub fn of(outcome: &Outcome) -> Ended {
+        match outcome {
+            Outcome::Planned { .. } | Outcome::Completed { .. } => Ended::Completed,
+            Outcome::Interrupted { .. } => Ended::Stopped,
+            Outcome::Failed { .. } => Ended::Failed,
+            Outcome::Refused(_) => Ended::Refused,
+        }
+    }
+
+    /// "done", "stopped", "FAILED", "refused".
+    pub fn word(self) -> &'static str {
+        match self {
+            Ended::Completed => "done",
+            Ended::Stopped => "stopped",
+            Ended::Failed => "FAILED",
+            Ended::Refused => "refused",
+        }
+    }
+}
+
 /// A step's line while running.
 #[derive(Clone, Debug, Default)]
 pub struct StepLine {
@@ -54,7 +89,8 @@ pub enum Stage {
         target: String,
         steps: Vec<StepLine>,
         journal: Option<PathBuf>,
-        outcome: Option<String>,
+        /// How it ended, and the outcome as text (summary, follow-ups, the next step).
+        outcome: Option<(Ended, String)>,
         /// Set by the abort key; the run's observer reads it and the engine stops after the
         /// current step, once it is verified, journalling the stop.
         abort: Arc<AtomicBool>,
@@ -233,17 +269,8 @@ impl RunbookScreen {
         else {
             return None;
         };
-        if let Some(text) = outcome {
-            let ended = if text.starts_with("stopped") {
-                "stopped"
-            } else if text.starts_with("refused") {
-                "refused"
-            } else if text.contains(" failed: ") {
-                "FAILED"
-            } else {
-                "done"
-            };
-            return Some(format!("{name} {ended}"));
+        if let Some((ended, _)) = outcome {
+            return Some(format!("{name} {}", ended.word()));
         }
         let settled = |s: &&StepLine| matches!(s.state, "done" | "already done" | "warning");
         let done = steps.iter().filter(settled).count();
@@ -307,16 +334,16 @@ impl RunbookScreen {
         }
     }
 
-    pub fn finished(&mut self, text: String) {
+    pub fn finished(&mut self, ended: Ended, text: String) {
         match &mut self.stage {
-            Stage::Running { outcome, .. } => *outcome = Some(text),
+            Stage::Running { outcome, .. } => *outcome = Some((ended, text)),
             _ => {
                 self.stage = Stage::Running {
                     name: String::new(),
                     target: String::new(),
                     steps: vec![],
                     journal: None,
-                    outcome: Some(text),
+                    outcome: Some((ended, text)),
                     abort: Arc::default(),
                 }
             }
