@@ -205,13 +205,7 @@ fn render(c: &mut Criterion) {
     let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
     for pane in ORDER {
         app.pane = pane;
-        // The first frame of a pane builds its view; the benchmark is the frames after it.
-        term.draw(|f| draw(f, &mut app)).unwrap();
-        c.bench_function(&format!("frame/{}", label(pane)), |b| {
-            b.iter(|| {
-                term.draw(|f| draw(f, &mut app)).unwrap();
-            })
-        });
+        frames(c, &format!("frame/{}", label(pane)), &mut term, &mut app);
     }
 
     // What a change costs on screen: one row changes, the table re-sorts, the frame is drawn.
@@ -276,25 +270,26 @@ fn timeline(c: &mut Criterion) {
         app.handle_key(key(KeyCode::Char(c)));
     }
     app.handle_key(key(KeyCode::Enter));
-    term.draw(|f| draw(f, &mut app)).unwrap();
     let entries = app.fleet.timeline().len();
-    c.bench_function(&format!("frame/timeline, {entries} changes"), |b| {
-        b.iter(|| {
-            term.draw(|f| draw(f, &mut app)).unwrap();
-        })
-    });
+    let name = format!("frame/timeline, {entries} changes");
+    frames(c, &name, &mut term, &mut app);
     for c in "/failed".chars() {
         app.handle_key(key(KeyCode::Char(c)));
     }
     app.handle_key(key(KeyCode::Enter));
-    c.bench_function(
-        &format!("frame/timeline filtered, {entries} changes"),
-        |b| {
-            b.iter(|| {
-                term.draw(|f| draw(f, &mut app)).unwrap();
-            })
-        },
-    );
+    let name = format!("frame/timeline filtered, {entries} changes");
+    frames(c, &name, &mut term, &mut app);
+}
+
+/// The frames of what the app shows now, as benchmark `name`. The first frame (which builds a
+/// pane's view) is drawn before: the benchmark is the frames after it.
+fn frames(c: &mut Criterion, name: &str, term: &mut Terminal<TestBackend>, app: &mut App) {
+    term.draw(|f| draw(f, app)).unwrap();
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            term.draw(|f| draw(f, app)).unwrap();
+        })
+    });
 }
 
 fn label(pane: Pane) -> String {
