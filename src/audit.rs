@@ -212,39 +212,46 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// The write: `<action> <object> on <target>[ in <world>]`.
+    pub fn what(&self) -> String {
+        let mut w = match (&self.runbook, &self.step) {
+            (Some(runbook), Some(step)) => {
+                let mut w = format!("runbook {runbook} step {step} on {}", self.target);
+                if let Some(world) = &self.world {
+                    w.push_str(&format!(" in {world}"));
+                }
+                return w;
+            }
+            _ => self.action.clone(),
+        };
+        if let Some(kind) = &self.kind {
+            w.push_str(&format!(" {kind}"));
+        }
+        match (&self.namespace, &self.name) {
+            (Some(ns), Some(name)) => w.push_str(&format!(" {ns}/{name}")),
+            (None, Some(name)) => w.push_str(&format!(" {name}")),
+            _ => {}
+        }
+        w.push_str(&format!(" on {}", self.target));
+        // A write on the demo fleet says so, as a rehearsal's steps do.
+        if let Some(world) = self.world.as_ref().filter(|w| w.is_demo()) {
+            w.push_str(&format!(" in {world}"));
+        }
+        w
+    }
+}
+
 /// One line: `<time> <user> <action> <object> on <target>[ in <world>]: <outcome>`.
 impl fmt::Display for Entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} {} ",
+            "{} {} {}",
             self.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            self.user
+            self.user,
+            self.what()
         )?;
-        match (&self.runbook, &self.step) {
-            (Some(runbook), Some(step)) => {
-                write!(f, "runbook {runbook} step {step} on {}", self.target)?;
-                if let Some(world) = &self.world {
-                    write!(f, " in {world}")?;
-                }
-            }
-            _ => {
-                write!(f, "{}", self.action)?;
-                if let Some(kind) = &self.kind {
-                    write!(f, " {kind}")?;
-                }
-                match (&self.namespace, &self.name) {
-                    (Some(ns), Some(name)) => write!(f, " {ns}/{name}")?,
-                    (None, Some(name)) => write!(f, " {name}")?,
-                    _ => {}
-                }
-                write!(f, " on {}", self.target)?;
-                // A write on the demo fleet says so, as a rehearsal's steps do.
-                if let Some(world) = self.world.as_ref().filter(|w| w.is_demo()) {
-                    write!(f, " in {world}")?;
-                }
-            }
-        }
         match self.outcome {
             // Listed alone (see `fold`): its outcome never came.
             Outcome::Started => write!(

@@ -17,4 +17,5 @@ pub mod runbook;
 pub mod snapshot;
 pub mod store;
 pub mod text;
+pub mod timeline_db;
 pub mod ui;

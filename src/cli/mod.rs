@@ -1,6 +1,6 @@
 //! The command line: `opsdeck` (configured sources), `opsdeck demo`, `opsdeck snapshot`,
-//! `opsdeck describe`, `opsdeck logs`, `opsdeck themes`, `opsdeck audit`, `opsdeck kube`,
-//! `opsdeck runbook`.
+//! `opsdeck describe`, `opsdeck logs`, `opsdeck themes`, `opsdeck audit`, `opsdeck timeline`,
+//! `opsdeck kube`, `opsdeck ecs`, `opsdeck runbook`.
 
 mod audit;
 mod describe;
@@ -10,6 +10,7 @@ mod logging;
 mod logs;
 mod runbook;
 mod snapshot;
+mod timeline;
 mod tui;
 
 use std::path::PathBuf;
@@ -97,6 +98,10 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// What changed, across every source, as the TUI's `:timeline` recorded it (kept 24 hours),
+    /// oldest first: health transitions, sources dropping out, opsdeck's writes and runbook
+    /// steps. --markdown adds the actions taken and the runbooks run, for an incident ticket
+    Timeline(timeline::TimelineArgs),
     /// One object's whole detail, as the TUI shows it: facts, conditions, the workloads it
     /// applied, pods, events, history, inventory, the certificate chain, the trace to its
     /// sources and the commands to type
@@ -200,6 +205,7 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
             runtime.block_on(runbook::run(*runbook, config, !read_only))
         }
         Some(Cmd::Audit { since, json }) => audit::run(since, json),
+        Some(Cmd::Timeline(args)) => timeline::run(args),
         Some(Cmd::Themes) => {
             for name in Theme::available(paths::user_themes_dir().as_deref()) {
                 println!("{name}");

@@ -13,7 +13,9 @@ use crate::clock::{SharedClock, SimClock, SystemClock};
 use crate::inspect::route::Router;
 use crate::row_actions::ActionRouter;
 use crate::runbook::Ports;
+use crate::store::changes::MAX_CHANGES;
 use crate::store::{self, Fleet};
+use crate::timeline_db::{self, Recorder, TimelineDb};
 use crate::ui::event_loop::Stop;
 use crate::ui::terminal::{Signals, TerminalGuard};
 use crate::ui::{App, Theme, event_loop};
@@ -35,8 +37,9 @@ pub async fn real(
         .and_then(|k| kube::kubeconfig::load(k.kubeconfig.as_deref()).ok());
     let aws = sources.aws.clone();
     let tasks = super::start_sources(sources, clock.clone(), tx).await;
-    let mut app =
-        App::new(Fleet::new(fleet_name), clock, theme, read_only).with_protected(protected);
+    let mut fleet = Fleet::new(fleet_name);
+    let recorder = keep_timeline(&mut fleet, false);
+    let mut app = App::new(fleet, clock, theme, read_only).with_protected(protected);
     if let Some(ports) = runbook_ports {
         app = app.with_runbooks(ports, super::runbook::journal_dir());
     }
@@ -67,6 +70,9 @@ pub async fn real(
         .with_logs(router);
     let code = run(app, rx).await;
     drop(tasks);
+    if let Some(r) = recorder {
+        r.finish();
+    }
     code
 }
 
@@ -87,7 +93,9 @@ pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> Exit
         "demo".to_string()
     };
     let inspector = Arc::new(demo::DemoInspector::new(clock.clone(), clock.origin()));
-    let app = App::new(Fleet::new(fleet_name), clock, theme, read_only)
+    let mut fleet = Fleet::new(fleet_name);
+    let recorder = keep_timeline(&mut fleet, true);
+    let app = App::new(fleet, clock, theme, read_only)
         .with_runbooks(world.ports(), super::runbook::journal_dir())
         .with_actions(Arc::new(actions))
         .with_inspector(inspector.clone())
@@ -95,7 +103,35 @@ pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> Exit
     tracing::info!(scale, speed, "demo started");
     let code = run(app, rx).await;
     task.abort();
+    if let Some(r) = recorder {
+        r.finish();
+    }
     code
+}
+
+/// Starts the fleet with the timeline kept on disk (the demo's apart), and keeps it there from
+/// now on. A file that cannot be used costs the keeping, not the TUI: the log says why.
+fn keep_timeline(fleet: &mut Fleet, demo: bool) -> Option<Recorder> {
+    let path = timeline_db::path(demo)?;
+    let opened = TimelineDb::open(&path).and_then(|db| {
+        let kept = db.recent(MAX_CHANGES).map_err(|e| timeline_db::DbError {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Ok((db, kept))
+    });
+    match opened {
+        Ok((db, kept)) => {
+            tracing::info!(path = %path.display(), kept = kept.len(), "timeline kept on disk");
+            let (recorder, sink) = Recorder::start(db);
+            fleet.keep_timeline(kept, sink);
+            Some(recorder)
+        }
+        Err(e) => {
+            tracing::warn!("the timeline is not kept on disk: {e}");
+            None
+        }
+    }
 }
 
 /// Runs the TUI until `q`, an error or a stop signal (SIGHUP, SIGINT, SIGQUIT, SIGTERM). Each

@@ -6,13 +6,14 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::mpsc::Sender;
 
 use jiff::Timestamp;
 
 use crate::model::{Health, RowId};
 
 /// The most changes kept: the oldest go first.
-pub const MAX_CHANGES: usize = 10_000;
+pub const MAX_CHANGES: usize = 100_000;
 
 /// What changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +47,15 @@ impl Change {
         self.from.is_some() || self.to.is_some()
     }
 
+    /// What it is about, as a line says it: a kind (or "source", "runbook") and a name.
+    pub fn label(&self) -> (&'static str, String) {
+        match &self.subject {
+            Subject::Row(id) => (id.kind.short(), id.display_name()),
+            Subject::Source(name) => ("source", name.clone()),
+            Subject::Runbook { name, target } => ("runbook", format!("{name} {target}")),
+        }
+    }
+
     /// The row it is about, if any.
     pub fn row(&self) -> Option<&RowId> {
         match &self.subject {
@@ -63,6 +73,8 @@ pub struct ChangeLog {
     /// The latest time the store has seen (a row read, a source's status): when a removal,
     /// which carries no time of its own, is recorded.
     pub(super) latest: Option<Timestamp>,
+    /// Where each new change is also sent: the file that keeps the timeline (`timeline_db`).
+    sink: Option<Sender<Change>>,
 }
 
 impl ChangeLog {
@@ -71,8 +83,31 @@ impl ChangeLog {
             self.ring.pop_front();
         }
         self.saw(change.at);
+        if let Some(sink) = &self.sink
+            && sink.send(change.clone()).is_err()
+        {
+            self.sink = None;
+        }
         self.ring.push_back(change);
         self.recorded += 1;
+    }
+
+    /// From now on, sends each new change to `sink` too.
+    pub(super) fn persist(&mut self, sink: Sender<Change>) {
+        self.sink = Some(sink);
+    }
+
+    /// Puts back changes kept from before (oldest first), before any new one: they are not sent
+    /// again, and the store's time is not theirs.
+    pub(super) fn restore(&mut self, changes: Vec<Change>) {
+        let skip = changes.len().saturating_sub(MAX_CHANGES);
+        for change in changes.into_iter().skip(skip) {
+            if self.ring.len() == MAX_CHANGES {
+                self.ring.pop_front();
+            }
+            self.ring.push_back(change);
+            self.recorded += 1;
+        }
     }
 
     /// The store saw `at`.

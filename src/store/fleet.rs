@@ -103,6 +103,14 @@ impl Fleet {
         &self.timeline
     }
 
+    /// Puts back the timeline kept from before this process (oldest first), then sends every
+    /// new change to `sink` (the file that keeps it).
+    pub fn keep_timeline(&mut self, kept: Vec<Change>, sink: std::sync::mpsc::Sender<Change>) {
+        self.timeline.restore(kept);
+        self.timeline.persist(sink);
+        self.generation += 1;
+    }
+
     /// Records what opsdeck did (a write, a runbook step): the store sees the others itself.
     pub fn record(&mut self, change: Change) {
         self.timeline.push(change);

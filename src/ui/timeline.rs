@@ -95,18 +95,9 @@ pub fn entries<'a>(changes: impl Iterator<Item = &'a Change>) -> Vec<Entry<'a>> 
     out
 }
 
-/// What a change is about, as its line says it: a kind (or "source", "runbook") and a name.
-fn label(subject: &Subject) -> (String, String) {
-    match subject {
-        Subject::Row(id) => (id.kind.short().to_string(), id.display_name()),
-        Subject::Source(name) => ("source".into(), name.clone()),
-        Subject::Runbook { name, target } => ("runbook".into(), format!("{name} {target}")),
-    }
-}
-
 /// The words a change is found by (`/`): its source, kind, name, place, healths and note.
 fn words(change: &Change) -> [String; 4] {
-    let (kind, name) = label(&change.subject);
+    let (kind, name) = change.label();
     let healths = [change.from, change.to]
         .map(|h| h.map_or("gone", Health::as_str))
         .join(" ");
@@ -318,7 +309,7 @@ fn line<'a>(ctx: &Ctx, entry: &Entry, selected: bool, width: u16) -> Line<'a> {
             ));
         }
         Entry::One(c) => {
-            let (kind, name) = label(&c.subject);
+            let (kind, name) = c.label();
             let pad = |text: String, w: u16| {
                 let text = cut(&text, w, Priority::Identity);
                 let room = w.saturating_sub(super::fit::text_width(&text)) as usize;

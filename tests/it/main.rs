@@ -28,6 +28,7 @@ mod runbook_inputs;
 mod runbook_safety;
 mod runbook_world;
 mod runbooks;
+mod timeline;
 mod tmux_demo;
 mod tui_paste;
 mod tui_signals;

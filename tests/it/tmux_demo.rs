@@ -337,6 +337,37 @@ fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_completes_its_last_step(
     tmux.press("Escape");
     tmux.type_text("q");
     tmux.wait_until("the shell after quitting", |s| !s.contains("opsdeck │"));
+
+    // The handover: the steps among the changes, the writes the audit log holds (who, what,
+    // how it went), and the run with its journal.
+    let out = crate::run_in(home.path(), &["timeline", "--demo", "--markdown"]);
+    assert!(out.status.success(), "{out:?}");
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("| runbook | failover sa-east-1 |  | step 3: Route53 serves sa-east-1 done |"),
+        "{md}"
+    );
+    let actions = md.split("## Actions taken").nth(1).expect("actions");
+    assert!(
+        actions.contains(
+            "| runbook failover step shift-records on sa-east-1 in the demo world | ok |"
+        ),
+        "{md}"
+    );
+    let journal = std::fs::read_dir(home.path().join("state/opsdeck/runbooks"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .expect("the run's journal");
+    let runs = md.split("## Runbooks run (1)").nth(1).expect("one run");
+    assert!(
+        runs.contains(&format!(
+            "| failover | sa-east-1 | 3/3 | finished | `{}` |",
+            journal.display()
+        )),
+        "{md}"
+    );
 }
 
 /// The k9s habits in the real TUI: `:ctx`, `:ns` and `0` scope every pane; a regex filter; a

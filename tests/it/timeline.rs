@@ -1,0 +1,202 @@
+//! The timeline on disk, through the real binary: kept across restarts, SIGKILL included (the
+//! file is intact, nothing twice, no torn record), shown again by `:timeline`, and handed over
+//! by `opsdeck timeline` as lines, JSON and Markdown.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use testkit::tmux::Tmux;
+
+use crate::{opsdeck_bin, run_in};
+
+/// `opsdeck timeline --demo --json`'s lines, each parsed (a torn record would not be).
+fn kept(home: &Path) -> Vec<serde_json::Value> {
+    let out = run_in(home, &["timeline", "--demo", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+/// The demo at 600× in tmux (an incident every second of real time: changes keep coming), its
+/// pid written to `home/opsdeck.pid` by the shell that execs it.
+fn demo_running(home: &Path) -> (Tmux, u32) {
+    let pid_file = home.join("opsdeck.pid");
+    let _ = std::fs::remove_file(&pid_file);
+    let tmux = Tmux::at_prompt(home);
+    tmux.run(&format!(
+        "sh -c 'echo $$ > {}; exec {} demo --speed 600'",
+        pid_file.display(),
+        opsdeck_bin().display()
+    ));
+    tmux.wait_for(&["opsdeck │ demo"]);
+    let pid = std::fs::read_to_string(&pid_file).expect("the pid file");
+    (tmux, pid.trim().parse().expect("a pid"))
+}
+
+/// Waits until the file holds more than `than` changes.
+fn wait_for_more(home: &Path, than: usize) -> Vec<serde_json::Value> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = kept(home);
+        if now.len() > than {
+            return now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no more than {than} changes kept"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+fn kill_9(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Each change once: the same time and content twice is a duplicate.
+fn assert_no_duplicates(changes: &[serde_json::Value]) {
+    let mut seen = HashSet::new();
+    for c in changes {
+        assert!(seen.insert(c.to_string()), "twice: {c}");
+    }
+}
+
+#[test]
+fn the_timeline_survives_sigkill_twice_and_comes_back_on_screen() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+
+    // Killed while changes keep coming, twice.
+    let (_tmux, pid) = demo_running(h);
+    wait_for_more(h, 20);
+    kill_9(pid);
+    let first = kept(h);
+    assert_no_duplicates(&first);
+
+    let (_tmux, pid) = demo_running(h);
+    let second = wait_for_more(h, first.len() + 20);
+    kill_9(pid);
+    let second_after = kept(h);
+    assert!(second_after.len() >= second.len());
+    assert_no_duplicates(&second_after);
+    // Intact: what the first run kept is all still there.
+    let now: HashSet<String> = second_after.iter().map(|c| c.to_string()).collect();
+    for c in &first {
+        assert!(now.contains(&c.to_string()), "lost: {c}");
+    }
+    // Each record whole: its time, its source, what it is about.
+    for c in &second_after {
+        assert!(c["at"].is_string() && c["source"].is_string(), "{c}");
+        assert!(c["subject"].is_string() && c["note"].is_string(), "{c}");
+    }
+
+    // Started again: `:timeline` counts what was kept, before anything new comes.
+    let tmux = Tmux::opsdeck(h, opsdeck_bin(), "demo", false);
+    tmux.run(":timeline");
+    let total = second_after.len();
+    let s = tmux.wait_until("the kept changes", |s| {
+        s.lines().any(|l| {
+            l.contains("Timeline [")
+                && l.split('/')
+                    .nth(1)
+                    .and_then(|r| r.split(']').next())
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .is_some_and(|n| n >= total)
+        })
+    });
+    assert!(s.contains("hr ") || s.contains("HelmReleases"), "{s}");
+    tmux.press("Escape");
+    tmux.type_text("q");
+    tmux.wait_until("the shell after quitting", |s| !s.contains("opsdeck │"));
+}
+
+#[test]
+fn the_handover_prints_lines_markdown_and_a_window() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    // Nothing kept yet: said on stderr, exit 0, nothing on stdout.
+    let out = run_in(h, &["timeline"]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no changes recorded"));
+
+    let (_tmux, pid) = demo_running(h);
+    let changes = wait_for_more(h, 10);
+    kill_9(pid);
+    let changes = {
+        let now = kept(h);
+        assert!(now.len() >= changes.len());
+        now
+    };
+
+    // Lines, oldest first, as the JSON.
+    let out = run_in(h, &["timeline", "--demo"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), changes.len());
+    let times: Vec<&str> = changes.iter().map(|c| c["at"].as_str().unwrap()).collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "oldest first");
+    assert!(lines[0].starts_with(&times[0][..19]), "{}", lines[0]);
+
+    // A window: --since and --until both included, as the JSON's times say.
+    let middle = times[times.len() / 2];
+    let out = run_in(h, &["timeline", "--demo", "--json", "--until", middle]);
+    let until: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let expected = times.iter().filter(|t| jiff_le(t, middle)).count();
+    assert_eq!(until.len(), expected);
+
+    // --source keeps the sources named.
+    let out = run_in(
+        h,
+        &["timeline", "--demo", "--json", "--source", "eks-prod-sae1"],
+    );
+    for l in String::from_utf8(out.stdout).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        assert!(
+            v["source"].as_str().unwrap().contains("eks-prod-sae1"),
+            "{v}"
+        );
+    }
+
+    // Markdown: a table with a row per change, then the actions and the runbooks.
+    let out = run_in(h, &["timeline", "--demo", "--markdown"]);
+    assert!(out.status.success());
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.starts_with("# Timeline (demo): "), "{md}");
+    assert!(
+        md.contains(&format!("## Changes ({})", changes.len())),
+        "{md}"
+    );
+    assert!(md.contains("| Time | Source | Kind | Name | From → to | Reason |"));
+    let table_rows = md.lines().filter(|l| l.starts_with("| 20")).count();
+    assert_eq!(table_rows, changes.len());
+    assert!(
+        md.contains("## Actions taken (0)") && md.contains("## Runbooks run (0)"),
+        "{md}"
+    );
+
+    // --since after --until is a usage error.
+    let out = run_in(h, &["timeline", "--since", "1h", "--until", "2h"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `a <= b` for the JSON's RFC 3339 times.
+fn jiff_le(a: &str, b: &str) -> bool {
+    a.parse::<jiff::Timestamp>().unwrap() <= b.parse::<jiff::Timestamp>().unwrap()
+}
