@@ -284,6 +284,12 @@ impl<'a> Record<'a> {
                 scope: Cow::Owned(Scope::default()),
                 name,
             },
+            Subject::Object { kind, scope, name } => Record {
+                subject: "object",
+                kind,
+                scope: Cow::Borrowed(scope),
+                name,
+            },
             Subject::Runbook { name, target } => Record {
                 subject: "runbook",
                 kind: name,
@@ -349,6 +355,11 @@ impl Stored {
                 Subject::Row(RowId::new(kind, self.scope, self.name))
             }
             "source" => Subject::Source(self.name),
+            "object" => Subject::Object {
+                kind: self.kind,
+                scope: self.scope,
+                name: self.name,
+            },
             "runbook" => Subject::Runbook {
                 name: self.kind,
                 target: self.name,
@@ -458,6 +469,18 @@ mod tests {
                 note: "connected → stale: timed out".into(),
             },
             Change {
+                at: at(3),
+                source: "prod-cluster".into(),
+                subject: Subject::Object {
+                    kind: "Pod".into(),
+                    scope: Scope::kube("prod-cluster", "numinia"),
+                    name: "podinfo-5c6d7f9b8-x2kqp".into(),
+                },
+                from: None,
+                to: None,
+                note: "Warning BackOff: Back-off restarting failed container".into(),
+            },
+            Change {
                 at: at(4),
                 source: "opsdeck".into(),
                 subject: Subject::Runbook {
@@ -477,18 +500,18 @@ mod tests {
         let path = dir.path().join("state/timeline.sqlite");
         let mut db = TimelineDb::open(&path).unwrap();
         let changes = every_subject();
-        assert_eq!(db.insert(&changes).unwrap(), 4);
+        assert_eq!(db.insert(&changes).unwrap(), 5);
         drop(db);
         let db = TimelineDb::open_read(&path).unwrap().unwrap();
         assert_eq!(db.read(None, None, usize::MAX).unwrap(), changes);
         assert_eq!(
             db.recent(2).unwrap(),
-            changes[2..].to_vec(),
+            changes[3..].to_vec(),
             "the newest two"
         );
         assert_eq!(
             db.read(Some(at(2)), Some(at(3)), usize::MAX).unwrap(),
-            changes[1..3].to_vec(),
+            changes[1..4].to_vec(),
             "both ends included"
         );
     }
@@ -505,7 +528,7 @@ mod tests {
         let mut other = changes[0].clone();
         other.note = "UpgradeFailed: another reason".into();
         assert_eq!(db.insert(&[other]).unwrap(), 1);
-        assert_eq!(db.count().unwrap(), 5);
+        assert_eq!(db.count().unwrap(), 6);
     }
 
     #[test]

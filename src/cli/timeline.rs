@@ -141,6 +141,12 @@ fn json(c: &Change) -> String {
         Subject::Runbook { name, target } => {
             serde_json::json!({"subject": "runbook", "runbook": name, "target": target})
         }
+        Subject::Object { kind, scope, name } => serde_json::json!({
+            "subject": "object",
+            "kind": kind,
+            "scope": scope,
+            "name": name,
+        }),
     };
     if let (Some(v), serde_json::Value::Object(f)) = (v.as_object_mut(), fields) {
         v.extend(f);

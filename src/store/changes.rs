@@ -1,5 +1,7 @@
-//! The change log: what changed, across every source, newest last, in a bounded ring: each
-//! row's health going from one state to another (or the row gone), a source dropping out or
+//! The change log: what changed, across every source, in time order (newest last), in a
+//! bounded ring: each row's health going from one state to another (or the row gone), what
+//! happened to it beyond its health (a new revision, an alarm flipping: `KindFacts::happened`),
+//! the events the backends watch (Kubernetes Warnings, Flux's events), a source dropping out or
 //! coming back, and opsdeck's own writes and runbook steps. The `:timeline` view reads it. Rows
 //! appearing are not changes (the first fill would bury the rest); a row already there whose
 //! health moves is.
@@ -24,6 +26,13 @@ pub enum Subject {
     Source(String),
     /// A runbook's step, on its target.
     Runbook { name: String, target: String },
+    /// A Kubernetes object opsdeck has no row for (a pod, a node, a ReplicaSet): an event's.
+    Object {
+        /// The API kind: "Pod".
+        kind: String,
+        scope: crate::model::Scope,
+        name: String,
+    },
 }
 
 /// One change.
@@ -48,11 +57,18 @@ impl Change {
     }
 
     /// What it is about, as a line says it: a kind (or "source", "runbook") and a name.
-    pub fn label(&self) -> (&'static str, String) {
+    pub fn label(&self) -> (String, String) {
         match &self.subject {
-            Subject::Row(id) => (id.kind.short(), id.display_name()),
-            Subject::Source(name) => ("source", name.clone()),
-            Subject::Runbook { name, target } => ("runbook", format!("{name} {target}")),
+            Subject::Row(id) => (id.kind.short().to_string(), id.display_name()),
+            Subject::Source(name) => ("source".into(), name.clone()),
+            Subject::Runbook { name, target } => ("runbook".into(), format!("{name} {target}")),
+            Subject::Object { kind, scope, name } => (
+                kind.to_ascii_lowercase(),
+                match &scope.namespace {
+                    Some(ns) => format!("{ns}/{name}"),
+                    None => name.clone(),
+                },
+            ),
         }
     }
 
@@ -73,6 +89,8 @@ pub struct ChangeLog {
     /// The latest time the store has seen (a row read, a source's status): when a removal,
     /// which carries no time of its own, is recorded.
     pub(super) latest: Option<Timestamp>,
+    /// Changes put before the newest (`reordered`).
+    reordered: u64,
     /// Where each new change is also sent: the file that keeps the timeline (`timeline_db`).
     sink: Option<Sender<Change>>,
 }
@@ -88,8 +106,29 @@ impl ChangeLog {
         {
             self.sink = None;
         }
-        self.ring.push_back(change);
+        self.insert(change);
+    }
+
+    /// In time order: a change that happened before the newest (an event a watch lists an hour
+    /// late) goes where it belongs, and the views are told to read the log again.
+    fn insert(&mut self, change: Change) {
+        let after = self
+            .ring
+            .iter()
+            .rev()
+            .position(|c| c.at <= change.at)
+            .map_or(0, |back| self.ring.len() - back);
+        if after < self.ring.len() {
+            self.reordered += 1;
+        }
+        self.ring.insert(after, change);
         self.recorded += 1;
+    }
+
+    /// How many changes went in before the newest: a view that follows the log's end reads it
+    /// all again when this moves.
+    pub fn reordered(&self) -> u64 {
+        self.reordered
     }
 
     /// From now on, sends each new change to `sink` too.
@@ -105,8 +144,7 @@ impl ChangeLog {
             if self.ring.len() == MAX_CHANGES {
                 self.ring.pop_front();
             }
-            self.ring.push_back(change);
-            self.recorded += 1;
+            self.insert(change);
         }
     }
 
@@ -168,5 +206,19 @@ mod tests {
         assert_eq!(newest.at.as_second(), MAX_CHANGES as i64 + 4);
         let oldest = log.newest_first().last().unwrap();
         assert_eq!(oldest.at.as_second(), 5, "the first five went");
+    }
+
+    #[test]
+    fn a_change_that_comes_late_goes_where_it_happened() {
+        let mut log = ChangeLog::default();
+        for n in [10, 20, 30] {
+            log.push(change(n));
+        }
+        assert_eq!(log.reordered(), 0);
+        log.push(change(15));
+        log.push(change(30));
+        let times: Vec<i64> = log.newest_first().map(|c| c.at.as_second()).collect();
+        assert_eq!(times, [30, 30, 20, 15, 10]);
+        assert_eq!(log.reordered(), 1, "the one that went before the newest");
     }
 }

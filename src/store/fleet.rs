@@ -247,6 +247,7 @@ impl Fleet {
                 Update::Remove(id) => self.remove_joined(&id),
                 Update::Source { name, status, at } => self.set_source(name, status, at),
                 Update::SourceNote { name, kind, note } => self.set_note(name, kind, note),
+                Update::Happened(change) => self.record(*change),
             }
         }
         self.recompute_rollups();
@@ -338,6 +339,17 @@ impl Fleet {
                 return;
             }
             self.timeline.saw(row.updated_at);
+            // What happened first (a new revision, an alarm firing), then the health it left.
+            for note in row.facts.happened(&old.facts) {
+                self.timeline.push(Change {
+                    at: row.updated_at,
+                    source: row.source.clone(),
+                    subject: Subject::Row(row.id.clone()),
+                    from: None,
+                    to: None,
+                    note,
+                });
+            }
             // The row's own health: a roll-up's parts are recorded as themselves, and its own
             // (a region's alarms and checks) comes in here, before the roll-up is worked out.
             if old.own.health != row.own.health {

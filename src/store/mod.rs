@@ -34,6 +34,9 @@ pub enum Update {
         kind: crate::model::Kind,
         note: Option<String>,
     },
+    /// Something a backend saw happen, for the timeline: a Kubernetes Warning or Flux event, an
+    /// ECS service event, an alarm or a health check flipping.
+    Happened(Box<changes::Change>),
 }
 
 impl Update {

@@ -175,6 +175,8 @@ impl Component for TimelineView {
                         Subject::Runbook { .. } => {
                             Effect::close_then(Effect::Open(Overlay::Runbooks))
                         }
+                        // A pod's, a node's: opsdeck has no row to open.
+                        Subject::Object { .. } => return Effect::None,
                     },
                     Some(Entry::Burst { kind, place, .. }) => {
                         Effect::OpenPaneFiltered(Pane::Kind(*kind), format!("^{place}$"))

@@ -642,3 +642,77 @@ async fn metrics_become_series_on_their_rows() {
         .collect();
     assert_eq!(names, ["CPU %", "memory %"]);
 }
+
+/// What happened on the AWS side, as the polls see it, is on the timeline on its row: an alarm
+/// changing state, an ECS deployment (a new task definition), an RDS instance's status moving.
+#[tokio::test]
+async fn alarms_deployments_and_database_status_reach_the_timeline() {
+    let moto = Moto::start().await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    create_fleet(&proxy.url).await;
+    create_alarms(&proxy.url).await;
+    let mut h = Harness::helpdev_in_two_regions(&proxy.url).await;
+    h.until("us-east-1's alarm, services and database", |f| {
+        [Service::Ecs, Service::Rds, Service::CloudWatch]
+            .iter()
+            .all(|s| {
+                f.source(&source_name("helpdev-prod", "us-east-1", *s))
+                    .is_some_and(|s| s.status == SourceStatus::Connected)
+            })
+    })
+    .await;
+
+    let conf = sdk(&proxy.url, "us-east-1").await;
+    aws_sdk_cloudwatch::Client::new(&conf)
+        .set_alarm_state()
+        .alarm_name("eks-prod-use1-5xx-rate")
+        .state_value(aws_sdk_cloudwatch::types::StateValue::Alarm)
+        .state_reason("Threshold Crossed: 5xx rate 7.2 % > 5 %")
+        .send()
+        .await
+        .unwrap();
+    let ecs = aws_sdk_ecs::Client::new(&conf);
+    testkit::fleet::register_plain(&ecs, "graphql", "graphql").await;
+    ecs.update_service()
+        .cluster("phenom-use1")
+        .service("graphql")
+        .task_definition("graphql:2")
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_rds::Client::new(&conf)
+        .stop_db_instance()
+        .db_instance_identifier("payments-use1")
+        .send()
+        .await
+        .unwrap();
+
+    let happened = |f: &Fleet| -> Vec<String> {
+        f.timeline()
+            .newest_first()
+            .filter(|c| !c.is_transition())
+            .map(|c| format!("{} {}: {}", c.label().0, c.label().1, c.note))
+            .collect()
+    };
+    h.until("the three changes", |f| happened(f).len() >= 3)
+        .await;
+    let lines = happened(&h.fleet);
+    for expected in [
+        "region us-east-1: alarm eks-prod-use1-5xx-rate OK → ALARM: Threshold Crossed: 5xx rate 7.2 % > 5 %",
+        "ecs graphql: deployment: task definition graphql:1 → graphql:2",
+        "rds payments-use1: status available → stopped",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == expected),
+            "{expected}\n{lines:#?}"
+        );
+    }
+    // The alarm is also the region's own health moving.
+    assert!(
+        h.fleet.timeline().newest_first().any(|c| {
+            c.is_transition() && c.label().1 == "us-east-1" && c.to == Some(Health::Degraded)
+        }),
+        "{:#?}",
+        h.fleet.timeline().newest_first().collect::<Vec<_>>()
+    );
+}

@@ -415,3 +415,156 @@ async fn api_groups_are_discovered_at_once() {
         "at most {most} discovery requests were in flight at once"
     );
 }
+
+/// The events on the timeline, newest first, as "what it is about: note".
+fn event_lines(f: &Fleet) -> Vec<String> {
+    f.timeline()
+        .newest_first()
+        .filter(|c| c.note.starts_with("Warning ") || c.note.starts_with("Normal "))
+        .map(|c| format!("{} {}: {}", c.label().0, c.label().1, c.note))
+        .collect()
+}
+
+/// Warning events and Flux's own events reach the timeline through watches filtered at the
+/// server (no list per refresh): each on its row, in the order they happened, once; one that
+/// comes later arrives by the watch; a relist after the history is compacted records nothing
+/// twice.
+#[tokio::test]
+async fn events_reach_the_timeline_by_watch_each_once_in_order() {
+    let api = loaded().await;
+    for e in fixture("events.json") {
+        api.apply(e);
+    }
+    let mut h = Harness::start(&api.one_context(), &[]).await;
+    h.until("the three events and the rows", |f| {
+        event_lines(f).len() >= 3 && f.rows_of(Kind::HelmRelease).count() > 0
+    })
+    .await;
+    assert_eq!(
+        event_lines(&h.fleet),
+        [
+            "hr numinia/hyperfy2-world: Warning UpgradeFailed: Helm upgrade failed for release \
+             numinia/hyperfy2-world with chart hyperfy2@0.4.3: context deadline exceeded Last \
+             Helm logs: waiting for 1 pods (×3)",
+            "hr numinia/elizaos-numi: Normal UpgradeSucceeded: Helm upgrade succeeded",
+            "hr numinia/hyperfy2-world: Normal InstallSucceeded: Helm install succeeded for \
+             release numinia/hyperfy2-world.v1 with chart hyperfy2@0.4.0",
+        ]
+    );
+    // The Warning is on the HelmRelease's row: Enter opens it.
+    let warning = h
+        .fleet
+        .timeline()
+        .newest_first()
+        .find(|c| c.note.starts_with("Warning"));
+    let id = warning.and_then(|c| c.row()).expect("on a row");
+    assert!(h.fleet.row(id).is_some(), "{id:?}");
+
+    // A pod backing off, later: by the watch, on the pod (opsdeck has no row for it).
+    api.apply(serde_json::json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": "hyperfy2-world-5c6d7f9b8-x2kqp.1", "namespace": "numinia"},
+        "involvedObject": {"kind": "Pod", "name": "hyperfy2-world-5c6d7f9b8-x2kqp", "namespace": "numinia"},
+        "reason": "BackOff", "message": "Back-off restarting failed container", "type": "Warning",
+        "count": 1, "lastTimestamp": "2026-11-23T12:00:00Z"
+    }));
+    // A Normal event of something else is not asked for (filtered at the server).
+    api.apply(serde_json::json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": "noise.1", "namespace": "numinia"},
+        "involvedObject": {"kind": "Pod", "name": "noise", "namespace": "numinia"},
+        "reason": "Pulled", "message": "Container image pulled", "type": "Normal",
+        "count": 1, "lastTimestamp": "2026-11-23T12:00:01Z"
+    }));
+    h.until("the pod's back-off", |f| event_lines(f).len() >= 4)
+        .await;
+    assert_eq!(
+        event_lines(&h.fleet)[0],
+        "pod numinia/hyperfy2-world-5c6d7f9b8-x2kqp: Warning BackOff: Back-off restarting failed container"
+    );
+    let lists =
+        |api: &KubeApi| api.count_requests(|r| r.contains("/events?") && !r.contains("watch=true"));
+    assert_eq!(
+        lists(&api),
+        3,
+        "one list per selector, then watches: {:?}",
+        api.requests()
+    );
+    for selector in [
+        "type%3DWarning",
+        "type%3DNormal%2CinvolvedObject.kind%3DHelmRelease",
+    ] {
+        assert!(
+            api.count_requests(|r| r.contains("/events?")
+                && r.contains("watch=true")
+                && r.contains(selector))
+                >= 1,
+            "a watch with {selector}: {:?}",
+            api.requests()
+        );
+    }
+
+    // History compacted: every watch relists, and nothing is recorded twice.
+    api.compact();
+    h.until("the events relisted", |_| lists(&api) >= 6).await;
+    // A marker after the relist, to know the relist's events have been applied.
+    api.apply(serde_json::json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": "marker.1", "namespace": "numinia"},
+        "involvedObject": {"kind": "Pod", "name": "marker", "namespace": "numinia"},
+        "reason": "Marker", "message": "after the relist", "type": "Warning",
+        "count": 1, "lastTimestamp": "2026-11-23T12:05:00Z"
+    }));
+    h.until("the marker", |f| {
+        event_lines(f).iter().any(|l| l.contains("Marker"))
+    })
+    .await;
+    assert_eq!(
+        event_lines(&h.fleet).len(),
+        5,
+        "{:#?}",
+        event_lines(&h.fleet)
+    );
+}
+
+/// A HelmRelease upgrade and a Kustomization's new revision are on the timeline when the
+/// watch brings them, on their rows.
+#[tokio::test]
+async fn revisions_moving_are_on_the_timeline() {
+    let api = loaded().await;
+    let mut h = Harness::start(&api.one_context(), &[]).await;
+    h.until("the context to connect", |f| connected(f, "prod-cluster"))
+        .await;
+    let mut hr = api.get("HelmRelease", "numinia", "hyperfy2-world").unwrap();
+    hr["status"]["lastAttemptedRevision"] = serde_json::json!("0.4.4");
+    api.apply(hr);
+    let mut ks = api.get("Kustomization", "numinia", "numinia-pro").unwrap();
+    let before = ks["status"]["lastAppliedRevision"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ks["status"]["lastAppliedRevision"] = serde_json::json!("main@sha1:0123abcd");
+    api.apply(ks);
+    let revisions = |f: &Fleet| -> Vec<String> {
+        f.timeline()
+            .newest_first()
+            .filter(|c| c.note.contains("revision"))
+            .map(|c| format!("{} {}: {}", c.label().0, c.label().1, c.note))
+            .collect()
+    };
+    h.until("both revisions", |f| revisions(f).len() == 2).await;
+    let lines = revisions(&h.fleet);
+    assert!(
+        lines.contains(&format!(
+            "ks numinia/numinia-pro: applied revision {before} → main@sha1:0123abcd"
+        )),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("hr numinia/hyperfy2-world: revision ")
+                && l.ends_with(" → 0.4.4")),
+        "{lines:?}"
+    );
+}

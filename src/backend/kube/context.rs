@@ -9,7 +9,7 @@ use super::board::{Board, WatchState};
 use super::credentials::{self, TokenCell};
 use super::errors::{Failure, classify};
 use super::resources::{WATCHED, Watched};
-use super::{namespaces, watch};
+use super::{events, namespaces, watch};
 
 /// How long a credential plugin (`aws eks get-token`, `kubelogin`) may take before it is
 /// stopped: the context is then in error, saying so, and the next attempt runs it again.
@@ -243,6 +243,8 @@ pub async fn run(kubeconfig: Kubeconfig, board: Board, aws_profile: Option<Strin
                 .await;
         }
     });
+    // What happens (Warning and Flux events), for the timeline.
+    tasks.spawn(events::run(client.clone(), board.clone()));
     tasks.spawn(namespaces::run(
         client.clone(),
         board.clone(),

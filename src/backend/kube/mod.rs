@@ -5,6 +5,7 @@ mod board;
 pub mod context;
 pub mod credentials;
 pub mod errors;
+pub mod events;
 pub mod inspect;
 pub mod kubeconfig;
 mod namespaces;

@@ -94,6 +94,14 @@ fn snapshot_cell(d: &DbInstance, now: Timestamp) -> Cell {
 }
 
 impl KindFacts for DbInstance {
+    /// The instance's status moving (available → modifying → rebooting…), as RDS's own
+    /// events announce it.
+    fn happened(&self, before: &Self) -> Vec<String> {
+        super::moved("status", Some(&before.status), Some(&self.status))
+            .into_iter()
+            .collect()
+    }
+
     const SPEC: &'static KindSpec = &KindSpec::regional("db_instance", "RDS")
         .labels("RDS", "rds", &["rds"])
         .counted_in_region(|p| &mut p.rds)

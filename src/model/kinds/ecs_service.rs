@@ -103,6 +103,33 @@ impl KindFacts for EcsService {
         Assessment::new(Health::Healthy, counts)
     }
 
+    /// A deployment (a new task definition), its rollout moving, and the service's new events
+    /// (newest last, as they happened).
+    fn happened(&self, before: &Self) -> Vec<String> {
+        fn task(s: &EcsService) -> Option<&str> {
+            (!s.task_definition.is_empty()).then_some(s.task_definition.as_str())
+        }
+        let mut lines: Vec<String> = [
+            super::moved("deployment: task definition", task(before), task(self)),
+            super::moved(
+                "rollout",
+                before.rollout.as_deref(),
+                self.rollout.as_deref(),
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // The events come newest first; those the last reading did not have are new.
+        let new = self
+            .events
+            .iter()
+            .take_while(|e| !before.events.contains(e));
+        let new: Vec<&String> = new.collect();
+        lines.extend(new.into_iter().rev().map(|e| format!("event: {e}")));
+        lines
+    }
+
     fn cli(&self, row: &Row) -> Vec<String> {
         let (name, tail) = (&row.id.name, row.id.scope.aws_flags());
         let cluster = row.id.scope.context();
@@ -136,6 +163,32 @@ mod tests {
 
     fn health(running: u32, desired: u32, rollout: &str) -> Health {
         row(Kind::EcsService, svc(running, desired, rollout), vec![]).health
+    }
+
+    #[test]
+    fn new_events_and_a_rollout_moving_are_what_happened_oldest_first() {
+        let (Facts::EcsService(before), Facts::EcsService(mut now)) =
+            (svc(2, 2, "COMPLETED"), svc(1, 2, "IN_PROGRESS"))
+        else {
+            unreachable!()
+        };
+        now.events = vec![
+            "(service functions) has reached a steady state.".into(),
+            "(service functions) has stopped 1 running tasks".into(),
+            "(service functions) has started 1 tasks".into(),
+        ];
+        assert_eq!(
+            now.happened(&before),
+            [
+                "rollout COMPLETED → IN_PROGRESS",
+                "event: (service functions) has stopped 1 running tasks",
+                "event: (service functions) has reached a steady state.",
+            ]
+        );
+        assert!(
+            now.happened(&now).is_empty(),
+            "nothing, between alike readings"
+        );
     }
 
     #[test]

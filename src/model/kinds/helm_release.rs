@@ -102,6 +102,18 @@ impl KindFacts for HelmRelease {
         Some(self.suspended)
     }
 
+    /// An upgrade (the chart version last attempted), when it starts, failed or not.
+    fn happened(&self, before: &Self) -> Vec<String> {
+        fn attempted(h: &HelmRelease) -> Option<&str> {
+            h.last_attempted_revision
+                .as_deref()
+                .or(h.chart_version.as_deref())
+        }
+        super::moved("revision", attempted(before), attempted(self))
+            .into_iter()
+            .collect()
+    }
+
     fn assess(&self, conditions: &[Condition], _now: Timestamp) -> Assessment {
         let base = flux::assess(self.suspended, conditions);
         // A rolled-back upgrade leaves Ready=False but the previous release serving: degraded,

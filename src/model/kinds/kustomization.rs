@@ -91,6 +91,17 @@ impl KindFacts for Kustomization {
         Some(self.suspended)
     }
 
+    /// A new revision applied.
+    fn happened(&self, before: &Self) -> Vec<String> {
+        super::moved(
+            "applied revision",
+            before.revision.as_deref(),
+            self.revision.as_deref(),
+        )
+        .into_iter()
+        .collect()
+    }
+
     fn assess(&self, conditions: &[Condition], _now: Timestamp) -> Assessment {
         flux::assess(self.suspended, conditions)
     }

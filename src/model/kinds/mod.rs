@@ -48,6 +48,12 @@ pub trait KindFacts: Serialize + Sized + 'static {
     fn suspended(&self) -> Option<bool> {
         None
     }
+    /// What happened between two readings of the object, beyond its health, one line each,
+    /// for the timeline: a new revision rolled out (the upgrade ten minutes before the alarm),
+    /// an alarm or a health check flipping, a service's new events.
+    fn happened(&self, _before: &Self) -> Vec<String> {
+        Vec::new()
+    }
     /// The API kind of the row's object ("HelmRelease", "Deployment"), for kinds read from
     /// Kubernetes: the one resource the spec watches, or for a kind watched from several, the
     /// row's own (a Flux source, a workload).
@@ -56,6 +62,14 @@ pub trait KindFacts: Serialize + Sized + 'static {
             Some(w) if w.resources.len() == 1 => Some(w.resources[0].api_kind),
             _ => None,
         }
+    }
+}
+
+/// "revision a → b" when what an object runs moved; nothing when it did not or one is unknown.
+pub fn moved(what: &str, before: Option<&str>, now: Option<&str>) -> Option<String> {
+    match (before, now) {
+        (Some(b), Some(n)) if b != n => Some(format!("{what} {b} → {n}")),
+        _ => None,
     }
 }
 
@@ -129,6 +143,16 @@ macro_rules! kinds {
             pub fn suspended(&self) -> Option<bool> {
                 match self {
                     $(Facts::$kind(f) => KindFacts::suspended(f)),+
+                }
+            }
+
+            /// What happened since `before` (the same object's last reading), for the timeline.
+            pub fn happened(&self, before: &Facts) -> Vec<String> {
+                match self {
+                    $(Facts::$kind(new) => {
+                        let Facts::$kind(old) = before else { return Vec::new() };
+                        KindFacts::happened(new, old)
+                    })+
                 }
             }
 

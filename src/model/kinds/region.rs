@@ -163,6 +163,59 @@ fn check_cell(r: &Region) -> Cell {
 }
 
 impl KindFacts for Region {
+    /// Alarms changing state, health checks flipping, Route53 starting or ceasing to answer
+    /// with this region's record.
+    fn happened(&self, before: &Self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for a in &self.alarms {
+            if let Some(was) = before.alarms.iter().find(|b| b.name == a.name)
+                && was.state != a.state
+            {
+                lines.push(format!(
+                    "alarm {} {} → {}: {}",
+                    a.name, was.state, a.state, a.reason
+                ));
+            }
+        }
+        let word = |h: Option<bool>| match h {
+            Some(true) => "healthy",
+            Some(false) => "failing",
+            None => "unknown",
+        };
+        for c in &self.health_checks {
+            if let Some(was) = before.health_checks.iter().find(|b| b.id == c.id)
+                && was.healthy != c.healthy
+            {
+                lines.push(format!(
+                    "health check {} ({}) {} → {}",
+                    c.id,
+                    c.fqdn,
+                    word(was.healthy),
+                    word(c.healthy)
+                ));
+            }
+        }
+        for r in &self.failover {
+            if let Some(was) = before
+                .failover
+                .iter()
+                .find(|b| b.zone == r.zone && b.record == r.record)
+                && was.serving != r.serving
+            {
+                let now = if r.serving {
+                    "now answers"
+                } else {
+                    "no longer answers"
+                };
+                lines.push(format!(
+                    "Route53 {now} {} with this region ({})",
+                    r.record, r.role
+                ));
+            }
+        }
+        lines
+    }
+
     // CloudWatch alarms and Route53 health checks and records (see backend/aws).
     const SPEC: &'static KindSpec = &KindSpec::region_rollup("region", "Regions")
         .labels("Regions", "region", &["region", "regions"])
@@ -266,6 +319,25 @@ mod tests {
     use super::*;
     use crate::model::kinds::testing::{all_cells, row};
     use crate::model::{Facts, Kind};
+
+    #[test]
+    fn alarms_checks_and_routing_flipping_are_what_happened() {
+        let (Facts::Region(before), Facts::Region(mut now)) =
+            (region("OK", Some(true)), region("ALARM", Some(false)))
+        else {
+            unreachable!()
+        };
+        now.failover[0].serving = true;
+        assert_eq!(
+            now.happened(&before),
+            [
+                "alarm eks-prod-sae1-node-cpu-high OK → ALARM: Threshold Crossed: 1 datapoint [93.1] > 80",
+                "health check hc-api-sae1 (api.sae1.helpdev.io) healthy → failing",
+                "Route53 now answers api.helpdev.io with this region (SECONDARY)",
+            ]
+        );
+        assert!(now.happened(&now).is_empty());
+    }
 
     fn region(alarm_state: &str, check: Option<bool>) -> Facts {
         Facts::Region(Region {
