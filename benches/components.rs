@@ -245,8 +245,22 @@ fn render(c: &mut Criterion) {
     });
 }
 
+/// A Kustomization's health going back and forth, `n` seconds after the origin.
+fn flip(row: &opsdeck::model::Row, n: i64) -> Update {
+    let mut r = row.clone();
+    r.updated_at = origin() + jiff::SignedDuration::from_millis(n * 20);
+    r.own.health = if n % 2 == 0 {
+        opsdeck::model::Health::Failed
+    } else {
+        opsdeck::model::Health::Healthy
+    };
+    Update::upsert(r)
+}
+
 /// `:timeline` full: the change log at its bound (`MAX_CHANGES`), one Kustomization's health
-/// going back and forth a second apart; a frame of the pane, and one with a filter set.
+/// going back and forth 50 times a second; a frame of the pane, a frame while a change arrives
+/// before each (the pane folds the new one in), a filter keystroke (the log read again), and a
+/// frame with the filter set.
 fn timeline(c: &mut Criterion) {
     let mut app = app();
     let row = app
@@ -255,15 +269,13 @@ fn timeline(c: &mut Criterion) {
         .next()
         .unwrap()
         .clone();
-    for n in 0..opsdeck::store::changes::MAX_CHANGES as i64 {
-        let mut r = row.clone();
-        r.updated_at = origin() + jiff::SignedDuration::from_secs(n);
-        r.own.health = if n % 2 == 0 {
-            opsdeck::model::Health::Failed
-        } else {
-            opsdeck::model::Health::Healthy
-        };
-        app.fleet.apply([Update::upsert(r)]);
+    let bound = if measuring() {
+        opsdeck::store::changes::MAX_CHANGES as i64
+    } else {
+        2_000
+    };
+    for n in 0..bound {
+        app.fleet.apply([flip(&row, n)]);
     }
     let mut term = Terminal::new(TestBackend::new(200, 60)).unwrap();
     for c in ":timeline".chars() {
@@ -273,12 +285,107 @@ fn timeline(c: &mut Criterion) {
     let entries = app.fleet.timeline().len();
     let name = format!("frame/timeline, {entries} changes");
     frames(c, &name, &mut term, &mut app);
-    for c in "/failed".chars() {
+
+    let mut n = bound;
+    c.bench_function(
+        &format!("frame/timeline, a change arriving before each, {entries} changes"),
+        |b| {
+            b.iter(|| {
+                n += 1;
+                app.fleet.apply([flip(&row, n)]);
+                term.draw(|f| draw(f, &mut app)).unwrap();
+            })
+        },
+    );
+
+    app.handle_key(key(KeyCode::Char('/')));
+    let keys: Vec<KeyCode> = "failed"
+        .chars()
+        .map(KeyCode::Char)
+        .chain(std::iter::repeat_n(KeyCode::Backspace, 6))
+        .collect();
+    let mut next = keys.iter().cycle();
+    c.bench_function(
+        &format!("frame/timeline filter keystroke, {entries} changes"),
+        |b| {
+            b.iter(|| {
+                app.handle_key(key(*next.next().unwrap()));
+                term.draw(|f| draw(f, &mut app)).unwrap();
+            })
+        },
+    );
+    app.handle_key(key(KeyCode::Esc));
+    app.handle_key(key(KeyCode::Char('/')));
+    for c in "failed".chars() {
         app.handle_key(key(KeyCode::Char(c)));
     }
     app.handle_key(key(KeyCode::Enter));
     let name = format!("frame/timeline filtered, {entries} changes");
     frames(c, &name, &mut term, &mut app);
+}
+
+/// Resident memory now and at its peak, in MB (Linux: /proc/self/status).
+fn rss_mb() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = |key: &str| -> f64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0)
+}
+
+/// An hour of a bad night: 50 changes a second for 3,600 simulated seconds (180,000 changes)
+/// through the store into the ring and, by the recorder thread, into the timeline's SQLite
+/// file. Prints the resident memory as the ring fills and after (flat once it is full), the
+/// file's size and how long the hour took to write. Under `cargo test`, a minute of it.
+fn timeline_soak(_: &mut Criterion) {
+    let seconds: i64 = if measuring() { 3_600 } else { 60 };
+    let mut fleet = fleet();
+    let row = fleet.rows_of(Kind::Kustomization).next().unwrap().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("timeline.sqlite");
+    let db = opsdeck::timeline_db::TimelineDb::open(&path).unwrap();
+    let (recorder, sink) = opsdeck::timeline_db::Recorder::start(db);
+    fleet.keep_timeline(Vec::new(), sink);
+    let started = std::time::Instant::now();
+    let mut samples = vec![(0, rss_mb().0)];
+    for n in 0..seconds * 50 {
+        fleet.apply([flip(&row, n)]);
+        if (n + 1) % (50 * 600) == 0 {
+            samples.push((n + 1, rss_mb().0));
+        }
+    }
+    let applied = started.elapsed();
+    drop(fleet);
+    recorder.finish();
+    let written = started.elapsed();
+    let size_mb = std::fs::metadata(&path).unwrap().len() as f64 / 1e6
+        + std::fs::metadata(path.with_extension("sqlite-wal"))
+            .map(|m| m.len() as f64 / 1e6)
+            .unwrap_or(0.0);
+    let kept = opsdeck::timeline_db::TimelineDb::open_read(&path)
+        .unwrap()
+        .unwrap()
+        .count()
+        .unwrap();
+    println!(
+        "timeline soak: {} changes in {seconds} simulated s",
+        seconds * 50
+    );
+    for (n, rss) in &samples {
+        println!("  after {n:>7} changes: RSS {rss:.1} MB");
+    }
+    println!(
+        "  applied in {:.2} s, written by {:.2} s; file {size_mb:.1} MB holding {kept} changes; peak RSS {:.1} MB",
+        applied.as_secs_f64(),
+        written.as_secs_f64(),
+        rss_mb().1
+    );
+    assert_eq!(kept, (seconds * 50) as u64, "every change kept");
 }
 
 /// The frames of what the app shows now, as benchmark `name`. The first frame (which builds a
@@ -306,6 +413,7 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(std::time::Duration::from_secs(1))
         .measurement_time(std::time::Duration::from_secs(3));
-    targets = store, projection, render, timeline
+    // The soak first: its memory figures are of a process that has done nothing else.
+    targets = timeline_soak, store, projection, render, timeline
 }
 criterion_main!(components);

@@ -12,7 +12,8 @@ use std::sync::mpsc::Sender;
 
 use jiff::Timestamp;
 
-use crate::model::{Health, RowId};
+use crate::model::drilldown::EventLine;
+use crate::model::{Health, Kind, KubeResource, RowId, Scope};
 
 /// The most changes kept: the oldest go first.
 pub const MAX_CHANGES: usize = 100_000;
@@ -30,7 +31,7 @@ pub enum Subject {
     Object {
         /// The API kind: "Pod".
         kind: String,
-        scope: crate::model::Scope,
+        scope: Scope,
         name: String,
     },
 }
@@ -72,6 +73,49 @@ impl Change {
         }
     }
 
+    /// A Kubernetes event of `context` as a change, when it last happened: on the row of the
+    /// object it is about when opsdeck has one (a HelmRelease, a Deployment, a Certificate), so
+    /// Enter opens it, else naming the object (a pod, a node). "Warning BackOff: Back-off
+    /// restarting failed container (×57)".
+    pub fn of_event(context: &str, namespace: Option<&str>, e: &EventLine) -> Option<Change> {
+        let (api_kind, name) = e.object.split_once('/')?;
+        let scope = Scope {
+            context: Some(context.to_string()),
+            namespace: namespace.map(str::to_string),
+            ..Scope::default()
+        };
+        let row_kind = KubeResource::of_api_kind(api_kind).and_then(|resource| {
+            Kind::ALL.into_iter().find(|k| {
+                k.spec()
+                    .watch
+                    .is_some_and(|w| w.resources.iter().any(|r| std::ptr::eq(r, resource)))
+            })
+        });
+        let subject = match row_kind {
+            Some(kind) if namespace.is_some() => {
+                let row_name = (kind.spec().row_name)(api_kind, name);
+                Subject::Row(RowId::new(kind, scope, row_name))
+            }
+            _ => Subject::Object {
+                kind: api_kind.to_string(),
+                scope,
+                name: name.to_string(),
+            },
+        };
+        let mut note = format!("{} {}: {}", e.event_type, e.reason, e.message);
+        if e.count > 1 {
+            note.push_str(&format!(" (×{})", e.count));
+        }
+        Some(Change {
+            at: e.last_seen?,
+            source: context.into(),
+            subject,
+            from: None,
+            to: None,
+            note,
+        })
+    }
+
     /// The row it is about, if any.
     pub fn row(&self) -> Option<&RowId> {
         match &self.subject {
@@ -91,6 +135,9 @@ pub struct ChangeLog {
     pub(super) latest: Option<Timestamp>,
     /// Changes put before the newest (`reordered`).
     reordered: u64,
+    /// How many of the oldest the ring has let go: a change's place in the log for good is
+    /// `dropped` + its index (`get`), until one goes in before it.
+    dropped: u64,
     /// Where each new change is also sent: the file that keeps the timeline (`timeline_db`).
     sink: Option<Sender<Change>>,
 }
@@ -99,6 +146,7 @@ impl ChangeLog {
     pub fn push(&mut self, change: Change) {
         if self.ring.len() == MAX_CHANGES {
             self.ring.pop_front();
+            self.dropped += 1;
         }
         self.saw(change.at);
         if let Some(sink) = &self.sink
@@ -143,6 +191,7 @@ impl ChangeLog {
         for change in changes.into_iter().skip(skip) {
             if self.ring.len() == MAX_CHANGES {
                 self.ring.pop_front();
+                self.dropped += 1;
             }
             self.insert(change);
         }
@@ -164,6 +213,25 @@ impl ChangeLog {
         self.ring.len()
     }
 
+    /// The place of the oldest change kept, and one past the newest's (see `dropped`).
+    pub fn places(&self) -> std::ops::Range<u64> {
+        self.dropped..self.dropped + self.ring.len() as u64
+    }
+
+    /// The change at `place` (`places`), if it is still kept.
+    pub fn get(&self, place: u64) -> Option<&Change> {
+        let i = place.checked_sub(self.dropped)?;
+        self.ring.get(usize::try_from(i).ok()?)
+    }
+
+    /// How many changes happened after `from`, until `until` included (the log is in time
+    /// order).
+    pub fn count_between(&self, from: Timestamp, until: Timestamp) -> usize {
+        let start = self.ring.partition_point(|c| c.at <= from);
+        let end = self.ring.partition_point(|c| c.at <= until);
+        end.saturating_sub(start)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ring.is_empty()
     }
@@ -177,7 +245,6 @@ impl ChangeLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Kind, Scope};
 
     fn change(n: i64) -> Change {
         Change {
@@ -206,6 +273,38 @@ mod tests {
         assert_eq!(newest.at.as_second(), MAX_CHANGES as i64 + 4);
         let oldest = log.newest_first().last().unwrap();
         assert_eq!(oldest.at.as_second(), 5, "the first five went");
+    }
+
+    fn event(object: &str) -> EventLine {
+        EventLine {
+            last_seen: Some(Timestamp::from_second(1_800_000_000).unwrap()),
+            event_type: "Warning".into(),
+            reason: "BackOff".into(),
+            message: "Back-off restarting failed container".into(),
+            count: 57,
+            object: object.into(),
+        }
+    }
+
+    #[test]
+    fn an_event_on_a_watched_object_is_on_its_row_and_the_others_name_theirs() {
+        let c = Change::of_event("prod", Some("numinia"), &event("Deployment/podinfo")).unwrap();
+        assert_eq!(
+            c.subject,
+            Subject::Row(RowId::new(
+                Kind::Workload,
+                Scope::kube("prod", "numinia"),
+                "deployment/podinfo"
+            ))
+        );
+        assert_eq!(
+            c.note,
+            "Warning BackOff: Back-off restarting failed container (×57)"
+        );
+        let pod = Change::of_event("prod", Some("numinia"), &event("Pod/podinfo-1")).unwrap();
+        assert_eq!(pod.label(), ("pod".into(), "numinia/podinfo-1".into()));
+        let node = Change::of_event("prod", None, &event("Node/ip-10-0-1-5")).unwrap();
+        assert_eq!(node.label(), ("node".into(), "ip-10-0-1-5".into()));
     }
 
     #[test]

@@ -123,8 +123,11 @@ impl Filter {
     }
 
     /// Whether every term is found in one of `fields` (the timeline's lines, which are no rows).
-    pub fn matches_text(&self, fields: &[String]) -> bool {
-        let hit = self.terms.iter().all(|t| fields.iter().any(|f| t.hits(f)));
+    pub fn matches_text<S: AsRef<str>>(&self, fields: &[S]) -> bool {
+        let hit = self
+            .terms
+            .iter()
+            .all(|t| fields.iter().any(|f| t.hits(f.as_ref())));
         hit != self.inverted
     }
 }

@@ -23,6 +23,8 @@ use crate::model::drilldown::{
 use crate::model::kinds::flux::flux_name;
 use crate::model::kinds::workload::{Workload, row_name};
 use crate::model::{Facts, Health, Kind, KubeResource, Row, RowId, Scope};
+use crate::store::changes::Change;
+use crate::store::{Fleet, Update};
 
 /// What a fetch from the cluster behind the dropped VPN says.
 pub(super) const VPN_DOWN: &str =
@@ -338,6 +340,45 @@ fn failing_release_pods(m: &Moment, c: &str) -> Vec<PodLine> {
         }
         UpgradePhase::Upgraded => vec![new(0), new(1)],
     }
+}
+
+/// What the timeline's event watches would bring of the rows that changed at `elapsed`: the
+/// Warning events and Flux's own events their details show, each with a key that stays the same
+/// while it repeats (its object, reason and message).
+pub(super) fn timeline_events(
+    origin: Timestamp,
+    elapsed: f64,
+    changed: &[RowId],
+) -> Vec<(String, Change)> {
+    let rows = seed_rows(origin, elapsed);
+    let mut fleet = Fleet::new("demo");
+    fleet.apply(rows.iter().cloned().map(Update::upsert));
+    let m = Moment {
+        now: origin + SignedDuration::from_secs_f64(elapsed),
+        origin,
+        inc: Incidents::at(elapsed),
+        rows,
+    };
+    let mut out = Vec::new();
+    for id in changed {
+        let Some(row) = fleet.row(id).filter(|r| r.facts.api_kind().is_some()) else {
+            continue;
+        };
+        let subject = Subject::of(row, &fleet);
+        for e in events(&m, &subject) {
+            let flux =
+                e.object.starts_with("HelmRelease/") || e.object.starts_with("Kustomization/");
+            if !(e.is_warning() || flux) {
+                continue;
+            }
+            let key = format!("{}|{}|{}", e.object, e.reason, e.message);
+            if let Some(c) = Change::of_event(id.scope.context(), id.scope.namespace.as_deref(), &e)
+            {
+                out.push((key, c));
+            }
+        }
+    }
+    out
 }
 
 fn event(

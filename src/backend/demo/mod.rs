@@ -23,7 +23,7 @@ pub use rehearsal::rehearsal_ports;
 pub use world::{ACCOUNT_ID, DemoWorld, INGRESS};
 pub use writes::{DemoActions, Overrides};
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,7 +31,7 @@ use jiff::Timestamp;
 use tokio::task::JoinHandle;
 
 use crate::clock::{Clock, SimClock};
-use crate::model::Row;
+use crate::model::{Health, Row, RowId};
 use crate::store::{SourceStatus, Update, UpdateSender};
 use incidents::Incidents;
 use seed::Builder;
@@ -185,6 +185,15 @@ async fn run(
         let r = overrides.apply(r, clock.now());
         by_source.entry(r.source.clone()).or_default().push(r);
     }
+    // The events an event watch lists on connecting: those of what is already in trouble.
+    let troubled: Vec<RowId> = by_source
+        .values()
+        .flatten()
+        .filter(|r| r.health != Health::Healthy)
+        .map(|r| r.id.clone())
+        .collect();
+    let listed = inspect::timeline_events(origin, 0.0, &troubled);
+    let mut events_seen: HashSet<String> = HashSet::new();
     let mut inc = Incidents::at(0.0);
     for name in &names {
         tokio::time::sleep(opts.connect_stagger).await;
@@ -199,10 +208,17 @@ async fn run(
             status: source_status(name, &inc),
             at: clock.now(),
         });
+        for (key, change) in &listed {
+            if &*change.source == name.as_str() && events_seen.insert(key.clone()) {
+                batch.push(Update::Happened(Box::new(change.clone())));
+            }
+        }
         tx.send(batch).await.map_err(closed)?;
     }
 
-    // Then the incidents' timeline; only what changed is sent.
+    // Then the incidents' timeline; only what changed is sent, with the events of what changed
+    // (each once an incident cycle, as an event watch records it once).
+    let mut cycle = 0;
     loop {
         let elapsed = clock.elapsed_s();
         let next = Incidents::next_change(elapsed);
@@ -212,12 +228,23 @@ async fn run(
         tokio::time::sleep(clock.until(at)).await;
         let now_inc = Incidents::at(next);
         let mut batch = Vec::new();
+        let mut changed = Vec::new();
         for row in seed_rows(origin, next) {
             // What the TUI's writes changed stays changed.
             let row = overrides.apply_preview(row, at);
             if overrides.differs(&row) {
                 overrides.record(&row);
+                changed.push(row.id.clone());
                 batch.push(Update::upsert(alarms_only(row)));
+            }
+        }
+        if (next / f64::from(incidents::PERIOD)) as u64 != cycle {
+            cycle = (next / f64::from(incidents::PERIOD)) as u64;
+            events_seen.clear();
+        }
+        for (key, change) in inspect::timeline_events(origin, next, &changed) {
+            if events_seen.insert(key) {
+                batch.push(Update::Happened(Box::new(change)));
             }
         }
         for name in &names {
@@ -382,5 +409,53 @@ mod tests {
         );
         assert_eq!(f.count(Kind::Organization), 5);
         task.abort();
+    }
+
+    /// The demo's timeline carries the events an event watch would: those listed on connecting
+    /// (the pod backing off: no row, the pod is named), then the failing upgrade's Warning on
+    /// its release, the rollback and the retry as Flux tells them, each once, in time order.
+    #[tokio::test]
+    async fn the_incidents_bring_their_events_to_the_timeline_once_each() {
+        let (tx, mut rx) = crate::store::channel();
+        let clock = Arc::new(SimClock::new(origin(), 1200.0));
+        let opts = DemoOptions {
+            connect_stagger: Duration::ZERO,
+            ..DemoOptions::default()
+        };
+        let task = spawn(opts, clock.clone(), tx);
+        let mut f = Fleet::new("demo");
+        while clock.elapsed_s() < f64::from(incidents::PERIOD) - 1.0 {
+            if let Ok(Some(batch)) =
+                tokio::time::timeout(Duration::from_millis(200), rx.recv()).await
+            {
+                f.apply(batch);
+            }
+        }
+        task.abort();
+        // The first half of the cycle: the failure, its rollback, the retry and the fix (the
+        // loop above may run into the next cycle, whose failure comes again, a little before
+        // it begins).
+        let end = origin() + jiff::SignedDuration::from_secs(i64::from(incidents::PERIOD / 2));
+        let events: Vec<String> = f
+            .timeline()
+            .newest_first()
+            .filter(|c| c.at < end)
+            .filter(|c| c.note.starts_with("Warning ") || c.note.starts_with("Normal "))
+            .map(|c| format!("{} {}: {}", c.label().0, c.label().1, c.note))
+            .collect();
+        let has = |prefix: &str| events.iter().filter(|e| e.starts_with(prefix)).count();
+        assert_eq!(
+            has("hr numen-games/hyperfy2-world: Warning UpgradeFailed"),
+            1,
+            "{events:#?}"
+        );
+        assert_eq!(has("pod numen-games/hyperfy2-world-"), 1, "{events:#?}");
+        assert_eq!(
+            has("hr numen-games/hyperfy2-world: Normal RollbackSucceeded"),
+            1,
+            "{events:#?}"
+        );
+        let times: Vec<_> = f.timeline().newest_first().map(|c| c.at).collect();
+        assert!(times.windows(2).all(|w| w[0] >= w[1]), "time order");
     }
 }

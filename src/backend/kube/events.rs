@@ -5,8 +5,8 @@
 //! Each event object is recorded once, when first seen: its repeats only bump its count and
 //! would flood the timeline. A relist after a reconnect sees the uids it knows and records
 //! nothing again; across a restart, the timeline's file keeps the same change once (same time,
-//! same content). An event about an object opsdeck has a row for (a HelmRelease, a Deployment,
-//! a Certificate) is on that row, so Enter opens it; the others (pods, nodes) name the object.
+//! same content). An event about an object opsdeck has a row for is on that row
+//! (`Change::of_event`).
 
 use std::collections::{HashSet, VecDeque};
 
@@ -17,10 +17,9 @@ use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event as WatchEvent};
 
 use super::board::Board;
-use crate::model::kind::KubeResource;
-use crate::model::{Kind, RowId, Scope};
+use crate::model::drilldown::EventLine;
 use crate::store::Update;
-use crate::store::changes::{Change, Subject};
+use crate::store::changes::Change;
 
 /// The field selectors: every Warning, and Flux's Normal events on its two release kinds.
 pub const SELECTORS: [&str; 3] = [
@@ -92,110 +91,50 @@ impl Seen {
     }
 }
 
-/// The event as a change on the timeline: when it last happened, on its object, "Warning
-/// BackOff: Back-off restarting failed container".
-pub fn change_of(e: &Event, context: &str) -> Option<Change> {
-    let at = e
-        .last_timestamp
-        .as_ref()
-        .map(|t| t.0)
-        .or_else(|| e.event_time.as_ref().map(|t| t.0))
-        .or_else(|| e.first_timestamp.as_ref().map(|t| t.0))
-        .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0))?;
+/// The event as a change on the timeline, its message on one line.
+fn change_of(e: &Event, context: &str) -> Option<Change> {
     let o = &e.involved_object;
-    let (api_kind, name) = (o.kind.clone()?, o.name.clone()?);
     let namespace = o.namespace.clone().or_else(|| e.metadata.namespace.clone());
-    let scope = Scope {
-        context: Some(context.to_string()),
-        namespace: namespace.clone(),
-        ..Scope::default()
+    let line = EventLine {
+        last_seen: e
+            .last_timestamp
+            .as_ref()
+            .map(|t| t.0)
+            .or_else(|| e.event_time.as_ref().map(|t| t.0))
+            .or_else(|| e.first_timestamp.as_ref().map(|t| t.0))
+            .or_else(|| e.metadata.creation_timestamp.as_ref().map(|t| t.0)),
+        event_type: e.type_.clone().unwrap_or_else(|| "Normal".into()),
+        reason: e.reason.clone().unwrap_or_default(),
+        message: crate::text::one_line(e.message.as_deref().unwrap_or_default()),
+        count: e.count.unwrap_or(1).max(1) as u32,
+        object: format!("{}/{}", o.kind.as_deref()?, o.name.as_deref()?),
     };
-    let subject = match row_kind(&api_kind) {
-        Some(kind) if namespace.is_some() => {
-            let row_name = (kind.spec().row_name)(&api_kind, &name);
-            Subject::Row(RowId::new(kind, scope, row_name))
-        }
-        _ => Subject::Object {
-            kind: api_kind,
-            scope,
-            name,
-        },
-    };
-    let message = crate::text::one_line(e.message.as_deref().unwrap_or_default());
-    let mut note = format!(
-        "{} {}: {message}",
-        e.type_.as_deref().unwrap_or("Normal"),
-        e.reason.as_deref().unwrap_or_default()
-    );
-    if let Some(n) = e.count.filter(|n| *n > 1) {
-        note.push_str(&format!(" (×{n})"));
-    }
-    Some(Change {
-        at,
-        source: context.into(),
-        subject,
-        from: None,
-        to: None,
-        note,
-    })
-}
-
-/// The kind whose rows are objects of `api_kind`, if opsdeck watches it.
-fn row_kind(api_kind: &str) -> Option<Kind> {
-    let resource = KubeResource::of_api_kind(api_kind)?;
-    Kind::ALL.into_iter().find(|k| {
-        k.spec()
-            .watch
-            .is_some_and(|w| w.resources.iter().any(|r| std::ptr::eq(r, resource)))
-    })
+    Change::of_event(context, namespace.as_deref(), &line)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn event(kind: &str, name: &str, reason: &str) -> Event {
-        serde_json::from_value(serde_json::json!({
+    #[test]
+    fn an_event_object_becomes_its_line_on_one_line() {
+        let e: Event = serde_json::from_value(serde_json::json!({
             "metadata": {"name": "e1", "namespace": "numinia", "uid": "u1"},
-            "involvedObject": {"kind": kind, "namespace": "numinia", "name": name},
+            "involvedObject": {"kind": "HelmRelease", "namespace": "numinia", "name": "podinfo"},
             "type": "Warning",
-            "reason": reason,
-            "message": "Back-off restarting\nfailed container",
-            "count": 57,
+            "reason": "UpgradeFailed",
+            "message": "Helm upgrade failed\nLast Helm logs:",
+            "count": 3,
             "lastTimestamp": "2026-12-07T03:00:00Z"
         }))
-        .unwrap()
-    }
-
-    #[test]
-    fn an_event_on_a_watched_object_is_on_its_row() {
-        let c = change_of(
-            &event("Deployment", "podinfo", "ProgressDeadlineExceeded"),
-            "prod",
-        )
         .unwrap();
-        assert_eq!(
-            c.subject,
-            Subject::Row(RowId::new(
-                Kind::Workload,
-                Scope::kube("prod", "numinia"),
-                "deployment/podinfo"
-            ))
-        );
+        let c = change_of(&e, "prod").unwrap();
         assert_eq!(
             c.note,
-            "Warning ProgressDeadlineExceeded: Back-off restarting failed container (×57)"
+            "Warning UpgradeFailed: Helm upgrade failed Last Helm logs: (×3)"
         );
         assert_eq!(c.at.to_string(), "2026-12-07T03:00:00Z");
-    }
-
-    #[test]
-    fn an_event_on_a_pod_names_the_pod() {
-        let c = change_of(&event("Pod", "podinfo-1", "BackOff"), "prod").unwrap();
-        assert_eq!(
-            c.label(),
-            ("pod".to_string(), "numinia/podinfo-1".to_string())
-        );
+        assert_eq!(c.label(), ("hr".into(), "numinia/podinfo".into()));
     }
 
     #[test]

@@ -3,7 +3,15 @@
 //! ("12 HelmReleases in numen-games → failed within 40 s"), a sparkline of changes per minute
 //! over the last hour on top. `j`/`k` pick a line, Enter opens its row (a burst: its pane,
 //! filtered to where it happened), `/` filters, `m` marks "the incident started here" (the
-//! header then counts the time since), Esc closes it. It reads the log as it is at each frame.
+//! header then counts the time since), Esc closes it. It keeps its folded lines between frames
+//! (`folded.rs`) and draws those on screen.
+
+mod folded;
+
+use std::cell::RefCell;
+
+pub use folded::Entry;
+use folded::Folded;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use jiff::Timestamp;
@@ -16,98 +24,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Sparkline};
 use super::component::{Component, Ctx, Effect, Overlay, Regions};
 use super::keymap::{Action, action_for};
 use super::pane::Pane;
-use crate::model::{Health, Kind};
-use crate::store::changes::{Change, Subject};
-use crate::store::view::Filter;
-
-/// Changes of one kind, in one place, to one health, within this many seconds of the newest
-/// make a burst.
-const BURST_WINDOW_S: i64 = 60;
-/// The fewest changes a burst folds.
-const BURST_MIN: usize = 3;
-
-/// A line of the timeline: one change, or a burst of alike ones.
-pub enum Entry<'a> {
-    One(&'a Change),
-    Burst {
-        newest: &'a Change,
-        count: usize,
-        span_s: i64,
-        kind: Kind,
-        place: String,
-    },
-}
-
-impl Entry<'_> {
-    fn at(&self) -> Timestamp {
-        match self {
-            Entry::One(c) | Entry::Burst { newest: c, .. } => c.at,
-        }
-    }
-}
-
-/// Where a row's change happened, for bursts: its namespace in its context, or its account and
-/// region.
-fn place(change: &Change) -> Option<(Kind, String, Option<Health>)> {
-    let Subject::Row(id) = &change.subject else {
-        return None;
-    };
-    change.is_transition().then(|| {
-        let s = &id.scope;
-        let place = match &s.namespace {
-            Some(ns) => ns.clone(),
-            None => s.label(),
-        };
-        (id.kind, place, change.to)
-    })
-}
-
-/// The log as lines, newest first, bursts folded.
-pub fn entries<'a>(changes: impl Iterator<Item = &'a Change>) -> Vec<Entry<'a>> {
-    let changes: Vec<&Change> = changes.collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < changes.len() {
-        let head = changes[i];
-        let mut j = i + 1;
-        if let Some(key) = place(head) {
-            while j < changes.len()
-                && place(changes[j]).as_ref() == Some(&key)
-                && head.at.as_second() - changes[j].at.as_second() <= BURST_WINDOW_S
-            {
-                j += 1;
-            }
-            if j - i >= BURST_MIN {
-                out.push(Entry::Burst {
-                    newest: head,
-                    count: j - i,
-                    span_s: head.at.as_second() - changes[j - 1].at.as_second(),
-                    kind: key.0,
-                    place: key.1,
-                });
-                i = j;
-                continue;
-            }
-        }
-        out.push(Entry::One(head));
-        i += 1;
-    }
-    out
-}
-
-/// The words a change is found by (`/`): its source, kind, name, place, healths and note.
-fn words(change: &Change) -> [String; 4] {
-    let (kind, name) = change.label();
-    let healths = [change.from, change.to]
-        .map(|h| h.map_or("gone", Health::as_str))
-        .join(" ");
-    [
-        change.source.to_string(),
-        format!("{kind} {name}"),
-        healths,
-        change.note.clone(),
-    ]
-}
+use crate::model::Health;
+use crate::store::changes::{ChangeLog, Subject};
 
 #[derive(Default)]
 pub struct TimelineView {
@@ -118,26 +36,35 @@ pub struct TimelineView {
     pub filter: String,
     /// How many lines the last frame listed (keys stop at the last).
     shown: std::cell::Cell<usize>,
+    /// The lines, folded, kept up to the log between frames.
+    folded: RefCell<Option<Folded>>,
 }
 
 impl TimelineView {
-    /// The log's lines the filter lets through, newest first.
-    fn lines<'a>(&self, ctx: &'a Ctx) -> Vec<Entry<'a>> {
-        let filter = Filter::parse(&self.filter);
-        let changes = ctx
-            .fleet
-            .timeline()
-            .newest_first()
-            .filter(|c| filter.is_empty() || filter.matches_text(&words(c)));
-        entries(changes)
+    /// The lines the filter lets through, up to date with the log.
+    fn lines<R>(&self, log: &ChangeLog, read: impl FnOnce(&Folded) -> R) -> R {
+        let mut folded = self.folded.borrow_mut();
+        let fresh = match folded.as_mut() {
+            Some(f) => f.filtered_by(&self.filter) && f.update(log),
+            None => false,
+        };
+        if !fresh {
+            *folded = Some(Folded::new(&self.filter, log));
+        }
+        read(folded.as_ref().expect("just folded"))
+    }
+
+    /// The line at `index` from the newest.
+    fn line_at<'a>(&self, log: &'a ChangeLog, index: usize) -> Option<Entry<'a>> {
+        self.lines(log, |f| f.at(log, index))
     }
 }
 
 impl Component for TimelineView {
     fn key(&mut self, ev: KeyEvent, ctx: &Ctx) -> Effect {
+        let log = ctx.fleet.timeline();
         if ev.code == KeyCode::Char('m') {
-            let lines = self.lines(ctx);
-            return match lines.get(self.cursor) {
+            return match self.line_at(log, self.cursor) {
                 Some(entry) => Effect::MarkIncident(entry.at()),
                 None => Effect::None,
             };
@@ -162,8 +89,7 @@ impl Component for TimelineView {
             // What Enter opens lies below the timeline in the stack: the app puts the timeline
             // aside while it is open (`back.rs`).
             Action::Open => {
-                let lines = self.lines(ctx);
-                let open = match lines.get(self.cursor) {
+                let open = match self.line_at(log, self.cursor) {
                     Some(Entry::One(c)) => match &c.subject {
                         Subject::Row(id) if ctx.fleet.row(id).is_some() => {
                             Effect::OpenDetail(id.clone())
@@ -179,7 +105,7 @@ impl Component for TimelineView {
                         Subject::Object { .. } => return Effect::None,
                     },
                     Some(Entry::Burst { kind, place, .. }) => {
-                        Effect::OpenPaneFiltered(Pane::Kind(*kind), format!("^{place}$"))
+                        Effect::OpenPaneFiltered(Pane::Kind(kind), format!("^{place}$"))
                     }
                     None => return Effect::None,
                 };
@@ -192,19 +118,19 @@ impl Component for TimelineView {
     }
 
     fn draw(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
-        let lines = self.lines(ctx);
-        self.shown.set(lines.len());
+        let log = ctx.fleet.timeline();
+        let count = self.lines(log, Folded::len);
+        self.shown.set(count);
         let (t, area) = (ctx.theme, regions.body);
         f.render_widget(Clear, area);
-        let total = ctx.fleet.timeline().len();
+        let total = log.len();
         let filtered = if self.filter.is_empty() {
             String::new()
         } else {
             format!(" /{}", self.filter)
         };
         let title = format!(
-            " Timeline [{}/{total}]{filtered} — Enter opens, m marks the incident's start, / filters, Esc closes ",
-            lines.len()
+            " Timeline [{count}/{total}]{filtered} — Enter opens, m marks the incident's start, / filters, Esc closes "
         );
         let block = Block::default()
             .borders(Borders::ALL)
@@ -215,7 +141,7 @@ impl Component for TimelineView {
         f.render_widget(block, area);
         let [spark, list] =
             Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(inner);
-        let per_minute = per_minute(ctx);
+        let per_minute = per_minute(log, ctx.now);
         let busiest = per_minute.iter().max().copied().unwrap_or(0);
         f.render_widget(
             Sparkline::default()
@@ -228,19 +154,20 @@ impl Component for TimelineView {
             spark,
         );
         let room = list.height as usize;
-        let cursor = self.cursor.min(lines.len().saturating_sub(1));
+        let cursor = self.cursor.min(count.saturating_sub(1));
         let mut scroll = self.scroll.get().min(cursor);
         if cursor >= scroll + room {
             scroll = cursor + 1 - room;
         }
         self.scroll.set(scroll);
-        let shown: Vec<Line> = lines
-            .iter()
-            .enumerate()
-            .skip(scroll)
-            .take(room)
-            .map(|(i, e)| line(ctx, e, i == cursor, list.width))
-            .collect();
+        let shown: Vec<Line> = self.lines(log, |folded| {
+            folded
+                .window(log, scroll, room)
+                .iter()
+                .enumerate()
+                .map(|(i, e)| line(ctx, e, scroll + i == cursor, list.width))
+                .collect()
+        });
         let shown = if shown.is_empty() {
             vec![Line::from(Span::styled(
                 "  nothing changed yet (health transitions, sources dropping out, your writes and runbook steps show here)",
@@ -253,20 +180,17 @@ impl Component for TimelineView {
     }
 }
 
-/// Changes a minute over the last hour, oldest first.
-fn per_minute(ctx: &Ctx) -> Vec<u64> {
-    let mut buckets = vec![0u64; 60];
-    let now = ctx.now.as_second();
-    for c in ctx.fleet.timeline().newest_first() {
-        let ago = (now - c.at.as_second()) / 60;
-        if ago >= 60 {
-            break;
-        }
-        if ago >= 0 {
-            buckets[59 - ago as usize] += 1;
-        }
-    }
-    buckets
+/// Changes a minute over the last hour, oldest first: counted in the log, which is in time
+/// order, by where each minute starts.
+fn per_minute(log: &ChangeLog, now: Timestamp) -> Vec<u64> {
+    let minute = jiff::SignedDuration::from_secs(60);
+    (0..60)
+        .rev()
+        .map(|ago| {
+            let until = now - minute * ago;
+            log.count_between(until - minute, until) as u64
+        })
+        .collect()
 }
 
 /// One line: time, source, kind, name, from → to, note.
@@ -343,58 +267,5 @@ fn line<'a>(ctx: &Ctx, entry: &Entry, selected: bool, width: u16) -> Line<'a> {
         line.style(t.selection())
     } else {
         line
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{RowId, Scope};
-
-    fn failed(name: &str, ns: &str, second: i64) -> Change {
-        Change {
-            at: Timestamp::from_second(1_800_000_000 + second).unwrap(),
-            source: "prod-cluster".into(),
-            subject: Subject::Row(RowId::new(
-                Kind::HelmRelease,
-                Scope::kube("prod-cluster", ns),
-                name,
-            )),
-            from: Some(Health::Healthy),
-            to: Some(Health::Failed),
-            note: "UpgradeFailed".into(),
-        }
-    }
-
-    #[test]
-    fn alike_changes_within_a_minute_fold_into_a_burst() {
-        // Newest first: four releases of numen-games failing within 40 s, then one elsewhere,
-        // then one of numen-games two minutes before (too long ago to join the burst).
-        let changes = [
-            failed("a", "numen-games", 100),
-            failed("b", "numen-games", 90),
-            failed("c", "numen-games", 70),
-            failed("d", "numen-games", 60),
-            failed("e", "numinia", 55),
-            failed("f", "numen-games", -30),
-        ];
-        let lines = entries(changes.iter());
-        assert_eq!(lines.len(), 3);
-        let Entry::Burst {
-            count,
-            span_s,
-            kind,
-            place,
-            newest,
-        } = &lines[0]
-        else {
-            panic!("a burst first")
-        };
-        assert_eq!((*count, *span_s, *kind), (4, 40, Kind::HelmRelease));
-        assert_eq!((place.as_str(), newest.at), ("numen-games", changes[0].at));
-        assert!(matches!(lines[1], Entry::One(c) if c == &changes[4]));
-        assert!(matches!(lines[2], Entry::One(c) if c == &changes[5]));
-        // Two alike are not a burst.
-        assert_eq!(entries(changes[..2].iter()).len(), 2);
     }
 }
