@@ -200,3 +200,36 @@ fn the_handover_prints_lines_markdown_and_a_window() {
 fn jiff_le(a: &str, b: &str) -> bool {
     a.parse::<jiff::Timestamp>().unwrap() <= b.parse::<jiff::Timestamp>().unwrap()
 }
+
+/// Two opsdeck processes writing the same file at once: neither writer fails (each waits for
+/// the other's transaction), nothing is torn or twice.
+#[test]
+fn two_processes_write_the_timeline_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (_a, pid_a) = demo_running(h);
+    // The second one's pid file is its own.
+    let second = h.join("second");
+    std::fs::create_dir_all(&second).unwrap();
+    let (_b, pid_b) = {
+        let pid_file = second.join("opsdeck.pid");
+        let tmux = Tmux::at_prompt(h);
+        tmux.run(&format!(
+            "sh -c 'echo $$ > {}; exec {} demo --speed 600'",
+            pid_file.display(),
+            opsdeck_bin().display()
+        ));
+        tmux.wait_for(&["opsdeck │ demo"]);
+        let pid = std::fs::read_to_string(&pid_file).expect("the pid file");
+        (tmux, pid.trim().parse::<u32>().unwrap())
+    };
+    wait_for_more(h, 60);
+    kill_9(pid_a);
+    kill_9(pid_b);
+    assert_no_duplicates(&kept(h));
+    let log = std::fs::read_to_string(h.join("state/opsdeck/opsdeck.log")).unwrap_or_default();
+    assert!(
+        !log.contains("could not be written"),
+        "a writer failed:\n{log}"
+    );
+}
