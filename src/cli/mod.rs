@@ -1,6 +1,6 @@
 //! The command line: `opsdeck` (configured sources), `opsdeck demo`, `opsdeck snapshot`,
 //! `opsdeck describe`, `opsdeck logs`, `opsdeck themes`, `opsdeck audit`, `opsdeck timeline`,
-//! `opsdeck kube`, `opsdeck ecs`, `opsdeck runbook`.
+//! `opsdeck kube`, `opsdeck ecs`, `opsdeck runbook`, `opsdeck completions`, `opsdeck man`.
 
 mod audit;
 mod describe;
@@ -23,10 +23,18 @@ use crate::backend::kube::KubeOptions;
 use crate::config::{Config, paths};
 use crate::ui::Theme;
 
+/// "0.1.0 (049472a)": the version and the git revision it was built from (`build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("OPSDECK_GIT_REVISION"),
+    ")"
+);
+
 #[derive(Parser, Debug)]
 #[command(
     name = "opsdeck",
-    version,
+    version = VERSION,
     about = "A terminal operations console for platform teams running tenants on AWS",
     long_about = "opsdeck shows EKS clusters, ECS services, Flux Kustomizations and HelmReleases, \
 Flux sources, cert-manager certificates, RDS databases, regions and tenant organizations on one \
@@ -127,6 +135,14 @@ pub enum Cmd {
         #[command(subcommand)]
         action: ecs::EcsAction,
     },
+    /// Shell completions: `opsdeck completions bash > ~/.local/share/bash-completion/completions/opsdeck`
+    /// (zsh: into a directory of $fpath as `_opsdeck`; fish: ~/.config/fish/completions/opsdeck.fish)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff): `opsdeck man > ~/.local/share/man/man1/opsdeck.1`
+    Man,
     /// Guided procedures: create-org, failover, staging-refresh (plan by default; --apply
     /// --confirm <env> to run; resume from a journal)
     Runbook {
@@ -142,6 +158,16 @@ fn parse_speed(s: &str) -> Result<f64, String> {
     }
 }
 
+/// Writes `bytes` to stdout; a closed pipe (`| head`) ends it quietly.
+fn print_all(bytes: &[u8]) -> ExitCode {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(bytes) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
 /// Errors opsdeck reports on one line and exits non-zero with.
 pub fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("opsdeck: {msg}");
@@ -150,6 +176,24 @@ pub fn fail(msg: impl std::fmt::Display) -> ExitCode {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // What the shell and man need does not depend on a config that may not parse.
+    match cli.command {
+        Some(Cmd::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "opsdeck", &mut script);
+            return print_all(&script);
+        }
+        Some(Cmd::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut page = Vec::new();
+            if let Err(e) = clap_mangen::Man::new(cmd).render(&mut page) {
+                return fail(e);
+            }
+            return print_all(&page);
+        }
+        _ => {}
+    }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -206,6 +250,8 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
         }
         Some(Cmd::Audit { since, json }) => audit::run(since, json),
         Some(Cmd::Timeline(args)) => timeline::run(args),
+        // Answered before the config is read (`main`).
+        Some(Cmd::Completions { .. } | Cmd::Man) => ExitCode::SUCCESS,
         Some(Cmd::Themes) => {
             for name in Theme::available(paths::user_themes_dir().as_deref()) {
                 println!("{name}");

@@ -381,3 +381,56 @@ fn logs_of_a_container_no_pod_has_is_an_error() {
         "{err}"
     );
 }
+
+/// `--version` names the git revision the binary was built from.
+#[test]
+fn version_names_the_git_revision() {
+    let home = tempfile::tempdir().unwrap();
+    let out = crate::run_in(home.path(), &["--version"]);
+    assert!(out.status.success());
+    let version = String::from_utf8(out.stdout).unwrap();
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=7", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let head = String::from_utf8(head.stdout).unwrap();
+    assert!(!head.trim().is_empty(), "the tests run in a git checkout");
+    assert_eq!(
+        version.trim(),
+        format!("opsdeck {} ({})", env!("CARGO_PKG_VERSION"), head.trim())
+    );
+}
+
+/// Completions for every shell clap_complete knows, and the man page, from the same
+/// definitions: each names the subcommands; a config that does not parse does not stop them.
+#[test]
+fn completions_and_the_man_page_cover_every_subcommand() {
+    let home = tempfile::tempdir().unwrap();
+    let bad = home.path().join("bad.toml");
+    std::fs::write(&bad, "this is = = not toml").unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = crate::opsdeck_in(home.path())
+            .args(["--config", bad.to_str().unwrap(), "completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}: {out:?}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for sub in ["demo", "snapshot", "timeline", "runbook", "completions"] {
+            assert!(script.contains(sub), "{shell} completes {sub}");
+        }
+    }
+    let out = crate::run_in(home.path(), &["man"]);
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH opsdeck 1"), "{page}");
+    for sub in ["demo", "timeline", "runbook"] {
+        assert!(page.contains(sub), "the page lists {sub}");
+    }
+    let out = crate::run_in(home.path(), &["completions", "tcsh"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}
