@@ -3,6 +3,7 @@
 //! `opsdeck kube`, `opsdeck ecs`, `opsdeck runbook`, `opsdeck completions`, `opsdeck man`.
 
 mod audit;
+mod config_init;
 mod describe;
 mod ecs;
 mod kube;
@@ -135,6 +136,12 @@ pub enum Cmd {
         #[command(subcommand)]
         action: ecs::EcsAction,
     },
+    /// Configuration: `opsdeck config init` writes a commented config.toml from the kubeconfig's
+    /// contexts and the AWS config's profiles
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Shell completions: `opsdeck completions bash > ~/.local/share/bash-completion/completions/opsdeck`
     /// (zsh: into a directory of $fpath as `_opsdeck`; fish: ~/.config/fish/completions/opsdeck.fish)
     Completions {
@@ -148,6 +155,18 @@ pub enum Cmd {
     Runbook {
         #[command(subcommand)]
         runbook: Box<runbook::RunbookCmd>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigAction {
+    /// Write a commented config.toml (at --config PATH, else the default place) from the
+    /// kubeconfig's contexts (EKS ones recognised) and the AWS config's profiles (SSO,
+    /// assume-role and the rest) with their regions; prints what it wrote. Asks nothing.
+    Init {
+        /// Replace the file if it exists (without it, an existing file is left alone: exit 1)
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -192,6 +211,10 @@ pub fn main() -> ExitCode {
             }
             return print_all(&page);
         }
+        // The file it writes may be the one that does not parse.
+        Some(Cmd::Config {
+            action: ConfigAction::Init { force },
+        }) => return config_init::run(cli.config.as_deref(), force),
         _ => {}
     }
     let config = match Config::load(cli.config.as_deref()) {
@@ -251,7 +274,7 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
         Some(Cmd::Audit { since, json }) => audit::run(since, json),
         Some(Cmd::Timeline(args)) => timeline::run(args),
         // Answered before the config is read (`main`).
-        Some(Cmd::Completions { .. } | Cmd::Man) => ExitCode::SUCCESS,
+        Some(Cmd::Completions { .. } | Cmd::Man | Cmd::Config { .. }) => ExitCode::SUCCESS,
         Some(Cmd::Themes) => {
             for name in Theme::available(paths::user_themes_dir().as_deref()) {
                 println!("{name}");

@@ -24,6 +24,7 @@ mod kube_cli;
 mod kube_drilldown;
 mod kube_faults;
 mod kube_ops;
+mod onboarding;
 mod runbook_inputs;
 mod runbook_safety;
 mod runbook_world;
