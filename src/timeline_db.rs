@@ -93,6 +93,7 @@ impl TimelineDb {
         if let Some(dir) = path.parent() {
             private_dir(dir, false).map_err(|e| fail(e.to_string()))?;
         }
+        refuse_links(path).map_err(fail)?;
         // Created owner-only before SQLite opens it: its -wal and -shm files take its mode.
         let file = append_options(false)
             .open(path)
@@ -113,21 +114,37 @@ impl TimelineDb {
         Ok(db)
     }
 
-    /// Opens an existing file to read only (`opsdeck timeline`): `None` when there is none yet.
+    /// Opens an existing file to read only (`opsdeck timeline`): `None` when there is none yet
+    /// (or an empty one: a timeline that never got its table).
     pub fn open_read(path: &Path) -> Result<Option<TimelineDb>, DbError> {
-        if !path.exists() {
-            return Ok(None);
-        }
         let fail = |message: String| DbError {
             path: path.display().to_string(),
             message,
         };
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(fail(e.to_string())),
+            Ok(m) if m.is_dir() => return Err(fail("is a directory, not a timeline".into())),
+            Ok(m) if m.len() == 0 => return Ok(None),
+            Ok(_) => {}
+        }
+        refuse_links(path).map_err(fail)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| fail(e.to_string()))?;
         conn.busy_timeout(BUSY).map_err(|e| fail(e.to_string()))?;
+        let has_table: bool = conn
+            .query_row(
+                "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'changes'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| fail(format!("not an opsdeck timeline ({e})")))?;
+        if !has_table {
+            return Err(fail("not an opsdeck timeline (no changes table)".into()));
+        }
         Ok(Some(TimelineDb {
             conn,
             path: path.to_path_buf(),
@@ -178,12 +195,14 @@ impl TimelineDb {
         Ok(added)
     }
 
-    /// Drops what is older than 24 hours before the newest change, then the oldest past
-    /// `MAX_STORED`.
+    /// Drops what is older than 24 hours before now (the newest change when that is earlier: a
+    /// change dated ahead — a skewed clock, a sped-up demo — never pushes the rest out), then
+    /// the oldest past `MAX_STORED`.
     pub fn prune(&mut self) -> rusqlite::Result<()> {
+        let now = jiff::Timestamp::now().as_millisecond();
         self.conn.execute(
-            "DELETE FROM changes WHERE at_ms < (SELECT MAX(at_ms) FROM changes) - ?1",
-            [KEEP_MS],
+            "DELETE FROM changes WHERE at_ms < MIN(?2, (SELECT MAX(at_ms) FROM changes)) - ?1",
+            [KEEP_MS, now],
         )?;
         self.conn.execute(
             "DELETE FROM changes WHERE seq <= \
@@ -238,17 +257,25 @@ impl TimelineDb {
         Ok(out)
     }
 
-    /// The changes in the last 24 hours before the newest, oldest first, at most `limit`: what
-    /// the TUI starts with.
+    /// The changes of the last 24 hours (before now, or before the newest when that is
+    /// earlier), oldest first, at most `limit`: what the TUI starts with.
     pub fn recent(&self, limit: usize) -> rusqlite::Result<Vec<Change>> {
+        let Some(newest) = self.newest()? else {
+            return Ok(Vec::new());
+        };
+        let end = newest.min(Timestamp::now());
+        let since = end
+            .checked_sub(jiff::SignedDuration::from_millis(KEEP_MS))
+            .ok();
+        self.read(since, None, limit)
+    }
+
+    /// When the newest change kept happened.
+    pub fn newest(&self) -> rusqlite::Result<Option<Timestamp>> {
         let newest: Option<i64> =
             self.conn
                 .query_row("SELECT MAX(at_ms) FROM changes", [], |r| r.get(0))?;
-        let Some(newest) = newest else {
-            return Ok(Vec::new());
-        };
-        let since = Timestamp::from_millisecond(newest - KEEP_MS).ok();
-        self.read(since, None, limit)
+        Ok(newest.and_then(|ms| Timestamp::from_millisecond(ms).ok()))
     }
 
     /// How many changes the file holds.
@@ -258,6 +285,25 @@ impl TimelineDb {
             .query_row("SELECT COUNT(*) FROM changes", [], |r| r.get(0))?;
         Ok(n.unsigned_abs())
     }
+}
+
+/// The file and its SQLite companions must not be symbolic links: opsdeck writes in its state
+/// directory and never follows a path out of it (nor narrows the mode of what a link names).
+fn refuse_links(path: &Path) -> Result<(), String> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let p = path.with_file_name(format!("{name}{suffix}"));
+        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(format!(
+                "{} is a symbolic link; opsdeck does not follow links out of its state directory (remove it)",
+                p.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A change as its columns hold it.
@@ -426,8 +472,9 @@ impl Recorder {
 mod tests {
     use super::*;
 
+    /// `s` seconds after 36 hours ago (whole seconds: what the file keeps is milliseconds).
     fn at(s: i64) -> Timestamp {
-        Timestamp::from_second(1_800_000_000 + s).unwrap()
+        Timestamp::from_second(Timestamp::now().as_second() - 36 * 3600 + s).unwrap()
     }
 
     fn row_change(s: i64, name: &str) -> Change {
@@ -532,12 +579,12 @@ mod tests {
     }
 
     #[test]
-    fn the_file_keeps_a_day_before_the_newest_and_at_most_its_bound() {
+    fn the_file_keeps_a_day_before_now_and_at_most_its_bound() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("timeline.sqlite");
         let mut db = TimelineDb::open(&path).unwrap();
         let day = KEEP_MS / 1000;
-        db.insert(&[row_change(0, "old"), row_change(10, "kept")])
+        db.insert(&[row_change(0, "old"), row_change(13 * 3600, "kept")])
             .unwrap();
         db.insert(&[row_change(day + 5, "new")]).unwrap();
         db.prune().unwrap();
@@ -549,12 +596,22 @@ mod tests {
             .collect();
         assert_eq!(names, ["numinia/kept", "numinia/new"]);
 
+        // A change dated days ahead (a skewed clock) pushes nothing out.
+        db.insert(&[row_change(6 * day, "ahead")]).unwrap();
+        db.prune().unwrap();
+        assert_eq!(db.count().unwrap(), 3, "kept, new and the one ahead");
+        assert_eq!(
+            db.recent(10).unwrap().len(),
+            3,
+            "what the TUI starts with is the day before now"
+        );
+
         db.max_stored = 3;
         let more: Vec<Change> = (0..10).map(|i| row_change(day + 10 + i, "n")).collect();
         db.insert(&more).unwrap();
         db.prune().unwrap();
         let kept = db.read(None, None, usize::MAX).unwrap();
-        assert_eq!(kept, more[7..].to_vec(), "the newest three");
+        assert_eq!(kept, more[7..].to_vec(), "the three last written");
     }
 
     #[cfg(unix)]

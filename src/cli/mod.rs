@@ -5,6 +5,7 @@
 mod audit;
 mod config_init;
 mod describe;
+mod doctor;
 mod ecs;
 mod kube;
 mod logging;
@@ -142,6 +143,12 @@ pub enum Cmd {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Check every configured source once and print a table (source, check, ok or the
+    /// problem, the fix): the kubeconfig, each context's credential plugin, API server and RBAC
+    /// for the watched kinds; each AWS account's credentials, SSO session and the calls the polls
+    /// make; the GitOps clone. Exit status: 0 every check passed; 1 bad config; 3 a check found a
+    /// problem
+    Doctor,
     /// Shell completions: `opsdeck completions bash > ~/.local/share/bash-completion/completions/opsdeck`
     /// (zsh: into a directory of $fpath as `_opsdeck`; fish: ~/.config/fish/completions/opsdeck.fish)
     Completions {
@@ -273,6 +280,7 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
         }
         Some(Cmd::Audit { since, json }) => audit::run(since, json),
         Some(Cmd::Timeline(args)) => timeline::run(args),
+        Some(Cmd::Doctor) => doctor::run(config, runtime),
         // Answered before the config is read (`main`).
         Some(Cmd::Completions { .. } | Cmd::Man | Cmd::Config { .. }) => ExitCode::SUCCESS,
         Some(Cmd::Themes) => {

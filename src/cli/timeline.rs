@@ -59,9 +59,14 @@ pub fn run(args: TimelineArgs) -> ExitCode {
         Ok(None) => Vec::new(),
         Err(e) => return super::fail(e),
     };
+    let any_kept = !changes.is_empty();
+    let wanted: Vec<String> = args.source.iter().map(|s| s.to_lowercase()).collect();
     let changes: Vec<Change> = changes
         .into_iter()
-        .filter(|c| args.source.is_empty() || args.source.iter().any(|s| c.source.contains(s)))
+        .filter(|c| {
+            let source = c.source.to_lowercase();
+            wanted.is_empty() || wanted.iter().any(|s| source.contains(s))
+        })
         .collect();
     let text = if args.markdown {
         markdown(&args, &changes)
@@ -69,8 +74,13 @@ pub fn run(args: TimelineArgs) -> ExitCode {
         changes.iter().map(|c| json(c) + "\n").collect()
     } else {
         if changes.is_empty() {
+            let from = if any_kept {
+                format!(" from a source matching {}", args.source.join(" or "))
+            } else {
+                String::new()
+            };
             eprintln!(
-                "opsdeck: no changes recorded in {}{}",
+                "opsdeck: no changes recorded in {}{}{from}",
                 path.display(),
                 window(args.since, args.until)
             );
@@ -78,9 +88,13 @@ pub fn run(args: TimelineArgs) -> ExitCode {
         }
         changes.iter().map(|c| plain(c) + "\n").collect()
     };
-    // A closed pipe (`| head`) ends the listing quietly.
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    ExitCode::SUCCESS
+    // A closed pipe (`| head`) ends the listing quietly; a full disk does not.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            super::fail(format!("writing the timeline: {e}"))
+        }
+        _ => ExitCode::SUCCESS,
+    }
 }
 
 fn stamp(at: Timestamp) -> String {
@@ -108,7 +122,8 @@ fn transition(c: &Change) -> String {
     format!("{} → {}", h(c.from), h(c.to))
 }
 
-/// One line: time, source, kind, name, from → to, reason.
+/// One line: time, source, kind, name, from → to, reason. What the sources wrote (an event's
+/// message) is put on one line and stripped of terminal control sequences.
 fn plain(c: &Change) -> String {
     let (kind, name) = c.label();
     let mut line = format!("{}  {}  {kind} {name}", stamp(c.at), c.source);
@@ -118,7 +133,7 @@ fn plain(c: &Change) -> String {
             line.push_str(&part);
         }
     }
-    line
+    crate::text::terminal_safe(&crate::text::one_line(&line)).into_owned()
 }
 
 fn json(c: &Change) -> String {
@@ -143,7 +158,7 @@ fn json(c: &Change) -> String {
         }
         Subject::Object { kind, scope, name } => serde_json::json!({
             "subject": "object",
-            "kind": kind,
+            "api_kind": kind,
             "scope": scope,
             "name": name,
         }),

@@ -38,8 +38,10 @@ pub async fn real(
     let aws = sources.aws.clone();
     let tasks = super::start_sources(sources, clock.clone(), tx).await;
     let mut fleet = Fleet::new(fleet_name);
-    let recorder = keep_timeline(&mut fleet, false);
-    let mut app = App::new(fleet, clock, theme, read_only).with_protected(protected);
+    let (recorder, unkept) = keep_timeline(&mut fleet, open_timeline(false));
+    let mut app = App::new(fleet, clock, theme, read_only)
+        .with_protected(protected)
+        .with_notice(unkept);
     if let Some(ports) = runbook_ports {
         app = app.with_runbooks(ports, super::runbook::journal_dir());
     }
@@ -77,11 +79,26 @@ pub async fn real(
 }
 
 pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> ExitCode {
-    let clock = Arc::new(SimClock::new(whole_second_now(), speed));
+    let kept = open_timeline(true);
+    // The demo's simulated time goes on from where the kept timeline ends: a run at --speed 60
+    // went ahead of the wall clock, and the next run must not start before what it recorded.
+    let newest = kept
+        .as_ref()
+        .ok()
+        .and_then(|(_, kept)| kept.last())
+        .map(|c| c.at);
+    let origin = match newest {
+        Some(n) if n >= whole_second_now() => {
+            jiff::Timestamp::from_second(n.as_second() + 1).unwrap_or(n)
+        }
+        _ => whole_second_now(),
+    };
+    let clock = Arc::new(SimClock::new(origin, speed));
     let (tx, rx) = store::channel();
     let opts = DemoOptions {
         scale,
         speed,
+        list_events: kept.as_ref().map_or(true, |(_, kept)| kept.is_empty()),
         ..DemoOptions::default()
     };
     // Runbooks act on the demo world, whose changes reach the fleet like the backend's.
@@ -94,8 +111,9 @@ pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> Exit
     };
     let inspector = Arc::new(demo::DemoInspector::new(clock.clone(), clock.origin()));
     let mut fleet = Fleet::new(fleet_name);
-    let recorder = keep_timeline(&mut fleet, true);
+    let (recorder, unkept) = keep_timeline(&mut fleet, kept);
     let app = App::new(fleet, clock, theme, read_only)
+        .with_notice(unkept)
         .with_runbooks(world.ports(), super::runbook::journal_dir())
         .with_actions(Arc::new(actions))
         .with_inspector(inspector.clone())
@@ -107,31 +125,6 @@ pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> Exit
         r.finish();
     }
     code
-}
-
-/// Starts the fleet with the timeline kept on disk (the demo's apart), and keeps it there from
-/// now on. A file that cannot be used costs the keeping, not the TUI: the log says why.
-fn keep_timeline(fleet: &mut Fleet, demo: bool) -> Option<Recorder> {
-    let path = timeline_db::path(demo)?;
-    let opened = TimelineDb::open(&path).and_then(|db| {
-        let kept = db.recent(MAX_CHANGES).map_err(|e| timeline_db::DbError {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        Ok((db, kept))
-    });
-    match opened {
-        Ok((db, kept)) => {
-            tracing::info!(path = %path.display(), kept = kept.len(), "timeline kept on disk");
-            let (recorder, sink) = Recorder::start(db);
-            fleet.keep_timeline(kept, sink);
-            Some(recorder)
-        }
-        Err(e) => {
-            tracing::warn!("the timeline is not kept on disk: {e}");
-            None
-        }
-    }
 }
 
 /// Runs the TUI until `q`, an error or a stop signal (SIGHUP, SIGINT, SIGQUIT, SIGTERM). Each
@@ -169,6 +162,36 @@ async fn run(app: App, rx: crate::store::UpdateReceiver) -> ExitCode {
         Err(e) => {
             tracing::error!("TUI stopped: {e:#}");
             super::fail(e)
+        }
+    }
+}
+
+/// The file that keeps the timeline (the demo's apart), opened, and what it kept.
+fn open_timeline(demo: bool) -> Result<(TimelineDb, Vec<crate::store::changes::Change>), String> {
+    let path = timeline_db::path(demo).ok_or("no state directory")?;
+    let db = TimelineDb::open(&path).map_err(|e| e.to_string())?;
+    let kept = db
+        .recent(MAX_CHANGES)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((db, kept))
+}
+
+/// Starts the fleet with what the file kept, and keeps every new change there from now on. A
+/// file that cannot be used costs the keeping, not the TUI: the notice it gives says why.
+fn keep_timeline(
+    fleet: &mut Fleet,
+    opened: Result<(TimelineDb, Vec<crate::store::changes::Change>), String>,
+) -> (Option<Recorder>, Option<String>) {
+    match opened {
+        Ok((db, kept)) => {
+            tracing::info!(path = %db.path().display(), kept = kept.len(), "timeline kept on disk");
+            let (recorder, sink) = Recorder::start(db);
+            fleet.keep_timeline(kept, sink);
+            (Some(recorder), None)
+        }
+        Err(e) => {
+            tracing::warn!("the timeline is not kept on disk: {e}");
+            (None, Some(format!("the timeline is not kept on disk: {e}")))
         }
     }
 }

@@ -766,6 +766,9 @@ async fn resource_request(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_string();
+    if method == Method::POST && path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" {
+        return access_review(&inner, &body);
+    }
     let (target, fault) = {
         let mut g = inner.lock().unwrap();
         g.requests.push(format!("{method} {uri}"));
@@ -887,6 +890,31 @@ async fn resource_request(
             "the emulator does not serve this".into(),
         ),
     }
+}
+
+/// `kubectl auth can-i`'s question (a SelfSubjectAccessReview), answered as RBAC would for the
+/// emulator's faults: a resource set `Forbidden` is denied every verb, the rest allowed.
+fn access_review(inner: &Arc<Mutex<Inner>>, body: &Bytes) -> Response {
+    let Ok(mut review) = serde_json::from_slice::<Value>(body) else {
+        return status(400, "BadRequest", "not a SelfSubjectAccessReview".into());
+    };
+    let resource = review["spec"]["resourceAttributes"]["resource"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut g = inner.lock().unwrap();
+    g.requests
+        .push(format!("POST selfsubjectaccessreviews {resource}"));
+    let denied = matches!(g.faults.get(&resource), Some((Fault::Forbidden, _)));
+    review["status"] = if denied {
+        json!({"allowed": false, "denied": true,
+               "reason": format!("RBAC: no rule of the user's roles grants {resource}")})
+    } else {
+        json!({"allowed": true, "reason": "RBAC: allowed by ClusterRoleBinding \"opsdeck-view\""})
+    };
+    review["apiVersion"] = json!("authorization.k8s.io/v1");
+    review["kind"] = json!("SelfSubjectAccessReview");
+    (StatusCode::CREATED, axum::Json(review)).into_response()
 }
 
 /// Field selectors such as `metadata.name=x` (as `await_condition` sends) or

@@ -78,3 +78,153 @@ fn config_init_on_a_bare_machine_turns_both_sides_off() {
     assert!(text.contains("[aws]\n# No AWS profile found"), "{text}");
     assert_eq!(text.matches("enabled = false").count(), 2, "{text}");
 }
+
+/// `opsdeck doctor ARGS` with `config` written to a file, off the test's runtime.
+async fn doctor(home: &Path, config: String, on_moto: bool) -> (Option<i32>, String) {
+    let path = home.join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    let home = home.to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = if on_moto {
+            crate::opsdeck_on_moto(&home)
+        } else {
+            crate::opsdeck_in(&home)
+        };
+        cmd.args(["--config", path.to_str().unwrap(), "doctor"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+/// The line of the table about `source` and `check`.
+fn line<'a>(table: &'a str, source: &str, check: &str) -> &'a str {
+    table
+        .lines()
+        .find(|l| l.starts_with(&format!("{source} ")) && l.contains(check))
+        .unwrap_or_else(|| panic!("no line for {source} {check}:\n{table}"))
+}
+
+/// Three contexts: one fine, one where RBAC forbids HelmReleases (the emulator answers
+/// SelfSubjectAccessReviews as its faults say), one unreachable.
+#[tokio::test]
+async fn doctor_checks_each_context_its_server_and_rbac() {
+    use testkit::kube_api::{Fault, KubeApi, loaded};
+    let (fine, forbidden) = (loaded().await, loaded().await);
+    forbidden.set_fault("helmreleases", Some(Fault::Forbidden));
+    let home = tempfile::tempdir().unwrap();
+    let kubeconfig = home.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        KubeApi::kubeconfig(&[
+            ("fine", &fine.url()),
+            ("forbidden", &forbidden.url()),
+            ("unreachable", "http://127.0.0.1:9"),
+        ]),
+    )
+    .unwrap();
+    let config = format!(
+        "[kube]\ncontexts = [\"fine\", \"forbidden\", \"unreachable\"]\nkubeconfig = \"{}\"\n\n[aws]\nenabled = false\n",
+        kubeconfig.display()
+    );
+    let (code, table) = doctor(home.path(), config, false).await;
+    assert_eq!(code, Some(3), "{table}");
+    assert!(table.starts_with("SOURCE"), "{table}");
+    assert!(line(&table, "kubeconfig", "read").contains("ok: 3 contexts"));
+    assert!(!table.contains("retrying"), "doctor asks once:\n{table}");
+    assert!(line(&table, "fine", "API server").contains("ok: "));
+    let total = opsdeck::backend::kube::resources::WATCHED.len();
+    assert!(
+        line(&table, "fine", "RBAC")
+            .contains(&format!("ok: list and watch allowed on {total} of {total}")),
+        "{table}"
+    );
+    let denied = line(
+        &table,
+        "forbidden",
+        "RBAC helmreleases.helm.toolkit.fluxcd.io",
+    );
+    assert!(
+        denied.contains("PROBLEM: list, watch forbidden"),
+        "{denied}"
+    );
+    assert!(
+        denied.contains("→ grant get, list, watch on helmreleases.helm.toolkit.fluxcd.io"),
+        "{denied}"
+    );
+    assert!(
+        line(&table, "forbidden", "RBAC ").contains(&format!(
+            "ok: list and watch allowed on {} of {total}",
+            total - 1
+        )) || table.contains(&format!("allowed on {} of {total}", total - 1)),
+        "{table}"
+    );
+    let down = line(&table, "unreachable", "API server");
+    assert!(down.contains("PROBLEM: "), "{down}");
+    assert!(table.contains("checks found a problem"), "{table}");
+    // Only what is wrong is wrong: the fine context has no problem line.
+    assert!(
+        !table
+            .lines()
+            .any(|l| l.starts_with("fine ") && l.contains("PROBLEM")),
+        "{table}"
+    );
+}
+
+/// Two accounts through moto: one fine (its identity and every call the polls make allowed),
+/// one whose credentials are rejected (said once, with the command that renews them).
+#[tokio::test]
+async fn doctor_checks_each_accounts_credentials_and_calls() {
+    use std::time::Duration;
+    use testkit::cbor_proxy::CborProxy;
+    use testkit::moto::Moto;
+    let moto = Moto::start().await;
+    let fine = CborProxy::start(&moto.url, Duration::ZERO).await;
+    let rejected = CborProxy::start(&moto.url, Duration::ZERO).await;
+    rejected.fail("*", "InvalidClientTokenId");
+    let home = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[kube]\nenabled = false\n\n[[accounts]]\nname = \"fine\"\nregions = [\"us-east-1\"]\nendpoint_url = \"{}\"\n\n[[accounts]]\nname = \"rejected\"\nregions = [\"us-east-1\"]\nendpoint_url = \"{}\"\n",
+        fine.url, rejected.url
+    );
+    let (code, table) = doctor(home.path(), config, true).await;
+    assert_eq!(code, Some(3), "{table}");
+    assert!(
+        line(&table, "aws:fine", "sts:GetCallerIdentity").contains("ok: arn:aws:"),
+        "{table}"
+    );
+    for call in [
+        "eks:ListClusters",
+        "ecs:ListClusters",
+        "rds:DescribeDBInstances",
+        "cloudwatch:DescribeAlarms",
+        "route53:ListHealthChecks",
+    ] {
+        assert!(
+            line(&table, "aws:fine", &format!("{call} in us-east-1")).contains("ok: allowed"),
+            "{table}"
+        );
+    }
+    let creds = line(&table, "aws:rejected", "sts:GetCallerIdentity");
+    assert!(
+        creds.contains("PROBLEM: ") && creds.contains("→ renew them: aws sso login"),
+        "{creds}"
+    );
+    assert!(
+        !table
+            .lines()
+            .any(|l| l.starts_with("aws:rejected") && l.contains("ListClusters")),
+        "nothing else asked once the credentials are refused:\n{table}"
+    );
+
+    // Everything fine: exit 0.
+    let config = format!(
+        "[kube]\nenabled = false\n\n[[accounts]]\nname = \"fine\"\nregions = [\"us-east-1\"]\nendpoint_url = \"{}\"\n",
+        fine.url
+    );
+    let (code, table) = doctor(home.path(), config, true).await;
+    assert_eq!(code, Some(0), "{table}");
+    assert!(table.contains("every check passed"));
+}

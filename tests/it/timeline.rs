@@ -233,3 +233,69 @@ fn two_processes_write_the_timeline_at_once() {
         "a writer failed:\n{log}"
     );
 }
+
+/// A timeline file that is a symbolic link is refused, by the headless command and by the TUI
+/// (which starts anyway and says why); what the link names is left as it was.
+#[cfg(unix)]
+#[test]
+fn a_symlinked_timeline_is_refused_and_what_it_names_untouched() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let dir = h.join("state/opsdeck");
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = h.join("precious.txt");
+    std::fs::write(&target, "root:x:0:0\n").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::os::unix::fs::symlink(&target, dir.join("timeline-demo.sqlite")).unwrap();
+
+    let out = run_in(h, &["timeline", "--demo"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("timeline-demo.sqlite") && err.contains("symbolic link"),
+        "{err}"
+    );
+
+    let tmux = Tmux::opsdeck(h, opsdeck_bin(), "demo", false);
+    tmux.wait_for(&["the timeline is not kept on disk", "symbolic link"]);
+    tmux.type_text("q");
+    tmux.wait_until("the shell after quitting", |s| !s.contains("opsdeck │"));
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "the link's target keeps its mode");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "root:x:0:0\n");
+}
+
+/// What a source wrote (an event's message) cannot drive the terminal `opsdeck timeline` prints
+/// to: escape sequences are dropped and a newline does not start a line of its own.
+#[test]
+fn the_plain_listing_is_safe_for_the_terminal() {
+    use opsdeck::model::{Kind, RowId, Scope};
+    use opsdeck::store::changes::{Change, Subject};
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("state/opsdeck/timeline-demo.sqlite");
+    let mut db = opsdeck::timeline_db::TimelineDb::open(&path).unwrap();
+    db.insert(&[Change {
+        at: jiff::Timestamp::now(),
+        source: "prod-cluster".into(),
+        subject: Subject::Row(RowId::new(
+            Kind::HelmRelease,
+            Scope::kube("prod-cluster", "numinia"),
+            "podinfo",
+        )),
+        from: None,
+        to: None,
+        note: "Warning X: \u{1b}[2J\u{1b}]0;pwned\u{7}red\nsecond line".into(),
+    }])
+    .unwrap();
+    drop(db);
+    let out = run_in(home.path(), &["timeline", "--demo"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert_eq!(text.lines().count(), 1, "{text:?}");
+    assert!(text.contains("red second line"), "{text:?}");
+}

@@ -44,6 +44,9 @@ pub struct DemoOptions {
     pub speed: f64,
     /// Real delay between two sources connecting, so the screen fills in as it would live.
     pub connect_stagger: Duration,
+    /// Whether the events already there are put on the timeline when the sources connect, as
+    /// an event watch lists them: not when the timeline kept from the last run has them.
+    pub list_events: bool,
 }
 
 impl Default for DemoOptions {
@@ -52,6 +55,7 @@ impl Default for DemoOptions {
             scale: 1,
             speed: 1.0,
             connect_stagger: Duration::from_millis(60),
+            list_events: true,
         }
     }
 }
@@ -192,7 +196,11 @@ async fn run(
         .filter(|r| r.health != Health::Healthy)
         .map(|r| r.id.clone())
         .collect();
-    let listed = inspect::timeline_events(origin, 0.0, &troubled);
+    let listed = if opts.list_events {
+        inspect::timeline_events(origin, 0.0, &troubled)
+    } else {
+        Vec::new()
+    };
     let mut events_seen: HashSet<String> = HashSet::new();
     let mut inc = Incidents::at(0.0);
     for name in &names {

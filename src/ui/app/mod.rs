@@ -206,6 +206,14 @@ impl App {
         self
     }
 
+    /// Something to say on the first frame (an error: what could not be set up, and why).
+    pub fn with_notice(mut self, notice: Option<String>) -> App {
+        if let Some(text) = notice {
+            self.say(text, true);
+        }
+        self
+    }
+
     /// What background work reports, for the event loop to wait on (taken once). Reading it
     /// also starts the work the app posted (see `tasks`).
     pub fn take_notices(&mut self) -> Option<Notices> {

@@ -66,28 +66,22 @@ fn key(change: &Change) -> Option<u64> {
     })
 }
 
-/// The words a change is found by (`/`): its source, kind, place, name, healths and note.
-fn words(change: &Change) -> [&str; 7] {
-    let (kind, scope, name): (&str, Option<&str>, &str) = match &change.subject {
-        Subject::Row(id) => (id.kind.short(), id.scope.namespace.as_deref(), &id.name),
-        Subject::Source(name) => ("source", None, name),
-        Subject::Runbook { name, target } => (name, Some("runbook"), target),
-        Subject::Object { kind, scope, name } => (kind, scope.namespace.as_deref(), name),
-    };
+/// The words a change is found by (`/`): what its line shows — its source, kind, name (with
+/// its namespace, as "ns/name"), "from → to" — and its note. Made when the log is read again
+/// for a filter, not at each frame.
+fn words(change: &Change) -> [String; 4] {
+    let (kind, name) = change.label();
     let health = |h: Option<Health>| h.map_or("gone", Health::as_str);
-    let (from, to) = if change.is_transition() {
-        (health(change.from), health(change.to))
+    let transition = if change.is_transition() {
+        format!("{} → {}", health(change.from), health(change.to))
     } else {
-        ("", "")
+        String::new()
     };
     [
-        &change.source,
-        kind,
-        scope.unwrap_or(""),
-        name,
-        from,
-        to,
-        &change.note,
+        change.source.to_string(),
+        format!("{kind} {name}"),
+        transition,
+        change.note.clone(),
     ]
 }
 

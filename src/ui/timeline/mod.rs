@@ -21,7 +21,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Sparkline};
 
-use super::component::{Component, Ctx, Effect, Overlay, Regions};
+use super::component::{Component, Ctx, Effect, Message, Overlay, Regions};
 use super::keymap::{Action, action_for};
 use super::pane::Pane;
 use crate::model::Health;
@@ -36,6 +36,8 @@ pub struct TimelineView {
     pub filter: String,
     /// How many lines the last frame listed (keys stop at the last).
     shown: std::cell::Cell<usize>,
+    /// The cursor, as the frame moved it to stay on its change while new ones came on top.
+    followed: std::cell::Cell<Option<usize>>,
     /// The lines, folded, kept up to the log between frames.
     folded: RefCell<Option<Folded>>,
 }
@@ -63,6 +65,9 @@ impl TimelineView {
 impl Component for TimelineView {
     fn key(&mut self, ev: KeyEvent, ctx: &Ctx) -> Effect {
         let log = ctx.fleet.timeline();
+        if let Some(cursor) = self.followed.take() {
+            self.cursor = cursor;
+        }
         if ev.code == KeyCode::Char('m') {
             return match self.line_at(log, self.cursor) {
                 Some(entry) => Effect::MarkIncident(entry.at()),
@@ -102,7 +107,11 @@ impl Component for TimelineView {
                             Effect::close_then(Effect::Open(Overlay::Runbooks))
                         }
                         // A pod's, a node's: opsdeck has no row to open.
-                        Subject::Object { .. } => return Effect::None,
+                        Subject::Object { kind, .. } => {
+                            return Effect::Say(Message::info(format!(
+                                "opsdeck has no row for a {kind}: its workload's detail lists its pods (p) and their events"
+                            )));
+                        }
                     },
                     Some(Entry::Burst { kind, place, .. }) => {
                         Effect::OpenPaneFiltered(Pane::Kind(kind), format!("^{place}$"))
@@ -120,7 +129,13 @@ impl Component for TimelineView {
     fn draw(&self, f: &mut Frame, regions: Regions, ctx: &Ctx) {
         let log = ctx.fleet.timeline();
         let count = self.lines(log, Folded::len);
-        self.shown.set(count);
+        // New changes come on top: a cursor away from the top stays on the change it was on.
+        let before = self.shown.replace(count);
+        let mut cursor = self.followed.get().unwrap_or(self.cursor);
+        if cursor > 0 && count > before && before > 0 {
+            cursor += count - before;
+            self.followed.set(Some(cursor));
+        }
         let (t, area) = (ctx.theme, regions.body);
         f.render_widget(Clear, area);
         let total = log.len();
@@ -154,7 +169,7 @@ impl Component for TimelineView {
             spark,
         );
         let room = list.height as usize;
-        let cursor = self.cursor.min(count.saturating_sub(1));
+        let cursor = cursor.min(count.saturating_sub(1));
         let mut scroll = self.scroll.get().min(cursor);
         if cursor >= scroll + room {
             scroll = cursor + 1 - room;
@@ -168,7 +183,15 @@ impl Component for TimelineView {
                 .map(|(i, e)| line(ctx, e, scroll + i == cursor, list.width))
                 .collect()
         });
-        let shown = if shown.is_empty() {
+        let shown = if shown.is_empty() && total > 0 {
+            vec![Line::from(Span::styled(
+                format!(
+                    "  no change of the {total} matches /{} (Esc clears it)",
+                    self.filter
+                ),
+                t.dim(),
+            ))]
+        } else if shown.is_empty() {
             vec![Line::from(Span::styled(
                 "  nothing changed yet (health transitions, sources dropping out, your writes and runbook steps show here)",
                 t.dim(),

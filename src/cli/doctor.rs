@@ -1,0 +1,615 @@
+//! `opsdeck doctor`: every configured source checked once, as `flux check` and `k9s info` do,
+//! printed as a table (source, what was checked, ok or the problem, the fix). Kube: the
+//! kubeconfig, each context's credential plugin, whether its API server answers, and whether
+//! RBAC lets the user list and watch every resource opsdeck watches (a SelfSubjectAccessReview
+//! each, as `kubectl auth can-i` asks). AWS: each account's credentials (`sts:GetCallerIdentity`),
+//! its SSO session's expiry, and in each region the calls opsdeck's polls make. The GitOps clone:
+//! a git work tree, clean, its branch and remote. Everything is asked at once; exit 0 only when
+//! every check passed, 3 when one did not, 1 when the config itself is bad.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+};
+use kube::api::{Api, PostParams};
+
+use crate::backend::aws::errors::{AwsFailure, classify, renew_hint};
+use crate::backend::aws::sdk::config_for;
+use crate::backend::kube::kubeconfig::{self, KubeconfigError, Loaded};
+use crate::backend::kube::resources::WATCHED;
+use crate::backend::kube::{context, errors as kube_errors};
+use crate::config::{Account, Config};
+
+/// How long one check may take (a VPN that drops packets answers nothing).
+const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A watcher's reason without the "retrying" a live source adds: doctor asks once.
+fn once(reason: String) -> String {
+    ["; retrying", "; trying again"]
+        .iter()
+        .find_map(|tail| reason.strip_suffix(tail))
+        .map(str::to_string)
+        .unwrap_or(reason)
+}
+
+/// One line of the table.
+#[derive(Debug)]
+struct Check {
+    source: String,
+    what: String,
+    /// `Ok(what was found)` or `Err(the problem)`.
+    result: Result<String, String>,
+    fix: String,
+}
+
+impl Check {
+    fn ok(source: &str, what: impl Into<String>, found: impl Into<String>) -> Check {
+        Check {
+            source: source.to_string(),
+            what: what.into(),
+            result: Ok(found.into()),
+            fix: String::new(),
+        }
+    }
+
+    fn problem(
+        source: &str,
+        what: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Check {
+        Check {
+            source: source.to_string(),
+            what: what.into(),
+            result: Err(problem.into()),
+            fix: fix.into(),
+        }
+    }
+}
+
+pub fn run(config: &Config, runtime: &tokio::runtime::Runtime) -> ExitCode {
+    let checks = runtime.block_on(async {
+        let (kube, aws) = tokio::join!(kube_checks(config), aws_checks(config));
+        let mut all = kube;
+        all.extend(aws);
+        all.extend(gitops_checks(config.gitops_repo.as_deref()));
+        all
+    });
+    print!("{}", table(&checks));
+    let problems = checks.iter().filter(|c| c.result.is_err()).count();
+    if problems == 0 {
+        println!("\nevery check passed");
+        ExitCode::SUCCESS
+    } else {
+        println!("\n{problems} of {} checks found a problem", checks.len());
+        ExitCode::from(3)
+    }
+}
+
+fn table(checks: &[Check]) -> String {
+    let rows: Vec<[String; 4]> = checks
+        .iter()
+        .map(|c| {
+            let result = match &c.result {
+                Ok(found) => format!("ok: {found}"),
+                Err(problem) => format!("PROBLEM: {problem}"),
+            };
+            [c.source.clone(), c.what.clone(), result, c.fix.clone()]
+        })
+        .collect();
+    let header = ["SOURCE", "CHECK", "RESULT", "FIX"].map(str::to_string);
+    let width = |i: usize| {
+        std::iter::once(&header)
+            .chain(rows.iter())
+            .map(|r| r[i].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1) = (width(0), width(1));
+    let mut out = String::new();
+    for r in std::iter::once(&header).chain(rows.iter()) {
+        let line = format!("{:<w0$}  {:<w1$}  {}", r[0], r[1], r[2]);
+        out.push_str(line.trim_end());
+        if !r[3].is_empty() {
+            out.push_str(&format!("  → {}", r[3]));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+async fn kube_checks(config: &Config) -> Vec<Check> {
+    if !config.kube.enabled {
+        return Vec::new();
+    }
+    let loaded = match kubeconfig::load(config.kube.kubeconfig.as_deref()) {
+        Ok(l) => l,
+        Err(KubeconfigError::NotFound) if config.kube.contexts.is_empty() => {
+            return vec![Check::ok(
+                "kubeconfig",
+                "read",
+                "none found: no kube context is watched",
+            )];
+        }
+        Err(e) => {
+            return vec![Check::problem(
+                "kubeconfig",
+                "read",
+                e.to_string(),
+                "fix the file, or set KUBECONFIG / [kube] kubeconfig",
+            )];
+        }
+    };
+    let files: Vec<String> = loaded
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    let mut checks = vec![Check::ok(
+        "kubeconfig",
+        "read",
+        match loaded.config.contexts.len() {
+            1 => format!("1 context in {}", files.join(", ")),
+            n => format!("{n} contexts in {}", files.join(", ")),
+        },
+    )];
+    let contexts = match loaded.contexts(&config.kube.contexts) {
+        Ok(c) => c,
+        Err(e) => {
+            checks.push(Check::problem(
+                "kubeconfig",
+                "the configured contexts",
+                e.to_string(),
+                "fix [kube] contexts in the config",
+            ));
+            return checks;
+        }
+    };
+    let per_context = join_all(contexts.iter().map(|c| context_checks(&loaded, c))).await;
+    checks.extend(per_context.into_iter().flatten());
+    checks
+}
+
+/// The context's user's credential plugin, if it has one: its command and whether it is found.
+fn plugin(loaded: &Loaded, ctx: &str) -> Option<(String, bool)> {
+    let user = loaded
+        .config
+        .contexts
+        .iter()
+        .find(|c| c.name == ctx)?
+        .context
+        .as_ref()?
+        .user
+        .clone()?;
+    let exec = loaded
+        .config
+        .auth_infos
+        .iter()
+        .find(|a| a.name == user)?
+        .auth_info
+        .as_ref()?
+        .exec
+        .as_ref()?;
+    let command = exec.command.clone()?;
+    let found = if command.contains('/') {
+        Path::new(&command).exists()
+    } else {
+        std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(&command).is_file()))
+    };
+    Some((command, found))
+}
+
+async fn context_checks(loaded: &Loaded, ctx: &str) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let profile = loaded.aws_profile(ctx);
+    if let Some((command, found)) = plugin(loaded, ctx) {
+        if found {
+            checks.push(Check::ok(
+                ctx,
+                "credential plugin",
+                format!("{command} found"),
+            ));
+        } else {
+            checks.push(Check::problem(
+                ctx,
+                "credential plugin",
+                format!("{command} is not on PATH"),
+                format!("install {command} (the AWS CLI for aws eks get-token)"),
+            ));
+            return checks;
+        }
+    }
+    let built = tokio::time::timeout(
+        CHECK_TIMEOUT,
+        context::build(&loaded.config, ctx, profile.as_deref(), false),
+    )
+    .await;
+    let client = match built {
+        Ok(Ok(b)) => b.client,
+        Ok(Err(f)) => {
+            checks.push(Check::problem(
+                ctx,
+                "credentials",
+                once(f.reason()),
+                "see the reason",
+            ));
+            return checks;
+        }
+        Err(_) => {
+            checks.push(Check::problem(
+                ctx,
+                "credentials",
+                "the credential plugin did not answer in 20 s",
+                "run it by hand to see why",
+            ));
+            return checks;
+        }
+    };
+    match tokio::time::timeout(CHECK_TIMEOUT, client.apiserver_version()).await {
+        Ok(Ok(v)) => checks.push(Check::ok(ctx, "API server", v.git_version)),
+        Ok(Err(e)) => {
+            let f = kube_errors::classify(&e, profile.as_deref());
+            checks.push(Check::problem(
+                ctx,
+                "API server",
+                once(f.reason()),
+                "check the VPN, the server address and the credentials",
+            ));
+            return checks;
+        }
+        Err(_) => {
+            checks.push(Check::problem(
+                ctx,
+                "API server",
+                "no answer in 20 s",
+                "check the VPN and the server address",
+            ));
+            return checks;
+        }
+    }
+    checks.extend(rbac_checks(&client, ctx).await);
+    checks
+}
+
+/// `kubectl auth can-i list|watch` for every watched resource: one line for what is allowed,
+/// one per resource that is not.
+async fn rbac_checks(client: &kube::Client, ctx: &str) -> Vec<Check> {
+    let api: Api<SelfSubjectAccessReview> = Api::all(client.clone());
+    let asks = WATCHED.iter().flat_map(|w| {
+        let group = w.api_version.split_once('/').map_or("", |(g, _)| g);
+        ["list", "watch"].map(|verb| (w, group, verb))
+    });
+    let answers = join_all(asks.map(|(w, group, verb)| {
+        let api = api.clone();
+        async move {
+            let review = SelfSubjectAccessReview {
+                spec: SelfSubjectAccessReviewSpec {
+                    resource_attributes: Some(ResourceAttributes {
+                        group: Some(group.to_string()),
+                        resource: Some(w.plural.to_string()),
+                        verb: Some(verb.to_string()),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let answer = api.create(&PostParams::default(), &review).await;
+            (w, group, verb, answer)
+        }
+    }))
+    .await;
+    let mut denied: Vec<(String, Vec<&str>)> = Vec::new();
+    let mut unanswered = None;
+    for (w, group, verb, answer) in answers {
+        let name = if group.is_empty() {
+            w.plural.to_string()
+        } else {
+            format!("{}.{group}", w.plural)
+        };
+        match answer {
+            Ok(r) if r.status.as_ref().is_some_and(|s| s.allowed) => {}
+            Ok(_) => match denied.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, verbs)) => verbs.push(verb),
+                None => denied.push((name, vec![verb])),
+            },
+            Err(e) => unanswered = Some(once(kube_errors::classify(&e, None).reason())),
+        }
+    }
+    if let Some(reason) = unanswered {
+        return vec![Check::problem(
+            ctx,
+            "RBAC",
+            format!("SelfSubjectAccessReview not answered: {reason}"),
+            "check with kubectl auth can-i --list",
+        )];
+    }
+    let mut checks = Vec::new();
+    let total = WATCHED.len();
+    if denied.len() < total {
+        checks.push(Check::ok(
+            ctx,
+            "RBAC",
+            format!(
+                "list and watch allowed on {} of {total} watched resources",
+                total - denied.len()
+            ),
+        ));
+    }
+    for (name, verbs) in denied {
+        checks.push(Check::problem(
+            ctx,
+            format!("RBAC {name}"),
+            format!("{} forbidden: that kind shows \"forbidden (RBAC)\"", verbs.join(", ")),
+            format!(
+                "grant get, list, watch on {name} to your user (kubectl auth can-i list {name} --context {ctx})"
+            ),
+        ));
+    }
+    checks
+}
+
+async fn aws_checks(config: &Config) -> Vec<Check> {
+    if !config.aws.enabled {
+        return Vec::new();
+    }
+    let per_account = join_all(config.accounts.iter().map(account_checks)).await;
+    per_account.into_iter().flatten().collect()
+}
+
+fn failure_fix(f: &AwsFailure, profile: Option<&str>) -> String {
+    match f {
+        AwsFailure::Credentials(_) => renew_hint(profile),
+        AwsFailure::AccessDenied(_) => {
+            "grant the read-only calls opsdeck makes (docs/configuration.md, AWS accounts)".into()
+        }
+        AwsFailure::Unreachable(_) => "check the VPN, endpoint_url and any proxy".into(),
+        _ => "see the reason".into(),
+    }
+}
+
+async fn account_checks(account: &Account) -> Vec<Check> {
+    let source = format!("aws:{}", account.name);
+    let profile = account.profile.as_deref();
+    let mut checks = Vec::new();
+    if let Some(sso) = sso_session(profile) {
+        checks.push(sso.check(&source, profile));
+    }
+    let regions: Vec<String> = if account.regions.is_empty() {
+        vec![String::new()]
+    } else {
+        account.regions.clone()
+    };
+    let first = config_for(account, &regions[0], None).await;
+    let sts = aws_sdk_sts::Client::new(&first);
+    match tokio::time::timeout(CHECK_TIMEOUT, sts.get_caller_identity().send()).await {
+        Ok(Ok(id)) => checks.push(Check::ok(
+            &source,
+            "credentials (sts:GetCallerIdentity)",
+            format!(
+                "{} in account {}",
+                id.arn().unwrap_or("?"),
+                id.account().unwrap_or("?")
+            ),
+        )),
+        Ok(Err(e)) => {
+            let f = classify(&e, profile);
+            checks.push(Check::problem(
+                &source,
+                "credentials (sts:GetCallerIdentity)",
+                f.once(),
+                failure_fix(&f, profile),
+            ));
+            // Every other call would fail the same way.
+            return checks;
+        }
+        Err(_) => {
+            checks.push(Check::problem(
+                &source,
+                "credentials (sts:GetCallerIdentity)",
+                "no answer in 20 s",
+                "check the VPN, endpoint_url and any proxy",
+            ));
+            return checks;
+        }
+    }
+    for region in &regions {
+        checks.extend(region_checks(account, region, &source).await);
+    }
+    checks
+}
+
+/// The calls opsdeck's polls make in a region, one each (a page of one where AWS allows it).
+async fn region_checks(account: &Account, region: &str, source: &str) -> Vec<Check> {
+    let conf = config_for(account, region, None).await;
+    let profile = account.profile.as_deref();
+    let label = if region.is_empty() {
+        "the profile's region"
+    } else {
+        region
+    };
+    let eks = aws_sdk_eks::Client::new(&conf);
+    let ecs = aws_sdk_ecs::Client::new(&conf);
+    let rds = aws_sdk_rds::Client::new(&conf);
+    let cw = aws_sdk_cloudwatch::Client::new(&conf);
+    let r53 = aws_sdk_route53::Client::new(&conf);
+    let (a, b, c, d, e) = tokio::join!(
+        async {
+            eks.list_clusters()
+                .max_results(1)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify(&e, profile))
+        },
+        async {
+            ecs.list_clusters()
+                .max_results(1)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify(&e, profile))
+        },
+        async {
+            rds.describe_db_instances()
+                .max_records(20)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify(&e, profile))
+        },
+        async {
+            cw.describe_alarms()
+                .max_records(1)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify(&e, profile))
+        },
+        async {
+            r53.list_health_checks()
+                .max_items(1)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| classify(&e, profile))
+        },
+    );
+    [
+        ("eks:ListClusters", a),
+        ("ecs:ListClusters", b),
+        ("rds:DescribeDBInstances", c),
+        ("cloudwatch:DescribeAlarms", d),
+        ("route53:ListHealthChecks", e),
+    ]
+    .into_iter()
+    .map(|(call, answer)| match answer {
+        Ok(()) => Check::ok(source, format!("{call} in {label}"), "allowed"),
+        Err(f) => Check::problem(
+            source,
+            format!("{call} in {label}"),
+            f.once(),
+            failure_fix(&f, profile),
+        ),
+    })
+    .collect()
+}
+
+/// An SSO profile's session, as the AWS CLI caches its token.
+struct SsoSession {
+    name: String,
+    expires: Option<jiff::Timestamp>,
+}
+
+impl SsoSession {
+    fn check(&self, source: &str, profile: Option<&str>) -> Check {
+        let what = format!("SSO session {}", self.name);
+        let login = match profile {
+            Some(p) => format!("aws sso login --profile {p}"),
+            None => "aws sso login".into(),
+        };
+        let now = jiff::Timestamp::now();
+        match self.expires {
+            Some(at) if at > now => Check::ok(
+                source,
+                what,
+                format!(
+                    "valid until {} (in {})",
+                    at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    crate::model::row::human_duration(at.as_second() - now.as_second())
+                ),
+            ),
+            Some(at) => Check::problem(
+                source,
+                what,
+                format!("expired at {}", at.strftime("%Y-%m-%dT%H:%M:%SZ")),
+                login,
+            ),
+            None => Check::problem(source, what, "no cached login", login),
+        }
+    }
+}
+
+/// The SSO session of `profile`, if it is an SSO profile: its token's expiry from the AWS CLI's
+/// cache (`~/.aws/sso/cache/<sha1 of the session name, or of the start URL>.json`).
+fn sso_session(profile: Option<&str>) -> Option<SsoSession> {
+    let set = super::config_init::profile_set().ok()?;
+    let p = set.get_profile(profile.unwrap_or("default"))?;
+    let (name, key) = match (p.get("sso_session"), p.get("sso_start_url")) {
+        (Some(session), _) => (session.to_string(), session.to_string()),
+        (None, Some(url)) => (url.to_string(), url.to_string()),
+        _ => return None,
+    };
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, key.as_bytes());
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let home = std::env::var_os("HOME")?;
+    let file = Path::new(&home)
+        .join(".aws/sso/cache")
+        .join(format!("{hex}.json"));
+    let expires = std::fs::read_to_string(file)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["expiresAt"].as_str()?.parse().ok());
+    Some(SsoSession { name, expires })
+}
+
+/// The GitOps clone the runbooks write to: a work tree, clean, its branch and remote.
+fn gitops_checks(repo: Option<&Path>) -> Vec<Check> {
+    let Some(repo) = repo else {
+        return Vec::new();
+    };
+    let source = "gitops";
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    if git(&["rev-parse", "--is-inside-work-tree"]).as_deref() != Some("true") {
+        return vec![Check::problem(
+            source,
+            format!("clone {}", repo.display()),
+            "not a git work tree",
+            "clone the GitOps repository there, or fix gitops_repo in the config",
+        )];
+    }
+    let branch = git(&["rev-parse", "--abbrev-ref", "HEAD"]).unwrap_or_else(|| "?".into());
+    let remote = git(&["remote", "get-url", "origin"]);
+    let dirty = git(&["status", "--porcelain"])
+        .map(|s| s.lines().count())
+        .unwrap_or(0);
+    let mut checks = vec![match remote {
+        Some(url) => Check::ok(
+            source,
+            "remote",
+            format!("origin {url}, on branch {branch}"),
+        ),
+        None => Check::problem(
+            source,
+            "remote",
+            format!("no remote named origin (on branch {branch})"),
+            "git remote add origin <url>",
+        ),
+    }];
+    checks.push(if dirty == 0 {
+        Check::ok(source, "work tree", "clean")
+    } else {
+        Check::problem(
+            source,
+            "work tree",
+            format!("{dirty} uncommitted or untracked files"),
+            "commit or stash them: runbooks commit only their own files, but review is easier on a clean tree",
+        )
+    });
+    checks
+}
