@@ -439,46 +439,16 @@ async fn region_checks(account: &Account, region: &str, source: &str) -> Vec<Che
     let cw = aws_sdk_cloudwatch::Client::new(&conf);
     let r53 = aws_sdk_route53::Client::new(&conf);
     let (a, b, c, d, e) = tokio::join!(
+        async { answered(eks.list_clusters().max_results(1).send().await, profile) },
+        async { answered(ecs.list_clusters().max_results(1).send().await, profile) },
         async {
-            eks.list_clusters()
-                .max_results(1)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify(&e, profile))
+            answered(
+                rds.describe_db_instances().max_records(20).send().await,
+                profile,
+            )
         },
-        async {
-            ecs.list_clusters()
-                .max_results(1)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify(&e, profile))
-        },
-        async {
-            rds.describe_db_instances()
-                .max_records(20)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify(&e, profile))
-        },
-        async {
-            cw.describe_alarms()
-                .max_records(1)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify(&e, profile))
-        },
-        async {
-            r53.list_health_checks()
-                .max_items(1)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| classify(&e, profile))
-        },
+        async { answered(cw.describe_alarms().max_records(1).send().await, profile) },
+        async { answered(r53.list_health_checks().max_items(1).send().await, profile) },
     );
     [
         ("eks:ListClusters", a),
@@ -498,6 +468,17 @@ async fn region_checks(account: &Account, region: &str, source: &str) -> Vec<Che
         ),
     })
     .collect()
+}
+
+/// Whether a call was answered, and if not, why.
+fn answered<T, E>(
+    answer: Result<T, aws_sdk_eks::error::SdkError<E, aws_sdk_eks::config::http::HttpResponse>>,
+    profile: Option<&str>,
+) -> Result<(), AwsFailure>
+where
+    E: aws_sdk_eks::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    answer.map(|_| ()).map_err(|e| classify(&e, profile))
 }
 
 /// An SSO profile's session, as the AWS CLI caches its token.
