@@ -170,21 +170,11 @@ impl TimelineDb {
             )?;
             for c in changes {
                 let r = Record::of(c);
-                added += put.execute(params![
-                    c.at.as_millisecond(),
-                    r.hash(c),
-                    &*c.source,
-                    r.subject,
-                    r.kind,
-                    r.scope.account(),
-                    r.scope.region(),
-                    r.scope.context(),
-                    r.scope.namespace(),
-                    r.name,
-                    health_text(c.from),
-                    health_text(c.to),
-                    &c.note,
-                ])?;
+                let (at, hash) = (c.at.as_millisecond(), r.hash(c));
+                let columns = r.columns(c);
+                let mut values: Vec<&dyn rusqlite::ToSql> = vec![&at, &hash];
+                values.extend(columns.iter().map(|v| v as &dyn rusqlite::ToSql));
+                added += put.execute(values.as_slice())?;
             }
         }
         tx.commit()?;
@@ -345,11 +335,10 @@ impl<'a> Record<'a> {
         }
     }
 
-    /// FNV-1a over everything but the time (keyed beside it): stable across builds and
-    /// platforms, unlike std's hasher. A separator byte keeps ("ab", "c") apart from ("a", "bc").
-    fn hash(&self, c: &Change) -> i64 {
-        let parts = [
-            &*c.source,
+    /// The columns after the time and the hash, in the table's order.
+    fn columns<'c>(&'c self, c: &'c Change) -> [&'c str; 11] {
+        [
+            &c.source,
             self.subject,
             self.kind,
             self.scope.account(),
@@ -360,7 +349,13 @@ impl<'a> Record<'a> {
             health_text(c.from),
             health_text(c.to),
             &c.note,
-        ];
+        ]
+    }
+
+    /// FNV-1a over everything but the time (keyed beside it): stable across builds and
+    /// platforms, unlike std's hasher. A separator byte keeps ("ab", "c") apart from ("a", "bc").
+    fn hash(&self, c: &Change) -> i64 {
+        let parts = self.columns(c);
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for part in parts {
             for b in part.bytes().chain([0xff]) {

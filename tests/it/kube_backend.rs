@@ -416,6 +416,24 @@ async fn api_groups_are_discovered_at_once() {
     );
 }
 
+/// A core/v1 Event about `object` ("Pod/name") in numinia.
+fn event(
+    name: &str,
+    object: &str,
+    kind: &str,
+    reason: &str,
+    message: &str,
+    at: &str,
+) -> serde_json::Value {
+    let (object_kind, object_name) = object.split_once('/').unwrap();
+    serde_json::json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": name, "namespace": "numinia"},
+        "involvedObject": {"kind": object_kind, "name": object_name, "namespace": "numinia"},
+        "reason": reason, "message": message, "type": kind, "count": 1, "lastTimestamp": at
+    })
+}
+
 /// The events on the timeline, newest first, as "what it is about: note".
 fn event_lines(f: &Fleet) -> Vec<String> {
     f.timeline()
@@ -461,21 +479,23 @@ async fn events_reach_the_timeline_by_watch_each_once_in_order() {
     assert!(h.fleet.row(id).is_some(), "{id:?}");
 
     // A pod backing off, later: by the watch, on the pod (opsdeck has no row for it).
-    api.apply(serde_json::json!({
-        "apiVersion": "v1", "kind": "Event",
-        "metadata": {"name": "hyperfy2-world-5c6d7f9b8-x2kqp.1", "namespace": "numinia"},
-        "involvedObject": {"kind": "Pod", "name": "hyperfy2-world-5c6d7f9b8-x2kqp", "namespace": "numinia"},
-        "reason": "BackOff", "message": "Back-off restarting failed container", "type": "Warning",
-        "count": 1, "lastTimestamp": "2026-11-23T12:00:00Z"
-    }));
+    api.apply(event(
+        "hyperfy2-world-5c6d7f9b8-x2kqp.1",
+        "Pod/hyperfy2-world-5c6d7f9b8-x2kqp",
+        "Warning",
+        "BackOff",
+        "Back-off restarting failed container",
+        "2026-11-23T12:00:00Z",
+    ));
     // A Normal event of something else is not asked for (filtered at the server).
-    api.apply(serde_json::json!({
-        "apiVersion": "v1", "kind": "Event",
-        "metadata": {"name": "noise.1", "namespace": "numinia"},
-        "involvedObject": {"kind": "Pod", "name": "noise", "namespace": "numinia"},
-        "reason": "Pulled", "message": "Container image pulled", "type": "Normal",
-        "count": 1, "lastTimestamp": "2026-11-23T12:00:01Z"
-    }));
+    api.apply(event(
+        "noise.1",
+        "Pod/noise",
+        "Normal",
+        "Pulled",
+        "Container image pulled",
+        "2026-11-23T12:00:01Z",
+    ));
     h.until("the pod's back-off", |f| event_lines(f).len() >= 4)
         .await;
     assert_eq!(
@@ -508,13 +528,14 @@ async fn events_reach_the_timeline_by_watch_each_once_in_order() {
     api.compact();
     h.until("the events relisted", |_| lists(&api) >= 6).await;
     // A marker after the relist, to know the relist's events have been applied.
-    api.apply(serde_json::json!({
-        "apiVersion": "v1", "kind": "Event",
-        "metadata": {"name": "marker.1", "namespace": "numinia"},
-        "involvedObject": {"kind": "Pod", "name": "marker", "namespace": "numinia"},
-        "reason": "Marker", "message": "after the relist", "type": "Warning",
-        "count": 1, "lastTimestamp": "2026-11-23T12:05:00Z"
-    }));
+    api.apply(event(
+        "marker.1",
+        "Pod/marker",
+        "Warning",
+        "Marker",
+        "after the relist",
+        "2026-11-23T12:05:00Z",
+    ));
     h.until("the marker", |f| {
         event_lines(f).iter().any(|l| l.contains("Marker"))
     })

@@ -23,10 +23,13 @@ fn kept(home: &Path) -> Vec<serde_json::Value> {
 }
 
 /// The demo at 600× in tmux (an incident every second of real time: changes keep coming), its
-/// pid written to `home/opsdeck.pid` by the shell that execs it.
+/// pid written by the shell that execs it.
 fn demo_running(home: &Path) -> (Tmux, u32) {
-    let pid_file = home.join("opsdeck.pid");
-    let _ = std::fs::remove_file(&pid_file);
+    demo_running_with(home, &home.join("opsdeck.pid"))
+}
+
+fn demo_running_with(home: &Path, pid_file: &Path) -> (Tmux, u32) {
+    let _ = std::fs::remove_file(pid_file);
     let tmux = Tmux::at_prompt(home);
     tmux.run(&format!(
         "sh -c 'echo $$ > {}; exec {} demo --speed 600'",
@@ -34,7 +37,7 @@ fn demo_running(home: &Path) -> (Tmux, u32) {
         opsdeck_bin().display()
     ));
     tmux.wait_for(&["opsdeck │ demo"]);
-    let pid = std::fs::read_to_string(&pid_file).expect("the pid file");
+    let pid = std::fs::read_to_string(pid_file).expect("the pid file");
     (tmux, pid.trim().parse().expect("a pid"))
 }
 
@@ -209,20 +212,7 @@ fn two_processes_write_the_timeline_at_once() {
     let h = home.path();
     let (_a, pid_a) = demo_running(h);
     // The second one's pid file is its own.
-    let second = h.join("second");
-    std::fs::create_dir_all(&second).unwrap();
-    let (_b, pid_b) = {
-        let pid_file = second.join("opsdeck.pid");
-        let tmux = Tmux::at_prompt(h);
-        tmux.run(&format!(
-            "sh -c 'echo $$ > {}; exec {} demo --speed 600'",
-            pid_file.display(),
-            opsdeck_bin().display()
-        ));
-        tmux.wait_for(&["opsdeck │ demo"]);
-        let pid = std::fs::read_to_string(&pid_file).expect("the pid file");
-        (tmux, pid.trim().parse::<u32>().unwrap())
-    };
+    let (_b, pid_b) = demo_running_with(h, &h.join("second.pid"));
     wait_for_more(h, 60);
     kill_9(pid_a);
     kill_9(pid_b);
