@@ -22,7 +22,7 @@ use crate::config::{Config, paths};
 use crate::runbook::engine::{self, Outcome, RunOptions};
 use crate::runbook::inputs::{InputShape, InputSpec, messages};
 use crate::runbook::ports::Ports;
-use crate::runbook::render::{self, Progress};
+use crate::runbook::render::{self, Progress, TimelineSteps};
 use crate::runbook::{RUNBOOKS, RunbookSpec, journal};
 
 /// `opsdeck runbook …`: one subcommand per runbook (`RUNBOOKS`, each with its declared inputs
@@ -301,8 +301,14 @@ pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
         tracing::warn!("{e}");
     }
     let opts = options(&flags);
-    let mut progress = Progress::new(rb.steps().iter().map(|s| s.title.clone()).collect());
-    let outcome = engine::run(rb.as_ref(), &ports, &opts, &mut |e| progress.print(e)).await;
+    let titles: Vec<String> = rb.steps().iter().map(|s| s.title.clone()).collect();
+    let mut progress = Progress::new(titles.clone());
+    let mut timeline = TimelineSteps::new(ports.world.is_demo(), rb.name(), &rb.target(), titles);
+    let outcome = engine::run(rb.as_ref(), &ports, &opts, &mut |e| {
+        timeline.record(e);
+        progress.print(e)
+    })
+    .await;
     report(outcome, &rb.target())
 }
 
@@ -350,8 +356,19 @@ async fn resume(flags: &RunFlags, path: &Path, config: &Config, write: bool) -> 
         Err(e) => return refused(&[format!("{}: {e}", path.display())]),
     };
     let opts = options(flags);
-    let mut progress = Progress::new(steps.iter().map(|s| s.title.clone()).collect());
-    let outcome = engine::resume(path, &ports, &opts, &mut |e| progress.print(e)).await;
+    let titles: Vec<String> = steps.iter().map(|s| s.title.clone()).collect();
+    let mut progress = Progress::new(titles.clone());
+    let mut timeline = TimelineSteps::new(
+        ports.world.is_demo(),
+        &replay.runbook,
+        &replay.target,
+        titles,
+    );
+    let outcome = engine::resume(path, &ports, &opts, &mut |e| {
+        timeline.record(e);
+        progress.print(e)
+    })
+    .await;
     report(outcome, &replay.target)
 }
 

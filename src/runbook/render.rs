@@ -200,3 +200,66 @@ fn summary(steps: &[StepReport]) -> String {
     ));
     out
 }
+
+/// A run's event as a line of the timeline: a step verified, already done, warned about or
+/// failed, by its number and title; `None` for the others.
+pub fn step_note(titles: &[&str], e: &Event) -> Option<String> {
+    let title = |i: &usize| titles.get(*i).copied().unwrap_or("?");
+    Some(match e {
+        Event::Verified { step, .. } => format!("step {}: {} done", step + 1, title(step)),
+        Event::Skipped { step } => format!("step {}: {} already done", step + 1, title(step)),
+        Event::Warned { step, message } => {
+            format!("step {}: {}: warning: {message}", step + 1, title(step))
+        }
+        Event::Failed { step, reason } => {
+            format!("step {}: {} FAILED: {reason}", step + 1, title(step))
+        }
+        _ => return None,
+    })
+}
+
+/// The steps a run from the command line takes, on the timeline's file (the demo's for a
+/// rehearsal), as the TUI's runs are: so `opsdeck timeline` and the next TUI show them.
+pub struct TimelineSteps {
+    db: Option<crate::timeline_db::TimelineDb>,
+    runbook: String,
+    target: String,
+    titles: Vec<String>,
+}
+
+impl TimelineSteps {
+    pub fn new(demo: bool, runbook: &str, target: &str, titles: Vec<String>) -> TimelineSteps {
+        let db = crate::timeline_db::path(demo).and_then(|p| {
+            crate::timeline_db::TimelineDb::open(&p)
+                .map_err(|e| tracing::warn!("the run's steps are not on the timeline: {e}"))
+                .ok()
+        });
+        TimelineSteps {
+            db,
+            runbook: runbook.to_string(),
+            target: target.to_string(),
+            titles,
+        }
+    }
+
+    pub fn record(&mut self, e: &Event) {
+        let titles: Vec<&str> = self.titles.iter().map(String::as_str).collect();
+        let (Some(db), Some(note)) = (self.db.as_mut(), step_note(&titles, e)) else {
+            return;
+        };
+        let change = crate::store::changes::Change {
+            at: jiff::Timestamp::now(),
+            source: "opsdeck".into(),
+            subject: crate::store::changes::Subject::Runbook {
+                name: self.runbook.clone(),
+                target: self.target.clone(),
+            },
+            from: None,
+            to: None,
+            note,
+        };
+        if let Err(e) = db.insert(&[change]) {
+            tracing::warn!("a step could not be put on the timeline: {e}");
+        }
+    }
+}

@@ -372,6 +372,39 @@ fn the_audit_log_is_private_and_holds_no_secret() {
         longest_hex_run(&log) < 24,
         "a generated value in the audit log: {log}"
     );
+
+    // The run's steps are on the (demo's) timeline too, as a TUI run's are: one line each,
+    // by title, and no secret there either.
+    let out = run(home.path(), &["timeline", "--demo", "--json"]);
+    testkit::assert_success(&out);
+    let timeline = String::from_utf8(out.stdout).unwrap();
+    let steps: Vec<serde_json::Value> = timeline
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|c: &serde_json::Value| c["runbook"] == "create-org")
+        .collect();
+    assert!(steps.len() >= applied.len(), "{timeline}");
+    assert!(
+        steps
+            .iter()
+            .all(|c| c["target"] == "prod-cluster" && c["source"] == "opsdeck"),
+        "{timeline}"
+    );
+    assert!(
+        steps[0]["note"].as_str().unwrap().starts_with("step 1: "),
+        "{timeline}"
+    );
+    // Step titles name the keys they generate (JWT_SECRET): never a value.
+    for secret in ["SecretString", "password"] {
+        assert!(
+            !timeline.contains(secret),
+            "{secret} on the timeline: {timeline}"
+        );
+    }
+    assert!(
+        longest_hex_run(&timeline) < 24,
+        "a generated value: {timeline}"
+    );
 }
 
 /// A step that writes in its verify (the media sync copies batch by batch) is audited too:

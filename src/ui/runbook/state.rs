@@ -229,18 +229,8 @@ impl RunbookScreen {
         else {
             return None;
         };
-        let title = |i: &usize| steps.get(*i).map_or("?", |s| s.title.as_str()).to_string();
-        let note = match e {
-            Event::Verified { step, .. } => format!("step {}: {} done", step + 1, title(step)),
-            Event::Skipped { step } => format!("step {}: {} already done", step + 1, title(step)),
-            Event::Warned { step, message } => {
-                format!("step {}: {}: warning: {message}", step + 1, title(step))
-            }
-            Event::Failed { step, reason } => {
-                format!("step {}: {} FAILED: {reason}", step + 1, title(step))
-            }
-            _ => return None,
-        };
+        let titles: Vec<&str> = steps.iter().map(|s| s.title.as_str()).collect();
+        let note = crate::runbook::render::step_note(&titles, e)?;
         Some((name.clone(), target.clone(), note))
     }
 
