@@ -54,6 +54,13 @@ pub fn run(path: Option<&Path>, force: bool) -> ExitCode {
     {
         return super::fail(format!("{}: {e}", dir.display()));
     }
+    // --force replaces the file, never what a link names.
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return super::fail(format!(
+            "{} is a symbolic link; nothing written (opsdeck does not write through links)",
+            path.display()
+        ));
+    }
     let mut options = std::fs::OpenOptions::new();
     options.write(true);
     if force {

@@ -245,6 +245,43 @@ fn ports(flags: &RunFlags, config: &Config) -> Result<Ports, String> {
     rehearsal_ports(clock, flags.repo.as_deref())
 }
 
+/// create-org's account id and OIDC provider id, when not given, from the world the run acts
+/// in (`create_org::read_from_world`): the EKS cluster the `--cluster` context points at (its
+/// ARN in the kubeconfig names it and its region), else the cluster of that name in `--region`.
+async fn inputs_from_world(
+    start: &mut RunbookStart,
+    config: &Config,
+) -> Result<Vec<String>, String> {
+    if start.spec.name != "create-org" {
+        return Ok(Vec::new());
+    }
+    let given = |key: &str| start.inputs.get(key).is_some_and(|v| v.is_string());
+    if given("account_id") && given("oidc_provider_id") {
+        return Ok(Vec::new());
+    }
+    let ports = ports(&start.run, config)?;
+    let context = start.inputs["cluster"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut region = start.inputs["region"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut eks = context.clone();
+    if !start.run.demo
+        && let Ok(loaded) =
+            crate::backend::kube::kubeconfig::load(config.kube.kubeconfig.as_deref())
+    {
+        let cluster = loaded.cluster_of(&context);
+        if cluster.arn.is_some() {
+            eks = cluster.name;
+            region = cluster.region.unwrap_or(region);
+        }
+    }
+    crate::runbook::create_org::read_from_world(&ports, &mut start.inputs, &eks, &region).await
+}
+
 pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
     let (flags, rb) = match cmd {
         RunbookCmd::Runs(RunsCmd::List) => {
@@ -268,7 +305,15 @@ pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
             };
             return resume(&run, &path, config, write).await;
         }
-        RunbookCmd::Start(start) => {
+        RunbookCmd::Start(mut start) => {
+            match inputs_from_world(&mut start, config).await {
+                Ok(read) => {
+                    for line in read {
+                        println!("{line}");
+                    }
+                }
+                Err(e) => return refused(&[e]),
+            }
             // The staging refresh names its snapshot by the day the run starts.
             let today = whole_second_now().strftime("%Y%m%d").to_string();
             match (start.spec.build)(&start.inputs, &today) {

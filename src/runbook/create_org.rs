@@ -21,7 +21,10 @@ pub struct CreateOrg {
     pub org: String,
     pub domain: String,
     pub spaces: Vec<String>,
+    /// Read from the world when not given (`read_from_world`); empty until then.
+    #[serde(default, deserialize_with = "null_is_empty")]
     pub account_id: String,
+    #[serde(default, deserialize_with = "null_is_empty")]
     pub oidc_provider_id: String,
     /// The platform cluster (its directory in the GitOps repo and its kube context).
     pub cluster: String,
@@ -31,6 +34,11 @@ pub struct CreateOrg {
     /// The bucket holding `hyperfy-spaces/…` and the policy that grants it.
     pub statics_bucket: String,
     pub statics_policy: String,
+}
+
+/// An optional input not given (null) is an empty text, which the validation names.
+fn null_is_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Option::<String>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 /// One line per field of `CreateOrg`: its CLI flag, form field and journal key.
@@ -66,19 +74,19 @@ const INPUTS: &[InputSpec] = &[
         key: "account_id",
         flag: "account-id",
         label: "account id",
-        help: "AWS account id (12 digits)",
+        help: "AWS account id (12 digits); read from sts:GetCallerIdentity when not given",
         default: None,
         prefill: None,
-        shape: InputShape::Text,
+        shape: InputShape::Optional,
     },
     InputSpec {
         key: "oidc_provider_id",
         flag: "oidc-id",
         label: "OIDC provider id",
-        help: "The cluster's EKS OIDC provider id",
+        help: "The cluster's EKS OIDC provider id; read from eks:DescribeCluster when not given",
         default: None,
         prefill: None,
-        shape: InputShape::Text,
+        shape: InputShape::Optional,
     },
     InputSpec {
         key: "cluster",
@@ -163,10 +171,18 @@ impl Procedure for CreateOrg {
                 self.domain.trim_end_matches('.')
             ));
         }
-        p.input("account_id")
-            .account_id("account id", &self.account_id);
+        const READ: &str = "not given and not read from the world: type it (`opsdeck runbook create-org` reads it from the account and the cluster)";
+        if self.account_id.is_empty() {
+            p.input("account_id").push(format!("account id {READ}"));
+        } else {
+            p.input("account_id")
+                .account_id("account id", &self.account_id);
+        }
         let oidc = &self.oidc_provider_id;
-        if oidc.len() < 8 || !oidc.chars().all(|ch| ch.is_ascii_alphanumeric()) {
+        if oidc.is_empty() {
+            p.input("oidc_provider_id")
+                .push(format!("OIDC provider id {READ}"));
+        } else if oidc.len() < 8 || !oidc.chars().all(|ch| ch.is_ascii_alphanumeric()) {
             p.input("oidc_provider_id").push(format!(
                 "OIDC provider id {oidc:?} is not an EKS OIDC id (hex, e.g. from `aws eks describe-cluster --query cluster.identity.oidc.issuer`)"
             ));
@@ -289,6 +305,45 @@ impl Procedure for CreateOrg {
             ),
         ]
     }
+}
+
+/// The inputs the world can tell when they are not given (as the journal keys them): the
+/// account id from STS (the account the credentials act in) and the OIDC provider id from
+/// `eks:DescribeCluster` of `eks_cluster` in `region` (the cluster the context points at).
+/// Gives where each one came from, for the plan; refuses when one can be read from nowhere.
+pub async fn read_from_world(
+    ports: &Ports,
+    inputs: &mut serde_json::Value,
+    eks_cluster: &str,
+    region: &str,
+) -> Result<Vec<String>, String> {
+    let missing = |inputs: &serde_json::Value, key: &str| {
+        inputs
+            .get(key)
+            .is_none_or(|v| v.is_null() || v.as_str() == Some(""))
+    };
+    let mut read = Vec::new();
+    if missing(inputs, "account_id") {
+        let id = ports.identity.caller_account().await.map_err(|e| {
+            format!("--account-id not given, and the AWS account could not be read: {e}")
+        })?;
+        read.push(format!(
+            "account id {id}: read from sts:GetCallerIdentity (the account the credentials act in)"
+        ));
+        inputs["account_id"] = id.into();
+    }
+    if missing(inputs, "oidc_provider_id") {
+        let id = ports
+            .identity
+            .oidc_provider_id(eks_cluster, region)
+            .await
+            .map_err(|e| format!("--oidc-id not given, and it could not be read: {e}"))?;
+        read.push(format!(
+            "OIDC provider id {id}: read from eks:DescribeCluster {eks_cluster} in {region} (identity.oidc.issuer)"
+        ));
+        inputs["oidc_provider_id"] = id.into();
+    }
+    Ok(read)
 }
 
 impl CreateOrg {

@@ -293,6 +293,15 @@ pub trait IdentityOps: Send + Sync {
             ))
         })
     }
+    /// The id of an EKS cluster's OIDC provider (the last part of `eks:DescribeCluster`'s
+    /// `identity.oidc.issuer`), for create-org's trust policy when no `--oidc-id` is given.
+    fn oidc_provider_id<'a>(&'a self, cluster: &'a str, region: &'a str) -> OpsFuture<'a, String> {
+        Box::pin(async move {
+            Err(OpsError::Failed(format!(
+                "cannot read the OIDC provider of EKS cluster {cluster} in {region} through this port"
+            )))
+        })
+    }
 }
 
 /// Secrets Manager: a secret is created once and never read back.

@@ -353,3 +353,68 @@ async fn the_cli_runs_a_staging_refresh_on_the_configured_account() {
     );
     assert_tagged_as_restored(&rds, "phenom-dev-postgres").await;
 }
+
+/// create-org without `--account-id` and `--oidc-id`: the account from STS (the account the
+/// credentials act in), the OIDC provider id from `eks:DescribeCluster` of the platform
+/// cluster, each said with where it came from; a cluster that is not there is refused, naming
+/// the flag that would do instead.
+#[tokio::test]
+async fn create_org_reads_the_account_and_the_oidc_provider_from_the_world() {
+    let moto = Moto::start().await;
+    testkit::fleet::create_eks_cluster(&moto.url, "eu-west-1", "prod-cluster").await;
+    let conf = sdk(&moto.url, "eu-west-1").await;
+    let described = aws_sdk_eks::Client::new(&conf)
+        .describe_cluster()
+        .name("prod-cluster")
+        .send()
+        .await
+        .unwrap();
+    let issuer = described
+        .cluster()
+        .and_then(|c| c.identity())
+        .and_then(|i| i.oidc())
+        .and_then(|o| o.issuer())
+        .unwrap()
+        .to_string();
+    let oidc_id = issuer.rsplit('/').next().unwrap().to_string();
+    let ports = ports(&moto.url, "eu-west-1");
+
+    let mut inputs = serde_json::json!({"org": "acme-games", "cluster": "prod-cluster"});
+    let read = opsdeck::runbook::create_org::read_from_world(
+        &ports,
+        &mut inputs,
+        "prod-cluster",
+        "eu-west-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(inputs["account_id"], "123456789012", "moto's account");
+    assert_eq!(inputs["oidc_provider_id"], oidc_id.as_str());
+    assert_eq!(
+        read,
+        [
+            "account id 123456789012: read from sts:GetCallerIdentity (the account the credentials act in)".to_string(),
+            format!("OIDC provider id {oidc_id}: read from eks:DescribeCluster prod-cluster in eu-west-1 (identity.oidc.issuer)"),
+        ]
+    );
+
+    // Given, nothing is read.
+    let mut given =
+        serde_json::json!({"account_id": "111122223333", "oidc_provider_id": "ABCDEF0123"});
+    let read = opsdeck::runbook::create_org::read_from_world(&ports, &mut given, "x", "eu-west-1")
+        .await
+        .unwrap();
+    assert!(read.is_empty());
+    assert_eq!(given["account_id"], "111122223333");
+
+    // No such cluster: refused, saying which flag would do.
+    let mut inputs = serde_json::json!({"account_id": "123456789012"});
+    let err =
+        opsdeck::runbook::create_org::read_from_world(&ports, &mut inputs, "nope", "eu-west-1")
+            .await
+            .unwrap_err();
+    assert!(
+        err.starts_with("--oidc-id not given, and it could not be read"),
+        "{err}"
+    );
+}

@@ -58,6 +58,22 @@ fn config_init_writes_the_machines_contexts_and_profiles() {
     assert!(forced.status.success());
     assert_eq!(std::fs::read_to_string(&path).unwrap(), printed);
 
+    // A link is not written through, even with --force.
+    #[cfg(unix)]
+    {
+        let target = home.path().join("elsewhere.txt");
+        std::fs::write(&target, "keep\n").unwrap();
+        let link = home.path().join("link.toml");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let out = init(
+            home.path(),
+            &["--force", "--config", link.to_str().unwrap()],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("symbolic link"));
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n");
+    }
+
     // --config names where it goes.
     let elsewhere = home.path().join("elsewhere/opsdeck.toml");
     let out = init(home.path(), &["--config", elsewhere.to_str().unwrap()]);

@@ -569,3 +569,37 @@ fn regions_templates_and_domains_are_checked_before_anything() {
         "GovCloud regions are regions"
     );
 }
+
+/// On the demo, create-org without `--account-id` and `--oidc-id` plans with the world's: the
+/// plan's first lines say where each came from.
+#[test]
+fn create_org_plans_with_the_account_and_oidc_of_the_world() {
+    let home = tempfile::tempdir().unwrap();
+    let out = crate::run_in(
+        home.path(),
+        &[
+            "runbook",
+            "create-org",
+            "--demo",
+            "--org",
+            "acme-games",
+            "--domain",
+            "acmegames.io",
+            "--space",
+            "world",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "account id 111122223333: read from sts:GetCallerIdentity (the account the credentials act in)\n\
+             OIDC provider id 5E1F3A0C9D2B4F6A8C7E: read from eks:DescribeCluster prod-cluster in eu-west-1 (identity.oidc.issuer)\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("oidc.eks.eu-west-1.amazonaws.com/id/5E1F3A0C9D2B4F6A8C7E"),
+        "the plan uses it:\n{text}"
+    );
+}

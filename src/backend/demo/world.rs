@@ -24,6 +24,8 @@ use crate::store::{Update, UpdateSender};
 pub const INGRESS: &str = "k8s-traefik-2c1f3d.elb.eu-west-1.amazonaws.com";
 /// The AWS account the demo world's credentials act in (what its STS would answer).
 pub const ACCOUNT_ID: &str = "111122223333";
+/// The OIDC provider id of the demo's platform cluster (its issuer's last part).
+pub const OIDC_PROVIDER_ID: &str = "5E1F3A0C9D2B4F6A8C7E";
 /// The policy create-org attaches to every organization's role, there from the start.
 const STATICS_POLICY: &str = "numinia-statics-bucket";
 

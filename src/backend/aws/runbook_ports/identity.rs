@@ -97,6 +97,27 @@ impl IdentityOps for AwsPorts {
         })
     }
 
+    fn oidc_provider_id<'a>(&'a self, cluster: &'a str, region: &'a str) -> OpsFuture<'a, String> {
+        Box::pin(async move {
+            let eks = aws_sdk_eks::Client::new(&self.config(region).await);
+            let out = self
+                .sent(eks.describe_cluster().name(cluster).send())
+                .await?;
+            let issuer = out
+                .cluster()
+                .and_then(|c| c.identity())
+                .and_then(|i| i.oidc())
+                .and_then(|o| o.issuer())
+                .unwrap_or_default();
+            match issuer.rsplit_once("/id/") {
+                Some((_, id)) if !id.is_empty() => Ok(id.to_string()),
+                _ => Err(OpsError::Failed(format!(
+                    "EKS cluster {cluster} in {region} has no OIDC issuer ({issuer:?}): associate one (eksctl utils associate-iam-oidc-provider) or give --oidc-id"
+                ))),
+            }
+        })
+    }
+
     fn caller_account(&self) -> OpsFuture<'_, String> {
         Box::pin(async move {
             let sts = self.client(Sts::new).await;

@@ -1,6 +1,6 @@
 //! IAM and STS on the demo world: roles, policies, attachments, the caller's account.
 
-use crate::backend::demo::world::{ACCOUNT_ID, DemoWorld, ok, policy_arn};
+use crate::backend::demo::world::{ACCOUNT_ID, DemoWorld, OIDC_PROVIDER_ID, ok, policy_arn};
 use crate::runbook::ports::{IdentityOps, OpsError, OpsFuture};
 
 fn arn_of_role(role: &str) -> String {
@@ -60,5 +60,13 @@ impl IdentityOps for DemoWorld {
 
     fn caller_account(&self) -> OpsFuture<'_, String> {
         ok(ACCOUNT_ID.to_string())
+    }
+
+    fn oidc_provider_id<'a>(
+        &'a self,
+        _cluster: &'a str,
+        _region: &'a str,
+    ) -> OpsFuture<'a, String> {
+        ok(OIDC_PROVIDER_ID.to_string())
     }
 }
