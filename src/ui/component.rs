@@ -159,6 +159,9 @@ pub enum Effect {
     RunRowAction(RowAction, RowId),
     /// Open the command bar with this already typed.
     OpenCommand(String),
+    /// Read from the runbook world what a form's empty inputs can be (the runbook's name and
+    /// the form's values so far): `UiEvent::InputsRead` brings them.
+    ReadInputs(&'static str, serde_json::Value),
     /// Run a runbook's preflight and plan.
     PlanRunbook(Arc<dyn Runbook>),
     /// Apply a planned runbook with the target typed to confirm.

@@ -509,6 +509,22 @@ async fn a_runbook_runs_from_the_tui_on_the_demo_world() {
 
     shows(&mut term, &mut app, &["create-org", "staging-refresh"]);
     app.handle_key(code(KeyCode::Enter));
+    // The account and the cluster's OIDC provider are read from the world into the form.
+    let read = notices.recv().await.unwrap();
+    assert!(matches!(read, UiEvent::InputsRead(..)));
+    app.on_ui_event(read);
+    let said = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        said.contains("account id 111122223333: read from sts:GetCallerIdentity")
+            && said
+                .contains("OIDC provider id 5E1F3A0C9D2B4F6A8C7E: read from eks:DescribeCluster"),
+        "{said}"
+    );
+    shows(
+        &mut term,
+        &mut app,
+        &["111122223333", "5E1F3A0C9D2B4F6A8C7E"],
+    );
     // A bad organization name is refused in the form.
     for c in "Acme!".chars() {
         app.handle_key(key(c));
@@ -519,16 +535,7 @@ async fn a_runbook_runs_from_the_tui_on_the_demo_world() {
     for _ in 0..5 {
         app.handle_key(code(KeyCode::Backspace));
     }
-    for (i, value) in [
-        "acme-games",
-        "acmegames.io",
-        "world",
-        "111122223333",
-        "5E1F3A0C9D2B4F6A8C7E",
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (i, value) in ["acme-games", "acmegames.io", "world"].iter().enumerate() {
         if i > 0 {
             app.handle_key(code(KeyCode::Tab));
         }

@@ -132,6 +132,7 @@ impl App {
             Effect::OpenCommand(text) => self.mode = Mode::Command(text, Default::default()),
             Effect::RunRowAction(action, id) => self.start_row_action(action, id),
             Effect::PlanRunbook(rb) => self.plan_runbook(rb),
+            Effect::ReadInputs(runbook, given) => self.read_inputs(runbook, given),
             Effect::ApplyRunbook {
                 rb,
                 confirm,

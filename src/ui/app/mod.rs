@@ -228,6 +228,13 @@ impl App {
     pub fn on_ui_event(&mut self, ev: UiEvent) {
         match ev {
             UiEvent::Notice(m) => self.message = Some(m),
+            UiEvent::InputsRead(read, said) => {
+                if let Some(screen) = self.runbook.as_mut()
+                    && screen.fill(&read)
+                {
+                    self.say(said.join("; "), false);
+                }
+            }
             UiEvent::RunbookPlanned(outcome) => {
                 if let (Some(screen), Some(rb)) = (self.runbook.as_mut(), self.planning.take()) {
                     screen.planned(rb, outcome);

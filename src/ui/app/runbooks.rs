@@ -32,6 +32,33 @@ impl App {
         Some((ports, opts))
     }
 
+    /// Reads from the runbook world what the open form's empty inputs can be (create-org's
+    /// account and OIDC provider), reported as `UiEvent::InputsRead`; quiet when it cannot.
+    pub(super) fn read_inputs(&mut self, runbook: &'static str, given: serde_json::Value) {
+        if runbook != "create-org" {
+            return;
+        }
+        let Some(ports) = self.runbook_ports.clone() else {
+            return;
+        };
+        let outbox = self.outbox.clone();
+        self.outbox.start(async move {
+            let mut inputs = given.clone();
+            let cluster = given["cluster"].as_str().unwrap_or_default().to_string();
+            let region = given["region"].as_str().unwrap_or_default().to_string();
+            let said =
+                crate::runbook::create_org::read_from_world(&ports, &mut inputs, &cluster, &region)
+                    .await;
+            let Ok(said) = said else { return };
+            let read = ["account_id", "oidc_provider_id"]
+                .into_iter()
+                .filter(|k| given[*k] != inputs[*k])
+                .filter_map(|k| Some((k.to_string(), inputs[k].as_str()?.to_string())))
+                .collect();
+            outbox.report(UiEvent::InputsRead(read, said));
+        });
+    }
+
     pub(super) fn plan_runbook(&mut self, rb: Arc<dyn Runbook>) {
         let Some((ports, opts)) = self.runbook_world() else {
             return;

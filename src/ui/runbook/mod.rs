@@ -55,12 +55,19 @@ impl Component for RunbookScreen {
                     KeyCode::Up | KeyCode::Char('k') => *cursor = cursor.saturating_sub(1),
                     KeyCode::Enter if *cursor < RUNBOOKS.len() => {
                         let spec = &RUNBOOKS[*cursor];
+                        let fields = form::fields(spec);
+                        let given = crate::runbook::inputs::form_values(
+                            spec,
+                            &fields.iter().map(|f| f.value.clone()).collect::<Vec<_>>(),
+                        );
                         self.stage = Stage::Form {
                             spec,
-                            fields: form::fields(spec),
+                            fields,
                             focus: 0,
                             problems: vec![],
                         };
+                        // What the world can tell is read meanwhile, into the fields left empty.
+                        return Effect::ReadInputs(spec.name, given);
                     }
                     KeyCode::Enter => {
                         let path = journals[*cursor - RUNBOOKS.len()].clone();

@@ -217,6 +217,25 @@ impl RunbookScreen {
         }
     }
 
+    /// Puts values read from the world into the open form's fields that are still empty;
+    /// whether it put any.
+    pub fn fill(&mut self, read: &[(String, String)]) -> bool {
+        let Stage::Form { spec, fields, .. } = &mut self.stage else {
+            return false;
+        };
+        let mut filled = false;
+        for (key, value) in read {
+            if let Some(i) = spec.inputs.iter().position(|input| input.key == key)
+                && let Some(field) = fields.get_mut(i)
+                && field.value.is_empty()
+            {
+                field.value = value.clone();
+                filled = true;
+            }
+        }
+        filled
+    }
+
     /// A run's event as a change for the timeline: a step verified, warned about, failed or
     /// already done, with its runbook and target; `None` for the others.
     pub fn step_change(&self, e: &Event) -> Option<(String, String, String)> {
