@@ -232,9 +232,29 @@ fn contexts(kube: &Loaded) -> Vec<Context> {
         .collect()
 }
 
+/// Text for a `# …` comment: one line, no control characters (a kubeconfig's values could
+/// otherwise end the comment and write settings).
+fn comment(text: &str) -> String {
+    crate::text::terminal_safe(&crate::text::one_line(text)).replace(['\r', '\n'], " ")
+}
+
 /// A TOML string.
 fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
+}
+
+/// "eu-west-1", "us-gov-east-1": lower-case words and a number, joined by dashes.
+fn is_region_shaped(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Whether a name says production (a guess the comments own up to).
@@ -258,10 +278,18 @@ pub fn render(kube: Option<&Loaded>, profiles: &[Profile], aws_files: &[String])
     match kube {
         Some(k) => {
             let files: Vec<String> = k.files.iter().map(|f| f.display().to_string()).collect();
-            let _ = writeln!(t, "[kube]\n# The contexts of {}, each its own source.", files.join(", "));
+            let _ = writeln!(
+                t,
+                "[kube]\n# The contexts of {}, each its own source.",
+                comment(&files.join(", "))
+            );
             t.push_str("contexts = [\n");
             for c in &contexts {
-                let _ = writeln!(t, "    {},  # {}", quoted(&c.name), c.about);
+                if c.name.trim().is_empty() {
+                    t.push_str("    # (a context with no name is left out)\n");
+                    continue;
+                }
+                let _ = writeln!(t, "    {},  # {}", quoted(&c.name), comment(&c.about));
             }
             t.push_str("]\n");
             let prod: Vec<String> = contexts
@@ -287,10 +315,12 @@ pub fn render(kube: Option<&Loaded>, profiles: &[Profile], aws_files: &[String])
     let mut regions: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for p in profiles {
         let list = regions.entry(&p.name).or_default();
-        list.extend(p.region.clone());
+        // A region as AWS names them ("eu-west-1"), not whatever the file holds.
+        list.extend(p.region.clone().filter(|r| is_region_shaped(r)));
     }
     for c in &contexts {
         if let (Some(profile), Some(region)) = (&c.profile, &c.region)
+            && is_region_shaped(region)
             && let Some(list) = regions.get_mut(profile.as_str())
             && !list.contains(region)
         {
@@ -306,10 +336,12 @@ pub fn render(kube: Option<&Loaded>, profiles: &[Profile], aws_files: &[String])
         let list = &regions[p.name.as_str()];
         let _ = writeln!(t, "\n[[accounts]]");
         let _ = writeln!(t, "name = {}", quoted(&p.name));
-        let _ = writeln!(t, "profile = {}  # {}", quoted(&p.name), p.how);
+        let _ = writeln!(t, "profile = {}  # {}", quoted(&p.name), comment(&p.how));
         let list: Vec<String> = list.iter().map(|r| quoted(r)).collect();
         if list.is_empty() {
-            t.push_str("regions = []  # none in the profile: add the regions to watch\n");
+            t.push_str(
+                "regions = []  # none in the profile: add the regions to watch (doctor says so)\n",
+            );
         } else {
             let _ = writeln!(t, "regions = [{}]", list.join(", "));
         }

@@ -71,10 +71,11 @@ impl Check {
     }
 }
 
-pub fn run(config: &Config, runtime: &tokio::runtime::Runtime) -> ExitCode {
+pub fn run(config: &Config, path: Option<&Path>, runtime: &tokio::runtime::Runtime) -> ExitCode {
     let checks = runtime.block_on(async {
         let (kube, aws) = tokio::join!(kube_checks(config), aws_checks(config));
-        let mut all = kube;
+        let mut all = vec![config_check(path)];
+        all.extend(kube);
         all.extend(aws);
         all.extend(gitops_checks(config.gitops_repo.as_deref()));
         all
@@ -90,7 +91,35 @@ pub fn run(config: &Config, runtime: &tokio::runtime::Runtime) -> ExitCode {
     }
 }
 
+/// The widest the SOURCE and CHECK columns grow; longer ones are cut with "…".
+const COLUMN_MAX: [usize; 2] = [28, 48];
+
+/// A cell: one line, no control characters (names come from files anyone may have written).
+fn cell(text: &str) -> String {
+    crate::text::terminal_safe(&crate::text::one_line(text)).into_owned()
+}
+
+/// `text` cut to `width` display columns (with "…"), then padded to it.
+fn fitted(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = String::new();
+    if text.width() > width {
+        for c in text.chars() {
+            if out.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) + 1 > width {
+                break;
+            }
+            out.push(c);
+        }
+        out.push('…');
+    } else {
+        out.push_str(text);
+    }
+    let pad = width.saturating_sub(out.width());
+    out + &" ".repeat(pad)
+}
+
 fn table(checks: &[Check]) -> String {
+    use unicode_width::UnicodeWidthStr;
     let rows: Vec<[String; 4]> = checks
         .iter()
         .map(|c| {
@@ -98,28 +127,49 @@ fn table(checks: &[Check]) -> String {
                 Ok(found) => format!("ok: {found}"),
                 Err(problem) => format!("PROBLEM: {problem}"),
             };
-            [c.source.clone(), c.what.clone(), result, c.fix.clone()]
+            [cell(&c.source), cell(&c.what), cell(&result), cell(&c.fix)]
         })
         .collect();
     let header = ["SOURCE", "CHECK", "RESULT", "FIX"].map(str::to_string);
     let width = |i: usize| {
         std::iter::once(&header)
             .chain(rows.iter())
-            .map(|r| r[i].chars().count())
+            .map(|r| r[i].width())
             .max()
             .unwrap_or(0)
+            .min(COLUMN_MAX[i])
     };
     let (w0, w1) = (width(0), width(1));
     let mut out = String::new();
     for r in std::iter::once(&header).chain(rows.iter()) {
-        let line = format!("{:<w0$}  {:<w1$}  {}", r[0], r[1], r[2]);
+        let line = format!("{}  {}  {}", fitted(&r[0], w0), fitted(&r[1], w1), r[2]);
         out.push_str(line.trim_end());
-        if !r[3].is_empty() {
+        // The fix when it adds to the result.
+        if !r[3].is_empty() && !r[2].contains(&r[3]) {
             out.push_str(&format!("  → {}", r[3]));
         }
         out.push('\n');
     }
     out
+}
+
+/// Which config file was read: none is fine, and `config init` writes one.
+fn config_check(path: Option<&Path>) -> Check {
+    let path = path
+        .map(Path::to_path_buf)
+        .or_else(crate::config::paths::config_file);
+    match path {
+        Some(p) if p.exists() => Check::ok("config", "file", p.display().to_string()),
+        Some(p) => Check::ok(
+            "config",
+            "file",
+            format!(
+                "none at {} (the kubeconfig's current context and the default AWS credentials are watched; `opsdeck config init` writes one)",
+                p.display()
+            ),
+        ),
+        None => Check::ok("config", "file", "no config directory"),
+    }
 }
 
 async fn kube_checks(config: &Config) -> Vec<Check> {
@@ -157,18 +207,43 @@ async fn kube_checks(config: &Config) -> Vec<Check> {
             n => format!("{n} contexts in {}", files.join(", ")),
         },
     )];
-    let contexts = match loaded.contexts(&config.kube.contexts) {
-        Ok(c) => c,
-        Err(e) => {
-            checks.push(Check::problem(
-                "kubeconfig",
-                "the configured contexts",
-                e.to_string(),
-                "fix [kube] contexts in the config",
-            ));
-            return checks;
+    // A context that is not there is one problem; the others are still checked.
+    let known: Vec<&str> = loaded
+        .config
+        .contexts
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    let mut contexts = Vec::new();
+    for wanted in &config.kube.contexts {
+        if contexts.contains(wanted) {
+            continue;
         }
-    };
+        if known.contains(&wanted.as_str()) {
+            contexts.push(wanted.clone());
+        } else {
+            checks.push(Check::problem(
+                wanted,
+                "in the kubeconfig",
+                format!("no context {wanted} in {}", files.join(", ")),
+                "fix [kube] contexts in the config, or add the context (kubectl config get-contexts lists them)",
+            ));
+        }
+    }
+    if config.kube.contexts.is_empty() {
+        match loaded.contexts(&[]) {
+            Ok(current) => contexts = current,
+            Err(e) => {
+                checks.push(Check::problem(
+                    "kubeconfig",
+                    "current context",
+                    e.to_string(),
+                    "kubectl config use-context NAME, or list contexts in [kube] contexts",
+                ));
+                return checks;
+            }
+        }
+    }
     let per_context = join_all(contexts.iter().map(|c| context_checks(&loaded, c))).await;
     checks.extend(per_context.into_iter().flatten());
     checks
@@ -219,7 +294,11 @@ async fn context_checks(loaded: &Loaded, ctx: &str) -> Vec<Check> {
                 ctx,
                 "credential plugin",
                 format!("{command} is not on PATH"),
-                format!("install {command} (the AWS CLI for aws eks get-token)"),
+                if command == "aws" {
+                    "install the AWS CLI (aws eks get-token gives the cluster's token)".to_string()
+                } else {
+                    format!("install {command}, or fix the kubeconfig's exec command")
+                },
             ));
             return checks;
         }
@@ -381,7 +460,26 @@ async fn account_checks(account: &Account) -> Vec<Check> {
         checks.push(sso.check(&source, profile));
     }
     let regions: Vec<String> = if account.regions.is_empty() {
-        vec![String::new()]
+        let profile_region = super::config_init::profile_set().ok().and_then(|set| {
+            set.get_profile(profile.unwrap_or("default"))?
+                .get("region")
+                .map(str::to_string)
+        });
+        match profile_region {
+            Some(r) => vec![r],
+            None => {
+                checks.push(Check::problem(
+                    &source,
+                    "regions",
+                    "no regions configured and none in the profile",
+                    format!(
+                        "add regions = [\"…\"] to the [[accounts]] entry {}",
+                        account.name
+                    ),
+                ));
+                return checks;
+            }
+        }
     } else {
         account.regions.clone()
     };
@@ -582,15 +680,14 @@ fn gitops_checks(repo: Option<&Path>) -> Vec<Check> {
             "git remote add origin <url>",
         ),
     }];
-    checks.push(if dirty == 0 {
-        Check::ok(source, "work tree", "clean")
-    } else {
-        Check::problem(
-            source,
-            "work tree",
-            format!("{dirty} uncommitted or untracked files"),
-            "commit or stash them: runbooks commit only their own files, but review is easier on a clean tree",
-        )
-    });
+    // Runbooks commit only their own files: other changes are worth knowing, not a failure.
+    checks.push(Check::ok(
+        source,
+        "work tree",
+        match dirty {
+            0 => "clean".to_string(),
+            n => format!("{n} uncommitted or untracked files (runbooks commit only their own)"),
+        },
+    ));
     checks
 }

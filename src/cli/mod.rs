@@ -280,7 +280,7 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
         }
         Some(Cmd::Audit { since, json }) => audit::run(since, json),
         Some(Cmd::Timeline(args)) => timeline::run(args),
-        Some(Cmd::Doctor) => doctor::run(config, runtime),
+        Some(Cmd::Doctor) => doctor::run(config, cli.config.as_deref(), runtime),
         // Answered before the config is read (`main`).
         Some(Cmd::Completions { .. } | Cmd::Man | Cmd::Config { .. }) => ExitCode::SUCCESS,
         Some(Cmd::Themes) => {

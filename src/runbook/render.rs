@@ -120,7 +120,9 @@ pub fn outcome(outcome: &Outcome, target: &str) -> String {
             for o in overridable {
                 out.push_str(&format!("overridden: {o}\n"));
             }
-            out.push_str(&format!("\nto apply: add --apply --confirm {target}\n"));
+            out.push_str(&format!(
+                "\nto apply: add --write --apply --confirm {target}\n"
+            ));
         }
         Outcome::Refused(problems) => {
             out.push_str("refused, nothing was written:\n");

@@ -142,7 +142,7 @@ async fn doctor_checks_each_context_its_server_and_rbac() {
     )
     .unwrap();
     let config = format!(
-        "[kube]\ncontexts = [\"fine\", \"forbidden\", \"unreachable\"]\nkubeconfig = \"{}\"\n\n[aws]\nenabled = false\n",
+        "[kube]\ncontexts = [\"fine\", \"forbidden\", \"unreachable\", \"nope\"]\nkubeconfig = \"{}\"\n\n[aws]\nenabled = false\n",
         kubeconfig.display()
     );
     let (code, table) = doctor(home.path(), config, false).await;
@@ -175,6 +175,11 @@ async fn doctor_checks_each_context_its_server_and_rbac() {
             "ok: list and watch allowed on {} of {total}",
             total - 1
         )) || table.contains(&format!("allowed on {} of {total}", total - 1)),
+        "{table}"
+    );
+    // A context not in the kubeconfig is its own problem; the others are checked all the same.
+    assert!(
+        line(&table, "nope", "in the kubeconfig").contains("PROBLEM: no context nope"),
         "{table}"
     );
     let down = line(&table, "unreachable", "API server");
@@ -224,10 +229,12 @@ async fn doctor_checks_each_accounts_credentials_and_calls() {
         );
     }
     let creds = line(&table, "aws:rejected", "sts:GetCallerIdentity");
+    // The fix is in the result already: said once.
     assert!(
-        creds.contains("PROBLEM: ") && creds.contains("→ renew them: aws sso login"),
+        creds.contains("PROBLEM: ") && creds.contains("renew them: aws sso login"),
         "{creds}"
     );
+    assert_eq!(creds.matches("renew them").count(), 1, "{creds}");
     assert!(
         !table
             .lines()
@@ -243,4 +250,55 @@ async fn doctor_checks_each_accounts_credentials_and_calls() {
     let (code, table) = doctor(home.path(), config, true).await;
     assert_eq!(code, Some(0), "{table}");
     assert!(table.contains("every check passed"));
+}
+
+/// Values of the kubeconfig cannot end a comment of the written file and set something: a
+/// plugin argument with a newline stays in its comment, and a context with no name is left out.
+#[test]
+fn config_init_keeps_hostile_values_in_their_comments() {
+    let home = tempfile::tempdir().unwrap();
+    let kubeconfig = home.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        r#"apiVersion: v1
+kind: Config
+current-context: eks
+clusters:
+- name: c
+  cluster: {server: "https://127.0.0.1:9"}
+contexts:
+- name: eks
+  context: {cluster: c, user: u}
+- name: ""
+  context: {cluster: c, user: u}
+users:
+- name: u
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: ["eks", "get-token", "--cluster-name", "x\nwrite = true", "--region", "eu-west-1"]
+"#,
+    )
+    .unwrap();
+    let out = crate::opsdeck_in(home.path())
+        .args(["config", "init"])
+        .env("KUBECONFIG", &kubeconfig)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.lines().any(|l| l.trim_start().starts_with("write")),
+        "{text}"
+    );
+    assert!(
+        text.contains("(a context with no name is left out)"),
+        "{text}"
+    );
+    let loads = crate::run_in(home.path(), &["themes"]);
+    assert!(
+        loads.status.success(),
+        "the written config loads: {loads:?}"
+    );
 }
