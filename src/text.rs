@@ -65,6 +65,16 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// A reason without the "retrying" a poller or a watcher adds, for a place that asks once (a
+/// write, a command that exits).
+pub fn said_once(reason: String) -> String {
+    ["; retrying", "; trying again"]
+        .iter()
+        .find_map(|tail| reason.strip_suffix(tail))
+        .map(str::to_string)
+        .unwrap_or(reason)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

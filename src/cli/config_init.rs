@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::backend::kube::kubeconfig::{self, Loaded};
+use crate::backend::kube::kubeconfig::{self, Loaded, arg_after};
 use crate::config::paths;
 
 /// An AWS profile, as far as the config needs it.
@@ -162,13 +162,6 @@ pub(super) fn profile_set() -> Result<aws_config::profile::ProfileSet, String> {
     .map_err(|_| "reading the AWS config panicked".to_string())?
 }
 
-/// The value after `flag` in a plugin's arguments.
-fn arg_after(args: &[String], flag: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == flag)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
 fn contexts(kube: &Loaded) -> Vec<Context> {
     kube.config
         .contexts
@@ -178,20 +171,14 @@ fn contexts(kube: &Loaded) -> Vec<Context> {
             let cluster = kube.cluster_of(&name);
             let profile = kube.aws_profile(&name);
             let ctx = c.context.as_ref();
-            let exec_args = ctx
-                .and_then(|ctx| {
-                    kube.config
-                        .auth_infos
-                        .iter()
-                        .find(|a| Some(a.name.as_str()) == ctx.user.as_deref())
-                })
-                .and_then(|a| a.auth_info.as_ref()?.exec.as_ref())
-                .filter(|e| {
-                    let args = e.args.clone().unwrap_or_default();
+            // An EKS context without an ARN: its plugin is `aws eks get-token`.
+            let exec_args = kube
+                .exec_of(&name)
+                .map(|e| e.args.clone().unwrap_or_default())
+                .filter(|args| {
                     args.windows(2)
                         .any(|w| w[0] == "eks" && w[1] == "get-token")
-                })
-                .map(|e| e.args.clone().unwrap_or_default());
+                });
             let server = ctx
                 .and_then(|ctx| kube.config.clusters.iter().find(|k| k.name == ctx.cluster))
                 .and_then(|k| k.cluster.as_ref()?.server.clone())

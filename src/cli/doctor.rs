@@ -23,18 +23,10 @@ use crate::backend::kube::kubeconfig::{self, KubeconfigError, Loaded};
 use crate::backend::kube::resources::WATCHED;
 use crate::backend::kube::{context, errors as kube_errors};
 use crate::config::{Account, Config};
+use aws_config::profile::{Profile, ProfileSet};
 
 /// How long one check may take (a VPN that drops packets answers nothing).
 const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// A watcher's reason without the "retrying" a live source adds: doctor asks once.
-fn once(reason: String) -> String {
-    ["; retrying", "; trying again"]
-        .iter()
-        .find_map(|tail| reason.strip_suffix(tail))
-        .map(str::to_string)
-        .unwrap_or(reason)
-}
 
 /// One line of the table.
 #[derive(Debug)]
@@ -251,24 +243,7 @@ async fn kube_checks(config: &Config) -> Vec<Check> {
 
 /// The context's user's credential plugin, if it has one: its command and whether it is found.
 fn plugin(loaded: &Loaded, ctx: &str) -> Option<(String, bool)> {
-    let user = loaded
-        .config
-        .contexts
-        .iter()
-        .find(|c| c.name == ctx)?
-        .context
-        .as_ref()?
-        .user
-        .clone()?;
-    let exec = loaded
-        .config
-        .auth_infos
-        .iter()
-        .find(|a| a.name == user)?
-        .auth_info
-        .as_ref()?
-        .exec
-        .as_ref()?;
+    let exec = loaded.exec_of(ctx)?;
     let command = exec.command.clone()?;
     let found = if command.contains('/') {
         Path::new(&command).exists()
@@ -314,7 +289,7 @@ async fn context_checks(loaded: &Loaded, ctx: &str) -> Vec<Check> {
             checks.push(Check::problem(
                 ctx,
                 "credentials",
-                once(f.reason()),
+                crate::text::said_once(f.reason()),
                 "see the reason",
             ));
             return checks;
@@ -336,7 +311,7 @@ async fn context_checks(loaded: &Loaded, ctx: &str) -> Vec<Check> {
             checks.push(Check::problem(
                 ctx,
                 "API server",
-                once(f.reason()),
+                crate::text::said_once(f.reason()),
                 "check the VPN, the server address and the credentials",
             ));
             return checks;
@@ -397,7 +372,11 @@ async fn rbac_checks(client: &kube::Client, ctx: &str) -> Vec<Check> {
                 Some((_, verbs)) => verbs.push(verb),
                 None => denied.push((name, vec![verb])),
             },
-            Err(e) => unanswered = Some(once(kube_errors::classify(&e, None).reason())),
+            Err(e) => {
+                unanswered = Some(crate::text::said_once(
+                    kube_errors::classify(&e, None).reason(),
+                ))
+            }
         }
     }
     if let Some(reason) = unanswered {
@@ -437,7 +416,15 @@ async fn aws_checks(config: &Config) -> Vec<Check> {
     if !config.aws.enabled {
         return Vec::new();
     }
-    let per_account = join_all(config.accounts.iter().map(account_checks)).await;
+    // The AWS config, read once for every account (their SSO sessions, their regions).
+    let profiles = super::config_init::profile_set().ok();
+    let per_account = join_all(
+        config
+            .accounts
+            .iter()
+            .map(|a| account_checks(a, profiles.as_ref())),
+    )
+    .await;
     per_account.into_iter().flatten().collect()
 }
 
@@ -452,19 +439,16 @@ fn failure_fix(f: &AwsFailure, profile: Option<&str>) -> String {
     }
 }
 
-async fn account_checks(account: &Account) -> Vec<Check> {
+async fn account_checks(account: &Account, profiles: Option<&ProfileSet>) -> Vec<Check> {
     let source = format!("aws:{}", account.name);
     let profile = account.profile.as_deref();
+    let settings = profiles.and_then(|set| set.get_profile(profile.unwrap_or("default")));
     let mut checks = Vec::new();
-    if let Some(sso) = sso_session(profile) {
+    if let Some(sso) = settings.and_then(sso_session) {
         checks.push(sso.check(&source, profile));
     }
     let regions: Vec<String> = if account.regions.is_empty() {
-        let profile_region = super::config_init::profile_set().ok().and_then(|set| {
-            set.get_profile(profile.unwrap_or("default"))?
-                .get("region")
-                .map(str::to_string)
-        });
+        let profile_region = settings.and_then(|p| p.get("region")).map(str::to_string);
         match profile_region {
             Some(r) => vec![r],
             None => {
@@ -614,18 +598,17 @@ impl SsoSession {
     }
 }
 
-/// The SSO session of `profile`, if it is an SSO profile: its token's expiry from the AWS CLI's
+/// The SSO session of a profile, if it is an SSO profile: its token's expiry from the AWS CLI's
 /// cache (`~/.aws/sso/cache/<sha1 of the session name, or of the start URL>.json`).
-fn sso_session(profile: Option<&str>) -> Option<SsoSession> {
-    let set = super::config_init::profile_set().ok()?;
-    let p = set.get_profile(profile.unwrap_or("default"))?;
-    let (name, key) = match (p.get("sso_session"), p.get("sso_start_url")) {
-        (Some(session), _) => (session.to_string(), session.to_string()),
-        (None, Some(url)) => (url.to_string(), url.to_string()),
-        _ => return None,
-    };
-    let digest =
-        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, key.as_bytes());
+fn sso_session(p: &Profile) -> Option<SsoSession> {
+    let name = p
+        .get("sso_session")
+        .or_else(|| p.get("sso_start_url"))?
+        .to_string();
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        name.as_bytes(),
+    );
     let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
     let home = std::env::var_os("HOME")?;
     let file = Path::new(&home)

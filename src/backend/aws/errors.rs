@@ -60,12 +60,7 @@ impl AwsFailure {
     /// The failure in words for a call that is not made again (a write, a command that exits):
     /// without the "retrying" a poller or a live section adds.
     pub fn once(&self) -> String {
-        let reason = self.reason();
-        ["; retrying", "; trying again"]
-            .iter()
-            .find_map(|tail| reason.strip_suffix(tail))
-            .map(str::to_string)
-            .unwrap_or(reason)
+        crate::text::said_once(self.reason())
     }
 }
 

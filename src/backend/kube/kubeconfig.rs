@@ -85,9 +85,8 @@ impl Loaded {
         Ok(wanted)
     }
 
-    /// The AWS profile an `aws eks get-token` exec plugin of this context uses, if any: named in
-    /// the fix when the plugin fails.
-    pub fn aws_profile(&self, context: &str) -> Option<String> {
+    /// The credential plugin (`exec`) of this context's user, if it has one.
+    pub fn exec_of(&self, context: &str) -> Option<&kube::config::ExecConfig> {
         let ctx = self
             .config
             .contexts
@@ -100,18 +99,20 @@ impl Loaded {
             .auth_infos
             .iter()
             .find(|a| a.name == ctx.user.as_deref().unwrap_or_default())?;
-        let exec = user.auth_info.as_ref()?.exec.as_ref()?;
+        user.auth_info.as_ref()?.exec.as_ref()
+    }
+
+    /// The AWS profile an `aws eks get-token` exec plugin of this context uses, if any: named in
+    /// the fix when the plugin fails.
+    pub fn aws_profile(&self, context: &str) -> Option<String> {
+        let exec = self.exec_of(context)?;
         let from_env = exec.env.as_ref().and_then(|env| {
             env.iter()
                 .find(|e| e.get("name").map(String::as_str) == Some("AWS_PROFILE"))
                 .and_then(|e| e.get("value").cloned())
         });
         let args = exec.args.clone().unwrap_or_default();
-        let from_args = args
-            .iter()
-            .position(|a| a == "--profile")
-            .and_then(|i| args.get(i + 1).cloned());
-        from_env.or(from_args)
+        from_env.or_else(|| arg_after(&args, "--profile"))
     }
 
     /// The cluster name and, for an EKS ARN, its account and region.
@@ -126,6 +127,13 @@ impl Loaded {
             .unwrap_or_else(|| context.to_string());
         ClusterRef::parse(&cluster, context)
     }
+}
+
+/// The value after `flag` in a plugin's arguments.
+pub fn arg_after(args: &[String], flag: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 /// Which cluster a context points at. EKS contexts made by `aws eks update-kubeconfig` name
