@@ -405,6 +405,11 @@ fn the_audit_log_is_private_and_holds_no_secret() {
         longest_hex_run(&timeline) < 24,
         "a generated value: {timeline}"
     );
+    // A rehearsal is the demo's: the real world's timeline is not written.
+    assert!(
+        !home.path().join("state/opsdeck/timeline.sqlite").exists(),
+        "a rehearsal wrote the real timeline"
+    );
 }
 
 /// A step that writes in its verify (the media sync copies batch by batch) is audited too:
