@@ -213,6 +213,10 @@ struct ContainerLog {
 /// The fault key of the log subresource: RBAC grants `pods/log` apart from pods.
 const LOG_LINE: &str = "pods/log";
 
+/// The fault key of a group's discovery (`/apis/{g}/{v}`): `set_fault_for(DISCOVERY, …)` makes
+/// the cluster's first question fail, as an apiserver restarting or a dropped VPN does.
+pub const DISCOVERY: &str = "(discovery)";
+
 #[derive(Clone)]
 pub struct KubeApi {
     inner: Arc<Mutex<Inner>>,
@@ -676,7 +680,14 @@ async fn group_resources(
     State((inner, _)): State<Shared>,
     Path((group, version)): Path<(String, String)>,
 ) -> Response {
-    let g = inner.lock().unwrap();
+    let mut g = inner.lock().unwrap();
+    if let Some(fault) = take_fault(&mut g, DISCOVERY) {
+        return status(
+            500,
+            "InternalError",
+            format!("discovery of {group}/{version} failed: {fault:?}"),
+        );
+    }
     let rs: Vec<&Resource> = g
         .resources
         .iter()
@@ -737,6 +748,22 @@ fn parse_path(resources: &[Resource], path: &str) -> Option<Target> {
     })
 }
 
+/// The fault set on `key` for this request, counting it down when it is for a few calls only.
+fn take_fault(g: &mut Inner, key: &str) -> Option<Fault> {
+    match g.faults.get_mut(key) {
+        Some((_, Some(0))) => {
+            g.faults.remove(key);
+            None
+        }
+        Some((f, Some(n))) => {
+            *n -= 1;
+            Some(f.clone())
+        }
+        Some((f, None)) => Some(f.clone()),
+        None => None,
+    }
+}
+
 /// JSON merge patch (RFC 7386).
 pub fn merge_patch(target: &mut Value, patch: &Value) {
     match patch {
@@ -781,18 +808,7 @@ async fn resource_request(
         };
         // The log subresource has faults of its own (RBAC grants `pods/log` apart from pods).
         let plural = if t.log { LOG_LINE } else { t.res.plural };
-        let fault = match g.faults.get_mut(plural) {
-            Some((_, Some(0))) => {
-                g.faults.remove(plural);
-                None
-            }
-            Some((f, Some(n))) => {
-                *n -= 1;
-                Some(f.clone())
-            }
-            Some((f, None)) => Some(f.clone()),
-            None => None,
-        };
+        let fault = take_fault(&mut g, plural);
         (t, fault)
     };
     let mut cut_after = None;

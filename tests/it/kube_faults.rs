@@ -13,7 +13,7 @@ use opsdeck::backend::kube::resources::WATCHED;
 use serde_json::{Value, json};
 use testkit::cbor_proxy::CborProxy;
 use testkit::fleet::create_fleet;
-use testkit::kube_api::{Fault, KubeApi, loaded};
+use testkit::kube_api::{DISCOVERY, Fault, KubeApi, loaded};
 use testkit::moto::Moto;
 
 struct Outcome {
@@ -202,6 +202,18 @@ async fn a_fault_that_clears_on_the_first_retry_is_a_complete_snapshot() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(o.count("helm_release"), 2);
     assert_eq!(o.cluster("prod-cluster")["health"], "healthy");
+}
+
+#[tokio::test]
+async fn a_discovery_that_fails_once_is_retried_not_the_contexts_error() {
+    // The cluster's first question failing once (an apiserver restarting, a VPN blip) is not
+    // the context's answer: a watcher gets a retry, and so does discovery.
+    let api = loaded().await;
+    api.set_fault_for(DISCOVERY, Fault::ServerError, 1);
+    let o = snapshot(&api.one_context(), None, &[]).await;
+    assert_eq!(o.code, 0, "{:#}; {}", o.source("prod-cluster"), o.stderr);
+    assert_eq!(o.source("prod-cluster")["status"], "connected");
+    assert_eq!(o.count("helm_release"), 2);
 }
 
 #[tokio::test]

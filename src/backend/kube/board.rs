@@ -37,8 +37,9 @@ struct Inner {
     failures: BTreeMap<(Kind, &'static str), u32>,
     /// Objects a watcher could not read, named ("ns/name (why)").
     skipped: BTreeMap<(Kind, &'static str), Vec<String>>,
-    /// A failure before any watcher exists (client, discovery).
+    /// A failure before any watcher exists (client, discovery), and how many times in a row.
     context_failure: Option<Failure>,
+    context_failures: u32,
     ever_synced: bool,
     status: Option<SourceStatus>,
     notes: BTreeMap<Kind, Option<String>>,
@@ -69,6 +70,7 @@ impl Board {
                 failures: BTreeMap::new(),
                 skipped: BTreeMap::new(),
                 context_failure: None,
+                context_failures: 0,
                 ever_synced: false,
                 status: None,
                 notes: BTreeMap::new(),
@@ -141,7 +143,15 @@ impl Board {
     pub async fn set_context_failure(&self, failure: Option<Failure>) {
         let updates = {
             let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-            if g.context_failure == failure {
+            let before = g.context_failures;
+            g.context_failures = match failure {
+                Some(_) => before.saturating_add(1),
+                None => 0,
+            };
+            // As for a watcher: a repeated failure matters once more, when it settles.
+            let newly_settled =
+                before < SETTLED_AFTER_FAILURES && g.context_failures >= SETTLED_AFTER_FAILURES;
+            if g.context_failure == failure && !newly_settled {
                 return;
             }
             g.context_failure = failure;
@@ -223,7 +233,15 @@ impl Board {
             .iter()
             .find(|f| matches!(f, Failure::Auth(_)))
             .copied();
-        let status = if let Some(f) = g.context_failure.as_ref().or(auth) {
+        // A context failing once before it ever answered is retried, as a watcher is: one
+        // blip (an apiserver restarting, the VPN reconnecting) is not the context's answer.
+        // Refused credentials are: asking again gets the same answer.
+        let context_failure = g.context_failure.as_ref().filter(|f| {
+            matches!(f, Failure::Auth(_))
+                || g.ever_synced
+                || g.context_failures >= SETTLED_AFTER_FAILURES
+        });
+        let status = if let Some(f) = context_failure.or(auth) {
             whole(f, g.ever_synced)
         } else if answering {
             if all_settled {
