@@ -11,6 +11,7 @@ use crate::backend::kube::kubeconfig;
 use crate::backend::kube::runbook_port::KubeClusterOps;
 use crate::clock::SystemClock;
 use crate::config::{Account, Config};
+use crate::runbook::from_world::WorldHints;
 use crate::runbook::journal::World;
 use crate::runbook::ports::{ClusterOps, GitOps, Ports, Unavailable};
 
@@ -106,5 +107,29 @@ fn cluster_port(config: &Config) -> (Arc<dyn ClusterOps>, Vec<String>) {
             (Arc::new(KubeClusterOps::new(loaded)), names)
         }
         Err(e) => (Arc::new(Unavailable(e.to_string())), Vec::new()),
+    }
+}
+
+/// What the runbooks' forms read the world with, beyond the ports: the configured hosted zones,
+/// and the EKS cluster each kube context points at (an unreadable kubeconfig tells nothing; the
+/// runbook then asks by the context's own name).
+pub fn world_hints(config: &Config) -> WorldHints {
+    let eks = kubeconfig::load(config.kube.kubeconfig.as_deref())
+        .map(|loaded| {
+            loaded
+                .config
+                .contexts
+                .iter()
+                .filter_map(|c| {
+                    let cluster = loaded.cluster_of(&c.name);
+                    cluster.arn.as_ref()?;
+                    Some((c.name.clone(), (cluster.name, cluster.region)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    WorldHints {
+        hosted_zones: config.aws.hosted_zones.clone(),
+        eks,
     }
 }

@@ -301,7 +301,7 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
             // Runbooks in the TUI act on the configured world; without one, `:runbooks` says so.
             let ports = match crate::backend::configured_ports::configured_ports(config, None, None)
             {
-                Ok(p) => Some(p),
+                Ok(p) => Some((p, crate::backend::configured_ports::world_hints(config))),
                 Err(e) => {
                     tracing::warn!("runbooks unavailable: {e}");
                     None

@@ -15,11 +15,12 @@ use std::time::Duration;
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches, Subcommand};
 use serde_json::Value;
 
-use crate::backend::configured_ports::configured_ports;
+use crate::backend::configured_ports::{configured_ports, world_hints};
 use crate::backend::demo::rehearsal_ports;
 use crate::clock::{JumpClock, SharedClock, SimClock, whole_second_now};
 use crate::config::{Config, paths};
 use crate::runbook::engine::{self, Outcome, RunOptions};
+use crate::runbook::from_world::{WorldHints, missing};
 use crate::runbook::inputs::{InputShape, InputSpec, messages};
 use crate::runbook::ports::Ports;
 use crate::runbook::render::{self, Progress, TimelineSteps};
@@ -106,13 +107,15 @@ impl FromArgMatches for RunbookCmd {
 /// A runbook's subcommand, from its declaration: the run's flags, then a flag per input.
 fn start_command(spec: &RunbookSpec) -> Command {
     let cmd = RunFlags::augment_args(Command::new(spec.name).about(spec.about));
-    spec.inputs
-        .iter()
-        .fold(cmd, |cmd, input| cmd.arg(input_arg(input)))
+    let read = spec.from_world.as_ref().map_or(&[][..], |w| w.keys);
+    spec.inputs.iter().fold(cmd, |cmd, input| {
+        cmd.arg(input_arg(input, read.contains(&input.key)))
+    })
 }
 
-/// An input's flag: required unless it has a default or is optional; a list repeats.
-fn input_arg(input: &InputSpec) -> Arg {
+/// An input's flag: required unless it has a default, is optional or can be read from the
+/// world; a list repeats.
+fn input_arg(input: &InputSpec, from_world: bool) -> Arg {
     let arg = Arg::new(input.key)
         .long(input.flag)
         .help(input.help)
@@ -124,7 +127,7 @@ fn input_arg(input: &InputSpec) -> Arg {
         });
     match input.default {
         Some(default) => arg.default_value(default),
-        None => arg.required(input.required()),
+        None => arg.required(input.required() && !from_world),
     }
 }
 
@@ -245,41 +248,39 @@ fn ports(flags: &RunFlags, config: &Config) -> Result<Ports, String> {
     rehearsal_ports(clock, flags.repo.as_deref())
 }
 
-/// create-org's account id and OIDC provider id, when not given, from the world the run acts
-/// in (`create_org::read_from_world`): the EKS cluster the `--cluster` context points at (its
-/// ARN in the kubeconfig names it and its region), else the cluster of that name in `--region`.
+/// The inputs not given that the world can tell (`RunbookSpec::from_world`), read from the
+/// world the run acts in; then the ones it could not tell, refused by their flags.
 async fn inputs_from_world(
     start: &mut RunbookStart,
     config: &Config,
-) -> Result<Vec<String>, String> {
-    if start.spec.name != "create-org" {
+) -> Result<Vec<String>, Vec<String>> {
+    let Some(from_world) = &start.spec.from_world else {
+        return Ok(Vec::new());
+    };
+    if !from_world.keys.iter().any(|k| missing(&start.inputs, k)) {
         return Ok(Vec::new());
     }
-    let given = |key: &str| start.inputs.get(key).is_some_and(|v| v.is_string());
-    if given("account_id") && given("oidc_provider_id") {
-        return Ok(Vec::new());
+    let ports = ports(&start.run, config).map_err(|e| vec![e])?;
+    let hints = if start.run.demo {
+        WorldHints::default()
+    } else {
+        world_hints(config)
+    };
+    let said = (from_world.read)(&ports, &hints, &mut start.inputs)
+        .await
+        .map_err(|e| vec![e])?;
+    let unread: Vec<String> = start
+        .spec
+        .inputs
+        .iter()
+        .filter(|i| from_world.keys.contains(&i.key) && missing(&start.inputs, i.key))
+        .map(|i| format!("--{} not given, and the world does not tell it", i.flag))
+        .collect();
+    if unread.is_empty() {
+        Ok(said)
+    } else {
+        Err(said.into_iter().chain(unread).collect())
     }
-    let ports = ports(&start.run, config)?;
-    let context = start.inputs["cluster"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let mut region = start.inputs["region"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let mut eks = context.clone();
-    if !start.run.demo
-        && let Ok(loaded) =
-            crate::backend::kube::kubeconfig::load(config.kube.kubeconfig.as_deref())
-    {
-        let cluster = loaded.cluster_of(&context);
-        if cluster.arn.is_some() {
-            eks = cluster.name;
-            region = cluster.region.unwrap_or(region);
-        }
-    }
-    crate::runbook::create_org::read_from_world(&ports, &mut start.inputs, &eks, &region).await
 }
 
 pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
@@ -312,7 +313,7 @@ pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
                         println!("{line}");
                     }
                 }
-                Err(e) => return refused(&[e]),
+                Err(problems) => return refused(&problems),
             }
             // The staging refresh names its snapshot by the day the run starts.
             let today = whole_second_now().strftime("%Y%m%d").to_string();

@@ -13,6 +13,7 @@ use crate::clock::{SharedClock, SimClock, SystemClock};
 use crate::inspect::route::Router;
 use crate::row_actions::ActionRouter;
 use crate::runbook::Ports;
+use crate::runbook::from_world::WorldHints;
 use crate::store::changes::MAX_CHANGES;
 use crate::store::{self, Fleet};
 use crate::timeline_db::{self, Recorder, TimelineDb};
@@ -26,7 +27,7 @@ pub async fn real(
     fleet_name: String,
     theme: Theme,
     read_only: bool,
-    runbook_ports: Option<Ports>,
+    runbook_ports: Option<(Ports, WorldHints)>,
     protected: crate::ui::app::Protected,
 ) -> ExitCode {
     let clock: SharedClock = Arc::new(SystemClock);
@@ -42,8 +43,10 @@ pub async fn real(
     let mut app = App::new(fleet, clock, theme, read_only)
         .with_protected(protected)
         .with_notice(unkept);
-    if let Some(ports) = runbook_ports {
-        app = app.with_runbooks(ports, super::runbook::journal_dir());
+    if let Some((ports, hints)) = runbook_ports {
+        app = app
+            .with_runbooks(ports, super::runbook::journal_dir())
+            .with_world_hints(hints);
     }
     // Details and logs read each row from the side it came from.
     let mut router = Router::default();

@@ -10,6 +10,7 @@ mod steps;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
+use super::from_world::{FromWorld, WorldHints, missing};
 use super::inputs::{self, InputShape, InputSpec, Problems};
 use super::ports::Ports;
 use super::step::Step;
@@ -49,7 +50,6 @@ const INPUTS: &[InputSpec] = &[
         label: "organization",
         help: "Organization name (DNS-1123, at most 40 characters)",
         default: None,
-        prefill: None,
         shape: InputShape::Text,
     },
     InputSpec {
@@ -58,7 +58,6 @@ const INPUTS: &[InputSpec] = &[
         label: "domain",
         help: "The organization's domain",
         default: None,
-        prefill: None,
         shape: InputShape::Text,
     },
     InputSpec {
@@ -67,7 +66,6 @@ const INPUTS: &[InputSpec] = &[
         label: "spaces (comma-separated)",
         help: "A Hyperfy2 space (repeat for several)",
         default: None,
-        prefill: None,
         shape: InputShape::List,
     },
     InputSpec {
@@ -76,7 +74,6 @@ const INPUTS: &[InputSpec] = &[
         label: "account id",
         help: "AWS account id (12 digits); read from sts:GetCallerIdentity when not given",
         default: None,
-        prefill: None,
         shape: InputShape::Optional,
     },
     InputSpec {
@@ -85,7 +82,6 @@ const INPUTS: &[InputSpec] = &[
         label: "OIDC provider id",
         help: "The cluster's EKS OIDC provider id; read from eks:DescribeCluster when not given",
         default: None,
-        prefill: None,
         shape: InputShape::Optional,
     },
     InputSpec {
@@ -94,7 +90,6 @@ const INPUTS: &[InputSpec] = &[
         label: "cluster",
         help: "The platform cluster (its directory in the GitOps repository); typed to confirm",
         default: Some("prod-cluster"),
-        prefill: None,
         shape: InputShape::Text,
     },
     InputSpec {
@@ -103,7 +98,6 @@ const INPUTS: &[InputSpec] = &[
         label: "region",
         help: "The cluster's region (its OIDC issuer)",
         default: Some("eu-west-1"),
-        prefill: None,
         shape: InputShape::Text,
     },
     InputSpec {
@@ -112,7 +106,6 @@ const INPUTS: &[InputSpec] = &[
         label: "template organization",
         help: "The organization whose directory is copied",
         default: Some("numinia"),
-        prefill: None,
         shape: InputShape::Text,
     },
     InputSpec {
@@ -121,7 +114,6 @@ const INPUTS: &[InputSpec] = &[
         label: "statics bucket",
         help: "The bucket that holds hyperfy-spaces/<org>/…",
         default: Some("numinia-statics"),
-        prefill: None,
         shape: InputShape::Text,
     },
     InputSpec {
@@ -130,7 +122,6 @@ const INPUTS: &[InputSpec] = &[
         label: "statics policy",
         help: "The IAM policy that grants the statics bucket, attached to the org's role",
         default: Some("numinia-statics-bucket"),
-        prefill: None,
         shape: InputShape::Text,
     },
 ];
@@ -143,6 +134,10 @@ impl Procedure for CreateOrg {
         about: "Onboard a tenant organization on the platform cluster (seed 001)",
         inputs: INPUTS,
         build: inputs::build::<CreateOrg>,
+        from_world: Some(FromWorld {
+            keys: &["account_id", "oidc_provider_id"],
+            read: read_from_world,
+        }),
     };
 
     const STEPS: &'static [&'static dyn Step<CreateOrg>] = &[
@@ -309,41 +304,44 @@ impl Procedure for CreateOrg {
 
 /// The inputs the world can tell when they are not given (as the journal keys them): the
 /// account id from STS (the account the credentials act in) and the OIDC provider id from
-/// `eks:DescribeCluster` of `eks_cluster` in `region` (the cluster the context points at).
-/// Gives where each one came from, for the plan; refuses when one can be read from nowhere.
-pub async fn read_from_world(
-    ports: &Ports,
-    inputs: &mut serde_json::Value,
-    eks_cluster: &str,
-    region: &str,
-) -> Result<Vec<String>, String> {
-    let missing = |inputs: &serde_json::Value, key: &str| {
-        inputs
-            .get(key)
-            .is_none_or(|v| v.is_null() || v.as_str() == Some(""))
-    };
-    let mut read = Vec::new();
-    if missing(inputs, "account_id") {
-        let id = ports.identity.caller_account().await.map_err(|e| {
-            format!("--account-id not given, and the AWS account could not be read: {e}")
-        })?;
-        read.push(format!(
-            "account id {id}: read from sts:GetCallerIdentity (the account the credentials act in)"
-        ));
-        inputs["account_id"] = id.into();
-    }
-    if missing(inputs, "oidc_provider_id") {
-        let id = ports
-            .identity
-            .oidc_provider_id(eks_cluster, region)
-            .await
-            .map_err(|e| format!("--oidc-id not given, and it could not be read: {e}"))?;
-        read.push(format!(
-            "OIDC provider id {id}: read from eks:DescribeCluster {eks_cluster} in {region} (identity.oidc.issuer)"
-        ));
-        inputs["oidc_provider_id"] = id.into();
-    }
-    Ok(read)
+/// `eks:DescribeCluster` of the EKS cluster the `cluster` context points at (its ARN in the
+/// kubeconfig names it and its region), else of the cluster of that name in `region`. Says
+/// where each one came from, for the plan; refuses when one can be read from nowhere.
+fn read_from_world<'a>(
+    ports: &'a Ports,
+    hints: &'a WorldHints,
+    inputs: &'a mut serde_json::Value,
+) -> BoxFuture<'a, Result<Vec<String>, String>> {
+    Box::pin(async move {
+        let mut read = Vec::new();
+        if missing(inputs, "account_id") {
+            let id = ports.identity.caller_account().await.map_err(|e| {
+                format!("--account-id not given, and the AWS account could not be read: {e}")
+            })?;
+            read.push(format!(
+                "account id {id}: read from sts:GetCallerIdentity (the account the credentials act in)"
+            ));
+            inputs["account_id"] = id.into();
+        }
+        if missing(inputs, "oidc_provider_id") {
+            let context = inputs["cluster"].as_str().unwrap_or_default().to_string();
+            let region = inputs["region"].as_str().unwrap_or_default().to_string();
+            let (eks, region) = match hints.eks.get(&context) {
+                Some((name, r)) => (name.clone(), r.clone().unwrap_or(region)),
+                None => (context, region),
+            };
+            let id = ports
+                .identity
+                .oidc_provider_id(&eks, &region)
+                .await
+                .map_err(|e| format!("--oidc-id not given, and it could not be read: {e}"))?;
+            read.push(format!(
+                "OIDC provider id {id}: read from eks:DescribeCluster {eks} in {region} (identity.oidc.issuer)"
+            ));
+            inputs["oidc_provider_id"] = id.into();
+        }
+        Ok(read)
+    })
 }
 
 impl CreateOrg {

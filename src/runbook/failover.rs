@@ -10,8 +10,11 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
+use serde_json::Value;
+
+use super::from_world::{FromWorld, WorldHints, fill, missing, only};
 use super::inputs::{self, InputShape, InputSpec, Problems};
-use super::ports::{Ports, RoutedName};
+use super::ports::{Ports, RoutedChoice, RoutedName};
 use super::render::secs;
 use super::step::Step;
 use super::{Preflight, Procedure, RunState, RunbookSpec, StepFuture, StepSpec, Verdict};
@@ -28,7 +31,7 @@ pub struct Failover {
 }
 
 /// One line per field of `Failover`: its CLI flag, form field and journal key. The form starts
-/// from the seed's example.
+/// from what the world tells (`read_from_world`).
 const INPUTS: &[InputSpec] = &[
     InputSpec {
         key: "zone",
@@ -36,7 +39,6 @@ const INPUTS: &[InputSpec] = &[
         label: "hosted zone",
         help: "The Route53 hosted zone (e.g. helpdev.io)",
         default: None,
-        prefill: Some("helpdev.io"),
         shape: InputShape::Text,
     },
     InputSpec {
@@ -45,7 +47,6 @@ const INPUTS: &[InputSpec] = &[
         label: "record",
         help: "The failover record (e.g. api.helpdev.io)",
         default: None,
-        prefill: Some("api.helpdev.io"),
         shape: InputShape::Text,
     },
     InputSpec {
@@ -54,7 +55,6 @@ const INPUTS: &[InputSpec] = &[
         label: "from region",
         help: "The region serving now (e.g. us-east-1)",
         default: None,
-        prefill: Some("us-east-1"),
         shape: InputShape::Text,
     },
     InputSpec {
@@ -63,10 +63,115 @@ const INPUTS: &[InputSpec] = &[
         label: "to region",
         help: "The region to serve from (e.g. sa-east-1); typed to confirm",
         default: None,
-        prefill: Some("sa-east-1"),
         shape: InputShape::Text,
     },
 ];
+
+/// The routed names of the configured hosted zones (else of every zone the account has), for
+/// the inputs not given: a zone and record when there is one routed name, and its regions, the
+/// one Route53 serves now as `from` and the other as `to`. Several are listed, not picked.
+fn read_from_world<'a>(
+    ports: &'a Ports,
+    hints: &'a WorldHints,
+    inputs: &'a mut Value,
+) -> BoxFuture<'a, Result<Vec<String>, String>> {
+    Box::pin(async move {
+        let mut said = Vec::new();
+        let zones = if !missing(inputs, "zone") {
+            vec![inputs["zone"].as_str().unwrap_or_default().to_string()]
+        } else if !hints.hosted_zones.is_empty() {
+            hints.hosted_zones.clone()
+        } else {
+            match ports.routing.hosted_zones().await {
+                Ok(zones) => zones,
+                Err(e) => {
+                    said.push(format!("the hosted zones could not be listed: {e}"));
+                    return Ok(said);
+                }
+            }
+        };
+        let mut routed: Vec<RoutedChoice> = Vec::new();
+        for zone in &zones {
+            match ports.routing.routed_names(zone).await {
+                Ok(names) => routed.extend(names),
+                Err(e) => said.push(format!("the routed names of {zone} could not be read: {e}")),
+            }
+        }
+        if let Some(record) = inputs["record"].as_str().filter(|r| !r.trim().is_empty()) {
+            let record = record.trim().trim_end_matches('.');
+            routed.retain(|c| c.name == record);
+        }
+        let one = match routed.as_slice() {
+            [] => {
+                said.push(format!(
+                    "no failover records in {}",
+                    if zones.is_empty() {
+                        "any hosted zone".into()
+                    } else {
+                        zones.join(", ")
+                    }
+                ));
+                return Ok(said);
+            }
+            [one] => one.clone(),
+            many => {
+                said.push(format!(
+                    "routed names: {}",
+                    many.iter().map(describe).collect::<Vec<_>>().join("; ")
+                ));
+                return Ok(said);
+            }
+        };
+        let why = "the only routed name (route53:ListResourceRecordSets)";
+        fill(inputs, &mut said, "zone", &one.zone, why);
+        fill(inputs, &mut said, "record", &one.name, why);
+        let from_given = inputs["from"].as_str().map(str::to_string);
+        let serving = match from_given.filter(|f| !f.trim().is_empty()) {
+            Some(f) => Some(f),
+            None => one
+                .records
+                .iter()
+                .find(|r| r.serving)
+                .map(|r| r.region.clone()),
+        };
+        if let Some(from) = &serving {
+            fill(
+                inputs,
+                &mut said,
+                "from",
+                from,
+                "the region Route53 serves it from now",
+            );
+            if let Some(other) = only(&one.records, |r| &r.region != from) {
+                fill(
+                    inputs,
+                    &mut said,
+                    "to",
+                    &other.region,
+                    "the pair's other region",
+                );
+            }
+        }
+        Ok(said)
+    })
+}
+
+/// "api.example.io in example.io: us-east-1 PRIMARY serving, sa-east-1 SECONDARY".
+fn describe(c: &RoutedChoice) -> String {
+    let records: Vec<String> = c
+        .records
+        .iter()
+        .map(|r| {
+            let health = match r.healthy {
+                Some(false) => " unhealthy",
+                _ => "",
+            };
+            let serving = if r.serving { " serving" } else { "" };
+            format!("{} {}{health}{serving}", r.region, r.role)
+        })
+        .collect();
+    format!("{} in {}: {}", c.name, c.zone, records.join(", "))
+}
 
 impl Failover {
     /// The routed name this failover moves.
@@ -108,6 +213,10 @@ impl Procedure for Failover {
         about: "Fail a routed name over from its primary region to the secondary (seed 003); a failback is the same with the regions swapped",
         inputs: INPUTS,
         build: inputs::build::<Failover>,
+        from_world: Some(FromWorld {
+            keys: &["zone", "record", "from", "to"],
+            read: read_from_world,
+        }),
     };
 
     const STEPS: &'static [&'static dyn Step<Failover>] =

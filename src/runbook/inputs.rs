@@ -28,17 +28,15 @@ pub struct InputSpec {
     pub label: &'static str,
     /// The CLI's help line.
     pub help: &'static str,
-    /// The CLI's default and the form's prefill.
+    /// The CLI's default and where the form starts.
     pub default: Option<&'static str>,
-    /// The form's prefill where the CLI has no default (an example to edit).
-    pub prefill: Option<&'static str>,
     pub shape: InputShape,
 }
 
 impl InputSpec {
-    /// What the form starts with: the default, else the prefill, else nothing.
+    /// What the form starts with: the default, else nothing (what the world tells comes later).
     pub fn form_default(&self) -> &'static str {
-        self.default.or(self.prefill).unwrap_or_default()
+        self.default.unwrap_or_default()
     }
 
     /// Whether the CLI must be given it: no default, and not optional.
@@ -371,16 +369,22 @@ mod tests {
         assert_eq!(v["org"], "");
         assert_eq!(form_texts(spec, &v)[2], "world,arena");
 
-        // The prefilled forms are runs as they stand; their inputs fill the form again.
-        for name in ["failover", "staging-refresh"] {
+        // Filled forms are runs; their inputs fill the form again, trimmed.
+        let filled: [(&str, &[&str]); 2] = [
+            (
+                "failover",
+                &[" helpdev.io", "api.helpdev.io ", "us-east-1", "sa-east-1"],
+            ),
+            (
+                "staging-refresh",
+                &["prod-db", "dev-db", "prod-media", "staging-media", ""],
+            ),
+        ];
+        for (name, values) in filled {
             let spec = crate::runbook::spec(name).unwrap();
-            let given: Vec<String> = spec
-                .inputs
-                .iter()
-                .map(|i| format!(" {} ", i.form_default()))
-                .collect();
+            let given = texts(values);
             let Ok(rb) = (spec.build)(&form_values(spec, &given), "20261125") else {
-                panic!("{name}: the prefilled form is refused")
+                panic!("{name}: the filled form is refused")
             };
             let trimmed: Vec<String> = given.iter().map(|t| t.trim().to_string()).collect();
             assert_eq!(form_texts(spec, &rb.inputs()), trimmed, "{name}");

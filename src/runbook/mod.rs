@@ -17,6 +17,7 @@
 pub mod create_org;
 pub mod engine;
 pub mod failover;
+pub mod from_world;
 pub mod inputs;
 pub mod journal;
 pub mod ports;
@@ -31,6 +32,7 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 
 pub use engine::{Control, Event, Outcome, RunOptions, run};
+use from_world::FromWorld;
 use inputs::{InputProblem, InputSpec, Problems, messages};
 pub use journal::World;
 pub use ports::{OpsError, Ports};
@@ -213,6 +215,8 @@ pub struct RunbookSpec {
     pub inputs: &'static [InputSpec],
     /// Validates inputs given as a JSON object and builds the runbook (see `Build`).
     pub build: Build,
+    /// The inputs the world can tell when they are not given, and how they are read.
+    pub from_world: Option<FromWorld>,
 }
 
 /// Validates inputs given as a JSON object (strings; arrays for a list; null or absent for an

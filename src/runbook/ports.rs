@@ -334,6 +334,11 @@ pub trait StorageOps: Send + Sync {
             )))
         })
     }
+    /// The buckets these credentials see, with their `environment` tag: what a staging
+    /// refresh's form offers. At most `OFFERED` of them are read.
+    fn buckets(&self) -> OpsFuture<'_, Vec<(String, Option<String>)>> {
+        Box::pin(async { Err(OpsError::Failed("this port cannot list buckets".into())) })
+    }
     /// Objects under `prefix` in `from` that are not in `to` yet, and how many there are.
     fn bucket_diff<'a>(&'a self, from: &'a str, to: &'a str) -> OpsFuture<'a, (u64, u64)>;
     /// Copies up to `batch` missing objects; returns how many it copied.
@@ -352,7 +357,37 @@ pub trait RoutingOps: Send + Sync {
     /// Makes region `to`'s record the primary and the other the secondary, in one change batch.
     fn shift_failover<'a>(&'a self, routed: RoutedName<'a>, to: &'a str) -> OpsFuture<'a, ()>;
     fn region_state<'a>(&'a self, region: &'a str) -> OpsFuture<'a, RegionState>;
+    /// The hosted zones these credentials see, by name: where a failover's form looks when the
+    /// config names none.
+    fn hosted_zones(&self) -> OpsFuture<'_, Vec<String>> {
+        Box::pin(async {
+            Err(OpsError::Failed(
+                "this port cannot list hosted zones".into(),
+            ))
+        })
+    }
+    /// The routed names of `zone` (those with failover records), each with its records as
+    /// `routed_records` gives them: what a failover's form offers.
+    fn routed_names<'a>(&'a self, zone: &'a str) -> OpsFuture<'a, Vec<RoutedChoice>> {
+        Box::pin(async move {
+            Err(OpsError::Failed(format!(
+                "this port cannot list the routed names of {zone}"
+            )))
+        })
+    }
 }
+
+/// A routed name of a hosted zone and its records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutedChoice {
+    pub zone: String,
+    pub name: String,
+    pub records: Vec<RoutedRecord>,
+}
+
+/// At most this many zones, buckets or instances are read for a form's offers: a list to pick
+/// from, not an inventory.
+pub const OFFERED: usize = 50;
 
 /// RDS instances and their snapshots.
 pub trait DatabaseOps: Send + Sync {
@@ -361,6 +396,11 @@ pub trait DatabaseOps: Send + Sync {
     fn restore_db<'a>(&'a self, snapshot: &'a str, new_id: &'a str) -> OpsFuture<'a, ()>;
     fn rename_db<'a>(&'a self, from: &'a str, to: &'a str) -> OpsFuture<'a, ()>;
     fn delete_db<'a>(&'a self, id: &'a str) -> OpsFuture<'a, ()>;
+    /// The instances (at most `OFFERED`), with their status and `environment` tag and without
+    /// their snapshots: what a staging refresh's form offers.
+    fn instances(&self) -> OpsFuture<'_, Vec<DbState>> {
+        Box::pin(async { Err(OpsError::Failed("this port cannot list instances".into())) })
+    }
 }
 
 /// What a GitOps repository says before a run writes to it.

@@ -12,6 +12,7 @@ use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::from_world::{FromWorld, WorldHints, fill, missing, only};
 use super::inputs::{self, InputProblem, InputShape, InputSpec, Problems};
 use super::ports::{DbState, OpsError, Ports, RESTORED_FROM_TAG};
 use super::step::Step;
@@ -31,7 +32,7 @@ pub struct StagingRefresh {
 }
 
 /// One line per input field of `StagingRefresh`: its CLI flag, form field and journal key. The
-/// form starts from the seed's instances and buckets.
+/// form starts from what the world tells (`read_from_world`).
 const INPUTS: &[InputSpec] = &[
     InputSpec {
         key: "source",
@@ -39,7 +40,6 @@ const INPUTS: &[InputSpec] = &[
         label: "source instance",
         help: "Source (production) RDS instance",
         default: None,
-        prefill: Some("phenom-prod-postgres"),
         shape: InputShape::Text,
     },
     InputSpec {
@@ -48,7 +48,6 @@ const INPUTS: &[InputSpec] = &[
         label: "target instance",
         help: "Target (staging) RDS instance",
         default: None,
-        prefill: Some("phenom-dev-postgres"),
         shape: InputShape::Text,
     },
     InputSpec {
@@ -57,7 +56,6 @@ const INPUTS: &[InputSpec] = &[
         label: "source bucket",
         help: "The production media bucket",
         default: None,
-        prefill: Some("phenom-prod-media"),
         shape: InputShape::Text,
     },
     InputSpec {
@@ -66,7 +64,6 @@ const INPUTS: &[InputSpec] = &[
         label: "target bucket",
         help: "The staging media bucket",
         default: None,
-        prefill: Some("phenom-staging-media"),
         shape: InputShape::Text,
     },
     InputSpec {
@@ -75,7 +72,6 @@ const INPUTS: &[InputSpec] = &[
         label: "snapshot (empty: take a new one)",
         help: "Restore this snapshot instead of taking a new one",
         default: None,
-        prefill: None,
         shape: InputShape::Optional,
     },
 ];
@@ -89,6 +85,148 @@ fn build(given: &Value, today: &str) -> Result<Box<dyn Runbook>, Vec<InputProble
         fields.entry("day").or_insert_with(|| today.into());
     }
     inputs::build::<StagingRefresh>(&given, today)
+}
+
+/// The instances and buckets with their environment tags, for the inputs not given: the one
+/// tagged production as the source, the one tagged anything else as the target, each only when
+/// there is exactly one; the rest is listed.
+fn read_from_world<'a>(
+    ports: &'a Ports,
+    _hints: &'a WorldHints,
+    inputs: &'a mut Value,
+) -> BoxFuture<'a, Result<Vec<String>, String>> {
+    Box::pin(async move {
+        let mut said = Vec::new();
+        let wanted = |inputs: &Value, keys: [&str; 2]| keys.iter().any(|k| missing(inputs, k));
+        let dbs = if wanted(inputs, ["source", "target"]) {
+            Some(ports.databases.instances().await)
+        } else {
+            None
+        };
+        match dbs {
+            None => {}
+            Some(Ok(dbs)) if dbs.is_empty() => said.push("no RDS instances to offer".into()),
+            Some(Ok(dbs)) => {
+                let tagged: Vec<(String, Option<String>)> = dbs
+                    .iter()
+                    .map(|d| (d.id.clone(), d.environment.clone()))
+                    .collect();
+                offer(
+                    inputs,
+                    &mut said,
+                    &tagged,
+                    ["source", "target"],
+                    "rds:DescribeDBInstances",
+                );
+                let listed: Vec<String> = dbs
+                    .iter()
+                    .map(|d| format!("{} ({}, {})", d.id, environment(&d.environment), d.status))
+                    .collect();
+                said.push(format!("RDS instances: {}", listed.join(", ")));
+            }
+            Some(Err(e)) => said.push(format!("the RDS instances could not be listed: {e}")),
+        }
+        let buckets = if wanted(inputs, ["source_bucket", "target_bucket"]) {
+            Some(ports.storage.buckets().await)
+        } else {
+            None
+        };
+        match buckets {
+            None => {}
+            Some(Ok(buckets)) if buckets.is_empty() => said.push("no buckets to offer".into()),
+            Some(Ok(buckets)) => {
+                offer(
+                    inputs,
+                    &mut said,
+                    &buckets,
+                    ["source_bucket", "target_bucket"],
+                    "s3:ListBuckets and their tags",
+                );
+                let listed: Vec<String> = buckets
+                    .iter()
+                    .map(|(b, env)| format!("{b} ({})", environment(env)))
+                    .collect();
+                said.push(format!("buckets: {}", listed.join(", ")));
+            }
+            Some(Err(e)) => said.push(format!("the buckets could not be listed: {e}")),
+        }
+        Ok(said)
+    })
+}
+
+/// Fills `[source, target]` from `items` (name, environment tag) when the world answers one
+/// way: the source is the only production one, else the production one of the only
+/// application with one production and one non-production (an application is the name's first
+/// word: `phenom-prod-postgres` and `phenom-dev-postgres`); the target is the non-production one of the source's application,
+/// else the only non-production one.
+fn offer(
+    inputs: &mut Value,
+    said: &mut Vec<String>,
+    items: &[(String, Option<String>)],
+    [source, target]: [&str; 2],
+    from: &str,
+) {
+    let app = |name: &str| {
+        name.split(['-', '_', '.'])
+            .next()
+            .unwrap_or(name)
+            .to_string()
+    };
+    let prod: Vec<&String> = items
+        .iter()
+        .filter(|(_, env)| production(env.as_deref()))
+        .map(|(n, _)| n)
+        .collect();
+    let other: Vec<(&String, &str)> = items
+        .iter()
+        .filter_map(|(n, env)| Some((n, env.as_deref()?)))
+        .filter(|(_, env)| !production(Some(env)))
+        .collect();
+    let partners = |p: &str| -> Vec<(&String, &str)> {
+        other
+            .iter()
+            .filter(|(n, _)| app(n) == app(p))
+            .copied()
+            .collect()
+    };
+    if let [one] = prod.as_slice() {
+        fill(
+            inputs,
+            said,
+            source,
+            one,
+            &format!("the only one tagged production ({from})"),
+        );
+    } else if let Some(p) = only(&prod, |p| {
+        partners(p).len() == 1 && prod.iter().filter(|q| app(q) == app(p)).count() == 1
+    }) {
+        let why = format!(
+            "the only application with one production and one non-production instance ({from})"
+        );
+        fill(inputs, said, source, p, &why);
+    }
+    let chosen = inputs[source].as_str().map(str::to_string);
+    let same_app = chosen.as_deref().map(partners).unwrap_or_default();
+    if let [(name, env)] = same_app.as_slice() {
+        let why = format!("tagged {env}, of the source's name ({from})");
+        fill(inputs, said, target, name, &why);
+    } else if let (true, [(name, env)]) = (same_app.is_empty(), other.as_slice()) {
+        fill(
+            inputs,
+            said,
+            target,
+            name,
+            &format!("the only one tagged {env} ({from})"),
+        );
+    }
+}
+
+/// "environment=staging", or that there is no such tag.
+fn environment(env: &Option<String>) -> String {
+    match env {
+        Some(e) => format!("environment={e}"),
+        None => "no environment tag".into(),
+    }
 }
 
 impl StagingRefresh {
@@ -204,6 +342,10 @@ impl Procedure for StagingRefresh {
         about: "Make staging a copy of production: snapshot, restore, swap, sync media (seed 004)",
         inputs: INPUTS,
         build,
+        from_world: Some(FromWorld {
+            keys: &["source", "target", "source_bucket", "target_bucket"],
+            read: read_from_world,
+        }),
     };
 
     const STEPS: &'static [&'static dyn Step<StagingRefresh>] =

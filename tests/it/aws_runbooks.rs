@@ -11,6 +11,7 @@ use opsdeck::backend::demo::{DemoWorld, INGRESS, MemoryGit};
 use opsdeck::clock::{JumpClock, SharedClock};
 use opsdeck::runbook::Runbook;
 use opsdeck::runbook::engine::{self, Control, Outcome};
+use opsdeck::runbook::from_world::WorldHints;
 use opsdeck::runbook::ports::Ports;
 use opsdeck::runbook::ports::RESTORED_FROM_TAG;
 use opsdeck::runbook::staging_refresh::StagingRefresh;
@@ -379,15 +380,9 @@ async fn create_org_reads_the_account_and_the_oidc_provider_from_the_world() {
     let oidc_id = issuer.rsplit('/').next().unwrap().to_string();
     let ports = ports(&moto.url, "eu-west-1");
 
-    let mut inputs = serde_json::json!({"org": "acme-games", "cluster": "prod-cluster"});
-    let read = opsdeck::runbook::create_org::read_from_world(
-        &ports,
-        &mut inputs,
-        "prod-cluster",
-        "eu-west-1",
-    )
-    .await
-    .unwrap();
+    let mut inputs = serde_json::json!({"org": "acme-games", "cluster": "prod-cluster",
+                                        "region": "eu-west-1"});
+    let read = from_world("create-org", &ports, &mut inputs).await.unwrap();
     assert_eq!(inputs["account_id"], "123456789012", "moto's account");
     assert_eq!(inputs["oidc_provider_id"], oidc_id.as_str());
     assert_eq!(
@@ -401,20 +396,222 @@ async fn create_org_reads_the_account_and_the_oidc_provider_from_the_world() {
     // Given, nothing is read.
     let mut given =
         serde_json::json!({"account_id": "111122223333", "oidc_provider_id": "ABCDEF0123"});
-    let read = opsdeck::runbook::create_org::read_from_world(&ports, &mut given, "x", "eu-west-1")
-        .await
-        .unwrap();
+    let read = from_world("create-org", &ports, &mut given).await.unwrap();
     assert!(read.is_empty());
     assert_eq!(given["account_id"], "111122223333");
 
     // No such cluster: refused, saying which flag would do.
-    let mut inputs = serde_json::json!({"account_id": "123456789012"});
-    let err =
-        opsdeck::runbook::create_org::read_from_world(&ports, &mut inputs, "nope", "eu-west-1")
-            .await
-            .unwrap_err();
+    let mut inputs =
+        serde_json::json!({"account_id": "123456789012", "cluster": "nope", "region": "eu-west-1"});
+    let err = from_world("create-org", &ports, &mut inputs)
+        .await
+        .unwrap_err();
     assert!(
         err.starts_with("--oidc-id not given, and it could not be read"),
         "{err}"
+    );
+}
+
+/// What `runbook`'s `from_world` reads into `inputs` on `ports`, with no hints from a config.
+async fn from_world(
+    runbook: &str,
+    ports: &Ports,
+    inputs: &mut serde_json::Value,
+) -> Result<Vec<String>, String> {
+    let spec = opsdeck::runbook::spec(runbook).unwrap();
+    let read = spec.from_world.as_ref().unwrap().read;
+    read(ports, &WorldHints::default(), inputs).await
+}
+
+/// A second failover pair in helpdev.io: `www`, primary in us-east-1, without health checks.
+async fn add_www_pair(endpoint: &str) {
+    use aws_sdk_route53::types::{
+        Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet,
+        ResourceRecordSetFailover, RrType,
+    };
+    let r53 = aws_sdk_route53::Client::new(&sdk(endpoint, "us-east-1").await);
+    let zones = r53.list_hosted_zones().send().await.unwrap();
+    let zone = zones.hosted_zones()[0].id().to_string();
+    let mut batch = ChangeBatch::builder();
+    for (id, ip, primary) in [("use1", "192.0.2.1", true), ("sae1", "192.0.2.2", false)] {
+        let set = ResourceRecordSet::builder()
+            .name("www.helpdev.io")
+            .r#type(RrType::A)
+            .set_identifier(id)
+            .ttl(60)
+            .failover(if primary {
+                ResourceRecordSetFailover::Primary
+            } else {
+                ResourceRecordSetFailover::Secondary
+            })
+            .resource_records(ResourceRecord::builder().value(ip).build().unwrap())
+            .build()
+            .unwrap();
+        batch = batch.changes(
+            Change::builder()
+                .action(ChangeAction::Create)
+                .resource_record_set(set)
+                .build()
+                .unwrap(),
+        );
+    }
+    r53.change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(batch.build().unwrap())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The failover's form from Route53: the only routed name and its regions (the serving one
+/// first), read; with two routed names, both listed and neither picked, unless one is given.
+#[tokio::test]
+async fn failover_reads_the_routed_name_and_its_regions_from_route53() {
+    let moto = Moto::start().await;
+    create_routing(&moto.url).await;
+    let ports = ports(&moto.url, "us-east-1");
+
+    let mut inputs = serde_json::json!({});
+    let said = from_world("failover", &ports, &mut inputs).await.unwrap();
+    assert_eq!(
+        inputs,
+        serde_json::json!({"zone": "helpdev.io", "record": "api.helpdev.io",
+                           "from": "us-east-1", "to": "sa-east-1"}),
+        "{said:?}"
+    );
+    assert!(
+        said.iter()
+            .any(|l| l == "from us-east-1: the region Route53 serves it from now"),
+        "{said:?}"
+    );
+
+    add_www_pair(&moto.url).await;
+    let mut inputs = serde_json::json!({});
+    let said = from_world("failover", &ports, &mut inputs).await.unwrap();
+    assert_eq!(inputs, serde_json::json!({}), "two names: none picked");
+    let listed = said.join("\n");
+    assert!(
+        listed.contains(
+            "api.helpdev.io in helpdev.io: us-east-1 PRIMARY serving, sa-east-1 SECONDARY"
+        ) && listed.contains("www.helpdev.io in helpdev.io:"),
+        "{listed}"
+    );
+
+    // The name given picks among them; the serving region is Route53's.
+    let mut inputs = serde_json::json!({"record": "www.helpdev.io."});
+    from_world("failover", &ports, &mut inputs).await.unwrap();
+    assert_eq!(inputs["zone"], "helpdev.io");
+    assert_eq!(inputs["from"], "us-east-1");
+    assert_eq!(inputs["to"], "sa-east-1");
+}
+
+/// The staging refresh's form from RDS and S3: the only instance and bucket tagged production
+/// as the sources, the only ones tagged otherwise as the targets; a second staging instance is
+/// listed, not picked.
+#[tokio::test]
+async fn staging_refresh_reads_the_instances_and_buckets_by_their_environment_tags() {
+    let moto = Moto::start().await;
+    let rds = staging_world(&moto.url, 1, 0).await;
+    let s3 = s3_client(&sdk(&moto.url, "us-east-1").await);
+    for (bucket, env) in [
+        ("phenom-prod-media", "production"),
+        ("phenom-staging-media", "staging"),
+    ] {
+        let tag = aws_sdk_s3::types::Tag::builder()
+            .key("Environment")
+            .value(env)
+            .build()
+            .unwrap();
+        let tagging = aws_sdk_s3::types::Tagging::builder()
+            .tag_set(tag)
+            .build()
+            .unwrap();
+        s3.put_bucket_tagging()
+            .bucket(bucket)
+            .tagging(tagging)
+            .send()
+            .await
+            .unwrap();
+    }
+    s3.create_bucket()
+        .bucket("logs-untagged")
+        .send()
+        .await
+        .unwrap();
+    let ports = ports(&moto.url, "us-east-1");
+
+    let mut inputs = serde_json::json!({"snapshot": null});
+    let said = from_world("staging-refresh", &ports, &mut inputs)
+        .await
+        .unwrap();
+    assert_eq!(inputs["source"], "phenom-prod-postgres", "{said:?}");
+    assert_eq!(inputs["target"], "phenom-dev-postgres");
+    assert_eq!(inputs["source_bucket"], "phenom-prod-media");
+    assert_eq!(inputs["target_bucket"], "phenom-staging-media");
+    let listed = said.join("\n");
+    assert!(
+        listed.contains("phenom-dev-postgres (environment=staging, available)")
+            && listed.contains("logs-untagged (no environment tag)"),
+        "{listed}"
+    );
+
+    testkit::fleet::create_db_instance(&rds, "phenom-qa-postgres", &[("environment", "qa")]).await;
+    let mut inputs = serde_json::json!({});
+    from_world("staging-refresh", &ports, &mut inputs)
+        .await
+        .unwrap();
+    assert_eq!(inputs["source"], "phenom-prod-postgres");
+    assert!(
+        inputs.get("target").is_none(),
+        "two non-production instances: {inputs}"
+    );
+}
+
+/// The CLI without the flags the world can tell: read and said; one it cannot tell is refused
+/// by its flag, with the choices listed and nothing written.
+#[tokio::test]
+async fn the_cli_reads_what_it_is_not_given_and_refuses_what_the_world_does_not_tell() {
+    let moto = Moto::start().await;
+    let rds = staging_world(&moto.url, 1, 0).await;
+    let home = tempfile::tempdir().unwrap();
+    let config = crate::phenom_config(home.path(), &moto.url);
+    let plan = |extra: &[&str]| {
+        let mut cmd = crate::opsdeck_on_moto(home.path());
+        cmd.args(["--config", config.to_str().unwrap()])
+            .args(["runbook", "staging-refresh"])
+            .args(["--source-bucket", "phenom-prod-media"])
+            .args(["--target-bucket", "phenom-staging-media"])
+            .args(extra);
+        cmd
+    };
+    let out = crate::output_off_runtime(plan(&[])).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("source phenom-prod-postgres: the only one tagged production")
+            && stdout.contains("target phenom-dev-postgres: tagged staging, of the source's name")
+            && stdout.contains("plan"),
+        "{stdout}"
+    );
+
+    testkit::fleet::create_db_instance(&rds, "phenom-qa-postgres", &[("environment", "qa")]).await;
+    let out = crate::output_off_runtime(plan(&[])).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--target not given, and the world does not tell it")
+            && stderr.contains("phenom-qa-postgres (environment=qa, available)"),
+        "{stderr}"
+    );
+    // Given, it goes.
+    let out = crate::output_off_runtime(plan(&["--target", "phenom-qa-postgres"])).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -305,7 +305,8 @@ fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_completes_its_last_step(
     tmux.wait_for(&["Runbooks — Enter opens"]);
     tmux.press("Down");
     tmux.press("Enter");
-    tmux.wait_for(&["failover"]);
+    // The form is filled from the world (Route53's routed name and regions), then planned.
+    tmux.wait_for(&["failover — Tab moves", "api.helpdev.io", "sa-east-1"]);
     tmux.press("Enter");
     tmux.wait_for(&["plan (nothing written yet)"]);
     tmux.type_text("sa-east-1");

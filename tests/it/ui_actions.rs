@@ -109,10 +109,18 @@ fn runbooks_app(
     (app, notices)
 }
 
-/// From the `:runbooks` list: the failover's form, as it comes, planned.
+/// Hands the app what the open form read from the world (`UiEvent::InputsRead`).
+async fn form_read(app: &mut App, notices: &mut Notices) {
+    let read = notices.recv().await.unwrap();
+    assert!(matches!(read, UiEvent::InputsRead(..)), "{read:?}");
+    app.on_ui_event(read);
+}
+
+/// From the `:runbooks` list: the failover's form, as the world fills it, planned.
 async fn plan_failover(app: &mut App, notices: &mut Notices) {
     app.handle_key(code(KeyCode::Down));
     app.handle_key(code(KeyCode::Enter));
+    form_read(app, notices).await;
     app.handle_key(code(KeyCode::Enter));
     let planned = notices.recv().await.unwrap();
     app.on_ui_event(planned);
@@ -805,6 +813,7 @@ async fn a_paste_fills_a_runbook_confirmation_but_never_applies_it() {
     assert!(!app.handle_paste("\n"));
     app.handle_key(code(KeyCode::Down));
     app.handle_key(code(KeyCode::Enter));
+    form_read(&mut app, &mut notices).await;
 
     // The failover form: a paste is the focused field's text, and its line break plans nothing.
     app.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
@@ -1210,6 +1219,7 @@ async fn every_runbook_screen_the_detail_and_the_help_fit_every_size() {
         }
         app.handle_key(code(KeyCode::Down));
         app.handle_key(code(KeyCode::Enter));
+        form_read(&mut app, &mut notices).await;
         let s = render(&mut term, &mut app);
         fits(&s, width, &at);
         assert!(s.contains("Tab moves, Enter plans"), "{at}: the form\n{s}");
@@ -1276,4 +1286,53 @@ async fn every_runbook_screen_the_detail_and_the_help_fit_every_size() {
         fits(&s, width, &at);
         assert!(s.contains("Keys here (a detail)"), "{at}\n{s}");
     }
+}
+
+/// The runbooks' forms start from what the world tells, not from example names: on the demo
+/// world, the failover's routed name and regions from Route53, the staging refresh's instances
+/// and buckets by their environment tags, each said with where it came from.
+#[tokio::test]
+async fn runbook_forms_are_filled_from_the_world() {
+    let world = demo_world(None);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, mut notices) = runbooks_app(&world, dir.path(), true);
+    let values = |app: &App| -> Vec<String> {
+        let Stage::Form { fields, .. } = &app.runbook.as_ref().unwrap().stage else {
+            panic!("the form");
+        };
+        fields.iter().map(|f| f.value.clone()).collect()
+    };
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Enter));
+    assert_eq!(
+        values(&app),
+        ["", "", "", ""],
+        "nothing before the world answers"
+    );
+    form_read(&mut app, &mut notices).await;
+    assert_eq!(
+        values(&app),
+        ["helpdev.io", "api.helpdev.io", "us-east-1", "sa-east-1"]
+    );
+    let said = &app.message.as_ref().unwrap().text;
+    assert!(
+        said.contains("from us-east-1: the region Route53 serves it from now"),
+        "{said}"
+    );
+    app.handle_key(code(KeyCode::Esc));
+    app.handle_key(code(KeyCode::Down));
+    app.handle_key(code(KeyCode::Enter));
+    form_read(&mut app, &mut notices).await;
+    let v = values(&app);
+    assert_eq!(
+        v[..4],
+        [
+            "phenom-prod-postgres",
+            "phenom-dev-postgres",
+            "phenom-prod-media",
+            "phenom-staging-media"
+        ],
+        "{:?}",
+        app.message
+    );
 }

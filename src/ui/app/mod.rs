@@ -38,6 +38,7 @@ use crate::inspect::Inspector;
 use crate::inspect::logs::LogSource;
 use crate::model::RowId;
 use crate::row_actions::{ActionRunner, RowAction};
+use crate::runbook::from_world::WorldHints;
 use crate::runbook::{Ports, Runbook};
 use crate::store::changes::{Change, Subject};
 use crate::store::view::{Scoping, TableView};
@@ -114,6 +115,8 @@ pub struct App {
     quit_asked: bool,
     /// The world runbooks act on; `None` where none is set up.
     runbook_ports: Option<Ports>,
+    /// What the runbooks' forms read the configured world with, beyond the ports.
+    world_hints: WorldHints,
     runbook_dir: PathBuf,
     /// The runbook whose plan is being made.
     planning: Option<Arc<dyn Runbook>>,
@@ -165,6 +168,7 @@ impl App {
             runbook_hidden: false,
             quit_asked: false,
             runbook_ports: None,
+            world_hints: WorldHints::default(),
             runbook_dir: std::env::temp_dir().join("opsdeck-runbooks"),
             planning: None,
         }
@@ -174,6 +178,11 @@ impl App {
     pub fn with_runbooks(mut self, ports: Ports, dir: PathBuf) -> App {
         self.runbook_ports = Some(ports);
         self.runbook_dir = dir;
+        self
+    }
+
+    pub fn with_world_hints(mut self, hints: WorldHints) -> App {
+        self.world_hints = hints;
         self
     }
 
@@ -228,9 +237,10 @@ impl App {
     pub fn on_ui_event(&mut self, ev: UiEvent) {
         match ev {
             UiEvent::Notice(m) => self.message = Some(m),
-            UiEvent::InputsRead(read, said) => {
+            UiEvent::InputsRead(runbook, read, said) => {
                 if let Some(screen) = self.runbook.as_mut()
-                    && screen.fill(&read)
+                    && screen.fill(runbook, &read)
+                    && !said.is_empty()
                 {
                     self.say(said.join("; "), false);
                 }

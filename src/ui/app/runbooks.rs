@@ -32,30 +32,31 @@ impl App {
         Some((ports, opts))
     }
 
-    /// Reads from the runbook world what the open form's empty inputs can be (create-org's
-    /// account and OIDC provider), reported as `UiEvent::InputsRead`; quiet when it cannot.
+    /// Reads from the runbook world what the open form's empty inputs can be
+    /// (`RunbookSpec::from_world`), reported as `UiEvent::InputsRead` with what was read and
+    /// the choices; quiet when it cannot.
     pub(super) fn read_inputs(&mut self, runbook: &'static str, given: serde_json::Value) {
-        if runbook != "create-org" {
+        let Some(from_world) = crate::runbook::spec(runbook).and_then(|s| s.from_world.as_ref())
+        else {
             return;
-        }
+        };
         let Some(ports) = self.runbook_ports.clone() else {
             return;
         };
+        let (keys, read) = (from_world.keys, from_world.read);
+        let hints = self.world_hints.clone();
         let outbox = self.outbox.clone();
         self.outbox.start(async move {
             let mut inputs = given.clone();
-            let cluster = given["cluster"].as_str().unwrap_or_default().to_string();
-            let region = given["region"].as_str().unwrap_or_default().to_string();
-            let said =
-                crate::runbook::create_org::read_from_world(&ports, &mut inputs, &cluster, &region)
-                    .await;
-            let Ok(said) = said else { return };
-            let read = ["account_id", "oidc_provider_id"]
-                .into_iter()
-                .filter(|k| given[*k] != inputs[*k])
-                .filter_map(|k| Some((k.to_string(), inputs[k].as_str()?.to_string())))
+            let Ok(said) = read(&ports, &hints, &mut inputs).await else {
+                return;
+            };
+            let read = keys
+                .iter()
+                .filter(|k| given[**k] != inputs[**k])
+                .filter_map(|k| Some((k.to_string(), inputs[*k].as_str()?.to_string())))
                 .collect();
-            outbox.report(UiEvent::InputsRead(read, said));
+            outbox.report(UiEvent::InputsRead(runbook, read, said));
         });
     }
 

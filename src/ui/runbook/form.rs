@@ -1,5 +1,6 @@
 //! A runbook's form, read from the inputs it declares (`RunbookSpec::inputs`): one field per
-//! input, labelled and prefilled by its `InputSpec`; built by the runbook's own `build`, whose
+//! input, labelled and started from its `InputSpec`'s default (then from what the world tells,
+//! `RunbookSpec::from_world`); built by the runbook's own `build`, whose
 //! problems show beside the field they name.
 
 use std::sync::Arc;
@@ -26,12 +27,12 @@ impl Field {
     }
 }
 
-/// A fresh form: each input's default, else its prefill, else empty.
+/// A fresh form: each input's default, else empty.
 pub fn fields(spec: &RunbookSpec) -> Vec<Field> {
     spec.inputs
         .iter()
         .map(|input| {
-            let value = input.default.or(input.prefill).unwrap_or_default();
+            let value = input.form_default();
             Field::new(input, value.to_string())
         })
         .collect()

@@ -120,9 +120,16 @@ impl RunbookScreen {
         }
     }
 
-    /// Back to the list (Esc), which is read again.
+    /// Back to the list (Esc), which is read again, on the runbook that was open.
     pub(super) fn back(&mut self) {
+        let open = match &self.stage {
+            Stage::Form { spec, .. } => RUNBOOKS.iter().position(|r| r.name == spec.name),
+            _ => None,
+        };
         *self = RunbookScreen::new(self.journal_dir.clone());
+        if let (Stage::List { cursor, .. }, Some(open)) = (&mut self.stage, open) {
+            *cursor = open;
+        }
     }
 
     /// Whether the screen asks for its typed target: a plan, or an interrupted run's.
@@ -217,23 +224,24 @@ impl RunbookScreen {
         }
     }
 
-    /// Puts values read from the world into the open form's fields that are still empty;
-    /// whether it put any.
-    pub fn fill(&mut self, read: &[(String, String)]) -> bool {
+    /// Puts values read from the world into the open form's fields that are still empty
+    /// (those typed meanwhile stay); whether `runbook`'s form is still the open one.
+    pub fn fill(&mut self, runbook: &str, read: &[(String, String)]) -> bool {
         let Stage::Form { spec, fields, .. } = &mut self.stage else {
             return false;
         };
-        let mut filled = false;
+        if spec.name != runbook {
+            return false;
+        }
         for (key, value) in read {
             if let Some(i) = spec.inputs.iter().position(|input| input.key == key)
                 && let Some(field) = fields.get_mut(i)
                 && field.value.is_empty()
             {
                 field.value = value.clone();
-                filled = true;
             }
         }
-        filled
+        true
     }
 
     /// A run's event as a change for the timeline: a step verified, warned about, failed or

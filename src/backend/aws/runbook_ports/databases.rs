@@ -3,11 +3,20 @@
 //! (`RESTORED_FROM_TAG`), since RDS does not say.
 
 use aws_sdk_rds::Client as Rds;
-use aws_sdk_rds::types::Tag;
+use aws_sdk_rds::types::{DbInstance, Tag};
 
 use super::{AwsPorts, is_environment_key};
 use crate::backend::aws::rds::snapshots_of;
-use crate::runbook::ports::{DatabaseOps, DbState, OpsFuture, RESTORED_FROM_TAG};
+use crate::runbook::ports::{DatabaseOps, DbState, OFFERED, OpsFuture, RESTORED_FROM_TAG};
+
+/// The value of the instance's first tag whose key `matches`.
+fn tag_of(d: &DbInstance, matches: &dyn Fn(&str) -> bool) -> Option<String> {
+    d.tag_list()
+        .iter()
+        .find(|t| t.key().is_some_and(matches))
+        .and_then(|t| t.value())
+        .map(str::to_string)
+}
 
 impl DatabaseOps for AwsPorts {
     fn db<'a>(&'a self, id: &'a str) -> OpsFuture<'a, Option<DbState>> {
@@ -20,13 +29,6 @@ impl DatabaseOps for AwsPorts {
             let Some(d) = out.db_instances().first() else {
                 return Ok(None);
             };
-            let tag = |matches: &dyn Fn(&str) -> bool| {
-                d.tag_list()
-                    .iter()
-                    .find(|t| t.key().is_some_and(matches))
-                    .and_then(|t| t.value())
-                    .map(str::to_string)
-            };
             // A snapshot being taken has no creation time yet: it is the newest.
             let snaps = self
                 .sent(snapshots_of(&rds, id, jiff::Timestamp::MAX))
@@ -34,10 +36,35 @@ impl DatabaseOps for AwsPorts {
             Ok(Some(DbState {
                 id: id.into(),
                 status: d.db_instance_status().unwrap_or_default().to_string(),
-                environment: tag(&is_environment_key),
+                environment: tag_of(d, &is_environment_key),
                 snapshots: snaps.into_iter().map(|s| (s.id, s.status)).collect(),
-                restored_from: tag(&|k| k == RESTORED_FROM_TAG),
+                restored_from: tag_of(d, &|k| k == RESTORED_FROM_TAG),
             }))
+        })
+    }
+
+    fn instances(&self) -> OpsFuture<'_, Vec<DbState>> {
+        Box::pin(async move {
+            let rds = self.client(Rds::new).await;
+            let mut pages = rds.describe_db_instances().into_paginator().send();
+            let mut out = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| self.fail(e))?;
+                for d in page.db_instances() {
+                    out.push(DbState {
+                        id: d.db_instance_identifier().unwrap_or_default().to_string(),
+                        status: d.db_instance_status().unwrap_or_default().to_string(),
+                        environment: tag_of(d, &is_environment_key),
+                        snapshots: Vec::new(),
+                        restored_from: tag_of(d, &|k| k == RESTORED_FROM_TAG),
+                    });
+                }
+                if out.len() >= OFFERED {
+                    break;
+                }
+            }
+            out.truncate(OFFERED);
+            Ok(out)
         })
     }
 

@@ -9,8 +9,11 @@ use aws_sdk_route53::types::{
 
 use super::AwsPorts;
 use crate::backend::aws::route53::{healthy, mentions, record_text};
+use std::collections::BTreeMap;
+
 use crate::runbook::ports::{
-    OpsError, OpsFuture, RegionState, RoutedName, RoutedRecord, RoutingOps, mark_serving,
+    OFFERED, OpsError, OpsFuture, RegionState, RoutedChoice, RoutedName, RoutedRecord, RoutingOps,
+    mark_serving,
 };
 
 /// `us-east-1` from text naming it in full, or from a short code such as `use1` or `sae1`.
@@ -130,6 +133,72 @@ impl AwsPorts {
         Ok((id, sets))
     }
 
+    /// A failover pair's records, with their health checks' answers and which one serves.
+    async fn records_of(&self, sets: &[ResourceRecordSet]) -> Result<Vec<RoutedRecord>, OpsError> {
+        let mut out = Vec::new();
+        for s in sets {
+            let healthy = match s.health_check_id() {
+                Some(id) => self.check_health(id).await?,
+                None => None,
+            };
+            out.push(RoutedRecord {
+                set_identifier: s.set_identifier().unwrap_or_default().to_string(),
+                region: set_region(s).unwrap_or_default(),
+                role: s
+                    .failover()
+                    .map(|f| f.as_str().to_string())
+                    .unwrap_or_default(),
+                health_check: s.health_check_id().map(str::to_string),
+                healthy,
+                serving: false,
+            });
+        }
+        mark_serving(&mut out);
+        Ok(out)
+    }
+
+    /// Every failover record set of the zone, by name, in the zone's order.
+    async fn zone_failover_sets(
+        &self,
+        zone: &str,
+    ) -> Result<BTreeMap<String, Vec<ResourceRecordSet>>, OpsError> {
+        let id = self.zone_id(zone).await?;
+        let client = self.client(Route53::new).await;
+        let mut by_name: BTreeMap<String, Vec<ResourceRecordSet>> = BTreeMap::new();
+        let mut next: Option<(String, RrType, Option<String>)> = None;
+        loop {
+            let call = client.list_resource_record_sets().hosted_zone_id(&id);
+            let call = match next.take() {
+                Some((name, kind, ident)) => call
+                    .start_record_name(name)
+                    .start_record_type(kind)
+                    .set_start_record_identifier(ident),
+                None => call,
+            };
+            let page = self.sent(call.send()).await?;
+            for s in page.resource_record_sets() {
+                if s.failover().is_some() {
+                    let name = s.name().trim_end_matches('.').to_string();
+                    by_name.entry(name).or_default().push(s.clone());
+                }
+            }
+            match (
+                page.is_truncated(),
+                page.next_record_name(),
+                page.next_record_type(),
+            ) {
+                (true, Some(n), Some(t)) if by_name.len() < OFFERED => {
+                    next = Some((
+                        n.to_string(),
+                        t.clone(),
+                        page.next_record_identifier().map(str::to_string),
+                    ));
+                }
+                _ => return Ok(by_name),
+            }
+        }
+    }
+
     async fn check_health(&self, id: &str) -> Result<Option<bool>, OpsError> {
         let call = self
             .client(Route53::new)
@@ -153,26 +222,7 @@ impl RoutingOps for AwsPorts {
                     "failover records of {record} in {zone}"
                 )));
             }
-            let mut out = Vec::new();
-            for s in &sets {
-                let healthy = match s.health_check_id() {
-                    Some(id) => self.check_health(id).await?,
-                    None => None,
-                };
-                out.push(RoutedRecord {
-                    set_identifier: s.set_identifier().unwrap_or_default().to_string(),
-                    region: set_region(s).unwrap_or_default(),
-                    role: s
-                        .failover()
-                        .map(|f| f.as_str().to_string())
-                        .unwrap_or_default(),
-                    health_check: s.health_check_id().map(str::to_string),
-                    healthy,
-                    serving: false,
-                });
-            }
-            mark_serving(&mut out);
-            Ok(out)
+            self.records_of(&sets).await
         })
     }
 
@@ -216,6 +266,42 @@ impl RoutingOps for AwsPorts {
                 .change_batch(batch);
             self.sent(call.send()).await?;
             Ok(())
+        })
+    }
+
+    fn hosted_zones(&self) -> OpsFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            let client = self.client(Route53::new).await;
+            let mut pages = client.list_hosted_zones().into_paginator().send();
+            let mut names = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| self.fail(e))?;
+                for z in page.hosted_zones() {
+                    let name = z.name().trim_end_matches('.').to_string();
+                    let id = z.id().trim_start_matches("/hostedzone/").to_string();
+                    self.zones.lock().unwrap().insert(name.clone(), id);
+                    names.push(name);
+                }
+                if names.len() >= OFFERED {
+                    break;
+                }
+            }
+            names.truncate(OFFERED);
+            Ok(names)
+        })
+    }
+
+    fn routed_names<'a>(&'a self, zone: &'a str) -> OpsFuture<'a, Vec<RoutedChoice>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for (name, sets) in self.zone_failover_sets(zone).await? {
+                out.push(RoutedChoice {
+                    zone: zone.trim_end_matches('.').to_string(),
+                    records: self.records_of(&sets).await?,
+                    name,
+                });
+            }
+            Ok(out)
         })
     }
 

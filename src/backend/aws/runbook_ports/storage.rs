@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use aws_sdk_eks::error::ProvideErrorMetadata;
 
 use super::{AwsPorts, is_environment_key};
-use crate::runbook::ports::{OpsError, OpsFuture, StorageOps, missing_batch, object_diff};
+use crate::runbook::ports::{OFFERED, OpsError, OpsFuture, StorageOps, missing_batch, object_diff};
 
 impl AwsPorts {
     async fn s3(&self) -> aws_sdk_s3::Client {
@@ -88,6 +88,20 @@ impl StorageOps for AwsPorts {
                 Err(e) if e.code() == Some("NoSuchTagSet") => Ok(None),
                 Err(e) => Err(self.fail(e)),
             }
+        })
+    }
+
+    fn buckets(&self) -> OpsFuture<'_, Vec<(String, Option<String>)>> {
+        Box::pin(async move {
+            let out = self.sent(self.s3().await.list_buckets().send()).await?;
+            let mut named = Vec::new();
+            for b in out.buckets().iter().take(OFFERED) {
+                let Some(name) = b.name() else { continue };
+                // A bucket whose tags these credentials may not read is offered untagged.
+                let env = self.bucket_environment(name).await.unwrap_or(None);
+                named.push((name.to_string(), env));
+            }
+            Ok(named)
         })
     }
 

@@ -201,4 +201,21 @@ impl DatabaseOps for DemoWorld {
             Ok(())
         })
     }
+
+    fn instances(&self) -> OpsFuture<'_, Vec<DbState>> {
+        Box::pin(async move {
+            let now = self.now();
+            let w = self.state.lock().unwrap();
+            Ok(w.dbs
+                .iter()
+                .map(|(id, db)| DbState {
+                    id: id.clone(),
+                    status: db_status(db, now),
+                    environment: Some(db.environment.clone()),
+                    snapshots: Vec::new(),
+                    restored_from: db.restored_from.clone(),
+                })
+                .collect())
+        })
+    }
 }

@@ -8,7 +8,8 @@ use crate::backend::demo::world::{DemoWorld, Record, State};
 use crate::model::kinds::region::{Region, Reported};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
 use crate::runbook::ports::{
-    OpsError, OpsFuture, RegionState, RoutedName, RoutedRecord, RoutingOps, mark_serving,
+    OpsError, OpsFuture, RegionState, RoutedChoice, RoutedName, RoutedRecord, RoutingOps,
+    mark_serving,
 };
 use crate::store::Update;
 
@@ -114,6 +115,27 @@ impl RoutingOps for DemoWorld {
             }
             self.send(rows).await;
             Ok(records)
+        })
+    }
+
+    fn hosted_zones(&self) -> OpsFuture<'_, Vec<String>> {
+        Box::pin(async { Ok(vec![FAILOVER_ZONE.to_string()]) })
+    }
+
+    fn routed_names<'a>(&'a self, zone: &'a str) -> OpsFuture<'a, Vec<RoutedChoice>> {
+        Box::pin(async move {
+            if zone.trim_end_matches('.') != FAILOVER_ZONE {
+                return Err(OpsError::NotFound(format!("hosted zone {zone}")));
+            }
+            let name = RoutedName {
+                zone: FAILOVER_ZONE,
+                record: FAILOVER_RECORD,
+            };
+            Ok(vec![RoutedChoice {
+                zone: FAILOVER_ZONE.into(),
+                name: FAILOVER_RECORD.into(),
+                records: self.routed_records(name).await?,
+            }])
         })
     }
 

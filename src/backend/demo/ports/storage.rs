@@ -46,6 +46,16 @@ impl StorageOps for DemoWorld {
         })
     }
 
+    fn buckets(&self) -> OpsFuture<'_, Vec<(String, Option<String>)>> {
+        Box::pin(async move {
+            let w = self.state.lock().unwrap();
+            Ok(w.buckets
+                .keys()
+                .map(|b| (b.clone(), w.bucket_environments.get(b).cloned()))
+                .collect())
+        })
+    }
+
     fn bucket_diff<'a>(&'a self, from: &'a str, to: &'a str) -> OpsFuture<'a, (u64, u64)> {
         Box::pin(async move {
             let w = self.state.lock().unwrap();
