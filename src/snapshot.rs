@@ -1,15 +1,17 @@
 //! `opsdeck snapshot`: fill a fleet from a backend until every source has settled (answered,
 //! or failed and been retried once), then print it once as JSON or as a plain table, with an
-//! exit status that tells a script how complete it is.
+//! exit status that tells a script how complete it is. The rows are written one by one straight
+//! from the fleet: a 40,000-row fleet is never copied into a JSON tree or one big string.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::{Health, Scope};
+use crate::model::{Health, Row, Scope};
 use crate::store::source::note_is_failure;
 use crate::store::{Fleet, SourceStatus, UpdateReceiver};
 
@@ -71,29 +73,62 @@ pub struct SourceOut {
     pub notes: BTreeMap<&'static str, String>,
 }
 
+/// One row as the JSON prints it, made as it is written.
 #[derive(Serialize)]
-pub struct RowOut {
-    pub kind: &'static str,
-    pub scope: Scope,
-    pub name: String,
-    pub health: Health,
-    pub reason: String,
-    pub fields: Value,
+struct RowOut<'a> {
+    kind: &'static str,
+    scope: &'a Scope,
+    name: &'a str,
+    health: Health,
+    reason: &'a str,
+    /// The kind's facts, keys in alphabetical order.
+    fields: Value,
 }
 
-#[derive(Serialize)]
-pub struct Snapshot {
+impl<'a> RowOut<'a> {
+    fn of(r: &'a Row) -> RowOut<'a> {
+        RowOut {
+            kind: r.kind().as_str(),
+            scope: &r.id.scope,
+            name: &r.id.name,
+            health: r.health,
+            reason: &r.reason,
+            fields: r.facts.to_json(),
+        }
+    }
+}
+
+/// The fleet's sources and its rows (borrowed, in id order), for printing.
+pub struct Snapshot<'f> {
     pub sources: Vec<SourceOut>,
-    pub rows: Vec<RowOut>,
+    rows: Vec<&'f Row>,
     /// Some row came from a source that answered (connected, or still listing at the deadline):
     /// a failing source's own row (its cluster, unreachable) does not count.
-    #[serde(skip)]
-    pub answered_rows: bool,
+    answered_rows: bool,
 }
 
-impl Snapshot {
+/// The rows as a JSON array, each turned into its object only as it is written.
+struct Rows<'a>(&'a [&'a Row]);
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|r| RowOut::of(r)))
+    }
+}
+
+impl Serialize for Snapshot<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Snapshot", 2)?;
+        out.serialize_field("sources", &self.sources)?;
+        out.serialize_field("rows", &Rows(&self.rows))?;
+        out.end()
+    }
+}
+
+impl<'f> Snapshot<'f> {
     /// The fleet as it is; `timeout_s` names the deadline a still-connecting source missed.
-    pub fn of(fleet: &Fleet, now: Timestamp, timeout_s: u64) -> Snapshot {
+    pub fn of(fleet: &'f Fleet, now: Timestamp, timeout_s: u64) -> Snapshot<'f> {
         let sources = fleet
             .sources()
             .map(|s| {
@@ -124,19 +159,8 @@ impl Snapshot {
                 matches!(s.status, SourceStatus::Connected | SourceStatus::Connecting)
             })
         });
-        let mut rows: Vec<_> = fleet.all().map(|(_, r)| r).collect();
+        let mut rows: Vec<&Row> = fleet.all().map(|(_, r)| r).collect();
         rows.sort_by(|a, b| a.id.cmp(&b.id));
-        let rows = rows
-            .into_iter()
-            .map(|r| RowOut {
-                kind: r.kind().as_str(),
-                scope: r.id.scope.clone(),
-                name: r.id.name.clone(),
-                health: r.health,
-                reason: r.reason.clone(),
-                fields: r.facts.to_json(),
-            })
-            .collect();
         Snapshot {
             sources,
             rows,
@@ -158,61 +182,59 @@ impl Snapshot {
         }
     }
 
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a snapshot serializes")
+    /// The JSON document, pretty-printed, then a newline.
+    pub fn write_json(&self, w: &mut impl Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *w, self)?;
+        w.write_all(b"\n")
     }
 
     /// A plain table: sources, then one line per row.
-    pub fn to_table(&self) -> String {
-        let mut out = String::new();
-        out.push_str(&format!(
-            "{:<34} {:<11} {:>6}  ERROR\n",
-            "SOURCE", "STATUS", "AGE_S"
-        ));
+    pub fn write_table(&self, w: &mut impl Write) -> std::io::Result<()> {
+        writeln!(w, "{:<34} {:<11} {:>6}  ERROR", "SOURCE", "STATUS", "AGE_S")?;
         for s in &self.sources {
-            out.push_str(&format!(
-                "{:<34} {:<11} {:>6}  {}\n",
+            writeln!(
+                w,
+                "{:<34} {:<11} {:>6}  {}",
                 s.name,
                 s.status,
                 s.age_s,
                 s.error.as_deref().unwrap_or("")
-            ));
+            )?;
             for (kind, note) in &s.notes {
-                out.push_str(&format!(
-                    "{:<34} {:<11} {:>6}  {kind}: {note}\n",
-                    "", "", ""
-                ));
+                writeln!(w, "{:<34} {:<11} {:>6}  {kind}: {note}", "", "", "")?;
             }
         }
-        out.push('\n');
+        writeln!(w)?;
         let scope_w = self
             .rows
             .iter()
-            .map(|r| r.scope.label().len())
+            .map(|r| r.id.scope.label().len())
             .max()
             .unwrap_or(5)
             .clamp(5, 48);
         let name_w = self
             .rows
             .iter()
-            .map(|r| r.name.len())
+            .map(|r| r.id.name.len())
             .max()
             .unwrap_or(4)
             .clamp(4, 40);
-        out.push_str(&format!(
-            "{:<13} {:<scope_w$} {:<name_w$} {:<11} REASON\n",
+        writeln!(
+            w,
+            "{:<13} {:<scope_w$} {:<name_w$} {:<11} REASON",
             "KIND", "SCOPE", "NAME", "HEALTH"
-        ));
+        )?;
         for r in &self.rows {
-            out.push_str(&format!(
-                "{:<13} {:<scope_w$} {:<name_w$} {:<11} {}\n",
-                r.kind,
-                r.scope.label(),
-                r.name,
+            writeln!(
+                w,
+                "{:<13} {:<scope_w$} {:<name_w$} {:<11} {}",
+                r.kind().as_str(),
+                r.id.scope.label(),
+                r.id.name,
                 r.health.as_str(),
                 r.reason
-            ));
+            )?;
         }
-        out
+        Ok(())
     }
 }

@@ -88,7 +88,7 @@ pub fn run(path: Option<&Path>, force: bool) -> ExitCode {
 /// The profiles of the AWS config and credentials files (as the SDK reads them: AWS_CONFIG_FILE,
 /// AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/), and those files' names.
 fn aws_profiles() -> Result<(Vec<Profile>, Vec<String>), String> {
-    let set = profile_set()?;
+    let set = crate::backend::aws::profiles::profile_set()?;
     let home = std::env::var("HOME").unwrap_or_default();
     let file = |var: &str, default: &str| {
         std::env::var(var).unwrap_or_else(|_| format!("{home}/.aws/{default}"))
@@ -137,29 +137,6 @@ fn aws_profiles() -> Result<(Vec<Profile>, Vec<String>), String> {
         })
         .collect();
     Ok((profiles, files))
-}
-
-/// The AWS config and credentials files as the SDK reads them.
-pub(super) fn profile_set() -> Result<aws_config::profile::ProfileSet, String> {
-    use aws_runtime::env_config::file::EnvConfigFiles;
-    use aws_types::os_shim_internal::{Env, Fs};
-    // The SDK's reader is async (it reads through its Fs); a small runtime of its own, so that
-    // callers inside and outside one can use it.
-    std::thread::spawn(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .map_err(|e| e.to_string())?;
-        runtime
-            .block_on(aws_config::profile::load(
-                &Fs::real(),
-                &Env::real(),
-                &EnvConfigFiles::default(),
-                None,
-            ))
-            .map_err(|e| format!("the AWS config: {e}"))
-    })
-    .join()
-    .map_err(|_| "reading the AWS config panicked".to_string())?
 }
 
 fn contexts(kube: &Loaded) -> Vec<Context> {

@@ -417,7 +417,7 @@ async fn aws_checks(config: &Config) -> Vec<Check> {
         return Vec::new();
     }
     // The AWS config, read once for every account (their SSO sessions, their regions).
-    let profiles = super::config_init::profile_set().ok();
+    let profiles = crate::backend::aws::profiles::profile_set().ok();
     let per_account = join_all(
         config
             .accounts
@@ -622,6 +622,54 @@ fn sso_session(p: &Profile) -> Option<SsoSession> {
 }
 
 /// The GitOps clone the runbooks write to: a work tree, clean, its branch and remote.
+/// How `branch` stands against its upstream: behind is a problem (a runbook would branch from
+/// a stale base), commits not pushed are said.
+fn upstream_check(source: &str, branch: &str, git: impl Fn(&[&str]) -> Option<String>) -> Check {
+    let Some(upstream) = git(&[
+        "rev-parse",
+        "--abbrev-ref",
+        "--symbolic-full-name",
+        "@{upstream}",
+    ]) else {
+        return Check::ok(
+            source,
+            "branch",
+            format!("{branch}, with no upstream to compare with"),
+        );
+    };
+    let counts = git(&["rev-list", "--left-right", "--count", "@{upstream}...HEAD"]);
+    let (behind, ahead) = counts
+        .as_deref()
+        .and_then(|c| c.split_once(char::is_whitespace))
+        .and_then(|(b, a)| Some((b.trim().parse::<u32>().ok()?, a.trim().parse::<u32>().ok()?)))
+        .unwrap_or((0, 0));
+    let commits = |n: u32| match n {
+        1 => "1 commit".to_string(),
+        n => format!("{n} commits"),
+    };
+    let unpushed = match ahead {
+        0 => String::new(),
+        n => format!(", {} not pushed", commits(n)),
+    };
+    if behind > 0 {
+        Check::problem(
+            source,
+            "branch",
+            format!(
+                "{branch} is {} behind {upstream} (as of the last fetch){unpushed}",
+                commits(behind)
+            ),
+            "git pull --ff-only",
+        )
+    } else {
+        Check::ok(
+            source,
+            "branch",
+            format!("{branch}, up to date with {upstream} as of the last fetch{unpushed}"),
+        )
+    }
+}
+
 fn gitops_checks(repo: Option<&Path>) -> Vec<Check> {
     let Some(repo) = repo else {
         return Vec::new();
@@ -663,6 +711,18 @@ fn gitops_checks(repo: Option<&Path>) -> Vec<Check> {
             "git remote add origin <url>",
         ),
     }];
+    // A runbook branches from HEAD: a detached HEAD or a branch behind its upstream (as of the
+    // last fetch: doctor does not fetch) makes its branch from the wrong base.
+    if branch == "HEAD" {
+        checks.push(Check::problem(
+            source,
+            "branch",
+            "detached HEAD: a runbook's branch would start from a commit no branch names",
+            "git switch main (or the branch runbooks should start from)",
+        ));
+    } else {
+        checks.push(upstream_check(source, &branch, git));
+    }
     // Runbooks commit only their own files: other changes are worth knowing, not a failure.
     checks.push(Check::ok(
         source,

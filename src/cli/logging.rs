@@ -6,8 +6,11 @@ use std::path::PathBuf;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
+/// What is logged without `OPSDECK_LOG`.
+const DEFAULT_FILTER: &str = "warn,opsdeck=info";
+
 /// Starts file logging; keep the guard alive until exit so the last lines are flushed.
-/// The level comes from `OPSDECK_LOG` (e.g. `debug`, `opsdeck=trace`), `info` by default.
+/// The level comes from `OPSDECK_LOG` (e.g. `debug`, `opsdeck=trace`), `DEFAULT_FILTER` else.
 pub fn init(path: Option<PathBuf>) -> Result<WorkerGuard, String> {
     // The default location is opsdeck's own directory, made private even if it exists; a
     // directory given with --log-file is only created (private) when missing.
@@ -25,7 +28,10 @@ pub fn init(path: Option<PathBuf>) -> Result<WorkerGuard, String> {
     let file = crate::private_files::open_append(&path)
         .map_err(|e| format!("log file {}: {e}", path.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = EnvFilter::try_from_env("OPSDECK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // opsdeck's own info by default; the libraries' warnings only: the AWS SDK's info lines
+    // name credential providers and access key ids, which a log shared in a ticket should not.
+    let filter =
+        EnvFilter::try_from_env("OPSDECK_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)

@@ -155,8 +155,14 @@ pub enum Cmd {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// The manual page (roff): `opsdeck man > ~/.local/share/man/man1/opsdeck.1`
-    Man,
+    /// The manual page (roff): `opsdeck man > ~/.local/share/man/man1/opsdeck.1`, or with
+    /// `--dir ~/.local/share/man/man1` every page (opsdeck.1 and one per subcommand, which the
+    /// main page refers to)
+    Man {
+        /// Write every page into this directory instead of printing the main one
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Guided procedures: create-org, failover, staging-refresh (plan by default; --apply
     /// --confirm <env> to run; resume from a journal)
     Runbook {
@@ -210,7 +216,18 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "opsdeck", &mut script);
             return print_all(&script);
         }
-        Some(Cmd::Man) => {
+        Some(Cmd::Man { dir: Some(dir) }) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            if let Err(e) = clap_mangen::generate_to(cmd, &dir) {
+                return fail(format!(
+                    "cannot write the manual pages into {}: {e}",
+                    dir.display()
+                ));
+            }
+            println!("manual pages written into {}", dir.display());
+            return ExitCode::SUCCESS;
+        }
+        Some(Cmd::Man { dir: None }) => {
             let cmd = <Cli as clap::CommandFactory>::command();
             let mut page = Vec::new();
             if let Err(e) = clap_mangen::Man::new(cmd).render(&mut page) {
@@ -282,7 +299,7 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
         Some(Cmd::Timeline(args)) => timeline::run(args),
         Some(Cmd::Doctor) => doctor::run(config, cli.config.as_deref(), runtime),
         // Answered before the config is read (`main`).
-        Some(Cmd::Completions { .. } | Cmd::Man | Cmd::Config { .. }) => ExitCode::SUCCESS,
+        Some(Cmd::Completions { .. } | Cmd::Man { .. } | Cmd::Config { .. }) => ExitCode::SUCCESS,
         Some(Cmd::Themes) => {
             for name in Theme::available(paths::user_themes_dir().as_deref()) {
                 println!("{name}");

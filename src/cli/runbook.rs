@@ -249,16 +249,14 @@ fn ports(flags: &RunFlags, config: &Config) -> Result<Ports, String> {
 }
 
 /// The inputs not given that the world can tell (`RunbookSpec::from_world`), read from the
-/// world the run acts in; then the ones it could not tell, refused by their flags.
-async fn inputs_from_world(
-    start: &mut RunbookStart,
-    config: &Config,
-) -> Result<Vec<String>, Vec<String>> {
+/// world the run acts in, what was read and the choices printed; then the ones it could not
+/// tell, refused by their flags.
+async fn inputs_from_world(start: &mut RunbookStart, config: &Config) -> Result<(), Vec<String>> {
     let Some(from_world) = &start.spec.from_world else {
-        return Ok(Vec::new());
+        return Ok(());
     };
     if !from_world.keys.iter().any(|k| missing(&start.inputs, k)) {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let ports = ports(&start.run, config).map_err(|e| vec![e])?;
     let hints = if start.run.demo {
@@ -269,17 +267,25 @@ async fn inputs_from_world(
     let said = (from_world.read)(&ports, &hints, &mut start.inputs)
         .await
         .map_err(|e| vec![e])?;
+    for line in said {
+        println!("{line}");
+    }
     let unread: Vec<String> = start
         .spec
         .inputs
         .iter()
         .filter(|i| from_world.keys.contains(&i.key) && missing(&start.inputs, i.key))
-        .map(|i| format!("--{} not given, and the world does not tell it", i.flag))
+        .map(|i| {
+            format!(
+                "--{} not given, and the world does not tell it (see above)",
+                i.flag
+            )
+        })
         .collect();
     if unread.is_empty() {
-        Ok(said)
+        Ok(())
     } else {
-        Err(said.into_iter().chain(unread).collect())
+        Err(unread)
     }
 }
 
@@ -307,13 +313,8 @@ pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
             return resume(&run, &path, config, write).await;
         }
         RunbookCmd::Start(mut start) => {
-            match inputs_from_world(&mut start, config).await {
-                Ok(read) => {
-                    for line in read {
-                        println!("{line}");
-                    }
-                }
-                Err(problems) => return refused(&problems),
+            if let Err(problems) = inputs_from_world(&mut start, config).await {
+                return refused(&problems);
             }
             // The staging refresh names its snapshot by the day the run starts.
             let today = whole_second_now().strftime("%Y%m%d").to_string();

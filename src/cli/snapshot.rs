@@ -42,18 +42,15 @@ async fn print(clock: SharedClock, mut rx: UpdateReceiver, json: bool, timeout_s
     let mut fleet = Fleet::new("snapshot");
     settle(&mut fleet, &mut rx, Duration::from_secs(timeout_s)).await;
     let snap = Snapshot::of(&fleet, clock.now(), timeout_s);
-    let text = if json {
-        format!("{}\n", snap.to_json())
+    // Written as it is made, through a buffer. A reader that stopped early (`| head`) is not an
+    // error to shout about; a full disk or a closed stdout is one, said once, never a panic.
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = if json {
+        snap.write_json(&mut stdout)
     } else {
-        snap.to_table()
+        snap.write_table(&mut stdout)
     };
-    // A reader that stopped early (`| head`) is not an error to shout about; a full disk or a
-    // closed stdout is one, said once, never a panic.
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(text.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
+    if let Err(e) = written.and_then(|_| stdout.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             return ExitCode::from(BROKEN_PIPE);
         }

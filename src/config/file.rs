@@ -197,6 +197,20 @@ impl Default for AwsConfig {
     }
 }
 
+/// A path the config names, as the shell would read it from the config's own folder: `~/` is
+/// the home directory, and a relative path is relative to the config file (not to wherever
+/// opsdeck was started).
+fn resolve(value: &Path, config: &Path) -> PathBuf {
+    if let (Ok(rest), Some(home)) = (value.strip_prefix("~"), std::env::var_os("HOME")) {
+        return PathBuf::from(home).join(rest);
+    }
+    if value.is_relative() && !value.as_os_str().is_empty() {
+        let dir = config.parent().unwrap_or(Path::new("."));
+        return dir.join(value);
+    }
+    value.to_path_buf()
+}
+
 impl Config {
     /// Reads `path`, or the default location when `path` is `None`. Only an explicitly named file
     /// must exist.
@@ -224,6 +238,7 @@ impl Config {
         })?;
         config.validate(path)?;
         config.validate_kube(path)?;
+        config.gitops_repo = config.gitops_repo.map(|repo| resolve(&repo, path));
         Ok(config)
     }
 
@@ -317,10 +332,7 @@ impl Config {
                 "is empty; remove the key to use KUBECONFIG or ~/.kube/config",
             ));
         }
-        let expanded = match (kc.strip_prefix("~"), std::env::var_os("HOME")) {
-            (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
-            _ => kc,
-        };
+        let expanded = resolve(&kc, path);
         if self.kube.enabled && !expanded.exists() {
             return Err(problem(&format!("{} does not exist", expanded.display())));
         }
@@ -533,6 +545,26 @@ environment = "prod"
         assert_eq!(c.kube.contexts.len(), 2);
         assert_eq!(c.accounts[0].profile.as_deref(), Some("phenom-prod"));
         assert!(c.write && c.has_sources());
+    }
+
+    #[test]
+    fn paths_are_read_from_the_configs_folder_and_home() {
+        let parse = |repo: &str| {
+            Config::parse(
+                &format!("gitops_repo = {repo:?}\n"),
+                Path::new("/etc/opsdeck/config.toml"),
+            )
+            .unwrap()
+            .gitops_repo
+            .unwrap()
+        };
+        assert_eq!(parse("/src/k8s"), PathBuf::from("/src/k8s"));
+        assert_eq!(parse("repos/k8s"), PathBuf::from("/etc/opsdeck/repos/k8s"));
+        assert_eq!(parse("../k8s"), PathBuf::from("/etc/opsdeck/../k8s"));
+        let home = PathBuf::from(std::env::var_os("HOME").unwrap());
+        assert_eq!(parse("~/src/k8s"), home.join("src/k8s"));
+        // `~user` is not this user's home: left as written, relative to the config.
+        assert_eq!(parse("~bob/k8s"), PathBuf::from("/etc/opsdeck/~bob/k8s"));
     }
 
     #[test]

@@ -611,6 +611,38 @@ async fn execute(
     Outcome::Completed {
         journal: path,
         steps: reports,
-        follow_ups: rb.follow_ups(),
+        follow_ups: rb
+            .follow_ups()
+            .into_iter()
+            .map(|line| in_world(line, ports.world.is_demo()))
+            .collect(),
+    }
+}
+
+/// A follow-up for the world the run acted in: a rehearsal's `opsdeck runbook …` names
+/// `--demo`, so pasting it never reaches the configured world.
+fn in_world(line: String, demo: bool) -> String {
+    const COMMAND: &str = "opsdeck runbook ";
+    let Some(at) = line.find(COMMAND).filter(|_| demo) else {
+        return line;
+    };
+    let name = at + COMMAND.len();
+    let end = line[name..].find(' ').map_or(line.len(), |i| name + i);
+    format!("{} --demo{}", &line[..end], &line[end..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_world;
+
+    #[test]
+    fn a_rehearsals_follow_up_command_names_the_demo() {
+        let line = "fail back once us-east-1 is healthy again: opsdeck runbook failover --zone z";
+        assert_eq!(
+            in_world(line.into(), true),
+            "fail back once us-east-1 is healthy again: opsdeck runbook failover --demo --zone z"
+        );
+        assert_eq!(in_world(line.into(), false), line);
+        assert_eq!(in_world("push the branch".into(), true), "push the branch");
     }
 }

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use serde_json::Value;
 
-use super::from_world::{FromWorld, WorldHints, fill, missing, only};
+use super::from_world::{FromWorld, WorldHints, fill};
 use super::inputs::{self, InputShape, InputSpec, Problems};
-use super::ports::{Ports, RoutedChoice, RoutedName};
+use super::ports::{OFFERED, Ports, RoutedChoice, RoutedName};
 use super::render::secs;
 use super::step::Step;
 use super::{Preflight, Procedure, RunState, RunbookSpec, StepFuture, StepSpec, Verdict};
@@ -68,8 +68,11 @@ const INPUTS: &[InputSpec] = &[
 ];
 
 /// The routed names of the configured hosted zones (else of every zone the account has), for
-/// the inputs not given: a zone and record when there is one routed name, and its regions, the
-/// one Route53 serves now as `from` and the other as `to`. Several are listed, not picked.
+/// the inputs not given: the zone and record when there is one routed name (or the given
+/// record's zone), then, read with its health checks, the region Route53 serves it from now as
+/// `from` and the pair's other region as `to`. Several names are listed, not picked; a zone that
+/// could not be read, or a list cut at `OFFERED`, picks nothing; a given `from` that Route53
+/// does not serve from is said, never turned into a failover the other way.
 fn read_from_world<'a>(
     ports: &'a Ports,
     hints: &'a WorldHints,
@@ -77,12 +80,27 @@ fn read_from_world<'a>(
 ) -> BoxFuture<'a, Result<Vec<String>, String>> {
     Box::pin(async move {
         let mut said = Vec::new();
-        let zones = if !missing(inputs, "zone") {
-            vec![inputs["zone"].as_str().unwrap_or_default().to_string()]
+        // Route53 names are case-insensitive and may end with the root's dot.
+        let given = |inputs: &Value, key: &str| {
+            inputs[key]
+                .as_str()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| v.trim_end_matches('.').to_ascii_lowercase())
+        };
+        let record = given(inputs, "record");
+        let mut zones = if let Some(zone) = given(inputs, "zone") {
+            vec![zone]
         } else if !hints.hosted_zones.is_empty() {
             hints.hosted_zones.clone()
         } else {
             match ports.routing.hosted_zones().await {
+                Ok(zones) if zones.len() > OFFERED => {
+                    said.push(format!(
+                        "more than {OFFERED} hosted zones: none is picked; give --zone"
+                    ));
+                    return Ok(said);
+                }
                 Ok(zones) => zones,
                 Err(e) => {
                     said.push(format!("the hosted zones could not be listed: {e}"));
@@ -90,84 +108,149 @@ fn read_from_world<'a>(
                 }
             }
         };
+        // A given record is read only in the zones it can belong to.
+        if let Some(r) = &record {
+            let within = |z: &String| {
+                let z = z.trim_end_matches('.').to_ascii_lowercase();
+                r == &z || r.ends_with(&format!(".{z}"))
+            };
+            if zones.iter().any(within) {
+                zones.retain(within);
+            }
+        }
         let mut routed: Vec<RoutedChoice> = Vec::new();
+        let mut unread = false;
         for zone in &zones {
             match ports.routing.routed_names(zone).await {
                 Ok(names) => routed.extend(names),
-                Err(e) => said.push(format!("the routed names of {zone} could not be read: {e}")),
+                Err(e) => {
+                    unread = true;
+                    said.push(format!("the routed names of {zone} could not be read: {e}"));
+                }
             }
         }
-        if let Some(record) = inputs["record"].as_str().filter(|r| !r.trim().is_empty()) {
-            let record = record.trim().trim_end_matches('.');
-            routed.retain(|c| c.name == record);
-        }
-        let one = match routed.as_slice() {
-            [] => {
+        let names = |routed: &[RoutedChoice]| -> String {
+            let mut listed: Vec<String> = routed.iter().take(10).map(describe).collect();
+            if routed.len() > 10 {
+                listed.push(format!("{} more", routed.len() - 10));
+            }
+            listed.join("; ")
+        };
+        let all = routed.clone();
+        if let Some(r) = &record {
+            routed.retain(|c| c.name.trim_end_matches('.').eq_ignore_ascii_case(r));
+            if routed.is_empty() {
                 said.push(format!(
-                    "no failover records in {}",
-                    if zones.is_empty() {
-                        "any hosted zone".into()
+                    "{r} has no failover records in {}{}",
+                    zones.join(", "),
+                    if all.is_empty() {
+                        String::new()
                     } else {
-                        zones.join(", ")
+                        format!("; routed names there: {}", names(&all))
                     }
                 ));
                 return Ok(said);
             }
+        }
+        if unread {
+            said.push("a zone could not be read: nothing is picked".into());
+            return Ok(said);
+        }
+        let one = match routed.as_slice() {
+            [] => {
+                said.push(format!("no failover records in {}", zones.join(", ")));
+                return Ok(said);
+            }
             [one] => one.clone(),
             many => {
+                said.push(format!("routed names: {}", names(many)));
+                return Ok(said);
+            }
+        };
+        let why = if record.is_some() {
+            "the zone the record is in (route53:ListResourceRecordSets)"
+        } else {
+            "the only routed name (route53:ListResourceRecordSets)"
+        };
+        fill(inputs, &mut said, "zone", &one.zone, why);
+        fill(inputs, &mut said, "record", &one.name, why);
+        // Which region serves it now takes its health checks: read for this name only.
+        let name = RoutedName {
+            zone: &one.zone,
+            record: &one.name,
+        };
+        let records = match ports.routing.routed_records(name).await {
+            Ok(r) => r,
+            Err(e) => {
+                said.push(format!("{} could not be read: {e}", one.name));
+                return Ok(said);
+            }
+        };
+        let regions: Vec<&str> = records
+            .iter()
+            .map(|r| r.region.as_str())
+            .filter(|r| !r.is_empty())
+            .collect();
+        let serving = records
+            .iter()
+            .find(|r| r.serving)
+            .map(|r| r.region.clone())
+            .filter(|r| !r.is_empty());
+        let from = match (given(inputs, "from"), serving) {
+            (Some(from), _) if !regions.contains(&from.as_str()) => {
                 said.push(format!(
-                    "routed names: {}",
-                    many.iter().map(describe).collect::<Vec<_>>().join("; ")
+                    "{from} is not one of {}'s regions ({})",
+                    one.name,
+                    regions.join(", ")
+                ));
+                return Ok(said);
+            }
+            (Some(from), Some(serving)) if from != serving => {
+                said.push(format!(
+                    "Route53 serves {} from {serving}, not {from}: a failover moves it away from the region serving it",
+                    one.name
+                ));
+                return Ok(said);
+            }
+            (Some(from), _) => from,
+            (None, Some(serving)) => {
+                fill(
+                    inputs,
+                    &mut said,
+                    "from",
+                    &serving,
+                    "the region Route53 serves it from now",
+                );
+                serving
+            }
+            (None, None) => {
+                said.push(format!(
+                    "the region serving {} could not be told from its records' set identifiers or targets; give --from",
+                    one.name
                 ));
                 return Ok(said);
             }
         };
-        let why = "the only routed name (route53:ListResourceRecordSets)";
-        fill(inputs, &mut said, "zone", &one.zone, why);
-        fill(inputs, &mut said, "record", &one.name, why);
-        let from_given = inputs["from"].as_str().map(str::to_string);
-        let serving = match from_given.filter(|f| !f.trim().is_empty()) {
-            Some(f) => Some(f),
-            None => one
-                .records
-                .iter()
-                .find(|r| r.serving)
-                .map(|r| r.region.clone()),
-        };
-        if let Some(from) = &serving {
-            fill(
-                inputs,
-                &mut said,
-                "from",
-                from,
-                "the region Route53 serves it from now",
-            );
-            if let Some(other) = only(&one.records, |r| &r.region != from) {
-                fill(
-                    inputs,
-                    &mut said,
-                    "to",
-                    &other.region,
-                    "the pair's other region",
-                );
-            }
+        if let [other] = regions
+            .iter()
+            .filter(|r| **r != from)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            fill(inputs, &mut said, "to", other, "the pair's other region");
         }
         Ok(said)
     })
 }
 
-/// "api.example.io in example.io: us-east-1 PRIMARY serving, sa-east-1 SECONDARY".
+/// "api.example.io in example.io: us-east-1 PRIMARY, sa-east-1 SECONDARY".
 fn describe(c: &RoutedChoice) -> String {
     let records: Vec<String> = c
         .records
         .iter()
         .map(|r| {
-            let health = match r.healthy {
-                Some(false) => " unhealthy",
-                _ => "",
-            };
-            let serving = if r.serving { " serving" } else { "" };
-            format!("{} {}{health}{serving}", r.region, r.role)
+            let region = if r.region.is_empty() { "?" } else { &r.region };
+            format!("{region} {}", r.role)
         })
         .collect();
     format!("{} in {}: {}", c.name, c.zone, records.join(", "))

@@ -55,15 +55,6 @@ pub fn fill(inputs: &mut Value, said: &mut Vec<String>, key: &str, value: &str, 
     }
 }
 
-/// The one item `pick` accepts, if exactly one does.
-pub fn only<T>(items: &[T], pick: impl Fn(&T) -> bool) -> Option<&T> {
-    let mut found = items.iter().filter(|i| pick(i));
-    match (found.next(), found.next()) {
-        (Some(one), None) => Some(one),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,12 +83,5 @@ mod tests {
                 "from us-east-1: serving"
             ]
         );
-    }
-
-    #[test]
-    fn only_is_none_for_none_and_for_two() {
-        assert_eq!(only(&[1, 2, 3], |n| *n == 2), Some(&2));
-        assert_eq!(only(&[1, 2, 3], |n| *n > 1), None);
-        assert_eq!(only(&[1, 2, 3], |n| *n > 3), None);
     }
 }

@@ -335,7 +335,7 @@ pub trait StorageOps: Send + Sync {
         })
     }
     /// The buckets these credentials see, with their `environment` tag: what a staging
-    /// refresh's form offers. At most `OFFERED` of them are read.
+    /// refresh's form offers. At most `OFFERED` + 1 of them are read.
     fn buckets(&self) -> OpsFuture<'_, Vec<(String, Option<String>)>> {
         Box::pin(async { Err(OpsError::Failed("this port cannot list buckets".into())) })
     }
@@ -385,8 +385,8 @@ pub struct RoutedChoice {
     pub records: Vec<RoutedRecord>,
 }
 
-/// At most this many zones, buckets or instances are read for a form's offers: a list to pick
-/// from, not an inventory.
+/// At most this many zones, buckets or instances are offered for a form: a list to pick from,
+/// not an inventory. A port reads one more, so the reader knows when the list was cut.
 pub const OFFERED: usize = 50;
 
 /// RDS instances and their snapshots.
@@ -396,7 +396,7 @@ pub trait DatabaseOps: Send + Sync {
     fn restore_db<'a>(&'a self, snapshot: &'a str, new_id: &'a str) -> OpsFuture<'a, ()>;
     fn rename_db<'a>(&'a self, from: &'a str, to: &'a str) -> OpsFuture<'a, ()>;
     fn delete_db<'a>(&'a self, id: &'a str) -> OpsFuture<'a, ()>;
-    /// The instances (at most `OFFERED`), with their status and `environment` tag and without
+    /// The instances (at most `OFFERED` + 1), with their status and `environment` tag and without
     /// their snapshots: what a staging refresh's form offers.
     fn instances(&self) -> OpsFuture<'_, Vec<DbState>> {
         Box::pin(async { Err(OpsError::Failed("this port cannot list instances".into())) })

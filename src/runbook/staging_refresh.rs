@@ -12,9 +12,9 @@ use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::from_world::{FromWorld, WorldHints, fill, missing, only};
+use super::from_world::{FromWorld, WorldHints, fill, missing};
 use super::inputs::{self, InputProblem, InputShape, InputSpec, Problems};
-use super::ports::{DbState, OpsError, Ports, RESTORED_FROM_TAG};
+use super::ports::{DbState, OFFERED, OpsError, Ports, RESTORED_FROM_TAG};
 use super::step::Step;
 use super::{Preflight, Procedure, RunState, Runbook, RunbookSpec, StepFuture, StepSpec, Verdict};
 
@@ -87,9 +87,13 @@ fn build(given: &Value, today: &str) -> Result<Box<dyn Runbook>, Vec<InputProble
     inputs::build::<StagingRefresh>(&given, today)
 }
 
-/// The instances and buckets with their environment tags, for the inputs not given: the one
-/// tagged production as the source, the one tagged anything else as the target, each only when
-/// there is exactly one; the rest is listed.
+/// The instances and buckets with their environment tags, for the inputs not given. A refresh
+/// copies one application's production into that application's staging, so everything filled
+/// belongs to one application (an application is a name's first word: `phenom-prod-postgres`,
+/// `phenom-dev-postgres`, `phenom-prod-media`): the given source's, else the given target's,
+/// else the only one with exactly one production and one non-production instance. Within it,
+/// the one production instance or bucket is the source and the one non-production one the
+/// target. Nothing is picked from a list cut at `OFFERED`: "the only one" would be a guess.
 fn read_from_world<'a>(
     ports: &'a Ports,
     _hints: &'a WorldHints,
@@ -98,126 +102,164 @@ fn read_from_world<'a>(
     Box::pin(async move {
         let mut said = Vec::new();
         let wanted = |inputs: &Value, keys: [&str; 2]| keys.iter().any(|k| missing(inputs, k));
-        let dbs = if wanted(inputs, ["source", "target"]) {
-            Some(ports.databases.instances().await)
-        } else {
-            None
-        };
-        match dbs {
-            None => {}
-            Some(Ok(dbs)) if dbs.is_empty() => said.push("no RDS instances to offer".into()),
-            Some(Ok(dbs)) => {
-                let tagged: Vec<(String, Option<String>)> = dbs
-                    .iter()
-                    .map(|d| (d.id.clone(), d.environment.clone()))
-                    .collect();
-                offer(
-                    inputs,
-                    &mut said,
-                    &tagged,
-                    ["source", "target"],
-                    "rds:DescribeDBInstances",
-                );
-                let listed: Vec<String> = dbs
-                    .iter()
-                    .map(|d| format!("{} ({}, {})", d.id, environment(&d.environment), d.status))
-                    .collect();
-                said.push(format!("RDS instances: {}", listed.join(", ")));
+        let want_buckets = wanted(inputs, ["source_bucket", "target_bucket"]);
+        if wanted(inputs, ["source", "target"]) {
+            match ports.databases.instances().await {
+                Ok(dbs) => {
+                    let items: Vec<(String, Option<String>)> = dbs
+                        .iter()
+                        .map(|d| (d.id.clone(), d.environment.clone()))
+                        .collect();
+                    let listed: Vec<String> = dbs
+                        .iter()
+                        .take(OFFERED)
+                        .map(|d| {
+                            format!("{} ({}, {})", d.id, environment(&d.environment), d.status)
+                        })
+                        .collect();
+                    let what = Offered {
+                        keys: ["source", "target"],
+                        flags: "--source and --target",
+                        things: "RDS instances",
+                        from: "rds:DescribeDBInstances",
+                    };
+                    offer(inputs, &mut said, &items, None, &what);
+                    said.push(format!("RDS instances: {}", listed.join(", ")));
+                }
+                Err(e) => said.push(format!("the RDS instances could not be listed: {e}")),
             }
-            Some(Err(e)) => said.push(format!("the RDS instances could not be listed: {e}")),
         }
-        let buckets = if wanted(inputs, ["source_bucket", "target_bucket"]) {
-            Some(ports.storage.buckets().await)
-        } else {
-            None
-        };
-        match buckets {
-            None => {}
-            Some(Ok(buckets)) if buckets.is_empty() => said.push("no buckets to offer".into()),
-            Some(Ok(buckets)) => {
-                offer(
-                    inputs,
-                    &mut said,
-                    &buckets,
-                    ["source_bucket", "target_bucket"],
-                    "s3:ListBuckets and their tags",
-                );
-                let listed: Vec<String> = buckets
-                    .iter()
-                    .map(|(b, env)| format!("{b} ({})", environment(env)))
-                    .collect();
-                said.push(format!("buckets: {}", listed.join(", ")));
+        if want_buckets {
+            // The buckets of the instances' application.
+            let app = ["source", "target"]
+                .iter()
+                .find_map(|k| inputs[*k].as_str().filter(|v| !v.trim().is_empty()))
+                .map(application);
+            match ports.storage.buckets().await {
+                Ok(buckets) => {
+                    let what = Offered {
+                        keys: ["source_bucket", "target_bucket"],
+                        flags: "--source-bucket and --target-bucket",
+                        things: "buckets",
+                        from: "s3:ListBuckets and their tags",
+                    };
+                    offer(inputs, &mut said, &buckets, app.as_deref(), &what);
+                    let listed: Vec<String> = buckets
+                        .iter()
+                        .take(OFFERED)
+                        .map(|(b, env)| format!("{b} ({})", environment(env)))
+                        .collect();
+                    said.push(format!("buckets: {}", listed.join(", ")));
+                }
+                Err(e) => said.push(format!("the buckets could not be listed: {e}")),
             }
-            Some(Err(e)) => said.push(format!("the buckets could not be listed: {e}")),
         }
         Ok(said)
     })
 }
 
-/// Fills `[source, target]` from `items` (name, environment tag) when the world answers one
-/// way: the source is the only production one, else the production one of the only
-/// application with one production and one non-production (an application is the name's first
-/// word: `phenom-prod-postgres` and `phenom-dev-postgres`); the target is the non-production one of the source's application,
-/// else the only non-production one.
+/// What `offer` fills and how it says so.
+struct Offered {
+    /// The source's and the target's input keys.
+    keys: [&'static str; 2],
+    flags: &'static str,
+    things: &'static str,
+    /// The calls they were read with.
+    from: &'static str,
+}
+
+/// A name's application: its first word.
+fn application(name: &str) -> String {
+    name.split(['-', '_', '.'])
+        .next()
+        .unwrap_or(name)
+        .to_string()
+}
+
+/// Fills the source and the target of `what` from `items` (name, environment tag), all of one
+/// application: the given source's or target's, else `app`, else the only application with
+/// exactly one production and one non-production item.
 fn offer(
     inputs: &mut Value,
     said: &mut Vec<String>,
     items: &[(String, Option<String>)],
-    [source, target]: [&str; 2],
-    from: &str,
+    app: Option<&str>,
+    what: &Offered,
 ) {
-    let app = |name: &str| {
-        name.split(['-', '_', '.'])
-            .next()
-            .unwrap_or(name)
-            .to_string()
+    let [source, target] = what.keys;
+    if items.is_empty() {
+        said.push(format!("no {} to offer", what.things));
+        return;
+    }
+    if items.len() > OFFERED {
+        said.push(format!(
+            "more than {OFFERED} {}: none is picked from a list that was cut; give {}",
+            what.things, what.flags
+        ));
+        return;
+    }
+    let given = |key: &str| {
+        inputs[key]
+            .as_str()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
     };
-    let prod: Vec<&String> = items
-        .iter()
-        .filter(|(_, env)| production(env.as_deref()))
-        .map(|(n, _)| n)
-        .collect();
-    let other: Vec<(&String, &str)> = items
-        .iter()
-        .filter_map(|(n, env)| Some((n, env.as_deref()?)))
-        .filter(|(_, env)| !production(Some(env)))
-        .collect();
-    let partners = |p: &str| -> Vec<(&String, &str)> {
-        other
+    let (given_source, given_target) = (given(source), given(target));
+    for name in [&given_source, &given_target].into_iter().flatten() {
+        if !items.iter().any(|(n, _)| n == name) {
+            said.push(format!("{name} is not among the {} read", what.things));
+        }
+    }
+    let prod = |env: &Option<String>| production(env.as_deref());
+    let of = |app: &str, want_prod: bool| -> Vec<&(String, Option<String>)> {
+        items
             .iter()
-            .filter(|(n, _)| app(n) == app(p))
-            .copied()
+            .filter(|(n, env)| application(n) == app && env.is_some() && prod(env) == want_prod)
             .collect()
     };
-    if let [one] = prod.as_slice() {
-        fill(
-            inputs,
-            said,
-            source,
-            one,
-            &format!("the only one tagged production ({from})"),
-        );
-    } else if let Some(p) = only(&prod, |p| {
-        partners(p).len() == 1 && prod.iter().filter(|q| app(q) == app(p)).count() == 1
-    }) {
-        let why = format!(
-            "the only application with one production and one non-production instance ({from})"
-        );
-        fill(inputs, said, source, p, &why);
+    let chosen = match (&given_source, &given_target) {
+        (Some(s), Some(t)) if application(s) != application(t) => {
+            said.push(format!(
+                "{s} and {t} are of different applications ({} and {})",
+                application(s),
+                application(t)
+            ));
+            return;
+        }
+        (Some(s), _) => Some((application(s), "the source's application")),
+        (None, Some(t)) => Some((application(t), "the target's application")),
+        (None, None) => match app {
+            Some(a) => Some((a.to_string(), "the instances' application")),
+            None => {
+                let mut apps: Vec<String> = items.iter().map(|(n, _)| application(n)).collect();
+                apps.sort();
+                apps.dedup();
+                let paired: Vec<String> = apps
+                    .into_iter()
+                    .filter(|a| of(a, true).len() == 1 && of(a, false).len() == 1)
+                    .collect();
+                match paired.as_slice() {
+                    [one] => Some((
+                        one.clone(),
+                        "the only application with one production and one non-production",
+                    )),
+                    _ => None,
+                }
+            }
+        },
+    };
+    let Some((app, why)) = chosen else {
+        return;
+    };
+    if let [(name, _)] = of(&app, true).as_slice() {
+        let why = format!("tagged production, of {app}: {why} ({})", what.from);
+        fill(inputs, said, source, name, &why);
     }
-    let chosen = inputs[source].as_str().map(str::to_string);
-    let same_app = chosen.as_deref().map(partners).unwrap_or_default();
-    if let [(name, env)] = same_app.as_slice() {
-        let why = format!("tagged {env}, of the source's name ({from})");
+    if let [(name, env)] = of(&app, false).as_slice() {
+        let env = env.as_deref().unwrap_or_default();
+        let why = format!("tagged {env}, of {app}: {why} ({})", what.from);
         fill(inputs, said, target, name, &why);
-    } else if let (true, [(name, env)]) = (same_app.is_empty(), other.as_slice()) {
-        fill(
-            inputs,
-            said,
-            target,
-            name,
-            &format!("the only one tagged {env} ({from})"),
-        );
     }
 }
 
@@ -788,5 +830,115 @@ impl Step<StagingRefresh> for SyncMedia {
                 note: format!("{copied}/{total} objects copied"),
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn items(list: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+        list.iter()
+            .map(|(n, e)| (n.to_string(), e.map(str::to_string)))
+            .collect()
+    }
+
+    const DBS: Offered = Offered {
+        keys: ["source", "target"],
+        flags: "--source and --target",
+        things: "RDS instances",
+        from: "test",
+    };
+
+    /// Billing and phenom side by side: what is filled is always of one application.
+    fn two_apps() -> Vec<(String, Option<String>)> {
+        items(&[
+            ("billing-prod", Some("production")),
+            ("billing-stg", Some("staging")),
+            ("phenom-prod-postgres", Some("production")),
+            ("phenom-dev-postgres", Some("staging")),
+            ("phenom-qa-postgres", Some("qa")),
+        ])
+    }
+
+    fn offered(inputs: Value, items: &[(String, Option<String>)], app: Option<&str>) -> Value {
+        let mut inputs = inputs;
+        offer(&mut inputs, &mut Vec::new(), items, app, &DBS);
+        inputs
+    }
+
+    #[test]
+    fn a_given_target_takes_the_source_of_its_own_application() {
+        let got = offered(json!({"target": "phenom-dev-postgres"}), &two_apps(), None);
+        assert_eq!(got["source"], "phenom-prod-postgres");
+        let got = offered(json!({"source": "billing-prod"}), &two_apps(), None);
+        assert_eq!(got["target"], "billing-stg");
+        // phenom has two non-production instances: its target is not guessed.
+        let got = offered(json!({"source": "phenom-prod-postgres"}), &two_apps(), None);
+        assert!(got.get("target").is_none(), "{got}");
+    }
+
+    #[test]
+    fn nothing_given_picks_only_the_one_complete_pair() {
+        // billing is the only application with one production and one non-production.
+        let got = offered(json!({}), &two_apps(), None);
+        assert_eq!(
+            (got["source"].as_str(), got["target"].as_str()),
+            (Some("billing-prod"), Some("billing-stg"))
+        );
+        let mut more = two_apps();
+        more.extend(items(&[
+            ("zeta-prod", Some("prod")),
+            ("zeta-stg", Some("staging")),
+        ]));
+        assert_eq!(
+            offered(json!({}), &more, None),
+            json!({}),
+            "two complete pairs"
+        );
+    }
+
+    #[test]
+    fn a_source_and_target_of_two_applications_are_said_and_nothing_filled() {
+        let mut inputs = json!({"source": "billing-prod", "target": "phenom-dev-postgres"});
+        let mut said = Vec::new();
+        offer(&mut inputs, &mut said, &two_apps(), None, &DBS);
+        assert!(
+            said[0].contains("different applications (billing and phenom)"),
+            "{said:?}"
+        );
+    }
+
+    #[test]
+    fn buckets_follow_the_instances_application() {
+        let buckets = items(&[
+            ("billing-prod-media", Some("production")),
+            ("billing-stg-media", Some("staging")),
+            ("phenom-prod-media", Some("production")),
+            ("phenom-staging-media", Some("staging")),
+        ]);
+        let got = offered(json!({}), &buckets, Some("phenom"));
+        assert_eq!(got["source"], "phenom-prod-media");
+        assert_eq!(got["target"], "phenom-staging-media");
+    }
+
+    #[test]
+    fn a_list_cut_at_the_limit_picks_nothing() {
+        let mut many = items(&[
+            ("app-prod", Some("production")),
+            ("app-stg", Some("staging")),
+        ]);
+        for i in 0..OFFERED {
+            many.push((format!("filler{i}-db"), None));
+        }
+        let mut inputs = json!({});
+        let mut said = Vec::new();
+        offer(&mut inputs, &mut said, &many, None, &DBS);
+        assert_eq!(inputs, json!({}));
+        assert!(
+            said[0].starts_with("more than 50 RDS instances"),
+            "{said:?}"
+        );
     }
 }

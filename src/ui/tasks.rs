@@ -21,9 +21,15 @@ use crate::ui::runbook::Ended;
 #[derive(Clone, Debug)]
 pub enum UiEvent {
     Notice(Message),
-    /// Inputs of a runbook's form read from the world: the runbook, each input's key and value,
-    /// and what was said (where each came from, the choices not picked).
-    InputsRead(&'static str, Vec<(String, String)>, Vec<String>),
+    /// Inputs of a runbook's form read from the world: the runbook, the values the read was
+    /// asked with, each input's key and value, and what was said (where each came from, the
+    /// choices not picked).
+    InputsRead {
+        runbook: &'static str,
+        given: serde_json::Value,
+        read: Vec<(String, String)>,
+        said: Vec<String>,
+    },
     /// A runbook's preflight and plan (or refusal).
     RunbookPlanned(Outcome),
     RunbookEvent(Event),

@@ -485,15 +485,55 @@ async fn failover_reads_the_routed_name_and_its_regions_from_route53() {
         "{said:?}"
     );
 
+    // A --from Route53 does not serve from is said, and the failover is not turned around.
+    let mut inputs = serde_json::json!({"from": "sa-east-1"});
+    let said = from_world("failover", &ports, &mut inputs).await.unwrap();
+    assert!(inputs.get("to").is_none(), "{inputs}");
+    assert!(
+        said.iter()
+            .any(|l| l.contains("Route53 serves api.helpdev.io from us-east-1, not sa-east-1")),
+        "{said:?}"
+    );
+    // Names as Route53 reads them: any case, with the root's dot or not.
+    let mut inputs = serde_json::json!({"record": "API.helpdev.io."});
+    from_world("failover", &ports, &mut inputs).await.unwrap();
+    assert_eq!(
+        (&inputs["zone"], &inputs["from"]),
+        (&"helpdev.io".into(), &"us-east-1".into())
+    );
+    // The config may name its zones by id.
+    let r53 = aws_sdk_route53::Client::new(&sdk(&moto.url, "us-east-1").await);
+    let zones = r53.list_hosted_zones().send().await.unwrap();
+    let id = zones.hosted_zones()[0].id().to_string();
+    let hints = WorldHints {
+        hosted_zones: vec![id],
+        ..WorldHints::default()
+    };
+    let mut inputs = serde_json::json!({});
+    let read = opsdeck::runbook::spec("failover")
+        .unwrap()
+        .from_world
+        .as_ref()
+        .unwrap()
+        .read;
+    read(&ports, &hints, &mut inputs).await.unwrap();
+    assert_eq!(inputs["zone"], "helpdev.io", "the zone's name, from its id");
+    // A name that is not routed lists those that are.
+    let mut inputs = serde_json::json!({"record": "nope.helpdev.io"});
+    let said = from_world("failover", &ports, &mut inputs).await.unwrap();
+    assert!(
+        said.iter().any(|l| l.starts_with("nope.helpdev.io has no failover records in helpdev.io; routed names there: api.helpdev.io")),
+        "{said:?}"
+    );
+
     add_www_pair(&moto.url).await;
     let mut inputs = serde_json::json!({});
     let said = from_world("failover", &ports, &mut inputs).await.unwrap();
     assert_eq!(inputs, serde_json::json!({}), "two names: none picked");
     let listed = said.join("\n");
     assert!(
-        listed.contains(
-            "api.helpdev.io in helpdev.io: us-east-1 PRIMARY serving, sa-east-1 SECONDARY"
-        ) && listed.contains("www.helpdev.io in helpdev.io:"),
+        listed.contains("api.helpdev.io in helpdev.io: us-east-1 PRIMARY, sa-east-1 SECONDARY")
+            && listed.contains("www.helpdev.io in helpdev.io:"),
         "{listed}"
     );
 
@@ -555,16 +595,22 @@ async fn staging_refresh_reads_the_instances_and_buckets_by_their_environment_ta
         "{listed}"
     );
 
+    // Two non-production instances of phenom: no pair is complete, nothing is guessed; a target
+    // given takes the production instance of its own application.
     testkit::fleet::create_db_instance(&rds, "phenom-qa-postgres", &[("environment", "qa")]).await;
     let mut inputs = serde_json::json!({});
     from_world("staging-refresh", &ports, &mut inputs)
         .await
         .unwrap();
-    assert_eq!(inputs["source"], "phenom-prod-postgres");
     assert!(
-        inputs.get("target").is_none(),
-        "two non-production instances: {inputs}"
+        inputs.get("source").is_none() && inputs.get("target").is_none(),
+        "{inputs}"
     );
+    let mut inputs = serde_json::json!({"target": "phenom-qa-postgres"});
+    from_world("staging-refresh", &ports, &mut inputs)
+        .await
+        .unwrap();
+    assert_eq!(inputs["source"], "phenom-prod-postgres");
 }
 
 /// The CLI without the flags the world can tell: read and said; one it cannot tell is refused
@@ -592,8 +638,8 @@ async fn the_cli_reads_what_it_is_not_given_and_refuses_what_the_world_does_not_
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("source phenom-prod-postgres: the only one tagged production")
-            && stdout.contains("target phenom-dev-postgres: tagged staging, of the source's name")
+        stdout.contains("source phenom-prod-postgres: tagged production, of phenom")
+            && stdout.contains("target phenom-dev-postgres: tagged staging, of phenom")
             && stdout.contains("plan"),
         "{stdout}"
     );
@@ -601,11 +647,16 @@ async fn the_cli_reads_what_it_is_not_given_and_refuses_what_the_world_does_not_
     testkit::fleet::create_db_instance(&rds, "phenom-qa-postgres", &[("environment", "qa")]).await;
     let out = crate::output_off_runtime(plan(&[])).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("--target not given, and the world does not tell it")
-            && stderr.contains("phenom-qa-postgres (environment=qa, available)"),
-        "{stderr}"
+            && stdout.contains("phenom-qa-postgres (environment=qa, available)"),
+        "{stdout}{stderr}"
+    );
+    assert!(
+        !stderr.contains("RDS instances:"),
+        "the choices are said, not refusals: {stderr}"
     );
     // Given, it goes.
     let out = crate::output_off_runtime(plan(&["--target", "phenom-qa-postgres"])).await;

@@ -427,6 +427,29 @@ fn completions_and_the_man_page_cover_every_subcommand() {
     for sub in ["demo", "timeline", "runbook"] {
         assert!(page.contains(sub), "the page lists {sub}");
     }
+    // Every page the main one refers to exists with --dir.
+    let pages = home.path().join("man1");
+    std::fs::create_dir(&pages).unwrap();
+    let out = crate::run_in(home.path(), &["man", "--dir", pages.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    for page in [
+        "opsdeck.1",
+        "opsdeck-snapshot.1",
+        "opsdeck-runbook.1",
+        "opsdeck-runbook-failover.1",
+    ] {
+        assert!(pages.join(page).is_file(), "{page}");
+    }
+    let main_page = std::fs::read_to_string(pages.join("opsdeck.1")).unwrap();
+    for referred in main_page.split("opsdeck\\-").skip(1) {
+        let name: String = referred
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '\\')
+            .collect::<String>()
+            .replace("\\-", "-");
+        let file = pages.join(format!("opsdeck-{}.1", name.trim_end_matches('\\')));
+        assert!(file.is_file(), "the main page refers to {}", file.display());
+    }
     let out = crate::run_in(home.path(), &["completions", "tcsh"]);
     assert_eq!(
         out.status.code(),

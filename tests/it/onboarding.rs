@@ -302,3 +302,67 @@ users:
         "the written config loads: {loads:?}"
     );
 }
+
+/// The GitOps clone as doctor sees it, named relative to the config file: up to date, with a
+/// commit not pushed (said, fine), behind its upstream (a problem: a runbook would branch from
+/// a stale base), on a detached HEAD (a problem).
+#[tokio::test]
+async fn doctor_says_where_the_gitops_clone_stands_against_its_upstream() {
+    use testkit::gitops::{commit_all, git, new_repo, write};
+    let origin = new_repo();
+    let home = tempfile::tempdir().unwrap();
+    let clone = home.path().join("repo");
+    git(
+        home.path(),
+        &["clone", "-q", origin.path().to_str().unwrap(), "repo"],
+    );
+    for (k, v) in [("user.name", "t"), ("user.email", "t@opsdeck.invalid")] {
+        git(&clone, &["config", k, v]);
+    }
+    let config = "gitops_repo = \"repo\"\n[kube]\nenabled = false\n[aws]\nenabled = false\n";
+    // The line whose check is "branch" (the remote's line says "on branch" too).
+    let check = |table: &str| {
+        table
+            .lines()
+            .find(|l| {
+                let mut cols = l.split_whitespace();
+                cols.next() == Some("gitops") && cols.next() == Some("branch")
+            })
+            .unwrap_or_else(|| panic!("no branch line:\n{table}"))
+            .to_string()
+    };
+
+    let (code, table) = doctor(home.path(), config.into(), false).await;
+    assert_eq!(code, Some(0), "{table}");
+    assert!(
+        check(&table).contains("main, up to date with origin/main as of the last fetch"),
+        "{table}"
+    );
+
+    write(&clone, "local.txt", "x");
+    commit_all(&clone, "local");
+    let (code, table) = doctor(home.path(), config.into(), false).await;
+    assert_eq!(code, Some(0), "{table}");
+    assert!(check(&table).contains("1 commit not pushed"), "{table}");
+
+    write(origin.path(), "upstream.txt", "y");
+    commit_all(origin.path(), "upstream");
+    git(&clone, &["fetch", "-q"]);
+    let (code, table) = doctor(home.path(), config.into(), false).await;
+    assert_ne!(code, Some(0), "{table}");
+    let behind = check(&table);
+    assert!(
+        behind.contains("PROBLEM")
+            && behind.contains("main is 1 commit behind origin/main")
+            && behind.contains("git pull --ff-only"),
+        "{table}"
+    );
+
+    git(&clone, &["checkout", "-q", "--detach"]);
+    let (code, table) = doctor(home.path(), config.into(), false).await;
+    assert_ne!(code, Some(0), "{table}");
+    assert!(
+        check(&table).contains("PROBLEM") && check(&table).contains("detached HEAD"),
+        "{table}"
+    );
+}

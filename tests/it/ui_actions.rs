@@ -112,8 +112,16 @@ fn runbooks_app(
 /// Hands the app what the open form read from the world (`UiEvent::InputsRead`).
 async fn form_read(app: &mut App, notices: &mut Notices) {
     let read = notices.recv().await.unwrap();
-    assert!(matches!(read, UiEvent::InputsRead(..)), "{read:?}");
+    assert!(matches!(read, UiEvent::InputsRead { .. }), "{read:?}");
     app.on_ui_event(read);
+}
+
+/// What the world told the open form, one line each, joined.
+fn form_said(app: &App) -> String {
+    let Stage::Form { world, .. } = &app.runbook.as_ref().unwrap().stage else {
+        panic!("the form is open");
+    };
+    world.said.join("\n")
 }
 
 /// From the `:runbooks` list: the failover's form, as the world fills it, planned.
@@ -519,9 +527,9 @@ async fn a_runbook_runs_from_the_tui_on_the_demo_world() {
     app.handle_key(code(KeyCode::Enter));
     // The account and the cluster's OIDC provider are read from the world into the form.
     let read = notices.recv().await.unwrap();
-    assert!(matches!(read, UiEvent::InputsRead(..)));
+    assert!(matches!(read, UiEvent::InputsRead { .. }));
     app.on_ui_event(read);
-    let said = app.message.as_ref().unwrap().text.clone();
+    let said = form_said(&app);
     assert!(
         said.contains("account id 111122223333: read from sts:GetCallerIdentity")
             && said
@@ -1314,10 +1322,17 @@ async fn runbook_forms_are_filled_from_the_world() {
         values(&app),
         ["helpdev.io", "api.helpdev.io", "us-east-1", "sa-east-1"]
     );
-    let said = &app.message.as_ref().unwrap().text;
+    let said = form_said(&app);
     assert!(
         said.contains("from us-east-1: the region Route53 serves it from now"),
         "{said}"
+    );
+    // Said in the form, whole, not in the one-line message.
+    let mut term = terminal();
+    shows(
+        &mut term,
+        &mut app,
+        &["· from us-east-1: the region Route53 serves it from now"],
     );
     app.handle_key(code(KeyCode::Esc));
     app.handle_key(code(KeyCode::Down));
@@ -1332,7 +1347,31 @@ async fn runbook_forms_are_filled_from_the_world() {
             "phenom-prod-media",
             "phenom-staging-media"
         ],
-        "{:?}",
-        app.message
+        "{}",
+        form_said(&app)
+    );
+
+    // Typed while the world is read: nothing overwritten, and Enter reads again with it.
+    app.handle_key(code(KeyCode::Esc));
+    app.handle_key(code(KeyCode::Enter));
+    for c in "payments-use1".chars() {
+        app.handle_key(key(c));
+    }
+    form_read(&mut app, &mut notices).await;
+    let v = values(&app);
+    assert_eq!(v[..2], ["payments-use1", ""], "nothing filled over an edit");
+    assert!(
+        form_said(&app).contains("edited meanwhile"),
+        "{}",
+        form_said(&app)
+    );
+    app.handle_key(code(KeyCode::Enter));
+    form_read(&mut app, &mut notices).await;
+    // payments has a non-production instance of its own: the target follows the source typed.
+    assert_eq!(
+        values(&app)[..2],
+        ["payments-use1", "payments-hml"],
+        "{}",
+        form_said(&app)
     );
 }

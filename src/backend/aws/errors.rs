@@ -66,10 +66,7 @@ impl AwsFailure {
 
 /// The command that renews credentials for a profile.
 pub fn renew_hint(profile: Option<&str>) -> String {
-    match profile {
-        Some(p) => format!("renew them: aws sso login --profile {p}"),
-        None => "renew them: aws sso login (or set AWS_PROFILE / aws configure)".into(),
-    }
+    format!("renew them: {}", super::profiles::renew_command(profile))
 }
 
 /// What an SDK error means for the on-call engineer. Every message says something: the HTTP

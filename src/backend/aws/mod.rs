@@ -10,6 +10,7 @@ pub mod errors;
 pub mod inspect;
 pub mod metrics;
 mod poll;
+pub mod profiles;
 pub mod rds;
 pub mod route53;
 pub mod row_actions;

@@ -7,7 +7,7 @@ use tokio::task::JoinSet;
 
 use super::board::{Board, WatchState};
 use super::credentials::{self, TokenCell};
-use super::errors::{Failure, classify};
+use super::errors::{Failure, classify, renew_hint};
 use super::resources::{WATCHED, Watched};
 use super::{events, namespaces, watch};
 
@@ -148,13 +148,6 @@ async fn renew(renewal: Renewal, board: Board, aws_profile: Option<String>) {
                 expires = Some(board.clock().now() + jiff::SignedDuration::from_secs(90));
             }
         }
-    }
-}
-
-fn renew_hint(aws_profile: Option<&str>) -> String {
-    match aws_profile {
-        Some(p) => format!(" — if the AWS session expired, renew it: aws sso login --profile {p}"),
-        None => " — renew this context's credentials and opsdeck reconnects".to_string(),
     }
 }
 

@@ -57,6 +57,21 @@ pub fn classify(e: &kube::Error, aws_profile: Option<&str>) -> Failure {
         return Failure::Auth(format!("{first}{}", renew_hint(aws_profile)));
     }
     let lower = chain.to_ascii_lowercase();
+    // A certificate the client does not trust is not a dropped VPN: retrying will not fix it.
+    let tls = [
+        "invalid peer certificate",
+        "certificate verify failed",
+        "unknownissuer",
+        "notvalidforname",
+        "handshake failure",
+        "received fatal alert",
+    ];
+    if let Some(at) = tls.iter().filter_map(|t| lower.find(t)).min() {
+        let detail = chain[at..].trim();
+        return Failure::Other(format!(
+            "TLS with the API server failed ({detail}): check the cluster's certificate-authority-data in the kubeconfig, or a proxy that intercepts TLS"
+        ));
+    }
     let unreachable = [
         "connection refused",
         "connect error",
@@ -106,11 +121,44 @@ fn short_reason(lower: &str) -> String {
     format!("API server unreachable: {what} (VPN?); retrying")
 }
 
-fn renew_hint(profile: Option<&str>) -> String {
+/// What renews a context's credentials, after its failure: the AWS profile's renewal when an
+/// `aws eks get-token` plugin names one.
+pub(super) fn renew_hint(profile: Option<&str>) -> String {
     match profile {
-        Some(p) => format!(" — if the AWS session expired, renew it: aws sso login --profile {p}"),
+        Some(p) => format!(
+            " — if the AWS session expired, renew it: {}",
+            crate::backend::aws::profiles::renew_command(Some(p))
+        ),
         None => {
             " — renew the credentials of this context (e.g. aws sso login) and it reconnects".into()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A client error as hyper and rustls chain it.
+    fn service(message: &str) -> kube::Error {
+        kube::Error::Service(message.to_string().into())
+    }
+
+    #[test]
+    fn an_untrusted_certificate_is_said_as_tls_not_as_a_vpn_drop() {
+        let e = service("error trying to connect: invalid peer certificate: UnknownIssuer");
+        let Failure::Other(reason) = classify(&e, None) else {
+            panic!("{:?}", classify(&e, None));
+        };
+        assert!(
+            reason.starts_with(
+                "TLS with the API server failed (invalid peer certificate: UnknownIssuer)"
+            ) && reason.contains("certificate-authority-data"),
+            "{reason}"
+        );
+        assert!(matches!(
+            classify(&service("error trying to connect: tcp connect error: Connection refused"), None),
+            Failure::Unreachable(r) if r.contains("connection refused")
+        ));
     }
 }

@@ -237,12 +237,14 @@ impl App {
     pub fn on_ui_event(&mut self, ev: UiEvent) {
         match ev {
             UiEvent::Notice(m) => self.message = Some(m),
-            UiEvent::InputsRead(runbook, read, said) => {
-                if let Some(screen) = self.runbook.as_mut()
-                    && screen.fill(runbook, &read)
-                    && !said.is_empty()
-                {
-                    self.say(said.join("; "), false);
+            UiEvent::InputsRead {
+                runbook,
+                given,
+                read,
+                said,
+            } => {
+                if let Some(screen) = self.runbook.as_mut() {
+                    screen.fill(runbook, &given, &read, said);
                 }
             }
             UiEvent::RunbookPlanned(outcome) => {

@@ -34,13 +34,19 @@ impl App {
 
     /// Reads from the runbook world what the open form's empty inputs can be
     /// (`RunbookSpec::from_world`), reported as `UiEvent::InputsRead` with what was read and
-    /// the choices; quiet when it cannot.
+    /// the choices, or why it could not be.
     pub(super) fn read_inputs(&mut self, runbook: &'static str, given: serde_json::Value) {
-        let Some(from_world) = crate::runbook::spec(runbook).and_then(|s| s.from_world.as_ref())
-        else {
-            return;
-        };
-        let Some(ports) = self.runbook_ports.clone() else {
+        // The form waits for an answer: one comes even when nothing can be read.
+        let (Some(from_world), Some(ports)) = (
+            crate::runbook::spec(runbook).and_then(|s| s.from_world.as_ref()),
+            self.runbook_ports.clone(),
+        ) else {
+            self.on_ui_event(UiEvent::InputsRead {
+                runbook,
+                given,
+                read: Vec::new(),
+                said: vec!["no runbook world to read from (see :runbooks)".into()],
+            });
             return;
         };
         let (keys, read) = (from_world.keys, from_world.read);
@@ -48,15 +54,21 @@ impl App {
         let outbox = self.outbox.clone();
         self.outbox.start(async move {
             let mut inputs = given.clone();
-            let Ok(said) = read(&ports, &hints, &mut inputs).await else {
-                return;
-            };
+            // A refusal (create-org's account unreadable) is said like the rest.
+            let said = read(&ports, &hints, &mut inputs)
+                .await
+                .unwrap_or_else(|e| vec![e]);
             let read = keys
                 .iter()
                 .filter(|k| given[**k] != inputs[**k])
                 .filter_map(|k| Some((k.to_string(), inputs[*k].as_str()?.to_string())))
                 .collect();
-            outbox.report(UiEvent::InputsRead(runbook, read, said));
+            outbox.report(UiEvent::InputsRead {
+                runbook,
+                given,
+                read,
+                said,
+            });
         });
     }
 

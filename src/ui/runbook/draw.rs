@@ -130,6 +130,7 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
             fields,
             focus,
             problems,
+            world,
         } => {
             title = format!(" {} — Tab moves, Enter plans, Esc back ", spec.name);
             let failed = Style::default().fg(t.health(Health::Failed));
@@ -154,6 +155,19 @@ pub fn render(f: &mut Frame, area: Rect, ctx: &Ctx, screen: &RunbookScreen) {
             }
             for p in problems {
                 lines.push(Line::from(Span::styled(format!(" ✗ {p}"), failed)));
+            }
+            // What the world told: read values and where from, the choices not picked.
+            if world.asked.is_some() {
+                lines.push(Line::from(Span::styled(
+                    " reading what the world tells…",
+                    t.dim(),
+                )));
+            }
+            if !world.said.is_empty() {
+                lines.push(Line::from(""));
+            }
+            for said in &world.said {
+                lines.push(Line::from(Span::styled(format!(" · {said}"), t.dim())));
             }
         }
         Stage::Checking { name } => {

@@ -47,6 +47,12 @@ pub fn refilled(spec: &RunbookSpec, inputs: &serde_json::Value) -> Vec<Field> {
         .collect()
 }
 
+/// The form's values as inputs (what `build` and the world's read take).
+pub fn values(spec: &RunbookSpec, fields: &[Field]) -> serde_json::Value {
+    let texts: Vec<String> = fields.iter().map(|f| f.value.clone()).collect();
+    form_values(spec, &texts)
+}
+
 /// The runbook the form describes (`day` is today, `yyyymmdd`). Otherwise each problem goes to
 /// its field, and those of no field come back, for the form to list under its fields.
 pub fn build(

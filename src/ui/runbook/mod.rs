@@ -19,7 +19,7 @@ use crate::runbook::RUNBOOKS;
 
 pub use form::Field;
 pub use resume::ResumePlan;
-pub use state::{Ended, RunbookScreen, STOPPING, Stage, StepLine};
+pub use state::{Ended, RunbookScreen, STOPPING, Stage, StepLine, WorldRead};
 
 impl Component for RunbookScreen {
     fn key(&mut self, ev: KeyEvent, ctx: &Ctx) -> Effect {
@@ -56,18 +56,22 @@ impl Component for RunbookScreen {
                     KeyCode::Enter if *cursor < RUNBOOKS.len() => {
                         let spec = &RUNBOOKS[*cursor];
                         let fields = form::fields(spec);
-                        let given = crate::runbook::inputs::form_values(
-                            spec,
-                            &fields.iter().map(|f| f.value.clone()).collect::<Vec<_>>(),
-                        );
+                        let given = form::values(spec, &fields);
+                        let asks = spec.from_world.is_some();
                         self.stage = Stage::Form {
                             spec,
                             fields,
                             focus: 0,
                             problems: vec![],
+                            world: WorldRead {
+                                asked: asks.then(|| given.clone()),
+                                ..WorldRead::default()
+                            },
                         };
                         // What the world can tell is read meanwhile, into the fields left empty.
-                        return Effect::ReadInputs(spec.name, given);
+                        if asks {
+                            return Effect::ReadInputs(spec.name, given);
+                        }
                     }
                     KeyCode::Enter => {
                         let path = journals[*cursor - RUNBOOKS.len()].clone();
@@ -81,6 +85,7 @@ impl Component for RunbookScreen {
                 fields,
                 focus,
                 problems,
+                world,
             } => match ev.code {
                 KeyCode::Esc => self.back(),
                 KeyCode::Tab | KeyCode::Down => *focus = (*focus + 1) % fields.len(),
@@ -93,6 +98,21 @@ impl Component for RunbookScreen {
                 KeyCode::Char('u') if ctrl => fields[*focus].value.clear(),
                 KeyCode::Char(c) if !ctrl => fields[*focus].value.push(c),
                 KeyCode::Enter => {
+                    // Empty fields the world can tell, with values it has not answered for:
+                    // asked first (a record picked, its zone and regions follow).
+                    let now = form::values(spec, fields);
+                    let unread = spec.from_world.as_ref().is_some_and(|w| {
+                        w.keys
+                            .iter()
+                            .any(|k| crate::runbook::from_world::missing(&now, k))
+                    });
+                    if world.asked.is_some() {
+                        return Effect::None;
+                    }
+                    if unread && world.answered.as_ref() != Some(&now) {
+                        world.asked = Some(now.clone());
+                        return Effect::ReadInputs(spec.name, now);
+                    }
                     // The staging refresh names its snapshot by the day.
                     let day = ctx.now.strftime("%Y%m%d").to_string();
                     match form::build(spec, fields, &day) {

@@ -56,6 +56,17 @@ pub struct StepLine {
     pub elapsed: Option<std::time::Duration>,
 }
 
+/// What the world told a form, and whether it is being asked.
+#[derive(Clone, Debug, Default)]
+pub struct WorldRead {
+    /// A read is under way, asked with these values.
+    pub asked: Option<serde_json::Value>,
+    /// The values the last answer came for: Enter with the same values plans, not asks again.
+    pub answered: Option<serde_json::Value>,
+    /// What the last answer said: what was read and where from, the choices not picked.
+    pub said: Vec<String>,
+}
+
 /// Where the screen is.
 pub enum Stage {
     List {
@@ -68,6 +79,8 @@ pub enum Stage {
         focus: usize,
         /// Problems of no one field: the preflight's refusal, or a build's about the whole.
         problems: Vec<String>,
+        /// What the world told the form (`RunbookSpec::from_world`).
+        world: WorldRead,
     },
     /// Waiting for the preflight.
     Checking { name: &'static str },
@@ -146,6 +159,7 @@ impl RunbookScreen {
                 fields: form::refilled(spec, &rb.inputs()),
                 focus: 0,
                 problems,
+                world: WorldRead::default(),
             }
         };
         self.stage = match outcome {
@@ -224,15 +238,38 @@ impl RunbookScreen {
         }
     }
 
-    /// Puts values read from the world into the open form's fields that are still empty
-    /// (those typed meanwhile stay); whether `runbook`'s form is still the open one.
-    pub fn fill(&mut self, runbook: &str, read: &[(String, String)]) -> bool {
-        let Stage::Form { spec, fields, .. } = &mut self.stage else {
+    /// The world's answer to the read asked with `given`: its values go into the fields still
+    /// empty, unless the form was edited since it was asked (a value typed meanwhile may be
+    /// what the answer would depend on: Enter reads again with it). Whether `runbook`'s form
+    /// is the open one and was waiting for this answer.
+    pub fn fill(
+        &mut self,
+        runbook: &str,
+        given: &serde_json::Value,
+        read: &[(String, String)],
+        said: Vec<String>,
+    ) -> bool {
+        let Stage::Form {
+            spec,
+            fields,
+            world,
+            ..
+        } = &mut self.stage
+        else {
             return false;
         };
-        if spec.name != runbook {
+        if spec.name != runbook || world.asked.as_ref() != Some(given) {
             return false;
         }
+        world.asked = None;
+        world.said = said;
+        if &form::values(spec, fields) != given {
+            world
+                .said
+                .push("the form was edited meanwhile: nothing filled; Enter reads again".into());
+            return true;
+        }
+        world.answered = Some(given.clone());
         for (key, value) in read {
             if let Some(i) = spec.inputs.iter().position(|input| input.key == key)
                 && let Some(field) = fields.get_mut(i)

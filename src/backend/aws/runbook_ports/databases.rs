@@ -59,11 +59,12 @@ impl DatabaseOps for AwsPorts {
                         restored_from: tag_of(d, &|k| k == RESTORED_FROM_TAG),
                     });
                 }
-                if out.len() >= OFFERED {
+                if out.len() > OFFERED {
                     break;
                 }
             }
-            out.truncate(OFFERED);
+            // One more than offered tells the reader the list was cut.
+            out.truncate(OFFERED + 1);
             Ok(out)
         })
     }

@@ -21,14 +21,19 @@ fn region_in(text: &str) -> Option<String> {
     let words: Vec<&str> = text
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
         .collect();
+    // `us-east-1` alone or inside a longer name (`api-us-east-1`, `k8s-ingress-us-east-1a`).
     for w in &words {
         let parts: Vec<&str> = w.split('-').collect();
-        if parts.len() == 3
-            && parts[0].len() == 2
-            && parts[2].chars().all(|c| c.is_ascii_digit())
-            && parts[1].chars().all(|c| c.is_ascii_lowercase())
-        {
-            return Some(w.to_string());
+        for at in parts.windows(3) {
+            if at[0].len() == 2
+                && at[0].chars().all(|c| c.is_ascii_lowercase())
+                && at[1].len() > 2
+                && at[1].chars().all(|c| c.is_ascii_lowercase())
+                && !at[2].is_empty()
+                && at[2].chars().all(|c| c.is_ascii_digit())
+            {
+                return Some(at.join("-"));
+            }
         }
     }
     const DIRS: &[(&str, &str)] = &[
@@ -57,6 +62,21 @@ fn region_in(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// A record set as a runbook reads it; `healthy` is its health check's answer, when read.
+fn record_of(s: &ResourceRecordSet, healthy: Option<bool>) -> RoutedRecord {
+    RoutedRecord {
+        set_identifier: s.set_identifier().unwrap_or_default().to_string(),
+        region: set_region(s).unwrap_or_default(),
+        role: s
+            .failover()
+            .map(|f| f.as_str().to_string())
+            .unwrap_or_default(),
+        health_check: s.health_check_id().map(str::to_string),
+        healthy,
+        serving: false,
+    }
 }
 
 /// The region a record set serves from: its latency region, else the one its target names.
@@ -141,33 +161,37 @@ impl AwsPorts {
                 Some(id) => self.check_health(id).await?,
                 None => None,
             };
-            out.push(RoutedRecord {
-                set_identifier: s.set_identifier().unwrap_or_default().to_string(),
-                region: set_region(s).unwrap_or_default(),
-                role: s
-                    .failover()
-                    .map(|f| f.as_str().to_string())
-                    .unwrap_or_default(),
-                health_check: s.health_check_id().map(str::to_string),
-                healthy,
-                serving: false,
-            });
+            out.push(record_of(s, healthy));
         }
         mark_serving(&mut out);
         Ok(out)
     }
 
+    /// The zone's id and name, from either: `[aws] hosted_zones` may name zones by id.
+    async fn zone_named(&self, zone: &str) -> Result<(String, String), OpsError> {
+        let id = zone.trim_start_matches("/hostedzone/");
+        if zone.contains('.') {
+            return Ok((self.zone_id(zone).await?, zone.trim_end_matches('.').into()));
+        }
+        let call = self.client(Route53::new).await.get_hosted_zone().id(id);
+        let out = self.sent(call.send()).await?;
+        let name = out
+            .hosted_zone()
+            .map(|z| z.name().trim_end_matches('.').to_string())
+            .ok_or_else(|| OpsError::NotFound(format!("hosted zone {zone}")))?;
+        Ok((id.to_string(), name))
+    }
+
     /// Every failover record set of the zone, by name, in the zone's order.
     async fn zone_failover_sets(
         &self,
-        zone: &str,
+        id: &str,
     ) -> Result<BTreeMap<String, Vec<ResourceRecordSet>>, OpsError> {
-        let id = self.zone_id(zone).await?;
         let client = self.client(Route53::new).await;
         let mut by_name: BTreeMap<String, Vec<ResourceRecordSet>> = BTreeMap::new();
         let mut next: Option<(String, RrType, Option<String>)> = None;
         loop {
-            let call = client.list_resource_record_sets().hosted_zone_id(&id);
+            let call = client.list_resource_record_sets().hosted_zone_id(id);
             let call = match next.take() {
                 Some((name, kind, ident)) => call
                     .start_record_name(name)
@@ -282,26 +306,32 @@ impl RoutingOps for AwsPorts {
                     self.zones.lock().unwrap().insert(name.clone(), id);
                     names.push(name);
                 }
-                if names.len() >= OFFERED {
+                if names.len() > OFFERED {
                     break;
                 }
             }
-            names.truncate(OFFERED);
+            // One more than offered tells the reader the list was cut.
+            names.truncate(OFFERED + 1);
             Ok(names)
         })
     }
 
     fn routed_names<'a>(&'a self, zone: &'a str) -> OpsFuture<'a, Vec<RoutedChoice>> {
         Box::pin(async move {
-            let mut out = Vec::new();
-            for (name, sets) in self.zone_failover_sets(zone).await? {
-                out.push(RoutedChoice {
-                    zone: zone.trim_end_matches('.').to_string(),
-                    records: self.records_of(&sets).await?,
+            let (id, zone_name) = self.zone_named(zone).await?;
+            // The list only: health checks are read for the name picked (`routed_records`),
+            // not one call per record of the zone.
+            let choices = self
+                .zone_failover_sets(&id)
+                .await?
+                .into_iter()
+                .map(|(name, sets)| RoutedChoice {
+                    zone: zone_name.clone(),
+                    records: sets.iter().map(|s| record_of(s, None)).collect(),
                     name,
-                });
-            }
-            Ok(out)
+                })
+                .collect();
+            Ok(choices)
         })
     }
 
@@ -368,5 +398,12 @@ mod tests {
         assert_eq!(region_in("sae1").as_deref(), Some("sa-east-1"));
         assert_eq!(region_in("api-apse1").as_deref(), Some("ap-southeast-1"));
         assert_eq!(region_in("primary"), None);
+        // Inside a longer set identifier, as teams name them.
+        assert_eq!(region_in("api-us-east-1").as_deref(), Some("us-east-1"));
+        assert_eq!(
+            region_in("prod-eu-central-1-blue").as_deref(),
+            Some("eu-central-1")
+        );
+        assert_eq!(region_in("blue-green-2"), None);
     }
 }

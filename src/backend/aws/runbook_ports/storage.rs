@@ -95,7 +95,8 @@ impl StorageOps for AwsPorts {
         Box::pin(async move {
             let out = self.sent(self.s3().await.list_buckets().send()).await?;
             let mut named = Vec::new();
-            for b in out.buckets().iter().take(OFFERED) {
+            // One more than offered tells the reader the list was cut.
+            for b in out.buckets().iter().take(OFFERED + 1) {
                 let Some(name) = b.name() else { continue };
                 // A bucket whose tags these credentials may not read is offered untagged.
                 let env = self.bucket_environment(name).await.unwrap_or(None);

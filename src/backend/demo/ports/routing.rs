@@ -18,7 +18,9 @@ const DNS_TTL_S: i64 = 60;
 
 /// The records of `record` in `zone` (the seed's failover pair, or none).
 fn pair<'w>(w: &'w State, zone: &str, record: &str) -> &'w [Record] {
-    if zone == FAILOVER_ZONE && record == FAILOVER_RECORD {
+    // As Route53 reads names: any case, the root's dot or not.
+    let same = |a: &str, b: &str| a.trim_end_matches('.').eq_ignore_ascii_case(b);
+    if same(zone, FAILOVER_ZONE) && same(record, FAILOVER_RECORD) {
         w.records.as_slice()
     } else {
         &[]
@@ -124,7 +126,10 @@ impl RoutingOps for DemoWorld {
 
     fn routed_names<'a>(&'a self, zone: &'a str) -> OpsFuture<'a, Vec<RoutedChoice>> {
         Box::pin(async move {
-            if zone.trim_end_matches('.') != FAILOVER_ZONE {
+            if !zone
+                .trim_end_matches('.')
+                .eq_ignore_ascii_case(FAILOVER_ZONE)
+            {
                 return Err(OpsError::NotFound(format!("hosted zone {zone}")));
             }
             let name = RoutedName {
