@@ -1375,3 +1375,47 @@ async fn runbook_forms_are_filled_from_the_world() {
         form_said(&app)
     );
 }
+
+/// A write on one of the scale's rows (which the demo does not keep a copy of) is carried out
+/// on the row made again, and the changed row reaches the fleet.
+#[tokio::test]
+async fn the_demo_writes_on_a_scaled_row_too() {
+    use opsdeck::backend::demo::{self, DemoOptions};
+    use opsdeck::clock::SimClock;
+    use opsdeck::model::{Health, Kind};
+
+    let clock = Arc::new(SimClock::new(origin(), 1.0));
+    let (tx, mut rx) = opsdeck::store::channel();
+    let opts = DemoOptions {
+        scale: 2,
+        connect_stagger: Duration::ZERO,
+        ..DemoOptions::default()
+    };
+    let (task, actions) = demo::spawn_writable(opts, clock, tx);
+    let seed = demo::seed_rows(origin(), 0.0);
+    let mut fleet = opsdeck::store::Fleet::new("demo");
+    let scaled = loop {
+        fleet.apply(rx.recv().await.unwrap());
+        if let Some(r) = fleet
+            .rows_of(Kind::HelmRelease)
+            .find(|r| r.health == Health::Healthy && !seed.iter().any(|s| s.id == r.id))
+        {
+            break r.clone();
+        }
+    };
+    let said = actions
+        .run(RowAction::Suspend, &scaled.id, &scaled.facts)
+        .await
+        .unwrap();
+    assert!(said.ends_with("suspended"), "{said}");
+    loop {
+        fleet.apply(rx.recv().await.unwrap());
+        if fleet
+            .row(&scaled.id)
+            .is_some_and(|r| r.health == Health::Suspended)
+        {
+            break;
+        }
+    }
+    task.abort();
+}

@@ -149,7 +149,10 @@ pub fn spawn_writable(
     clock: Arc<SimClock>,
     tx: UpdateSender,
 ) -> (JoinHandle<()>, DemoActions) {
-    let overrides = Arc::new(Overrides::default());
+    let (origin, scale) = (clock.origin(), opts.scale);
+    let overrides = Arc::new(Overrides::new(Box::new(move |id: &RowId| {
+        scale_rows(origin, scale).into_iter().find(|r| &r.id == id)
+    })));
     let actions = DemoActions::new(overrides.clone(), tx.clone(), clock.clone());
     let task = tokio::spawn(async move {
         if let Err(e) = run(opts, clock, tx, overrides).await {
@@ -181,12 +184,15 @@ async fn run(
     .await
     .map_err(closed)?;
 
-    // Fill source by source, the way independent watches would answer.
-    let mut rows: Vec<Row> = seed_rows(origin, 0.0);
-    rows.extend(scale_rows(origin, opts.scale));
+    // Fill source by source, the way independent watches would answer. The seed's rows change
+    // with the incidents: kept as sent, to send only what changed; the scale's are not.
     let mut by_source: HashMap<Arc<str>, Vec<Row>> = HashMap::new();
-    for r in rows {
+    for r in seed_rows(origin, 0.0) {
         let r = overrides.apply(r, clock.now());
+        by_source.entry(r.source.clone()).or_default().push(r);
+    }
+    for r in scale_rows(origin, opts.scale) {
+        let r = overrides.apply_preview(r, clock.now());
         by_source.entry(r.source.clone()).or_default().push(r);
     }
     // The events an event watch lists on connecting: those of what is already in trouble.

@@ -30,15 +30,28 @@ enum Change {
     Ecs { desired: u32, rollout: &'static str },
 }
 
-/// The rows as the demo last sent them, and what writes changed: shared by the demo loop and
-/// the actions.
+/// What a row not kept by `Overrides` is, made again from the demo's generators.
+pub type Regenerate = Box<dyn Fn(&RowId) -> Option<Row> + Send + Sync>;
+
+/// The rows that change on their own as the demo last sent them, and what writes changed:
+/// shared by the demo loop and the actions. The scale's rows never change on their own; kept
+/// here they would double the fleet's memory (at 40,000 rows, more than the store's own copy),
+/// so an action on one makes it again (`regenerate`).
 #[derive(Default)]
 pub struct Overrides {
     changes: Mutex<HashMap<RowId, Change>>,
     current: Mutex<HashMap<RowId, Row>>,
+    regenerate: Option<Regenerate>,
 }
 
 impl Overrides {
+    pub fn new(regenerate: Regenerate) -> Overrides {
+        Overrides {
+            regenerate: Some(regenerate),
+            ..Overrides::default()
+        }
+    }
+
     /// `row` with what writes changed of it applied; remembered as the one sent.
     pub fn apply(&self, row: Row, now: Timestamp) -> Row {
         let row = self.apply_preview(row, now);
@@ -76,8 +89,13 @@ impl Overrides {
         self.changes.lock().unwrap().insert(id.clone(), change);
     }
 
-    fn current(&self, id: &RowId) -> Option<Row> {
-        self.current.lock().unwrap().get(id).cloned()
+    /// The row as last sent: kept, or made again with the writes' changes applied.
+    fn current(&self, id: &RowId, now: Timestamp) -> Option<Row> {
+        if let Some(row) = self.current.lock().unwrap().get(id).cloned() {
+            return Some(row);
+        }
+        let row = self.regenerate.as_ref()?(id)?;
+        Some(self.apply_preview(row, now))
     }
 }
 
@@ -186,7 +204,7 @@ impl ActionRunner for DemoActions {
         let id = id.clone();
         Box::pin(async move {
             let row = overrides
-                .current(&id)
+                .current(&id, clock.now())
                 .ok_or_else(|| format!("{} not found", id.display_name()))?;
             // Recorded before it is carried out, as a real write is; its outcome after.
             let pending = crate::audit::begin(
