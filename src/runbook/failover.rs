@@ -172,6 +172,16 @@ fn read_from_world<'a>(
         } else {
             "the only routed name (route53:ListResourceRecordSets)"
         };
+        // Given in another case or with the root's dot: written as Route53 names them.
+        for (key, name) in [("zone", &one.zone), ("record", &one.name)] {
+            if let Some(given) = inputs[key].as_str().map(str::to_string)
+                && !given.trim().is_empty()
+                && given != *name
+            {
+                inputs[key] = name.as_str().into();
+                said.push(format!("{key} {name}: as Route53 names it (given {given})"));
+            }
+        }
         fill(inputs, &mut said, "zone", &one.zone, why);
         fill(inputs, &mut said, "record", &one.name, why);
         // Which region serves it now takes its health checks: read for this name only.

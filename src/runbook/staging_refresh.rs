@@ -129,7 +129,12 @@ fn read_from_world<'a>(
                 Err(e) => said.push(format!("the RDS instances could not be listed: {e}")),
             }
         }
-        if want_buckets {
+        if let Some(apart) = apart(inputs, "source", "target") {
+            // Said once, and the buckets follow no one application.
+            if !said.contains(&apart) {
+                said.push(apart);
+            }
+        } else if want_buckets {
             // The buckets of the instances' application.
             let app = ["source", "target"]
                 .iter()
@@ -154,6 +159,21 @@ fn read_from_world<'a>(
                 Err(e) => said.push(format!("the buckets could not be listed: {e}")),
             }
         }
+        // The media of one application, the database of another: said, not refused (names
+        // need not follow the rule).
+        let app_of = |key: &str| {
+            inputs[key]
+                .as_str()
+                .filter(|v| !v.trim().is_empty())
+                .map(application)
+        };
+        if let (Some(db), Some(media)) = (app_of("source"), app_of("source_bucket"))
+            && db != media
+        {
+            said.push(format!(
+                "the instances are of {db} and the buckets of {media}: check they go together"
+            ));
+        }
         Ok(said)
     })
 }
@@ -168,12 +188,38 @@ struct Offered {
     from: &'static str,
 }
 
-/// A name's application: its first word.
+/// The words that name an environment in a resource's name (`billing-prod`, `phenom-dev-db`).
+const ENVIRONMENT_WORDS: &[&str] = &[
+    "prod",
+    "production",
+    "prd",
+    "pro",
+    "live",
+    "stg",
+    "stage",
+    "staging",
+    "dev",
+    "development",
+    "qa",
+    "test",
+    "uat",
+    "hml",
+    "pre",
+    "preprod",
+    "sandbox",
+];
+
+/// A name's application: its words before the first word that names an environment
+/// (`acme-billing-prod` → `acme-billing`, `phenom-prod-postgres` → `phenom`), else the whole
+/// name: two names share an application only when their own names say so.
 fn application(name: &str) -> String {
-    name.split(['-', '_', '.'])
-        .next()
-        .unwrap_or(name)
-        .to_string()
+    let words: Vec<&str> = name.split(['-', '_', '.']).collect();
+    let at = words
+        .iter()
+        .position(|w| ENVIRONMENT_WORDS.contains(&w.to_ascii_lowercase().as_str()))
+        .filter(|at| *at > 0)
+        .unwrap_or(words.len());
+    words[..at].join("-")
 }
 
 /// Fills the source and the target of `what` from `items` (name, environment tag), all of one
@@ -187,6 +233,10 @@ fn offer(
     what: &Offered,
 ) {
     let [source, target] = what.keys;
+    if let Some(apart) = apart(inputs, source, target) {
+        said.push(apart);
+        return;
+    }
     if items.is_empty() {
         said.push(format!("no {} to offer", what.things));
         return;
@@ -218,15 +268,25 @@ fn offer(
             .filter(|(n, env)| application(n) == app && env.is_some() && prod(env) == want_prod)
             .collect()
     };
+    // A given bound that is not what its side must be fills nothing: the run refuses it.
+    let env_of = |name: &String| items.iter().find(|(n, _)| n == name).map(|(_, e)| e);
+    if let Some(s) = &given_source
+        && env_of(s).is_some_and(|e| !prod(e))
+    {
+        said.push(format!(
+            "{s} is not tagged production: not a refresh's source"
+        ));
+        return;
+    }
+    if let Some(t) = &given_target
+        && env_of(t).is_some_and(prod)
+    {
+        said.push(format!(
+            "{t} is tagged production: never a refresh's target"
+        ));
+        return;
+    }
     let chosen = match (&given_source, &given_target) {
-        (Some(s), Some(t)) if application(s) != application(t) => {
-            said.push(format!(
-                "{s} and {t} are of different applications ({} and {})",
-                application(s),
-                application(t)
-            ));
-            return;
-        }
         (Some(s), _) => Some((application(s), "the source's application")),
         (None, Some(t)) => Some((application(t), "the target's application")),
         (None, None) => match app {
@@ -261,6 +321,22 @@ fn offer(
         let why = format!("tagged {env}, of {app}: {why} ({})", what.from);
         fill(inputs, said, target, name, &why);
     }
+}
+
+/// Why a given source and target cannot be filled around: they are of two applications.
+fn apart(inputs: &Value, source: &str, target: &str) -> Option<String> {
+    let (s, t) = (
+        inputs[source].as_str()?.trim(),
+        inputs[target].as_str()?.trim(),
+    );
+    if s.is_empty() || t.is_empty() || application(s) == application(t) {
+        return None;
+    }
+    Some(format!(
+        "{s} and {t} are of different applications ({} and {}): nothing is filled for them",
+        application(s),
+        application(t)
+    ))
 }
 
 /// "environment=staging", or that there is no such tag.
@@ -369,11 +445,12 @@ impl StagingRefresh {
     }
 }
 
+/// Whether an environment tag names production, as teams spell it.
 fn production(env: Option<&str>) -> bool {
     env.is_some_and(|e| {
         matches!(
-            e.to_ascii_lowercase().as_str(),
-            "production" | "prod" | "pro"
+            e.trim().to_ascii_lowercase().as_str(),
+            "production" | "prod" | "pro" | "prd" | "live"
         )
     })
 }
@@ -921,6 +998,42 @@ mod tests {
         let got = offered(json!({}), &buckets, Some("phenom"));
         assert_eq!(got["source"], "phenom-prod-media");
         assert_eq!(got["target"], "phenom-staging-media");
+    }
+
+    #[test]
+    fn an_application_is_the_name_before_its_environment_word() {
+        assert_eq!(application("phenom-prod-postgres"), "phenom");
+        assert_eq!(application("acme-billing-prod"), "acme-billing");
+        assert_eq!(application("acme-phenom-stg"), "acme-phenom");
+        assert_eq!(application("billing_STG"), "billing");
+        assert_eq!(application("payments-use1"), "payments-use1");
+        assert_eq!(
+            application("prod-db"),
+            "prod-db",
+            "an environment first is a name"
+        );
+        // Two applications of one organization are not merged.
+        let items = items(&[
+            ("acme-billing-prod", Some("production")),
+            ("acme-phenom-stg", Some("staging")),
+        ]);
+        assert_eq!(offered(json!({}), &items, None), json!({}));
+    }
+
+    #[test]
+    fn a_given_bound_of_the_wrong_side_fills_nothing() {
+        // A staging source, a production target: never filled around.
+        let got = offered(json!({"source": "billing-stg"}), &two_apps(), None);
+        assert!(got.get("target").is_none(), "{got}");
+        let got = offered(json!({"target": "billing-prod"}), &two_apps(), None);
+        assert!(got.get("source").is_none(), "{got}");
+        // prd and live are production too.
+        let prd = items(&[
+            ("billing-prod", Some("production")),
+            ("billing-prd", Some("prd")),
+        ]);
+        assert_eq!(offered(json!({}), &prd, None), json!({}));
+        assert!(production(Some("LIVE")) && production(Some(" prd ")));
     }
 
     #[test]

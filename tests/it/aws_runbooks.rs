@@ -611,6 +611,17 @@ async fn staging_refresh_reads_the_instances_and_buckets_by_their_environment_ta
         .await
         .unwrap();
     assert_eq!(inputs["source"], "phenom-prod-postgres");
+    // Instances of two applications, both given: said, and no buckets follow either.
+    let mut inputs = serde_json::json!({"source": "phenom-prod-postgres", "target": "billing-stg"});
+    let said = from_world("staging-refresh", &ports, &mut inputs)
+        .await
+        .unwrap();
+    assert!(
+        said.iter()
+            .any(|l| l.contains("different applications (phenom and billing)")),
+        "{said:?}"
+    );
+    assert!(inputs.get("source_bucket").is_none(), "{inputs}");
 }
 
 /// The CLI without the flags the world can tell: read and said; one it cannot tell is refused

@@ -333,6 +333,10 @@ fn a_runbook_runs_on_while_the_user_looks_elsewhere_and_completes_its_last_step(
     tmux.wait_for(&["stopping once the current step is verified"]);
     tmux.wait_for(&["failover — finished", "summary:"]);
     tmux.press("Escape");
+    // Typed at once, ESC and ':' can arrive in one read and be taken for Alt-':'.
+    tmux.wait_until("the runbook screen closed", |s| {
+        !s.contains("failover — finished")
+    });
     tmux.run(":timeline");
     tmux.wait_for(&["runbook", "step 3: Route53 serves sa-east-1 done"]);
     tmux.press("Escape");

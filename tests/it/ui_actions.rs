@@ -1354,12 +1354,16 @@ async fn runbook_forms_are_filled_from_the_world() {
     // Typed while the world is read: nothing overwritten, and Enter reads again with it.
     app.handle_key(code(KeyCode::Esc));
     app.handle_key(code(KeyCode::Enter));
-    for c in "payments-use1".chars() {
+    for c in "phenom-prod-postgres".chars() {
         app.handle_key(key(c));
     }
     form_read(&mut app, &mut notices).await;
     let v = values(&app);
-    assert_eq!(v[..2], ["payments-use1", ""], "nothing filled over an edit");
+    assert_eq!(
+        v[..2],
+        ["phenom-prod-postgres", ""],
+        "nothing filled over an edit"
+    );
     assert!(
         form_said(&app).contains("edited meanwhile"),
         "{}",
@@ -1367,10 +1371,10 @@ async fn runbook_forms_are_filled_from_the_world() {
     );
     app.handle_key(code(KeyCode::Enter));
     form_read(&mut app, &mut notices).await;
-    // payments has a non-production instance of its own: the target follows the source typed.
+    // The target follows the source typed: phenom's non-production instance.
     assert_eq!(
         values(&app)[..2],
-        ["payments-use1", "payments-hml"],
+        ["phenom-prod-postgres", "phenom-dev-postgres"],
         "{}",
         form_said(&app)
     );
