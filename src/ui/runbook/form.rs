@@ -60,11 +60,11 @@ pub fn build(
     fields: &mut [Field],
     day: &str,
 ) -> Result<Arc<dyn Runbook>, Vec<String>> {
-    let texts: Vec<String> = fields.iter().map(|f| f.value.clone()).collect();
+    let given = values(spec, fields);
     for f in fields.iter_mut() {
         f.problems.clear();
     }
-    let problems = match (spec.build)(&form_values(spec, &texts), day) {
+    let problems = match (spec.build)(&given, day) {
         Ok(rb) => return Ok(Arc::from(rb)),
         Err(problems) => problems,
     };

@@ -109,6 +109,47 @@ impl AwsPorts {
         Err(OpsError::NotFound(format!("hosted zone {zone}")))
     }
 
+    /// The zone's record sets in Route53's order, from `start` (a name, else the zone's first),
+    /// page by page, each page handed to `page_done` until it says it has seen enough.
+    async fn walk_sets(
+        &self,
+        id: &str,
+        start: Option<String>,
+        mut page_done: impl FnMut(&[ResourceRecordSet]) -> bool,
+    ) -> Result<(), OpsError> {
+        let client = self.client(Route53::new).await;
+        let mut next: Option<(String, RrType, Option<String>)> =
+            start.map(|name| (name, RrType::A, None));
+        loop {
+            let call = client.list_resource_record_sets().hosted_zone_id(id);
+            let call = match next.take() {
+                Some((name, kind, ident)) => call
+                    .start_record_name(name)
+                    .start_record_type(kind)
+                    .set_start_record_identifier(ident),
+                None => call,
+            };
+            let page = self.sent(call.send()).await?;
+            if page_done(page.resource_record_sets()) {
+                return Ok(());
+            }
+            match (
+                page.is_truncated(),
+                page.next_record_name(),
+                page.next_record_type(),
+            ) {
+                (true, Some(n), Some(t)) => {
+                    next = Some((
+                        n.to_string(),
+                        t.clone(),
+                        page.next_record_identifier().map(str::to_string),
+                    ));
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
     /// The failover record sets of `record`.
     async fn failover_sets(
         &self,
@@ -117,39 +158,19 @@ impl AwsPorts {
     ) -> Result<(String, Vec<ResourceRecordSet>), OpsError> {
         let id = self.zone_id(zone).await?;
         let name = record.trim_end_matches('.');
-        let client = self.client(Route53::new).await;
         let mut sets = Vec::new();
-        let mut next: Option<(String, RrType, Option<String>)> =
-            Some((format!("{name}."), RrType::A, None));
-        while let Some((start, kind, ident)) = next.take() {
-            let call = client
-                .list_resource_record_sets()
-                .hosted_zone_id(&id)
-                .start_record_name(start)
-                .start_record_type(kind)
-                .set_start_record_identifier(ident);
-            let page = self.sent(call.send()).await?;
-            let mut past = false;
-            for s in page.resource_record_sets() {
+        self.walk_sets(&id, Some(format!("{name}.")), |page| {
+            for s in page {
                 if s.name().trim_end_matches('.') != name {
-                    past = true;
-                    break;
+                    return true;
                 }
                 if s.failover().is_some() {
                     sets.push(s.clone());
                 }
             }
-            if !past
-                && page.is_truncated()
-                && let (Some(n), Some(t)) = (page.next_record_name(), page.next_record_type())
-            {
-                next = Some((
-                    n.to_string(),
-                    t.clone(),
-                    page.next_record_identifier().map(str::to_string),
-                ));
-            }
-        }
+            false
+        })
+        .await?;
         Ok((id, sets))
     }
 
@@ -187,40 +208,16 @@ impl AwsPorts {
         &self,
         id: &str,
     ) -> Result<BTreeMap<String, Vec<ResourceRecordSet>>, OpsError> {
-        let client = self.client(Route53::new).await;
         let mut by_name: BTreeMap<String, Vec<ResourceRecordSet>> = BTreeMap::new();
-        let mut next: Option<(String, RrType, Option<String>)> = None;
-        loop {
-            let call = client.list_resource_record_sets().hosted_zone_id(id);
-            let call = match next.take() {
-                Some((name, kind, ident)) => call
-                    .start_record_name(name)
-                    .start_record_type(kind)
-                    .set_start_record_identifier(ident),
-                None => call,
-            };
-            let page = self.sent(call.send()).await?;
-            for s in page.resource_record_sets() {
-                if s.failover().is_some() {
-                    let name = s.name().trim_end_matches('.').to_string();
-                    by_name.entry(name).or_default().push(s.clone());
-                }
+        self.walk_sets(id, None, |page| {
+            for s in page.iter().filter(|s| s.failover().is_some()) {
+                let name = s.name().trim_end_matches('.').to_string();
+                by_name.entry(name).or_default().push(s.clone());
             }
-            match (
-                page.is_truncated(),
-                page.next_record_name(),
-                page.next_record_type(),
-            ) {
-                (true, Some(n), Some(t)) if by_name.len() < OFFERED => {
-                    next = Some((
-                        n.to_string(),
-                        t.clone(),
-                        page.next_record_identifier().map(str::to_string),
-                    ));
-                }
-                _ => return Ok(by_name),
-            }
-        }
+            by_name.len() >= OFFERED
+        })
+        .await?;
+        Ok(by_name)
     }
 
     async fn check_health(&self, id: &str) -> Result<Option<bool>, OpsError> {
