@@ -250,13 +250,17 @@ fn ports(flags: &RunFlags, config: &Config) -> Result<Ports, String> {
 
 /// The inputs not given that the world can tell (`RunbookSpec::from_world`), read from the
 /// world the run acts in, what was read and the choices printed; then the ones it could not
-/// tell, refused by their flags.
-async fn inputs_from_world(start: &mut RunbookStart, config: &Config) -> Result<(), Vec<String>> {
+/// tell, refused by their flags. The ports it read with, when it needed them: the run goes on
+/// with them (an assumed role is not assumed twice).
+async fn inputs_from_world(
+    start: &mut RunbookStart,
+    config: &Config,
+) -> Result<Option<Ports>, Vec<String>> {
     let Some(from_world) = &start.spec.from_world else {
-        return Ok(());
+        return Ok(None);
     };
     if !from_world.keys.iter().any(|k| missing(&start.inputs, k)) {
-        return Ok(());
+        return Ok(None);
     }
     let ports = ports(&start.run, config).map_err(|e| vec![e])?;
     let hints = if start.run.demo {
@@ -283,14 +287,14 @@ async fn inputs_from_world(start: &mut RunbookStart, config: &Config) -> Result<
         })
         .collect();
     if unread.is_empty() {
-        Ok(())
+        Ok(Some(ports))
     } else {
         Err(unread)
     }
 }
 
 pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
-    let (flags, rb) = match cmd {
+    let (flags, rb, read_with) = match cmd {
         RunbookCmd::Runs(RunsCmd::List) => {
             for spec in RUNBOOKS {
                 println!("{}", spec.name);
@@ -313,13 +317,14 @@ pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
             return resume(&run, &path, config, write).await;
         }
         RunbookCmd::Start(mut start) => {
-            if let Err(problems) = inputs_from_world(&mut start, config).await {
-                return refused(&problems);
-            }
+            let read_with = match inputs_from_world(&mut start, config).await {
+                Ok(ports) => ports,
+                Err(problems) => return refused(&problems),
+            };
             // The staging refresh names its snapshot by the day the run starts.
             let today = whole_second_now().strftime("%Y%m%d").to_string();
             match (start.spec.build)(&start.inputs, &today) {
-                Ok(rb) => (start.run, rb),
+                Ok(rb) => (start.run, rb, read_with),
                 Err(p) => return refused(&messages(p)),
             }
         }
@@ -335,7 +340,7 @@ pub async fn run(cmd: RunbookCmd, config: &Config, write: bool) -> ExitCode {
     if !problems.is_empty() {
         return refused(&problems);
     }
-    let mut ports = match ports(&flags, config) {
+    let mut ports = match read_with.map_or_else(|| ports(&flags, config), Ok) {
         Ok(p) => p,
         Err(e) => return refused(&[e]),
     };
