@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_route53::Client;
-use aws_sdk_route53::types::{ResourceRecordSet, ResourceRecordSetFailover};
+use aws_sdk_route53::config::http::HttpResponse;
+use aws_sdk_route53::error::SdkError;
+use aws_sdk_route53::operation::list_resource_record_sets::ListResourceRecordSetsError;
+use aws_sdk_route53::types::{ResourceRecordSet, ResourceRecordSetFailover, RrType};
 use futures_util::future::join_all;
 use jiff::Timestamp;
 
@@ -183,7 +186,27 @@ async fn record_sets(
     profile: Option<&str>,
 ) -> Result<Vec<ResourceRecordSet>, AwsFailure> {
     let mut sets = Vec::new();
-    let mut next: Option<(String, aws_sdk_route53::types::RrType, Option<String>)> = None;
+    walk_record_sets(client, zone, None, |page| {
+        sets.extend(page.iter().cloned());
+        false
+    })
+    .await
+    .map_err(|e| classify(&e, profile))?;
+    Ok(sets)
+}
+
+/// The zone's record sets in Route53's order, from `start` (a name, else the zone's first),
+/// page by page (`ListResourceRecordSets` pages by name, type and set identifier), each page
+/// handed to `page_done` until it says it has seen enough. The poller and the runbooks' ports
+/// walk zones with it; each says what an error means to it.
+pub(crate) async fn walk_record_sets(
+    client: &Client,
+    zone: &str,
+    start: Option<String>,
+    mut page_done: impl FnMut(&[ResourceRecordSet]) -> bool,
+) -> Result<(), SdkError<ListResourceRecordSetsError, HttpResponse>> {
+    let mut next: Option<(String, RrType, Option<String>)> =
+        start.map(|name| (name, RrType::A, None));
     loop {
         let mut req = client.list_resource_record_sets().hosted_zone_id(zone);
         if let Some((name, kind, id)) = next.take() {
@@ -192,8 +215,10 @@ async fn record_sets(
                 .start_record_type(kind)
                 .set_start_record_identifier(id);
         }
-        let page = req.send().await.map_err(|e| classify(&e, profile))?;
-        sets.extend(page.resource_record_sets().iter().cloned());
+        let page = req.send().await?;
+        if page_done(page.resource_record_sets()) {
+            return Ok(());
+        }
         match (
             page.is_truncated(),
             page.next_record_name(),
@@ -206,7 +231,7 @@ async fn record_sets(
                     page.next_record_identifier().map(str::to_string),
                 ))
             }
-            _ => return Ok(sets),
+            _ => return Ok(()),
         }
     }
 }

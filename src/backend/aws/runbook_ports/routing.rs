@@ -4,11 +4,11 @@
 
 use aws_sdk_route53::Client as Route53;
 use aws_sdk_route53::types::{
-    Change, ChangeAction, ChangeBatch, ResourceRecordSet, ResourceRecordSetFailover, RrType,
+    Change, ChangeAction, ChangeBatch, ResourceRecordSet, ResourceRecordSetFailover,
 };
 
 use super::AwsPorts;
-use crate::backend::aws::route53::{healthy, mentions, record_text};
+use crate::backend::aws::route53::{healthy, mentions, record_text, walk_record_sets};
 use std::collections::BTreeMap;
 
 use crate::runbook::ports::{
@@ -109,45 +109,17 @@ impl AwsPorts {
         Err(OpsError::NotFound(format!("hosted zone {zone}")))
     }
 
-    /// The zone's record sets in Route53's order, from `start` (a name, else the zone's first),
-    /// page by page, each page handed to `page_done` until it says it has seen enough.
+    /// `route53::walk_record_sets` through these ports' client.
     async fn walk_sets(
         &self,
         id: &str,
         start: Option<String>,
-        mut page_done: impl FnMut(&[ResourceRecordSet]) -> bool,
+        page_done: impl FnMut(&[ResourceRecordSet]) -> bool,
     ) -> Result<(), OpsError> {
         let client = self.client(Route53::new).await;
-        let mut next: Option<(String, RrType, Option<String>)> =
-            start.map(|name| (name, RrType::A, None));
-        loop {
-            let call = client.list_resource_record_sets().hosted_zone_id(id);
-            let call = match next.take() {
-                Some((name, kind, ident)) => call
-                    .start_record_name(name)
-                    .start_record_type(kind)
-                    .set_start_record_identifier(ident),
-                None => call,
-            };
-            let page = self.sent(call.send()).await?;
-            if page_done(page.resource_record_sets()) {
-                return Ok(());
-            }
-            match (
-                page.is_truncated(),
-                page.next_record_name(),
-                page.next_record_type(),
-            ) {
-                (true, Some(n), Some(t)) => {
-                    next = Some((
-                        n.to_string(),
-                        t.clone(),
-                        page.next_record_identifier().map(str::to_string),
-                    ));
-                }
-                _ => return Ok(()),
-            }
-        }
+        walk_record_sets(&client, id, start, page_done)
+            .await
+            .map_err(|e| self.fail(e))
     }
 
     /// The failover record sets of `record`.
