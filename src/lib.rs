@@ -9,6 +9,7 @@ pub mod backend;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod incident_mark;
 pub mod inspect;
 pub mod model;
 pub mod private_files;

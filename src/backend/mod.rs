@@ -9,3 +9,4 @@ pub mod configured_ports;
 pub mod demo;
 pub mod git;
 pub mod kube;
+pub mod seen;

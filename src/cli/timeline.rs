@@ -189,6 +189,15 @@ fn markdown(args: &TimelineArgs, changes: &[Change]) -> String {
         "Prepared with `opsdeck timeline --markdown` {}. Times are UTC.\n",
         env!("CARGO_PKG_VERSION")
     );
+    if let Some(started) = crate::incident_mark::path(args.demo)
+        .and_then(|p| crate::incident_mark::read(&p, Timestamp::now()))
+    {
+        let _ = writeln!(
+            md,
+            "**Incident started:** {} (marked in opsdeck's timeline).\n",
+            stamp(started)
+        );
+    }
     let _ = writeln!(md, "## Changes ({})\n", changes.len());
     if changes.is_empty() {
         let _ = writeln!(

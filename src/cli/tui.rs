@@ -42,6 +42,7 @@ pub async fn real(
     let (recorder, unkept) = keep_timeline(&mut fleet, open_timeline(false));
     let mut app = App::new(fleet, clock, theme, read_only)
         .with_protected(protected)
+        .with_incident_file(crate::incident_mark::path(false))
         .with_notice(unkept);
     if let Some((ports, hints)) = runbook_ports {
         app = app
@@ -116,6 +117,7 @@ pub async fn demo(scale: u32, speed: f64, theme: Theme, read_only: bool) -> Exit
     let mut fleet = Fleet::new(fleet_name);
     let (recorder, unkept) = keep_timeline(&mut fleet, kept);
     let app = App::new(fleet, clock, theme, read_only)
+        .with_incident_file(crate::incident_mark::path(true))
         .with_notice(unkept)
         .with_runbooks(world.ports(), super::runbook::journal_dir())
         .with_actions(Arc::new(actions))

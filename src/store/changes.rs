@@ -102,13 +102,19 @@ impl Change {
                 name: name.to_string(),
             },
         };
+        Change::of_event_on(subject, context.into(), e)
+    }
+
+    /// An event a backend read about a row it has (an RDS instance's "Backing up DB instance"),
+    /// as a change on that row, when it happened.
+    pub fn of_event_on(subject: Subject, source: Arc<str>, e: &EventLine) -> Option<Change> {
         let mut note = format!("{} {}: {}", e.event_type, e.reason, e.message);
         if e.count > 1 {
             note.push_str(&format!(" (×{})", e.count));
         }
         Some(Change {
             at: e.last_seen?,
-            source: context.into(),
+            source,
             subject,
             from: None,
             to: None,
@@ -222,14 +228,6 @@ impl ChangeLog {
     pub fn get(&self, place: u64) -> Option<&Change> {
         let i = place.checked_sub(self.dropped)?;
         self.ring.get(usize::try_from(i).ok()?)
-    }
-
-    /// How many changes happened after `from`, until `until` included (the log is in time
-    /// order).
-    pub fn count_between(&self, from: Timestamp, until: Timestamp) -> usize {
-        let start = self.ring.partition_point(|c| c.at <= from);
-        let end = self.ring.partition_point(|c| c.at <= until);
-        end.saturating_sub(start)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -694,19 +694,17 @@ async fn alarms_deployments_and_database_status_reach_the_timeline() {
             .map(|c| format!("{} {}: {}", c.label().0, c.label().1, c.note))
             .collect()
     };
-    h.until("the three changes", |f| happened(f).len() >= 3)
-        .await;
-    let lines = happened(&h.fleet);
-    for expected in [
+    let expected = [
         "region us-east-1: alarm eks-prod-use1-5xx-rate OK → ALARM: Threshold Crossed: 5xx rate 7.2 % > 5 %",
         "ecs graphql: deployment: task definition graphql:1 → graphql:2",
         "rds payments-use1: status available → stopped",
-    ] {
-        assert!(
-            lines.iter().any(|l| l == expected),
-            "{expected}\n{lines:#?}"
-        );
-    }
+    ];
+    // RDS's own events come too (`rds_events_reach_the_timeline_in_order_each_once`).
+    h.until("the three changes", |f| {
+        let lines = happened(f);
+        expected.iter().all(|e| lines.iter().any(|l| l == e))
+    })
+    .await;
     // The alarm is also the region's own health moving.
     assert!(
         h.fleet.timeline().newest_first().any(|c| {
@@ -715,4 +713,83 @@ async fn alarms_deployments_and_database_status_reach_the_timeline() {
         "{:#?}",
         h.fleet.timeline().newest_first().collect::<Vec<_>>()
     );
+}
+
+/// RDS's events (`DescribeEvents`) reach the timeline on their instance's row, in the order they
+/// happened: those of the day before opsdeck started on the first read, then each new one, and
+/// each once although every poll reads a window that overlaps the last.
+#[tokio::test]
+async fn rds_events_reach_the_timeline_in_order_each_once() {
+    let moto = Moto::start().await;
+    create_fleet(&moto.url).await;
+    let mut h = Harness::helpdev_in_two_regions(&moto.url).await;
+    let rds_source = source_name("helpdev-prod", "us-east-1", Service::Rds);
+    h.until("us-east-1's databases", |f| {
+        f.source(&rds_source)
+            .is_some_and(|s| s.status == SourceStatus::Connected)
+    })
+    .await;
+    let on = |f: &Fleet, name: &str| -> Vec<String> {
+        let mut notes: Vec<String> = f
+            .timeline()
+            .newest_first()
+            .filter(|c| {
+                c.row()
+                    .is_some_and(|r| r.kind == Kind::DbInstance && r.name == name)
+            })
+            .map(|c| c.note.clone())
+            .collect();
+        notes.reverse();
+        notes
+    };
+    assert_eq!(
+        on(&h.fleet, "payments-use1").first().map(String::as_str),
+        Some("Normal creation: DB instance created"),
+        "read on the first poll: {:?}",
+        on(&h.fleet, "payments-use1")
+    );
+
+    let conf = sdk(&moto.url, "us-east-1").await;
+    testkit::fleet::create_db_instance(
+        &aws_sdk_rds::Client::new(&conf),
+        "reports-use1",
+        &[("environment", "production")],
+    )
+    .await;
+    h.until("the new instance's events", |f| {
+        on(f, "reports-use1").len() >= 3
+    })
+    .await;
+    // Several more polls, each reading the overlapping window again.
+    let after = std::time::Instant::now();
+    h.until("four more polls", |_| {
+        after.elapsed() > Duration::from_millis(1_500)
+    })
+    .await;
+    assert_eq!(
+        on(&h.fleet, "reports-use1"),
+        [
+            "Normal creation: DB instance created",
+            "Normal backup: Backing up DB instance",
+            "Normal backup: Finished DB instance backup",
+        ],
+        "oldest first, each once"
+    );
+    let first = on(&h.fleet, "payments-use1");
+    assert_eq!(
+        first
+            .iter()
+            .filter(|n| n.ends_with("DB instance created"))
+            .count(),
+        1,
+        "{first:?}"
+    );
+    let change = h
+        .fleet
+        .timeline()
+        .newest_first()
+        .find(|c| c.row().is_some_and(|r| r.name == "reports-use1"))
+        .unwrap();
+    assert_eq!(&*change.source, rds_source);
+    assert!(!change.is_transition());
 }

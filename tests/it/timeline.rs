@@ -289,3 +289,33 @@ fn the_plain_listing_is_safe_for_the_terminal() {
     assert_eq!(text.lines().count(), 1, "{text:?}");
     assert!(text.contains("red second line"), "{text:?}");
 }
+
+/// The incident's start, marked with `m`, survives a SIGKILL: the header counts from it again
+/// after a restart, and the handover names it.
+#[test]
+fn the_incident_mark_survives_a_restart_and_is_in_the_handover() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let (tmux, pid) = demo_running(h);
+    wait_for_more(h, 5);
+    tmux.run(":timeline");
+    tmux.wait_for(&["Timeline ["]);
+    tmux.type_text("m");
+    let s = tmux.wait_for(&["incident +"]);
+    assert!(s.contains("the incident started at"), "{s}");
+    kill_9(pid);
+
+    let out = run_in(h, &["timeline", "--demo", "--markdown"]);
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("**Incident started:** 20"), "{md}");
+    let out = run_in(h, &["timeline", "--markdown"]);
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !md.contains("Incident started"),
+        "the real world's is apart: {md}"
+    );
+
+    let (tmux, pid) = demo_running(h);
+    tmux.wait_for(&["incident +"]);
+    kill_9(pid);
+}

@@ -22,12 +22,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_eks::config::Credentials;
+use futures_util::TryFutureExt;
 use jiff::Timestamp;
 use tokio::task::JoinSet;
 
 use crate::clock::SharedClock;
 use crate::config::{Account, Config};
-use crate::model::Row;
 use crate::store::{SourceStatus, Update, UpdateSender};
 use errors::AwsFailure;
 
@@ -160,11 +160,12 @@ struct Poller<'a> {
 
 impl Poller<'_> {
     /// Polls the source every `interval` with `poll_fn` over `client`.
-    fn spawn<C, F, Fut>(self, interval: Duration, client: C, poll_fn: F)
+    fn spawn<C, F, Fut, P>(self, interval: Duration, client: C, poll_fn: F)
     where
         C: Clone + Send + Sync + 'static,
         F: Fn(C, Target, Timestamp) -> Fut + Send + 'static,
-        Fut: Future<Output = Result<Vec<Row>, AwsFailure>> + Send + 'static,
+        Fut: Future<Output = Result<P, AwsFailure>> + Send + 'static,
+        P: Into<poll::Polled> + Send + 'static,
     {
         let Poller {
             tasks,
@@ -175,7 +176,7 @@ impl Poller<'_> {
         let name = target.source.to_string();
         let now = clock.clone();
         tasks.spawn(poll::run(name, interval, clock, tx, move || {
-            poll_fn(client.clone(), target.clone(), now.now())
+            poll_fn(client.clone(), target.clone(), now.now()).map_ok(Into::into)
         }));
     }
 }
@@ -240,6 +241,7 @@ pub async fn start(opts: AwsOptions, clock: SharedClock, tx: UpdateSender) -> Jo
                         let clients = rds::Clients {
                             rds,
                             cloudwatch: cloudwatch(),
+                            events: Default::default(),
                         };
                         poller.spawn(opts.poll, clients, rds::poll)
                     }

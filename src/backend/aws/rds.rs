@@ -1,19 +1,27 @@
 //! RDS: DescribeDBInstances (status, engine, class, Multi-AZ, storage, endpoint, backup window,
 //! environment tag) and DescribeDBSnapshots for each instance's newest snapshots, read for all
-//! instances at once, alongside their CPU and free-storage metrics.
+//! instances at once, alongside their CPU and free-storage metrics and the region's instance
+//! events since the last poll (`DescribeEvents`: failovers, reboots, backups, storage full),
+//! which go to the timeline on their instance's row.
 
 use aws_sdk_rds::config::http::HttpResponse;
 use aws_sdk_rds::error::SdkError;
 use aws_sdk_rds::operation::describe_db_snapshots::DescribeDBSnapshotsError;
 use jiff::Timestamp;
 
+use std::sync::{Arc, Mutex};
+
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::errors::{AwsFailure, classify};
 use super::metrics::{self, Wanted};
+use super::poll::Polled;
 use super::{CONCURRENT_CALLS, Target};
+use crate::backend::seen::Seen;
+use crate::model::drilldown::EventLine;
 use crate::model::kinds::db_instance::{DbInstance, Snapshot};
 use crate::model::{Facts, Kind, Row, RowId, Scope};
+use crate::store::changes::{Change, Subject};
 
 /// Snapshots kept per instance.
 const SNAPSHOTS: usize = 5;
@@ -72,16 +80,112 @@ fn wanted_series(id: &str) -> [Wanted; 2] {
     ]
 }
 
-/// RDS, and CloudWatch for the instances' CPU and free storage.
+/// RDS, and CloudWatch for the instances' CPU and free storage; what the source's polls have
+/// recorded of its events.
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub rds: aws_sdk_rds::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub events: Arc<Mutex<EventsRead>>,
+}
+
+/// The events a source's polls have recorded, and when the last read ran.
+#[derive(Debug, Default)]
+pub struct EventsRead {
+    seen: Seen,
+    last_read: Option<Timestamp>,
+}
+
+/// How far back the first read goes: the timeline's day.
+const FIRST_WINDOW_MINUTES: i32 = 24 * 60;
+
+/// A later read starts this long before the last one ran: RDS can list an event a little after
+/// its date, and what is read twice is recorded once.
+const OVERLAP: jiff::SignedDuration = jiff::SignedDuration::from_secs(300);
+
+/// The most events one poll reads: the first read of a large account's day stops there.
+const EVENTS_PER_POLL: usize = 1_000;
+
+/// Event categories that tell of trouble (the rest are Normal).
+const TROUBLE: &[&str] = &[
+    "failure",
+    "failover",
+    "low storage",
+    "availability",
+    "recovery",
+];
+
+/// An RDS event as an event line about `DBInstance/<id>`: Warning when its categories tell of
+/// trouble, its categories as the reason. The instance's detail and the timeline both read it.
+pub(super) fn event_line(e: &aws_sdk_rds::types::Event) -> EventLine {
+    let categories = e.event_categories().join(", ");
+    let warning = e
+        .event_categories()
+        .iter()
+        .any(|c| TROUBLE.contains(&c.as_str()));
+    EventLine {
+        last_seen: e
+            .date()
+            .and_then(|t| Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()),
+        event_type: if warning { "Warning" } else { "Normal" }.into(),
+        reason: if categories.is_empty() {
+            "event".into()
+        } else {
+            categories
+        },
+        message: crate::text::one_line(e.message().unwrap_or_default()),
+        count: 1,
+        object: format!("DBInstance/{}", e.source_identifier().unwrap_or_default()),
+    }
+}
+
+/// The region's instance events since the last read, each once, as changes on their rows. The
+/// events are extra: a failure to read them is logged and the rows still count.
+async fn new_events(clients: &Clients, t: &Target, now: Timestamp) -> Vec<Change> {
+    let (account, region, source, _) = t.parts();
+    let since = clients.events.lock().unwrap().last_read;
+    let mut call = clients
+        .rds
+        .describe_events()
+        .source_type(aws_sdk_rds::types::SourceType::DbInstance);
+    call = match since {
+        Some(at) => call.start_time(aws_sdk_rds::primitives::DateTime::from_secs(
+            (at - OVERLAP).as_second(),
+        )),
+        None => call.duration(FIRST_WINDOW_MINUTES),
+    };
+    let mut pages = call.into_paginator().items().send();
+    let mut read = Vec::new();
+    while read.len() < EVENTS_PER_POLL
+        && let Some(e) = pages.next().await
+    {
+        match e {
+            Ok(e) => read.push(e),
+            Err(e) => {
+                tracing::debug!(%source, "rds:DescribeEvents: {e}");
+                return Vec::new();
+            }
+        }
+    }
+    let mut state = clients.events.lock().unwrap();
+    state.last_read = Some(now);
+    read.iter()
+        .filter_map(|e| {
+            let id = e.source_identifier()?;
+            let line = event_line(e);
+            let key = format!("{id}\u{1f}{:?}\u{1f}{}", line.last_seen, line.message);
+            if !state.seen.first_time(key) {
+                return None;
+            }
+            let row = RowId::new(Kind::DbInstance, Scope::aws(account, region), id);
+            Change::of_event_on(Subject::Row(row), source.clone(), &line)
+        })
+        .collect()
 }
 
 const GB: f64 = 1024.0 * 1024.0 * 1024.0;
 
-pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
+pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Polled, AwsFailure> {
     let client = &clients.rds;
     let (account, region, source, profile) = t.parts();
     let mut instances = Vec::new();
@@ -113,9 +217,12 @@ pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row
     let snapshots = futures_util::stream::iter(reading)
         .buffered(CONCURRENT_CALLS)
         .try_collect::<Vec<_>>();
-    let (snapshots, mut series) =
-        futures_util::future::join(snapshots, metrics::fetch(&clients.cloudwatch, &wanted, now))
-            .await;
+    let (snapshots, mut series, happened) = futures_util::future::join3(
+        snapshots,
+        metrics::fetch(&clients.cloudwatch, &wanted, now),
+        new_events(&clients, &t, now),
+    )
+    .await;
     let mut rows = Vec::new();
     for (db, mut snapshots) in instances.iter().zip(snapshots?) {
         let id = db.db_instance_identifier().unwrap_or_default().to_string();
@@ -177,5 +284,5 @@ pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row
             row.reassess();
         }
     }
-    Ok(rows)
+    Ok(Polled { rows, happened })
 }

@@ -8,8 +8,6 @@
 //! same content). An event about an object opsdeck has a row for is on that row
 //! (`Change::of_event`).
 
-use std::collections::{HashSet, VecDeque};
-
 use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::Event;
 use kube::api::Api;
@@ -17,6 +15,7 @@ use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event as WatchEvent};
 
 use super::board::Board;
+use crate::backend::seen::Seen;
 use crate::model::drilldown::EventLine;
 use crate::store::Update;
 use crate::store::changes::Change;
@@ -27,9 +26,6 @@ pub const SELECTORS: [&str; 3] = [
     "type=Normal,involvedObject.kind=HelmRelease",
     "type=Normal,involvedObject.kind=Kustomization",
 ];
-
-/// The uids remembered per watch, so that a relist records nothing twice (the oldest go).
-const REMEMBERED: usize = 20_000;
 
 /// Watches the context's events until the task is aborted; a watch that fails backs off and
 /// starts over (kube-rs's default backoff), saying so in the log only: the events are extra,
@@ -65,29 +61,6 @@ async fn watch(client: kube::Client, board: Board, selector: &'static str) {
                 .send(vec![Update::Happened(Box::new(change))])
                 .await;
         }
-    }
-}
-
-/// The uids seen, oldest first, bounded.
-#[derive(Default)]
-struct Seen {
-    set: HashSet<String>,
-    order: VecDeque<String>,
-}
-
-impl Seen {
-    fn first_time(&mut self, uid: String) -> bool {
-        if uid.is_empty() || self.set.contains(&uid) {
-            return uid.is_empty();
-        }
-        if self.order.len() == REMEMBERED
-            && let Some(old) = self.order.pop_front()
-        {
-            self.set.remove(&old);
-        }
-        self.set.insert(uid.clone());
-        self.order.push_back(uid);
-        true
     }
 }
 
@@ -135,19 +108,5 @@ mod tests {
         );
         assert_eq!(c.at.to_string(), "2026-12-07T03:00:00Z");
         assert_eq!(c.label(), ("hr".into(), "numinia/podinfo".into()));
-    }
-
-    #[test]
-    fn a_uid_is_recorded_once_and_the_oldest_are_forgotten() {
-        let mut seen = Seen::default();
-        assert!(seen.first_time("a".into()));
-        assert!(!seen.first_time("a".into()));
-        for i in 0..REMEMBERED {
-            seen.first_time(format!("n{i}"));
-        }
-        assert!(
-            seen.first_time("a".into()),
-            "forgotten after REMEMBERED more"
-        );
     }
 }

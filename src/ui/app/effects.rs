@@ -106,6 +106,7 @@ impl App {
                         at.strftime("%H:%M:%S")
                     )));
                 }
+                self.keep_incident();
             }
             Effect::Open(Overlay::Aliases) => {
                 let lines = crate::ui::help::alias_lines();

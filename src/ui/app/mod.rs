@@ -69,6 +69,8 @@ pub struct App {
     parked_timeline: Option<super::timeline::TimelineView>,
     /// When the incident started, as marked in the timeline (`m`).
     pub incident: Option<jiff::Timestamp>,
+    /// Where the mark is kept across restarts (`incident_mark`); none in tests.
+    incident_file: Option<std::path::PathBuf>,
     /// `:sources`, while open.
     pub sources: Option<super::sources::SourcesView>,
     /// `y` or `Ctrl-a`, while open.
@@ -146,6 +148,7 @@ impl App {
             timeline: None,
             parked_timeline: None,
             incident: None,
+            incident_file: None,
             clipboard: None,
             copied: None,
             message: None,
@@ -213,6 +216,27 @@ impl App {
     pub fn with_protected(mut self, protected: Protected) -> App {
         self.protected = protected;
         self
+    }
+
+    /// Keeps the incident's start in `path` from now on, starting from what it kept.
+    pub fn with_incident_file(mut self, path: Option<std::path::PathBuf>) -> App {
+        if let Some(p) = &path {
+            self.incident = crate::incident_mark::read(p, self.clock.now());
+        }
+        self.incident_file = path;
+        self
+    }
+
+    /// Keeps the incident's start as it now is; a file that cannot be written is said.
+    fn keep_incident(&mut self) {
+        if let Some(path) = &self.incident_file
+            && let Err(e) = crate::incident_mark::write(path, self.incident)
+        {
+            self.say(
+                format!("the incident's start is not kept across restarts: {e}"),
+                true,
+            );
+        }
     }
 
     /// Something to say on the first frame (an error: what could not be set up, and why).

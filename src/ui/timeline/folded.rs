@@ -8,8 +8,11 @@
 //! account and region), to one health, within `BURST_WINDOW_S` of the run's first: "12
 //! HelmReleases in numen-games → failed within 40 s". A run shorter than `BURST_MIN` shows each
 //! change.
+//!
+//! The lines' changes are also counted per minute, so that the sparkline above them shows what
+//! the filter lets through.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use crate::model::{Health, Kind};
@@ -150,7 +153,12 @@ pub struct Folded {
     end: u64,
     groups: VecDeque<Group>,
     shown: usize,
+    /// The changes let through, per minute since the epoch (the newest `MINUTES_KEPT`).
+    minutes: BTreeMap<i64, u64>,
 }
+
+/// The minutes counted: the timeline's day.
+const MINUTES_KEPT: usize = 24 * 60;
 
 impl Folded {
     pub fn new(filter: &str, log: &ChangeLog) -> Folded {
@@ -160,6 +168,7 @@ impl Folded {
             end: log.places().start,
             groups: VecDeque::new(),
             shown: 0,
+            minutes: BTreeMap::new(),
         };
         f.update(log);
         f
@@ -180,6 +189,7 @@ impl Folded {
             let Some(c) = log.get(place) else { break };
             if self.filter.is_empty() || passes(&self.filter, c) {
                 self.add(place, c);
+                self.count_in_minute(c.at);
             }
         }
         self.end = places.end;
@@ -213,6 +223,25 @@ impl Folded {
             newest: place,
         });
         self.shown += 1;
+    }
+
+    fn count_in_minute(&mut self, at: jiff::Timestamp) {
+        *self
+            .minutes
+            .entry(at.as_second().div_euclid(60))
+            .or_default() += 1;
+        if self.minutes.len() > MINUTES_KEPT {
+            self.minutes.pop_first();
+        }
+    }
+
+    /// The changes let through in each of the `n` minutes up to `now`'s, oldest first.
+    pub fn per_minute(&self, now: jiff::Timestamp, n: usize) -> Vec<u64> {
+        let last = now.as_second().div_euclid(60);
+        (0..n as i64)
+            .rev()
+            .map(|ago| self.minutes.get(&(last - ago)).copied().unwrap_or(0))
+            .collect()
     }
 
     /// Lets go of what the log let go.
@@ -383,5 +412,26 @@ mod tests {
         let mut folded = Folded::new("", &log);
         log.push(failed("late", "numinia", 0));
         assert!(!folded.update(&log), "went in before the newest");
+    }
+
+    #[test]
+    fn the_minutes_count_what_the_filter_lets_through() {
+        let changes = night();
+        let log = log_of(&changes);
+        let now = changes.iter().map(|c| c.at).max().unwrap();
+        let all: u64 = Folded::new("", &log).per_minute(now, 60).iter().sum();
+        assert_eq!(all, changes.len() as u64);
+        let numinia = Folded::new("numinia", &log).per_minute(now, 60);
+        assert_eq!(numinia.iter().sum::<u64>(), 1, "{numinia:?}");
+        assert_eq!(numinia.len(), 60);
+        // An hour later, none of them is in the last hour.
+        let later = now + jiff::SignedDuration::from_hours(1);
+        assert_eq!(
+            Folded::new("", &log)
+                .per_minute(later, 60)
+                .iter()
+                .sum::<u64>(),
+            0
+        );
     }
 }

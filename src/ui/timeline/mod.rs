@@ -156,12 +156,17 @@ impl Component for TimelineView {
         f.render_widget(block, area);
         let [spark, list] =
             Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(inner);
-        let per_minute = per_minute(log, ctx.now);
+        let per_minute = self.lines(log, |folded| folded.per_minute(ctx.now, 60));
         let busiest = per_minute.iter().max().copied().unwrap_or(0);
+        let of = if self.filter.is_empty() {
+            String::new()
+        } else {
+            format!(" matching /{}", self.filter)
+        };
         f.render_widget(
             Sparkline::default()
                 .block(Block::default().title(Span::styled(
-                    format!(" changes a minute, last hour (busiest: {busiest}) "),
+                    format!(" changes{of} a minute, last hour (busiest: {busiest}) "),
                     t.dim(),
                 )))
                 .data(&per_minute)
@@ -201,19 +206,6 @@ impl Component for TimelineView {
         };
         f.render_widget(Paragraph::new(shown), list);
     }
-}
-
-/// Changes a minute over the last hour, oldest first: counted in the log, which is in time
-/// order, by where each minute starts.
-fn per_minute(log: &ChangeLog, now: Timestamp) -> Vec<u64> {
-    let minute = jiff::SignedDuration::from_secs(60);
-    (0..60)
-        .rev()
-        .map(|ago| {
-            let until = now - minute * ago;
-            log.count_between(until - minute, until) as u64
-        })
-        .collect()
 }
 
 /// One line: time, source, kind, name, from → to, note.

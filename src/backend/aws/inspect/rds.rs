@@ -9,19 +9,10 @@ use aws_sdk_rds::types::SourceType;
 use super::{Calls, ago, time};
 use crate::inspect::Subject;
 use crate::model::Health;
-use crate::model::drilldown::{Body, EventLine, Section, Table, newest_events};
+use crate::model::drilldown::{Body, Section, Table, newest_events};
 
 /// How far back events are read (minutes): a day.
 const EVENT_MINUTES: i32 = 24 * 60;
-
-/// Event categories that tell of trouble.
-const TROUBLE: &[&str] = &[
-    "failure",
-    "failover",
-    "low storage",
-    "availability",
-    "recovery",
-];
 
 pub(super) async fn events(calls: &Calls, subject: &Subject) -> Result<Body, String> {
     let id = subject.id.name.as_str();
@@ -37,25 +28,7 @@ pub(super) async fn events(calls: &Calls, subject: &Subject) -> Result<Body, Str
     let lines = out
         .events()
         .iter()
-        .map(|e| {
-            let categories = e.event_categories().join(", ");
-            let warning = e
-                .event_categories()
-                .iter()
-                .any(|c| TROUBLE.contains(&c.as_str()));
-            EventLine {
-                last_seen: time(e.date()),
-                event_type: if warning { "Warning" } else { "Normal" }.into(),
-                reason: if categories.is_empty() {
-                    "event".into()
-                } else {
-                    categories
-                },
-                message: e.message().unwrap_or_default().to_string(),
-                count: 1,
-                object: format!("DBInstance/{id}"),
-            }
-        })
+        .map(crate::backend::aws::rds::event_line)
         .collect();
     Ok(Body::Events(newest_events(lines)))
 }
