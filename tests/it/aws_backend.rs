@@ -793,3 +793,70 @@ async fn rds_events_reach_the_timeline_in_order_each_once() {
     assert_eq!(&*change.source, rds_source);
     assert!(!change.is_transition());
 }
+
+/// A Route53 health check flipping is on the timeline, on its region, with Route53's answer
+/// moving to the other region after it: the health check's line first. Moto's checkers always
+/// report success, so the failing observations are answered by the proxy, shaped as the Route53
+/// API reference's GetHealthCheckStatus response.
+#[tokio::test]
+async fn a_health_check_flipping_and_the_answer_moving_reach_the_timeline_in_order() {
+    let moto = Moto::start().await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    create_fleet(&proxy.url).await;
+    create_routing(&proxy.url).await;
+    let mut h = Harness::helpdev_in_two_regions(&proxy.url).await;
+    let check_of = |f: &Fleet| -> Option<(String, Option<bool>)> {
+        let row = f.rows_of(Kind::Region).find(|r| r.id.name == "us-east-1")?;
+        let Facts::Region(r) = &row.facts else {
+            return None;
+        };
+        let serving = r.failover.first().is_some_and(|f| f.serving);
+        let c = r.health_checks.first()?;
+        serving.then(|| (c.id.clone(), c.healthy))
+    };
+    h.until("us-east-1 healthy and answering", |f| {
+        check_of(f).is_some_and(|(_, healthy)| healthy == Some(true))
+    })
+    .await;
+    let (id, _) = check_of(&h.fleet).unwrap();
+    let failing = |region: &str| {
+        format!(
+            "<HealthCheckObservation><Region>{region}</Region><IPAddress>15.177.2.1</IPAddress>\
+             <StatusReport><Status>Failure: Connection timed out. The endpoint or the internet \
+             connection is down, or requests are being blocked by your firewall.</Status>\
+             <CheckedTime>2026-12-07T03:00:00Z</CheckedTime></StatusReport></HealthCheckObservation>"
+        )
+    };
+    proxy.respond(
+        &format!("GET /2013-04-01/healthcheck/{id}/status"),
+        testkit::cbor_proxy::Canned::Xml(format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+             <GetHealthCheckStatusResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">\
+             <HealthCheckObservations>{}{}{}</HealthCheckObservations>\
+             </GetHealthCheckStatusResponse>",
+            failing("us-east-1"),
+            failing("eu-west-1"),
+            failing("ap-southeast-1")
+        )),
+    );
+    let lines = |f: &Fleet| -> Vec<String> {
+        let mut l: Vec<String> = f
+            .timeline()
+            .newest_first()
+            .filter(|c| c.label().1 == "us-east-1" && !c.is_transition())
+            .map(|c| c.note.clone())
+            .collect();
+        l.reverse();
+        l
+    };
+    let flipped = format!("health check {id} (api.use1.helpdev.io/health) healthy → failing");
+    let moved = "Route53 no longer answers api.helpdev.io with this region (PRIMARY)";
+    h.until("the flip and the answer moving", |f| {
+        let l = lines(f);
+        l.contains(&flipped) && l.iter().any(|n| n == moved)
+    })
+    .await;
+    let l = lines(&h.fleet);
+    let at = |n: &str| l.iter().position(|x| x == n).unwrap();
+    assert!(at(&flipped) < at(moved), "{l:#?}");
+}
