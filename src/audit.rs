@@ -423,15 +423,17 @@ pub fn parse_since(text: &str, now: Timestamp) -> Result<Timestamp, String> {
     if let Ok(at) = text.parse::<Timestamp>() {
         return Ok(at);
     }
-    if let Ok(day) = text.parse::<jiff::civil::Date>() {
-        return day
+    // A time without a zone is UTC, as every time opsdeck prints is; a day is its midnight. (A
+    // civil date alone would also take "2026-12-08T07:52" and drop the time.)
+    if let Ok(at) = text.parse::<jiff::civil::DateTime>() {
+        return at
             .to_zoned(jiff::tz::TimeZone::UTC)
             .map(|z| z.timestamp())
             .map_err(|e| format!("{text:?}: {e}"));
     }
     Err(format!(
         "{text:?} is neither a duration (90s, 30m, 2h, 7d, 1w, 1h30m) nor a time \
-         (2026-11-23T12:00:00Z, 2026-11-23)"
+         (2026-11-23T12:00:00Z, 2026-11-23T12:00 in UTC, 2026-11-23)"
     ))
 }
 
@@ -535,6 +537,18 @@ mod tests {
         assert_eq!(
             parse_since("2026-11-20", now),
             Ok(at("2026-11-20T00:00:00Z"))
+        );
+        // Without a zone: UTC, its time kept (not the day's midnight).
+        for civil in ["2026-11-20T07:52:18", "2026-11-20 07:52:18"] {
+            assert_eq!(
+                parse_since(civil, now),
+                Ok(at("2026-11-20T07:52:18Z")),
+                "{civil}"
+            );
+        }
+        assert_eq!(
+            parse_since("2026-11-20T07:52", now),
+            Ok(at("2026-11-20T07:52:00Z"))
         );
         for bad in ["", "h", "10", "10x", "1h30", "yesterday", "-5m"] {
             let e = parse_since(bad, now).unwrap_err();

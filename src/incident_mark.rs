@@ -24,30 +24,52 @@ struct Mark {
     started_at: Timestamp,
 }
 
-/// The marked start, if one is kept and it is within the timeline's day of `now`; a file that
-/// cannot be read counts as none (the log says why).
-pub fn read(path: &Path, now: Timestamp) -> Option<Timestamp> {
-    if is_symlink(path) {
-        tracing::warn!(path = %path.display(), "the incident mark is a symlink: not read");
-        return None;
+/// The most a mark's file may hold: it is one small object.
+const MAX_BYTES: u64 = 4096;
+
+/// The marked start, if one is kept (`Ok(None)`: none). A file that cannot be used, a mark more
+/// than a day before `now` (the timeline's day) or after it: an `Err` that says so, to be shown
+/// where the count would have been. The file is opened without following a link and without
+/// waiting on a FIFO, and only a small regular file is read.
+pub fn read(path: &Path, now: Timestamp) -> Result<Option<Timestamp>, String> {
+    let named = |what: String| format!("the incident mark {}: {what}", path.display());
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => {
-            tracing::warn!(path = %path.display(), "the incident mark cannot be read: {e}");
-            return None;
-        }
+    let mut file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(_) if is_symlink(path) => return Err(named("a symlink, not read".into())),
+        Err(e) => return Err(named(e.to_string())),
     };
-    let mark: Mark = match serde_json::from_str(&text) {
-        Ok(m) => m,
-        Err(e) => {
-            tracing::warn!(path = %path.display(), "the incident mark is not valid: {e}");
-            return None;
-        }
-    };
-    let day = jiff::SignedDuration::from_hours(24);
-    (mark.started_at + day >= now).then_some(mark.started_at)
+    let meta = file.metadata().map_err(|e| named(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(named("not a regular file, not read".into()));
+    }
+    if meta.len() > MAX_BYTES {
+        return Err(named(format!("{} bytes, not a mark: not read", meta.len())));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text).map_err(|e| named(e.to_string()))?;
+    let mark: Mark =
+        serde_json::from_str(&text).map_err(|e| named(format!("not a valid mark: {e}")))?;
+    let started = mark.started_at;
+    let stamp = started.strftime("%Y-%m-%d %H:%M:%S UTC");
+    if started + jiff::SignedDuration::from_hours(24) < now {
+        return Err(format!(
+            "the incident marked as started at {stamp} is over a day old: not counted (m in :timeline marks a new start)"
+        ));
+    }
+    if started > now + jiff::SignedDuration::from_secs(60) {
+        return Err(format!(
+            "the incident marked as started at {stamp} is in the future of this clock: not counted"
+        ));
+    }
+    Ok(Some(started))
 }
 
 /// Keeps `started_at` as the mark, or clears it (`None`).
@@ -109,12 +131,11 @@ mod tests {
         let path = dir.path().join("state").join("incident.json");
         let started = at("2026-12-07T03:02:10Z");
         write(&path, Some(started)).unwrap();
-        assert_eq!(read(&path, at("2026-12-07T04:00:00Z")), Some(started));
-        assert_eq!(
-            read(&path, at("2026-12-08T04:00:00Z")),
-            None,
-            "older than a day"
-        );
+        assert_eq!(read(&path, at("2026-12-07T04:00:00Z")), Ok(Some(started)));
+        let old = read(&path, at("2026-12-08T04:00:00Z")).unwrap_err();
+        assert!(old.contains("over a day old"), "{old}");
+        let ahead = read(&path, at("2026-12-07T02:00:00Z")).unwrap_err();
+        assert!(ahead.contains("in the future"), "{ahead}");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -123,9 +144,28 @@ mod tests {
         }
         write(&path, None).unwrap();
         assert!(!path.exists());
+        assert_eq!(read(&path, at("2026-12-07T04:00:00Z")), Ok(None));
         write(&path, None).unwrap();
         std::fs::write(&path, "{ torn").unwrap();
-        assert_eq!(read(&path, at("2026-12-07T04:00:00Z")), None);
+        let torn = read(&path, at("2026-12-07T04:00:00Z")).unwrap_err();
+        assert!(torn.contains("not a valid mark"), "{torn}");
+        std::fs::write(&path, vec![b' '; 5000]).unwrap();
+        let big = read(&path, at("2026-12-07T04:00:00Z")).unwrap_err();
+        assert!(big.contains("5000 bytes"), "{big}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_its_place_is_not_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("incident.json");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let e = read(&path, at("2026-12-07T04:00:00Z")).unwrap_err();
+        assert!(e.contains("not a regular file"), "{e}");
     }
 
     #[cfg(unix)]
@@ -140,6 +180,7 @@ mod tests {
         assert!(e.contains("symlink"), "{e}");
         assert!(write(&path, None).is_err());
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
-        assert_eq!(read(&path, at("2026-12-07T04:00:00Z")), None);
+        let e = read(&path, at("2026-12-07T04:00:00Z")).unwrap_err();
+        assert!(e.contains("symlink"), "{e}");
     }
 }

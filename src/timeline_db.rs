@@ -102,8 +102,20 @@ impl TimelineDb {
         drop(file);
         let conn = Connection::open(path).map_err(|e| fail(e.to_string()))?;
         conn.busy_timeout(BUSY).map_err(|e| fail(e.to_string()))?;
-        conn.execute_batch(SCHEMA)
-            .map_err(|e| fail(format!("not an opsdeck timeline ({e})")))?;
+        conn.execute_batch(SCHEMA).map_err(|e| {
+            // A directory or file it may not write is not a foreign file: say which it is.
+            let read_only = matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+            );
+            fail(if read_only {
+                format!(
+                    "cannot be written ({e}): check the permissions of the file and its directory"
+                )
+            } else {
+                format!("not an opsdeck timeline ({e})")
+            })
+        })?;
         let mut db = TimelineDb {
             conn,
             path: path.to_path_buf(),

@@ -101,7 +101,7 @@ pub enum Cmd {
     /// target and the outcome, one line each, newest last
     Audit {
         /// Only writes since a duration ago (90s, 30m, 2h, 7d, 1w, 1h30m) or a time
-        /// (2026-11-23T12:00:00Z, or a day: 2026-11-23, from midnight UTC)
+        /// (2026-11-23T12:00:00Z; without a zone, UTC; or a day: 2026-11-23, from midnight UTC)
         #[arg(long, value_name = "DURATION_OR_TIMESTAMP", value_parser = audit::parse_since)]
         since: Option<jiff::Timestamp>,
         /// One JSON object per line, as the log keeps them

@@ -19,8 +19,8 @@ use crate::timeline_db::{self, TimelineDb};
 
 #[derive(Args, Debug)]
 pub struct TimelineArgs {
-    /// Only changes since a duration ago (90s, 30m, 2h, 7d) or a time (2026-11-23T12:00:00Z, or
-    /// a day); default: all kept (the last 24 hours)
+    /// Only changes since a duration ago (90s, 30m, 2h, 7d) or a time (2026-11-23T12:00:00Z; a
+    /// time without a zone is UTC; a day is from its midnight UTC); default: all kept (24 hours)
     #[arg(long, value_name = "DURATION_OR_TIMESTAMP", value_parser = super::audit::parse_since)]
     since: Option<Timestamp>,
     /// Only changes until a duration ago or a time
@@ -189,14 +189,20 @@ fn markdown(args: &TimelineArgs, changes: &[Change]) -> String {
         "Prepared with `opsdeck timeline --markdown` {}. Times are UTC.\n",
         env!("CARGO_PKG_VERSION")
     );
-    if let Some(started) = crate::incident_mark::path(args.demo)
-        .and_then(|p| crate::incident_mark::read(&p, Timestamp::now()))
-    {
-        let _ = writeln!(
-            md,
-            "**Incident started:** {} (marked in opsdeck's timeline).\n",
-            stamp(started)
-        );
+    // The demo's clock runs ahead of the wall's: its newest change is its now.
+    let now = changes
+        .last()
+        .map_or(Timestamp::now(), |c| c.at.max(Timestamp::now()));
+    match crate::incident_mark::path(args.demo).map(|p| crate::incident_mark::read(&p, now)) {
+        Some(Ok(Some(started))) => {
+            let _ = writeln!(
+                md,
+                "**Incident started:** {} (marked in opsdeck's timeline).\n",
+                stamp(started)
+            );
+        }
+        Some(Err(e)) => eprintln!("opsdeck: {e}"),
+        _ => {}
     }
     let _ = writeln!(md, "## Changes ({})\n", changes.len());
     if changes.is_empty() {

@@ -76,7 +76,8 @@ pub fn header(f: &mut Frame, area: Rect, ctx: &Ctx, problems: usize) {
         ));
     }
     if let Some(start) = ctx.incident {
-        let since = crate::model::row::human_duration(now.as_second() - start.as_second());
+        // A mark ahead of this clock (another machine's) counts from now, never below zero.
+        let since = crate::model::row::human_duration((now.as_second() - start.as_second()).max(0));
         top.push(Span::styled(
             format!(" │ incident +{since} "),
             hs.fg(t.health(Health::Failed)).add_modifier(Modifier::BOLD),

@@ -307,7 +307,11 @@ fn the_incident_mark_survives_a_restart_and_is_in_the_handover() {
 
     let out = run_in(h, &["timeline", "--demo", "--markdown"]);
     let md = String::from_utf8(out.stdout).unwrap();
-    assert!(md.contains("**Incident started:** 20"), "{md}");
+    assert!(
+        md.contains("**Incident started:** 20"),
+        "{md}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = run_in(h, &["timeline", "--markdown"]);
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(

@@ -221,7 +221,10 @@ impl App {
     /// Keeps the incident's start in `path` from now on, starting from what it kept.
     pub fn with_incident_file(mut self, path: Option<std::path::PathBuf>) -> App {
         if let Some(p) = &path {
-            self.incident = crate::incident_mark::read(p, self.clock.now());
+            match crate::incident_mark::read(p, self.clock.now()) {
+                Ok(started) => self.incident = started,
+                Err(e) => self.say(e, false),
+            }
         }
         self.incident_file = path;
         self

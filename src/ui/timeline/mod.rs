@@ -156,17 +156,25 @@ impl Component for TimelineView {
         f.render_widget(block, area);
         let [spark, list] =
             Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(inner);
-        let per_minute = self.lines(log, |folded| folded.per_minute(ctx.now, 60));
+        // A bar a minute, the newest at the right: a pane narrower than an hour shows the
+        // newest minutes it has room for.
+        let minutes = usize::from(spark.width).clamp(1, 60);
+        let per_minute = self.lines(log, |folded| folded.per_minute(ctx.now, minutes));
         let busiest = per_minute.iter().max().copied().unwrap_or(0);
         let of = if self.filter.is_empty() {
             String::new()
         } else {
-            format!(" matching /{}", self.filter)
+            format!(", matching /{}", self.filter)
+        };
+        let span = if minutes == 60 {
+            "last hour".to_string()
+        } else {
+            format!("last {minutes} min")
         };
         f.render_widget(
             Sparkline::default()
                 .block(Block::default().title(Span::styled(
-                    format!(" changes{of} a minute, last hour (busiest: {busiest}) "),
+                    format!(" changes a minute, {span}{of} (busiest: {busiest}) "),
                     t.dim(),
                 )))
                 .data(&per_minute)
