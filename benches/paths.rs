@@ -6,13 +6,14 @@
 //!
 //! `cargo bench --bench paths`. Under `cargo test --all-targets` (no `--bench` flag) it runs
 //! the same paths on the seed fleet (`--scale 1`), only to prove the harness works; no test
-//! judges a figure. The live paths (the TUI and the snapshot on 40,000 objects through the API
-//! emulator) are the fleet bench's (`--bench fleet`), in process.
+//! judges a figure. The live paths (the TUI and the snapshot on 80,000 objects through the API
+//! emulators and moto) are the fleet bench's (`--bench fleet`), through this same binary.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
+use testkit::peak::{newest_pid_of, peak_mb, watch};
 use testkit::tmux::Tmux;
 
 const TARGET_MB: f64 = 150.0;
@@ -23,34 +24,6 @@ fn scale() -> &'static str {
         "20"
     } else {
         "1"
-    }
-}
-
-/// The process's peak resident set so far, in MB; `None` once it is gone.
-fn peak_mb(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
-}
-
-/// Waits for `child`, reading its peak until it exits; the last reading and the time taken.
-fn watch(mut child: Child) -> (f64, Duration) {
-    let start = Instant::now();
-    let mut peak = 0.0_f64;
-    loop {
-        if let Some(mb) = peak_mb(child.id()) {
-            peak = peak.max(mb);
-        }
-        if child.try_wait().unwrap().is_some() {
-            return (peak, start.elapsed());
-        }
-        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
@@ -74,18 +47,7 @@ fn tui(bin: &Path, home: &Path) -> f64 {
     };
     tmux.wait_for(&["opsdeck │ demo", all_in]);
     std::thread::sleep(Duration::from_secs(2));
-    let name = bin
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .chars()
-        .take(15)
-        .collect::<String>();
-    let out = Command::new("pgrep")
-        .args(["-n", "-x", &name])
-        .output()
-        .unwrap();
-    let pid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    let pid = newest_pid_of(bin);
     let peak = peak_mb(pid).unwrap();
     tmux.press("q");
     peak

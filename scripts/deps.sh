@@ -1,10 +1,12 @@
 # Sourced by scripts/test and scripts/bench: installs what the tests and benchmarks need when
 # it is missing. tmux drives the real binary in a terminal; moto's server is the AWS peer;
-# kubectl (Debian's kubernetes-client) is what the fleet benchmark compares opsdeck with.
+# kubectl (Debian's kubernetes-client) is what the fleet benchmark compares opsdeck with;
+# valgrind counts the instructions benchmark's instructions.
 
 need_apt=()
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 command -v kubectl >/dev/null 2>&1 || need_apt+=(kubernetes-client)
+command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
 if ((${#need_apt[@]})); then
   echo "$(basename "$0"): installing ${need_apt[*]}"
   if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi

@@ -8,7 +8,8 @@
 //! one region: the physical floor) and the ratio; RSS after the fill and its peak; CPU over an
 //! idle minute under the real event loop; following 10 pods' logs at 1,000 lines a second each
 //! (`logs.rs`: CPU, memory, keys); RSS after ten minutes of churn at 50 changes/s; and the
-//! sequential `kubectl get <kind> -A -o json` loop over the same contexts. Writes the figures to
+//! sequential `kubectl get <kind> -A -o json` loop over the same contexts; then the real binary
+//! on half the contexts (`binary.rs`: `snapshot --json` and the TUI, their peak RSS). Writes the figures to
 //! `target/bench-fleet.txt` (or `$OPSDECK_BENCH_OUT`; `bench-fleet-quick.txt` in quick mode).
 //!
 //! `cargo bench --bench fleet` runs the full shape (about 13 minutes); under `cargo test
@@ -18,6 +19,7 @@
 //! phase); `OPSDECK_FLEET_KUBECTL=0` leaves kubectl out.
 
 mod aws;
+mod binary;
 mod emulator;
 mod kubectl;
 mod logs;
@@ -389,6 +391,36 @@ fn main() {
             format!("{speedup:.1}×"),
             speedup >= 10.0,
             "≥ 10×",
+        );
+    }
+    // The real binary, as a user runs it, on half the contexts in the full shape: 40,000 rows
+    // and the regions' (#18's target is at 40,000 rows).
+    let live = if plan.full {
+        shape.contexts / 2
+    } else {
+        shape.contexts
+    };
+    let regions: Vec<&str> = aws::REGIONS[..shape.regions]
+        .iter()
+        .map(|(r, _)| *r)
+        .collect();
+    let sources = live + aws_sources.len();
+    for p in binary::paths(
+        &kubeconfig,
+        &names[..live],
+        &remote.aws_url,
+        &regions,
+        sources,
+    ) {
+        let took = p
+            .took
+            .map(|d| format!(" in {:.2} s", d.as_secs_f64()))
+            .unwrap_or_default();
+        report.target(
+            &format!("the binary: {}, {} rows", p.path, p.rows),
+            format!("peak RSS {:.0} MB{took}", p.peak_mb),
+            p.peak_mb < 150.0,
+            "< 150 MB at 40,000 rows",
         );
     }
     drop(remote);

@@ -206,6 +206,7 @@ pub mod kube_api;
 
 pub mod fleet;
 pub mod moto;
+pub mod peak;
 
 pub mod cbor_proxy;
 pub mod gitops;
