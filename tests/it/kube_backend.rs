@@ -589,3 +589,77 @@ async fn revisions_moving_are_on_the_timeline() {
         "{lines:?}"
     );
 }
+
+/// Argo CD Applications (seed 003's clusters) are watched like Flux's kinds: each health and
+/// sync state as Argo CD means it, what Argo CD says as the reason, a change by watch on the
+/// timeline; and a cluster without Argo CD says so without failing.
+#[tokio::test]
+async fn argo_cd_applications_appear_with_argo_health_and_follow_the_watch() {
+    let api = loaded().await;
+    for app in fixture("applications.json") {
+        api.apply(app);
+    }
+    let mut h = Harness::start(&api.one_context(), &[]).await;
+    h.until("the four applications", |f| {
+        f.rows_of(Kind::ArgoApplication).count() == 4
+    })
+    .await;
+    for (name, health, reason) in [
+        ("checkout-api", Health::Healthy, "Synced to 9f8e7d6c"),
+        (
+            "catalog",
+            Health::Degraded,
+            "OutOfSync: the cluster does not run what Git says",
+        ),
+        (
+            "search",
+            Health::Failed,
+            "Degraded: Deployment \"search\" exceeded its progress deadline",
+        ),
+        (
+            "billing",
+            Health::Failed,
+            "sync failed: one or more synchronization tasks",
+        ),
+    ] {
+        let row = h
+            .fleet
+            .rows_of(Kind::ArgoApplication)
+            .find(|r| r.id.name == name)
+            .unwrap();
+        assert_eq!(row.health, health, "{name}: {}", row.reason);
+        assert!(row.reason.starts_with(reason), "{name}: {}", row.reason);
+        assert_eq!(row.id.scope.namespace(), "argocd");
+    }
+    assert!(
+        h.fleet.problems().iter().any(|k| h
+            .fleet
+            .get(*k)
+            .is_some_and(|r| r.id.kind == Kind::ArgoApplication && r.id.name == "search")),
+        "a degraded application is a problem"
+    );
+
+    // A sync brings catalog back in sync: by watch, on its row and on the timeline.
+    let mut catalog = fixture("applications.json")
+        .into_iter()
+        .find(|a| a["metadata"]["name"] == "catalog")
+        .unwrap();
+    catalog["status"]["sync"] = serde_json::json!({"status": "Synced", "revision": "2c3d4e5f"});
+    api.apply(catalog);
+    h.until("catalog synced", |f| {
+        f.rows_of(Kind::ArgoApplication)
+            .any(|r| r.id.name == "catalog" && r.health == Health::Healthy)
+    })
+    .await;
+    let lines: Vec<String> = h
+        .fleet
+        .timeline()
+        .newest_first()
+        .filter(|c| c.label().1 == "argocd/catalog")
+        .map(|c| c.note.clone())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l == "sync status OutOfSync → Synced"),
+        "{lines:#?}"
+    );
+}

@@ -276,7 +276,7 @@ fn demo_writes_ask_then_show_their_outcome() {
     tmux.wait_for(&[" WRITE "]);
     tmux.type_text(":ks art-unchained-pre");
     tmux.press("Enter");
-    tmux.wait_for(&["┌ Kustomizations [1/21] /^art-unchained-pre$", "suspended"]);
+    tmux.wait_for(&["┌ Kustomizations [1/15] /^art-unchained-pre$", "suspended"]);
     tmux.type_text("T");
     tmux.wait_for(&[
         "Resume Kustomization art-unchained-pre/art-unchained-pre on prod-cluster? y confirms",

@@ -74,6 +74,7 @@ fn every_pane_renders_its_rows() {
         k(Kind::HelmRelease),
         k(Kind::Workload),
         k(Kind::FluxSource),
+        k(Kind::ArgoApplication),
         k(Kind::Certificate),
         k(Kind::DbInstance),
         k(Kind::Region),
@@ -84,10 +85,11 @@ fn every_pane_renders_its_rows() {
         "Problems [7/7]|r3s3t-tls|expires in 5 d|statefulset/elizaos-researcher",
         "Clusters [5/5]|eks-prod-sae1|ACTIVE, API reachable",
         "ECS services [8/8]|functions|1/2|phenom-prod-cluster",
-        "Kustomizations [21/21]|art-unchained-pre|suspended",
-        "HelmReleases [50/50]|hyperfy2-world|UpgradeFailed",
+        "Kustomizations [15/15]|art-unchained-pre|suspended",
+        "HelmReleases [35/35]|hyperfy2-world|UpgradeFailed",
         "Workloads [72/72]|deployment/hyperfy2-world|HelmRelease/hyperfy2-world|ghcr.io/numinia/hyperfy2:0.4.3",
-        "Flux sources [19/19]|gitrepository/flux-system|main@sha1:5f1c2e7a",
+        "Flux sources [13/13]|gitrepository/flux-system|main@sha1:5f1c2e7a",
+        "Argo CD Applications [15/15]|checkout-api|Synced|helpdev",
         "Certificates [10/10]|r3s3t-tls|2026-11-28",
         "RDS [7/7]|phenom-prod-postgres|postgres 17.4|db.m5.large",
         "Regions [6/6]|sa-east-1|1 firing/1",
@@ -357,7 +359,7 @@ fn filter_narrows_inverts_and_clears() {
     assert!(render(&mut term, &mut app).contains("no row matches the filter"));
     app.handle_key(code(KeyCode::Esc));
     assert!(
-        render(&mut term, &mut app).contains("HelmReleases [50/50]"),
+        render(&mut term, &mut app).contains("HelmReleases [35/35]"),
         "Esc clears the filter"
     );
 }
@@ -400,7 +402,7 @@ fn stale_sources_show_in_the_header_and_on_their_rows() {
         reason: "watch connection timed out (VPN?)".into(),
     };
     let (mut app, mut term) = with_eks_prod_sae1(stale, "2026-11-23T12:00:40Z");
-    type_line(&mut app, ":hr");
+    type_line(&mut app, ":app");
     type_line(&mut app, "/eks-prod-sae1");
     let s = render(&mut term, &mut app);
     assert!(s.contains("sources 10/11"));
@@ -619,8 +621,9 @@ fn a_capital_sorts_by_its_column_and_again_reverses() {
 fn ctx_and_ns_scope_every_pane_and_zero_looks_everywhere() {
     let (mut app, _) = demo_app();
     let mut term = terminal();
-    let hr = Pane::Kind(Kind::HelmRelease);
-    type_line(&mut app, ":hr");
+    // Seed 003's clusters run Argo CD: its Applications pane.
+    let hr = Pane::Kind(Kind::ArgoApplication);
+    type_line(&mut app, ":app");
     render(&mut term, &mut app);
     let all = app.view(hr).len();
 
@@ -673,7 +676,7 @@ fn ctx_and_ns_scope_every_pane_and_zero_looks_everywhere() {
     assert_eq!(app.scoping.context.as_deref(), Some("eks-prod-use1"));
 
     app.handle_key(key('0'));
-    type_line(&mut app, ":hr");
+    type_line(&mut app, ":app");
     let s = render(&mut term, &mut app);
     assert!(!line_with(&s, "opsdeck │").contains("ctx "), "{s}");
     assert_eq!(app.view(hr).len(), all);

@@ -4,7 +4,9 @@
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::model::kinds::{certificate, flux_source, helm_release, kustomization};
+use crate::model::kinds::{
+    argo_application, certificate, flux_source, helm_release, kustomization,
+};
 
 pub fn condition(kind: &str, status: &str, reason: &str, message: &str, at: Timestamp) -> Value {
     json!({"type": kind, "status": status, "reason": reason, "message": message,
@@ -153,18 +155,26 @@ pub struct WorkloadSpec<'a> {
 
 pub fn workload(w: WorkloadSpec<'_>) -> Value {
     let (owner_kind, owner_ns, owner) = w.owner;
-    let group = if owner_kind == "HelmRelease" {
-        "helm.toolkit.fluxcd.io"
-    } else {
-        "kustomize.toolkit.fluxcd.io"
-    };
     let selector = json!({"app.kubernetes.io/name": w.app, "app.kubernetes.io/instance": w.name});
+    // Flux labels what it applies with its object's name and namespace; Argo CD with the
+    // Application's name (its tracking label).
+    let owner_labels = match owner_kind {
+        "" => json!({}),
+        "Application" => json!({"argocd.argoproj.io/instance": owner}),
+        "HelmRelease" => json!({"helm.toolkit.fluxcd.io/name": owner,
+                                "helm.toolkit.fluxcd.io/namespace": owner_ns}),
+        _ => json!({"kustomize.toolkit.fluxcd.io/name": owner,
+                    "kustomize.toolkit.fluxcd.io/namespace": owner_ns}),
+    };
+    let mut labels = json!({"app.kubernetes.io/name": w.app, "app.kubernetes.io/instance": w.name});
+    if let (Some(l), Value::Object(o)) = (labels.as_object_mut(), owner_labels) {
+        l.extend(o);
+    }
     let mut obj = json!({
         "apiVersion": "apps/v1", "kind": w.kind,
         "metadata": {"name": w.name, "namespace": w.namespace, "generation": 3,
                      "creationTimestamp": w.since.to_string(),
-                     "labels": {format!("{group}/name"): owner, format!("{group}/namespace"): owner_ns,
-                                "app.kubernetes.io/name": w.app, "app.kubernetes.io/instance": w.name}},
+                     "labels": labels},
         "spec": {"selector": {"matchLabels": selector.clone()},
                  "template": {"metadata": {"labels": selector},
                               "spec": {"containers": [{"name": w.app, "image": w.image,
@@ -214,4 +224,61 @@ pub fn workload(w: WorkloadSpec<'_>) -> Value {
         }
     }
     obj
+}
+
+/// An Argo CD Application as seed 003's clusters run them: one Argo CD per cluster, in the
+/// `argocd` namespace, each app a path of the platform's GitOps repository.
+pub struct ArgoSpec<'a> {
+    pub name: &'a str,
+    pub project: &'a str,
+    pub repo: &'a str,
+    pub path: &'a str,
+    pub destination_namespace: &'a str,
+    /// Synced or OutOfSync.
+    pub sync: &'a str,
+    /// Healthy, Progressing, Degraded…, and Argo CD's message.
+    pub health: (&'a str, Option<&'a str>),
+    pub revision: &'a str,
+    pub auto_sync: bool,
+    /// The resources Argo CD tracks: (kind, name, sync, health).
+    pub resources: Vec<(&'a str, String, &'a str, &'a str)>,
+    pub synced_at: Timestamp,
+}
+
+pub fn argo_application(a: ArgoSpec<'_>) -> Value {
+    let mut health = json!({"status": a.health.0});
+    if let Some(m) = a.health.1 {
+        health["message"] = json!(m);
+    }
+    let resources: Vec<Value> = a
+        .resources
+        .iter()
+        .map(|(kind, name, sync, h)| {
+            json!({"group": if *kind == "Service" { "" } else { "apps" }, "version": "v1",
+                   "kind": kind, "namespace": a.destination_namespace, "name": name,
+                   "status": sync, "health": {"status": h}})
+        })
+        .collect();
+    let mut spec = json!({
+        "project": a.project,
+        "source": {"repoURL": a.repo, "path": a.path, "targetRevision": "main"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": a.destination_namespace}
+    });
+    if a.auto_sync {
+        spec["syncPolicy"] = json!({"automated": {"prune": true, "selfHeal": true}});
+    }
+    json!({
+        "apiVersion": argo_application::API_VERSION, "kind": "Application",
+        "metadata": {"name": a.name, "namespace": "argocd", "generation": 4},
+        "spec": spec,
+        "status": {
+            "sync": {"status": a.sync, "revision": a.revision},
+            "health": health,
+            "operationState": {"phase": "Succeeded", "message": "successfully synced (all tasks run)",
+                               "startedAt": a.synced_at.to_string(), "finishedAt": a.synced_at.to_string(),
+                               "syncResult": {"revision": a.revision}},
+            "resources": resources,
+            "reconciledAt": a.synced_at.to_string()
+        }
+    })
 }

@@ -359,14 +359,68 @@ impl<'a> Builder<'a> {
                 conditions: cond,
             }),
         );
-        if self.workloads {
-            let release = Release {
-                context,
-                namespace,
+        self.release_workloads(Release {
+            argo: false,
+            context,
+            namespace,
+            name,
+            chart,
+            version,
+        });
+    }
+
+    /// A seed-003 Argo CD Application of `chart` at `version` in `namespace`, with its
+    /// workloads; `waiting`: a change merged in Git that the cluster does not run yet.
+    #[allow(clippy::too_many_arguments)]
+    pub fn argo_app(
+        &mut self,
+        context: &str,
+        namespace: &str,
+        name: &str,
+        chart: &str,
+        version: &str,
+        env: &str,
+        waiting: bool,
+    ) {
+        let path = format!("apps/{namespace}/{name}/overlays/{env}");
+        let resources = vec![
+            (
+                "Deployment",
+                name.to_string(),
+                if waiting { "OutOfSync" } else { "Synced" },
+                "Healthy",
+            ),
+            ("Service", name.to_string(), "Synced", "Healthy"),
+        ];
+        self.kube(
+            context,
+            objects::argo_application(objects::ArgoSpec {
                 name,
-                chart,
-                version,
-            };
+                project: "helpdev",
+                repo: "https://github.com/helpdeveloper/platform-gitops.git",
+                path: &path,
+                destination_namespace: namespace,
+                sync: if waiting { "OutOfSync" } else { "Synced" },
+                health: ("Healthy", None),
+                revision: "77ab31e0c4d5b6a7f8e9d0c1b2a3f4e5d6c7b8a9",
+                auto_sync: !waiting && env != "hml",
+                resources,
+                synced_at: self.ago(7200),
+            }),
+        );
+        self.release_workloads(Release {
+            argo: true,
+            context,
+            namespace,
+            name,
+            chart,
+            version,
+        });
+    }
+
+    /// What a release's chart runs, when this builder brings workloads (the seed's do).
+    fn release_workloads(&mut self, release: Release<'_>) {
+        if self.workloads {
             workloads::of_release(self, &release);
         }
     }
@@ -901,7 +955,6 @@ fn forge(b: &mut Builder<'_>) {
 }
 
 fn helpdev(b: &mut Builder<'_>) {
-    let rev = "main@sha1:77ab31e0";
     let vpn_down = b.inc.vpn_down;
     eks(
         b,
@@ -991,36 +1044,11 @@ fn helpdev(b: &mut Builder<'_>) {
             Facts::DbInstance(db("16.4", "db.r6g.large", multi_az, 250, 180.0, env, snaps)),
         );
     }
+    // Seed 003: one Argo CD per cluster, its Applications paths of the platform's GitOps
+    // repository; no Flux. Homologation syncs by hand.
     for ctx in ["eks-hml-use1", "eks-prod-use1", VPN_CONTEXT] {
-        b.git(
-            ctx,
-            "flux-system",
-            "platform-gitops",
-            "ssh://git@github.com/helpdeveloper/platform-gitops",
-            rev,
-        );
-        b.helm_repo(
-            ctx,
-            "flux-system",
-            "helpdev-charts",
-            "oci://ecr.us-east-1.amazonaws.com/helpdev/charts",
-        );
-        b.applied_by("flux-system", "flux-system");
-        workloads::flux_controllers(b, ctx);
-        b.ok_ks(
-            ctx,
-            "flux-system",
-            "platform",
-            &format!("./clusters/{ctx}/platform"),
-            rev,
-        );
-        b.ok_ks(
-            ctx,
-            "flux-system",
-            "apps",
-            &format!("./clusters/{ctx}/apps"),
-            rev,
-        );
+        workloads::argo_controllers(b, ctx);
+        let env = if ctx == "eks-hml-use1" { "hml" } else { "prod" };
         for (ns, app, chart, version) in [
             ("istio-system", "istiod", "istiod", "1.24.2"),
             ("keycloak", "keycloak", "keycloak", "24.3.0"),
@@ -1028,13 +1056,7 @@ fn helpdev(b: &mut Builder<'_>) {
             ("checkout", "checkout-api", "service", "3.8.0"),
             ("orders", "order-events-worker", "worker", "1.4.1"),
         ] {
-            let ks = if ns == "istio-system" {
-                "platform"
-            } else {
-                "apps"
-            };
-            b.applied_by("flux-system", ks);
-            b.ok_hr(ctx, ns, app, chart, version, "helpdev-charts");
+            b.argo_app(ctx, ns, app, chart, version, env, false);
         }
         b.ok_cert(
             ctx,

@@ -23,6 +23,8 @@ pub const FLUX_CONTROLLERS: [&str; 4] = [
 
 /// A HelmRelease of the seed, as its workloads need it.
 pub struct Release<'a> {
+    /// Applied by an Argo CD Application of that name (seed 003's clusters), not a HelmRelease.
+    pub argo: bool,
     pub context: &'a str,
     pub namespace: &'a str,
     pub name: &'a str,
@@ -70,12 +72,46 @@ pub fn of_release(b: &mut Builder<'_>, r: &Release<'_>) {
                 kind,
                 namespace: r.namespace,
                 name: &name,
-                owner: ("HelmRelease", r.namespace, r.name),
+                owner: if r.argo {
+                    ("Application", "argocd", r.name)
+                } else {
+                    ("HelmRelease", r.namespace, r.name)
+                },
                 app: r.chart,
                 image: &img,
                 desired: *replicas,
                 ready,
                 updated: *replicas,
+                stuck: None,
+                since,
+            }),
+        );
+    }
+}
+
+/// Argo CD's own controllers in a cluster that runs it (installed by hand or by Terraform, not
+/// by an Application).
+pub fn argo_controllers(b: &mut Builder<'_>, context: &str) {
+    let since = b.ago(30 * 86_400);
+    for (kind, name) in [
+        ("Deployment", "argocd-server"),
+        ("Deployment", "argocd-repo-server"),
+        ("Deployment", "argocd-applicationset-controller"),
+        ("StatefulSet", "argocd-application-controller"),
+    ] {
+        let img = "quay.io/argoproj/argocd:v2.13.2";
+        b.kube(
+            context,
+            objects::workload(WorkloadSpec {
+                kind,
+                namespace: "argocd",
+                name,
+                owner: ("", "", ""),
+                app: name,
+                image: img,
+                desired: 1,
+                ready: 1,
+                updated: 1,
                 stuck: None,
                 since,
             }),

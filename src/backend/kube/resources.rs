@@ -193,6 +193,7 @@ mod tests {
                 "GitRepository",
                 "HelmRepository",
                 "OCIRepository",
+                "Application",
                 "Certificate"
             ]
         );

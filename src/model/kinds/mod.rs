@@ -5,6 +5,7 @@
 
 #[cfg(test)]
 mod arbitrary;
+pub mod argo_application;
 pub mod certificate;
 pub mod cluster;
 pub mod db_instance;
@@ -188,6 +189,7 @@ kinds! {
     HelmRelease => helm_release::HelmRelease,
     Workload => workload::Workload,
     FluxSource => flux_source::FluxSource,
+    ArgoApplication => argo_application::ArgoApplication,
     Certificate => certificate::Certificate,
     DbInstance => db_instance::DbInstance,
     Region => region::Region,
