@@ -136,12 +136,13 @@ impl Subject {
     }
 }
 
-/// The workload rows a HelmRelease or Kustomization applied (by the labels Flux sets on them),
-/// worst first; none for other kinds.
+/// The workload rows a HelmRelease, Kustomization or Argo CD Application applied (by the labels
+/// Flux and Argo CD set on them), worst first; none for other kinds.
 pub fn applied_workloads<'a>(row: &Row, fleet: &'a Fleet) -> Vec<&'a Row> {
     let kind = match row.kind() {
         Kind::HelmRelease => "HelmRelease",
         Kind::Kustomization => "Kustomization",
+        Kind::ArgoApplication => "Application",
         _ => return Vec::new(),
     };
     let (ctx, ns, name) = (

@@ -1051,3 +1051,49 @@ fn the_timeline_tells_the_demos_incidents_newest_first() {
     app.handle_key(code(KeyCode::Esc));
     assert!(app.timeline.is_none());
 }
+
+/// Seed 003's Argo CD incident tells its story in order on the timeline: a merge leaves
+/// `checkout-api` OutOfSync, the sync rolls out a revision that degrades, and Argo CD syncs back
+/// to the good one.
+#[test]
+fn the_demos_argo_cd_rollout_tells_its_story_in_order() {
+    let mut fleet = opsdeck::store::Fleet::new("demo");
+    for seconds in [0.0, 330.0, 370.0, 400.0, 490.0] {
+        let rows = opsdeck::backend::demo::seed_rows(origin(), seconds);
+        fleet.apply(rows.into_iter().map(Update::upsert));
+    }
+    let mut story: Vec<String> = fleet
+        .timeline()
+        .newest_first()
+        .filter(|c| {
+            c.row().is_some_and(|r| {
+                r.kind == Kind::ArgoApplication
+                    && r.name == "checkout-api"
+                    && r.scope.context() == "eks-prod-use1"
+            })
+        })
+        .map(|c| match (c.from, c.to) {
+            (Some(f), Some(t)) => format!("{} → {}", f.as_str(), t.as_str()),
+            _ => c.note.clone(),
+        })
+        .collect();
+    story.reverse();
+    let good = "77ab31e0c4d5b6a7f8e9d0c1b2a3f4e5d6c7b8a9";
+    let merged = "c41d9e2f0a7b3c8d5e6f1a2b9c0d7e4f3a8b5c6d";
+    let want = [
+        "sync status Synced → OutOfSync".to_string(),
+        "healthy → degraded".to_string(),
+        format!("synced revision {good} → {merged}"),
+        "sync status OutOfSync → Synced".to_string(),
+        "degraded → failed".to_string(),
+        format!("synced revision {merged} → {good}"),
+        "failed → healthy".to_string(),
+    ];
+    // Each of the story's lines, in this order (a line the kind adds between them is fine).
+    let mut at = 0;
+    for w in &want {
+        let found = story[at..].iter().position(|s| s == w);
+        assert!(found.is_some(), "{w:?} after line {at}:\n{story:#?}");
+        at += found.unwrap() + 1;
+    }
+}

@@ -1,11 +1,13 @@
 //! The demo's incidents: a timeline that repeats every `PERIOD` simulated seconds, so on-call
-//! scenarios come and go while the demo runs. At t = 0 every incident is active, so a snapshot
-//! taken at start shows them all.
+//! scenarios come and go while the demo runs. At t = 0 every incident but one is active, so a
+//! snapshot taken at start shows them; the Argo CD rollout of seed 003 comes after the calm
+//! (a merge leaves `checkout-api` OutOfSync, its sync rolls out a revision that degrades, and
+//! Argo CD syncs back to the last good one).
 
 /// Simulated seconds per cycle.
 pub const PERIOD: u32 = 600;
 /// Offsets within a cycle at which something changes.
-pub const TRANSITIONS: [u32; 6] = [0, 90, 150, 240, 270, 300];
+pub const TRANSITIONS: [u32; 9] = [0, 90, 150, 240, 270, 300, 360, 390, 480];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UpgradePhase {
@@ -17,6 +19,17 @@ pub enum UpgradePhase {
     Retrying,
     /// `Ready=True, UpgradeSucceeded` on the new chart version.
     Upgraded,
+}
+
+/// Seed 003's `checkout-api` Argo CD Application on eks-prod-use1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgoPhase {
+    /// Synced and Healthy on the good revision.
+    InSync,
+    /// A merge to the GitOps repository: OutOfSync until auto-sync catches up.
+    OutOfSync,
+    /// Synced to the new revision, whose Deployment never becomes ready: Degraded.
+    Degraded,
 }
 
 /// Which incidents are active at a moment, and since when (offset within the cycle).
@@ -34,6 +47,8 @@ pub struct Incidents {
     /// The VPN to eks-prod-sae1 drops: its source goes stale.
     pub vpn_down: bool,
     pub vpn_since: u32,
+    pub argo: ArgoPhase,
+    pub argo_since: u32,
 }
 
 impl Incidents {
@@ -60,6 +75,17 @@ impl Incidents {
                 0..90 => 0,
                 90..150 => 90,
                 _ => 150,
+            },
+            argo: match o {
+                360..390 => ArgoPhase::OutOfSync,
+                390..480 => ArgoPhase::Degraded,
+                _ => ArgoPhase::InSync,
+            },
+            argo_since: match o {
+                0..360 => 0,
+                360..390 => 360,
+                390..480 => 390,
+                _ => 480,
             },
         }
     }
@@ -90,6 +116,11 @@ mod tests {
         let i = Incidents::at(0.0);
         assert_eq!(i.upgrade, UpgradePhase::Failing);
         assert!(i.ecs_short && i.alarm_firing && !i.vpn_down);
+        assert_eq!(
+            i.argo,
+            ArgoPhase::InSync,
+            "the rollout comes after the calm"
+        );
     }
 
     #[test]
@@ -97,9 +128,13 @@ mod tests {
         assert!(Incidents::at(100.0).vpn_down);
         assert_eq!(Incidents::at(200.0).upgrade, UpgradePhase::Remediated);
         assert_eq!(Incidents::at(250.0).upgrade, UpgradePhase::Retrying);
-        let calm = Incidents::at(400.0);
+        let calm = Incidents::at(330.0);
         assert_eq!(calm.upgrade, UpgradePhase::Upgraded);
         assert!(!calm.ecs_short && !calm.alarm_firing && !calm.vpn_down);
+        assert_eq!(calm.argo, ArgoPhase::InSync);
+        assert_eq!(Incidents::at(370.0).argo, ArgoPhase::OutOfSync);
+        assert_eq!(Incidents::at(400.0).argo, ArgoPhase::Degraded);
+        assert_eq!(Incidents::at(500.0).argo, ArgoPhase::InSync);
         let again = Incidents::at(PERIOD as f64 + 1.0);
         assert_eq!(again.upgrade, UpgradePhase::Failing);
         assert_eq!(again.cycle, 1);
@@ -109,7 +144,8 @@ mod tests {
     fn next_change_walks_the_transitions() {
         assert_eq!(Incidents::next_change(0.0), 90.0);
         assert_eq!(Incidents::next_change(90.0), 150.0);
-        assert_eq!(Incidents::next_change(301.0), 600.0);
+        assert_eq!(Incidents::next_change(301.0), 360.0);
+        assert_eq!(Incidents::next_change(481.0), 600.0);
         assert_eq!(Incidents::next_change(600.0), 690.0);
     }
 }

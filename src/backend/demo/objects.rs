@@ -160,7 +160,7 @@ pub fn workload(w: WorkloadSpec<'_>) -> Value {
     // Application's name (its tracking label).
     let owner_labels = match owner_kind {
         "" => json!({}),
-        "Application" => json!({"argocd.argoproj.io/instance": owner}),
+        "Application" => json!({crate::model::kinds::flux::ARGO_INSTANCE_LABEL: owner}),
         "HelmRelease" => json!({"helm.toolkit.fluxcd.io/name": owner,
                                 "helm.toolkit.fluxcd.io/namespace": owner_ns}),
         _ => json!({"kustomize.toolkit.fluxcd.io/name": owner,

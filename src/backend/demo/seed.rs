@@ -7,7 +7,7 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
-use super::incidents::{Incidents, UpgradePhase};
+use super::incidents::{ArgoPhase, Incidents, UpgradePhase};
 use super::objects::{self, CertSpec, HrSpec, KsSpec, condition, not_ready, ready};
 use super::workloads::{self, Release};
 use crate::model::kinds::certificate::expiring_in;
@@ -76,6 +76,15 @@ pub const FAILING_RELEASE: (&str, &str) = ("numen-games", "hyperfy2-world");
 pub const SUSPENDED_KUSTOMIZATION: (&str, &str) = ("art-unchained-pre", "art-unchained-pre");
 pub const SHORT_ECS_SERVICE: (&str, &str) = ("phenom-prod-cluster", "functions");
 pub const VPN_CONTEXT: &str = "eks-prod-sae1";
+/// The Argo CD Application whose rollout degrades after the calm (seed 003).
+pub const ARGO_ROLLOUT: (&str, &str) = ("eks-prod-use1", "checkout-api");
+/// Its revisions: the good one, and the merge that degrades it.
+pub const ARGO_REVISIONS: (&str, &str) = (
+    "77ab31e0c4d5b6a7f8e9d0c1b2a3f4e5d6c7b8a9",
+    "c41d9e2f0a7b3c8d5e6f1a2b9c0d7e4f3a8b5c6d",
+);
+/// What Argo CD says of the degraded rollout.
+pub const ARGO_DEGRADED: &str = "Deployment \"checkout-api\" exceeded its progress deadline";
 
 /// Every source the seed fleet has: kube contexts, then AWS (account, region) pairs.
 pub const KUBE_CONTEXTS: &[&str] = &[
@@ -370,7 +379,7 @@ impl<'a> Builder<'a> {
     }
 
     /// A seed-003 Argo CD Application of `chart` at `version` in `namespace`, with its
-    /// workloads; `waiting`: a change merged in Git that the cluster does not run yet.
+    /// workloads, in `phase` of the rollout incident (the others are always in sync).
     #[allow(clippy::too_many_arguments)]
     pub fn argo_app(
         &mut self,
@@ -380,18 +389,33 @@ impl<'a> Builder<'a> {
         chart: &str,
         version: &str,
         env: &str,
-        waiting: bool,
+        phase: ArgoPhase,
     ) {
         let path = format!("apps/{namespace}/{name}/overlays/{env}");
-        let resources = vec![
-            (
-                "Deployment",
-                name.to_string(),
-                if waiting { "OutOfSync" } else { "Synced" },
-                "Healthy",
+        let (good, merged) = ARGO_REVISIONS;
+        let (sync, health, revision, deployment) = match phase {
+            ArgoPhase::InSync => ("Synced", ("Healthy", None), good, ("Synced", "Healthy")),
+            ArgoPhase::OutOfSync => (
+                "OutOfSync",
+                ("Healthy", None),
+                good,
+                ("OutOfSync", "Healthy"),
             ),
+            ArgoPhase::Degraded => (
+                "Synced",
+                ("Degraded", Some(ARGO_DEGRADED)),
+                merged,
+                ("Synced", "Degraded"),
+            ),
+        };
+        let resources = vec![
+            ("Deployment", name.to_string(), deployment.0, deployment.1),
             ("Service", name.to_string(), "Synced", "Healthy"),
         ];
+        let synced_at = match phase {
+            ArgoPhase::InSync if self.inc.argo_since == 0 => self.ago(7200),
+            _ => self.at(self.inc.absolute(self.inc.argo_since)),
+        };
         self.kube(
             context,
             objects::argo_application(objects::ArgoSpec {
@@ -400,12 +424,12 @@ impl<'a> Builder<'a> {
                 repo: "https://github.com/helpdeveloper/platform-gitops.git",
                 path: &path,
                 destination_namespace: namespace,
-                sync: if waiting { "OutOfSync" } else { "Synced" },
-                health: ("Healthy", None),
-                revision: "77ab31e0c4d5b6a7f8e9d0c1b2a3f4e5d6c7b8a9",
-                auto_sync: !waiting && env != "hml",
+                sync,
+                health,
+                revision,
+                auto_sync: env != "hml",
                 resources,
-                synced_at: self.ago(7200),
+                synced_at,
             }),
         );
         self.release_workloads(Release {
@@ -1056,7 +1080,12 @@ fn helpdev(b: &mut Builder<'_>) {
             ("checkout", "checkout-api", "service", "3.8.0"),
             ("orders", "order-events-worker", "worker", "1.4.1"),
         ] {
-            b.argo_app(ctx, ns, app, chart, version, env, false);
+            let phase = if (ctx, app) == ARGO_ROLLOUT {
+                b.inc.argo
+            } else {
+                ArgoPhase::InSync
+            };
+            b.argo_app(ctx, ns, app, chart, version, env, phase);
         }
         b.ok_cert(
             ctx,

@@ -24,8 +24,9 @@ use crate::model::{
 
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 
-/// The most unhealthy resources kept per application (a row stays small at fleet scale).
-const RESOURCES_KEPT: usize = 20;
+/// The most resources kept per application, those not healthy or not synced first (a row stays
+/// small at fleet scale; `resources_total` says how many there are).
+const RESOURCES_KEPT: usize = 50;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ArgoApplication {
@@ -47,9 +48,10 @@ pub struct ArgoApplication {
     pub operation: Option<Operation>,
     /// Error conditions (`status.conditions`): "ComparisonError: …".
     pub errors: Vec<String>,
-    /// How many resources `status.resources` lists, and the ones not healthy or not synced.
+    /// How many resources `status.resources` lists, and those kept: the ones not healthy or
+    /// not synced first, as `argocd app get` lists them.
     pub resources_total: usize,
-    pub resources_unhealthy: Vec<AppResource>,
+    pub resources: Vec<AppResource>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -123,24 +125,21 @@ impl ArgoApplication {
             })
             .unwrap_or_default();
         let listed = at(obj, "/status/resources").and_then(Value::as_array);
-        let resources_unhealthy = listed
+        let mut resources: Vec<AppResource> = listed
             .into_iter()
             .flatten()
-            .filter_map(|r| {
-                let health = text_at(r, "/health/status");
-                let sync = text_at(r, "/status").unwrap_or_else(|| "Unknown".into());
-                let fine = sync == "Synced" && health.as_deref().is_none_or(|h| h == "Healthy");
-                (!fine).then(|| AppResource {
-                    kind: text_at(r, "/kind").unwrap_or_default(),
-                    namespace: text_at(r, "/namespace").unwrap_or_default(),
-                    name: text_at(r, "/name").unwrap_or_default(),
-                    sync,
-                    health,
-                    message: text_at(r, "/health/message").map(|m| crate::text::one_line(&m)),
-                })
+            .map(|r| AppResource {
+                kind: text_at(r, "/kind").unwrap_or_default(),
+                namespace: text_at(r, "/namespace").unwrap_or_default(),
+                name: text_at(r, "/name").unwrap_or_default(),
+                sync: text_at(r, "/status").unwrap_or_else(|| "Unknown".into()),
+                health: text_at(r, "/health/status"),
+                message: text_at(r, "/health/message").map(|m| crate::text::one_line(&m)),
             })
-            .take(RESOURCES_KEPT)
             .collect();
+        // Stable: the not-fine ones first, each group in the API's order.
+        resources.sort_by_key(AppResource::is_fine);
+        resources.truncate(RESOURCES_KEPT);
         let facts = ArgoApplication {
             sync: text_at(obj, "/status/sync/status").unwrap_or_else(|| "Unknown".into()),
             argo_health: text_at(obj, "/status/health/status").unwrap_or_else(|| "Unknown".into()),
@@ -154,7 +153,7 @@ impl ArgoApplication {
             operation,
             errors,
             resources_total: listed.map_or(0, Vec::len),
-            resources_unhealthy,
+            resources,
         };
         flux::object_row(
             obj,
@@ -168,12 +167,19 @@ impl ArgoApplication {
 
     /// The first unhealthy resource, "Deployment/checkout-api: Degraded: …", for a reason.
     fn first_unhealthy(&self) -> Option<String> {
-        let r = self.resources_unhealthy.first()?;
+        let r = self.resources.first().filter(|r| !r.is_fine())?;
         let state = r.health.as_deref().unwrap_or(&r.sync);
         Some(match &r.message {
             Some(m) => format!("{}/{} {state}: {m}", r.kind, r.name),
             None => format!("{}/{} {state}", r.kind, r.name),
         })
+    }
+}
+
+impl AppResource {
+    /// Synced, and healthy or without a health (a ConfigMap has none).
+    fn is_fine(&self) -> bool {
+        self.sync == "Synced" && self.health.as_deref().is_none_or(|h| h == "Healthy")
     }
 }
 
@@ -191,7 +197,7 @@ impl KindFacts for ArgoApplication {
         &KindSpec::namespaced("argo_application", "Argo CD Applications")
             .labels("Argo", "app", &["app", "apps", "applications", "argo"])
             .watched(&[RESOURCE], ArgoApplication::project)
-            .drills_into(&[Section::Events]);
+            .drills_into(&[Section::Pods, Section::Events]);
     const COLUMNS: &'static [Column<Self>] = &[
         Column::NAMESPACE,
         Column::name(24),
@@ -366,7 +372,7 @@ mod tests {
         );
         assert_eq!(a.destination, "https://kubernetes.default.svc/checkout");
         assert!(a.auto_sync);
-        assert_eq!((a.resources_total, a.resources_unhealthy.len()), (2, 0));
+        assert_eq!((a.resources_total, a.resources.len()), (2, 2));
         let cells = all_cells(&r);
         assert_eq!(cells[3].text, "Synced");
         assert_eq!(cells[5].text, "9f8e7d6c5b4a");
@@ -433,7 +439,37 @@ mod tests {
         let Facts::ArgoApplication(a) = &r.facts else {
             panic!()
         };
-        assert_eq!(a.resources_unhealthy.len(), 1);
+        assert_eq!(
+            a.resources
+                .iter()
+                .map(|r| r.kind.as_str())
+                .collect::<Vec<_>>(),
+            ["Deployment", "Service"],
+            "the degraded one first"
+        );
+    }
+
+    #[test]
+    fn resources_not_fine_come_first_and_the_list_is_bounded() {
+        let mut o = object();
+        o["status"]["resources"][1]["status"] = json!("OutOfSync");
+        let many: Vec<Value> = (0..80)
+            .map(|i| json!({"kind": "ConfigMap", "namespace": "checkout", "name": format!("cm-{i}"), "status": "Synced"}))
+            .collect();
+        o["status"]["resources"]
+            .as_array_mut()
+            .unwrap()
+            .extend(many);
+        let Facts::ArgoApplication(a) = &project(&o).facts else {
+            panic!()
+        };
+        assert_eq!(a.resources_total, 82);
+        assert_eq!(a.resources.len(), RESOURCES_KEPT);
+        assert_eq!(
+            (a.resources[0].kind.as_str(), a.resources[0].sync.as_str()),
+            ("Service", "OutOfSync")
+        );
+        assert_eq!(a.resources[1].kind, "Deployment");
     }
 
     #[test]

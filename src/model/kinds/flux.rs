@@ -83,6 +83,9 @@ pub struct FluxRef {
     pub name: String,
 }
 
+/// The label Argo CD tracks what an Application applied by.
+pub const ARGO_INSTANCE_LABEL: &str = "argocd.argoproj.io/instance";
+
 /// The labels helm-controller and kustomize-controller put on every object they apply, in the
 /// order an owner is looked for: a HelmRelease's objects carry the helm labels.
 const OWNER_LABELS: [(&str, &str); 2] = [
@@ -95,6 +98,16 @@ impl FluxRef {
     /// object's own namespace.
     pub fn owner_of(obj: &Value) -> Option<FluxRef> {
         let labels = at(obj, "/metadata/labels")?;
+        // Argo CD's tracking label: the Application's name, "<namespace>_<name>" for an
+        // Application outside Argo CD's own namespace.
+        if let Some(instance) = labels.get(ARGO_INSTANCE_LABEL).and_then(Value::as_str) {
+            let (namespace, name) = instance.split_once('_').unwrap_or(("argocd", instance));
+            return Some(FluxRef {
+                kind: "Application".into(),
+                namespace: namespace.into(),
+                name: name.into(),
+            });
+        }
         OWNER_LABELS.iter().find_map(|(kind, group)| {
             let name = labels.get(format!("{group}/name"))?.as_str()?;
             let namespace = labels
