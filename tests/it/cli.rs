@@ -31,6 +31,7 @@ fn snapshot_json_lists_all_kinds_and_the_seeded_incidents() {
     assert_eq!(
         kinds.into_iter().collect::<Vec<_>>(),
         [
+            "argo_app_set",
             "argo_application",
             "certificate",
             "cluster",

@@ -590,9 +590,9 @@ async fn revisions_moving_are_on_the_timeline() {
     );
 }
 
-/// Argo CD Applications (seed 003's clusters) are watched like Flux's kinds: each health and
-/// sync state as Argo CD means it, what Argo CD says as the reason, a change by watch on the
-/// timeline; and a cluster without Argo CD says so without failing.
+/// Argo CD Applications and ApplicationSets (seed 003's clusters) are watched like Flux's kinds:
+/// each health and sync state as Argo CD means it, what Argo CD says as the reason, a set's
+/// worst generated Application as its health, a change by watch on the timeline.
 #[tokio::test]
 async fn argo_cd_applications_appear_with_argo_health_and_follow_the_watch() {
     let api = loaded().await;
@@ -637,6 +637,19 @@ async fn argo_cd_applications_appear_with_argo_health_and_follow_the_watch() {
             .get(*k)
             .is_some_and(|r| r.id.kind == Kind::ArgoApplication && r.id.name == "search")),
         "a degraded application is a problem"
+    );
+    // The ApplicationSet that generated two of them: their worst is its health.
+    h.until("the ApplicationSet", |f| {
+        f.rows_of(Kind::ArgoAppSet).count() == 1
+    })
+    .await;
+    let set = h.fleet.rows_of(Kind::ArgoAppSet).next().unwrap();
+    assert_eq!(set.health, Health::Failed, "{}", set.reason);
+    assert!(
+        set.reason
+            .starts_with("2 of 2 not healthy; worst search Synced/Degraded"),
+        "{}",
+        set.reason
     );
 
     // A sync brings catalog back in sync: by watch, on its row and on the timeline.

@@ -282,3 +282,34 @@ pub fn argo_application(a: ArgoSpec<'_>) -> Value {
         }
     })
 }
+
+/// The ApplicationSet that stamps a seed-003 cluster's Applications from the platform's GitOps
+/// repository: a git directory generator, and the generated Applications (name, sync, health)
+/// as Argo CD reports them in `status.resources`.
+pub fn argo_appset(name: &str, repo: &str, apps: &[(String, &str, &str)]) -> Value {
+    let resources: Vec<Value> = apps
+        .iter()
+        .map(|(app, sync, health)| {
+            json!({"group": "argoproj.io", "version": "v1alpha1", "kind": "Application",
+                   "namespace": "argocd", "name": app, "status": sync, "health": {"status": health}})
+        })
+        .collect();
+    json!({
+        "apiVersion": argo_application::API_VERSION, "kind": "ApplicationSet",
+        "metadata": {"name": name, "namespace": "argocd", "generation": 2},
+        "spec": {
+            "generators": [{"git": {"repoURL": repo, "revision": "main", "directories": [{"path": "apps/*/*"}]}}],
+            "template": {"metadata": {"name": "{{path.basename}}"},
+                         "spec": {"project": "helpdev", "source": {"repoURL": repo, "path": "{{path}}"},
+                                  "destination": {"server": "https://kubernetes.default.svc", "namespace": "{{path[1]}}"}}}
+        },
+        "status": {
+            "conditions": [
+                {"type": "ErrorOccurred", "status": "False", "reason": "ApplicationSetUpToDate", "message": "Successfully generated parameters for all Applications"},
+                {"type": "ParametersGenerated", "status": "True", "reason": "ParametersGenerated", "message": "Successfully generated parameters for all Applications"},
+                {"type": "ResourcesUpToDate", "status": "True", "reason": "ApplicationSetUpToDate", "message": "ApplicationSet up to date"}
+            ],
+            "resources": resources
+        }
+    })
+}

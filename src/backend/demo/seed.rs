@@ -78,6 +78,8 @@ pub const SHORT_ECS_SERVICE: (&str, &str) = ("phenom-prod-cluster", "functions")
 pub const VPN_CONTEXT: &str = "eks-prod-sae1";
 /// The Argo CD Application whose rollout degrades after the calm (seed 003).
 pub const ARGO_ROLLOUT: (&str, &str) = ("eks-prod-use1", "checkout-api");
+/// Seed 003's GitOps repository, which its Argo CD Applications and ApplicationSets read.
+pub const ARGO_REPO: &str = "https://github.com/helpdeveloper/platform-gitops.git";
 /// Its revisions: the good one, and the merge that degrades it.
 pub const ARGO_REVISIONS: (&str, &str) = (
     "77ab31e0c4d5b6a7f8e9d0c1b2a3f4e5d6c7b8a9",
@@ -421,7 +423,7 @@ impl<'a> Builder<'a> {
             objects::argo_application(objects::ArgoSpec {
                 name,
                 project: "helpdev",
-                repo: "https://github.com/helpdeveloper/platform-gitops.git",
+                repo: ARGO_REPO,
                 path: &path,
                 destination_namespace: namespace,
                 sync,
@@ -1073,6 +1075,7 @@ fn helpdev(b: &mut Builder<'_>) {
     for ctx in ["eks-hml-use1", "eks-prod-use1", VPN_CONTEXT] {
         workloads::argo_controllers(b, ctx);
         let env = if ctx == "eks-hml-use1" { "hml" } else { "prod" };
+        let mut generated = Vec::new();
         for (ns, app, chart, version) in [
             ("istio-system", "istiod", "istiod", "1.24.2"),
             ("keycloak", "keycloak", "keycloak", "24.3.0"),
@@ -1086,7 +1089,17 @@ fn helpdev(b: &mut Builder<'_>) {
                 ArgoPhase::InSync
             };
             b.argo_app(ctx, ns, app, chart, version, env, phase);
+            let (sync, health) = match phase {
+                ArgoPhase::InSync => ("Synced", "Healthy"),
+                ArgoPhase::OutOfSync => ("OutOfSync", "Healthy"),
+                ArgoPhase::Degraded => ("Synced", "Degraded"),
+            };
+            generated.push((app.to_string(), sync, health));
         }
+        b.kube(
+            ctx,
+            objects::argo_appset("platform-apps", ARGO_REPO, &generated),
+        );
         b.ok_cert(
             ctx,
             "istio-system",

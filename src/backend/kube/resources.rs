@@ -194,6 +194,7 @@ mod tests {
                 "HelmRepository",
                 "OCIRepository",
                 "Application",
+                "ApplicationSet",
                 "Certificate"
             ]
         );

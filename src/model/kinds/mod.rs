@@ -6,6 +6,7 @@
 #[cfg(test)]
 mod arbitrary;
 pub mod argo_application;
+pub mod argo_appset;
 pub mod certificate;
 pub mod cluster;
 pub mod db_instance;
@@ -190,6 +191,7 @@ kinds! {
     Workload => workload::Workload,
     FluxSource => flux_source::FluxSource,
     ArgoApplication => argo_application::ArgoApplication,
+    ArgoAppSet => argo_appset::ArgoAppSet,
     Certificate => certificate::Certificate,
     DbInstance => db_instance::DbInstance,
     Region => region::Region,
