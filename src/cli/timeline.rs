@@ -56,6 +56,14 @@ pub fn run(args: TimelineArgs) -> ExitCode {
             Ok(v) => v,
             Err(e) => return super::fail(format!("{}: {e}", path.display())),
         },
+        Ok(None) if !args.markdown => {
+            let run = if args.demo { "opsdeck demo" } else { "opsdeck" };
+            eprintln!(
+                "opsdeck: no timeline kept yet ({} does not exist): `{run}` keeps one while it runs",
+                path.display()
+            );
+            return ExitCode::SUCCESS;
+        }
         Ok(None) => Vec::new(),
         Err(e) => return super::fail(e),
     };

@@ -140,8 +140,8 @@ pub enum Effect {
     RestartLogs(LogQuery),
     /// The object of a row (the selected one when `None`) as its API serves it.
     OpenManifest(Option<RowId>),
-    /// The incident started at this time (`m` in the timeline; the same again clears it).
-    MarkIncident(jiff::Timestamp),
+    /// The incident started at this time (`m` in the timeline), or clear it (`M`).
+    MarkIncident(Option<jiff::Timestamp>),
     /// Put this text on the clipboard (OSC 52).
     Copy(String),
     /// The row's pods, as a list (its detail opens under it if it is not open).

@@ -80,6 +80,7 @@ const TIMELINE: Keys = "\
     j/k|pick|pick a change; g and G its ends\n\
     enter|open|its row (a burst: its pane, there)\n\
     m|mark start|the incident started here: the header counts from it\n\
+    M|clear mark|the incident's start is cleared\n\
     /|filter|filter the changes\n\
     esc|close|close it";
 const RUNBOOK: Keys = "\

@@ -130,7 +130,7 @@ fn the_handover_prints_lines_markdown_and_a_window() {
     let out = run_in(h, &["timeline"]);
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no changes recorded"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no timeline kept yet"));
 
     let (_tmux, pid) = demo_running(h);
     let changes = wait_for_more(h, 10);

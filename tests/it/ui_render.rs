@@ -1021,6 +1021,16 @@ fn the_timeline_tells_the_demos_incidents_newest_first() {
     assert_eq!(app.incident, Some(newest.at));
     let s = render(&mut term, &mut app);
     assert!(s.lines().next().unwrap().contains("incident +"), "{s}");
+    // `m` again on the same change keeps it (a neighbour of the same second must not clear
+    // it); `M` clears it.
+    app.handle_key(key('m'));
+    assert_eq!(app.incident, Some(newest.at));
+    app.handle_key(key('M'));
+    assert_eq!(app.incident, None);
+    let s = render(&mut term, &mut app);
+    assert!(!s.lines().next().unwrap().contains("incident +"), "{s}");
+    app.handle_key(key('m'));
+    assert_eq!(app.incident, Some(newest.at));
 
     // A filter no change matches empties it, then Esc on the bar restores it.
     app.handle_key(key('/'));

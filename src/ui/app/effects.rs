@@ -95,18 +95,19 @@ impl App {
             Effect::Copy(text) => self.copy(text),
             Effect::Open(Overlay::Sources) => self.sources = Some(Default::default()),
             Effect::Open(Overlay::Timeline) => self.timeline = Some(Default::default()),
-            Effect::MarkIncident(at) => {
-                if self.incident == Some(at) {
-                    self.incident = None;
-                    self.message = Some(Message::info("the incident's start is cleared"));
-                } else {
-                    self.incident = Some(at);
-                    self.message = Some(Message::info(format!(
-                        "the incident started at {} UTC: the header counts from it (m on it again clears it)",
-                        at.strftime("%H:%M:%S")
-                    )));
-                }
+            Effect::MarkIncident(Some(at)) => {
+                self.incident = Some(at);
+                self.message = Some(Message::info(format!(
+                    "the incident started at {} UTC: the header counts from it (m on another change moves it, M clears it)",
+                    at.strftime("%H:%M:%S")
+                )));
                 self.keep_incident();
+            }
+            Effect::MarkIncident(None) => {
+                if self.incident.take().is_some() {
+                    self.message = Some(Message::info("the incident's start is cleared"));
+                    self.keep_incident();
+                }
             }
             Effect::Open(Overlay::Aliases) => {
                 let lines = crate::ui::help::alias_lines();

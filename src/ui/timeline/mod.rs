@@ -70,9 +70,12 @@ impl Component for TimelineView {
         }
         if ev.code == KeyCode::Char('m') {
             return match self.line_at(log, self.cursor) {
-                Some(entry) => Effect::MarkIncident(entry.at()),
+                Some(entry) => Effect::MarkIncident(Some(entry.at())),
                 None => Effect::None,
             };
+        }
+        if ev.code == KeyCode::Char('M') {
+            return Effect::MarkIncident(None);
         }
         let Some(action) = action_for(&ev) else {
             return Effect::None;
@@ -145,7 +148,7 @@ impl Component for TimelineView {
             format!(" /{}", self.filter)
         };
         let title = format!(
-            " Timeline [{count}/{total}]{filtered} — Enter opens, m marks the incident's start, / filters, Esc closes "
+            " Timeline [{count}/{total}]{filtered} — Enter opens, m marks the incident's start (M clears), / filters, Esc closes "
         );
         let block = Block::default()
             .borders(Borders::ALL)
