@@ -609,7 +609,7 @@ async fn argo_cd_applications_appear_with_argo_health_and_follow_the_watch() {
         (
             "catalog",
             Health::Degraded,
-            "OutOfSync: the cluster does not run what Git says",
+            "OutOfSync from 1b2c3d4e (no auto-sync: sync it)",
         ),
         (
             "search",

@@ -195,7 +195,7 @@ async fn a_500_on_one_kind_shows_as_that_kinds_note_in_the_tui() {
         tmux.wait_for(&[
             "sources 1/1",
             "[hr: unavailable: 500",
-            "ks 1/2",
+            "Ks 1/2",
             "degraded: HelmReleases unavailable",
         ]);
         tmux.type_text(":hr");

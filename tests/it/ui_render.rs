@@ -1093,14 +1093,24 @@ fn the_demos_argo_cd_rollout_tells_its_story_in_order() {
     let good = "77ab31e0c4d5b6a7f8e9d0c1b2a3f4e5d6c7b8a9";
     let merged = "c41d9e2f0a7b3c8d5e6f1a2b9c0d7e4f3a8b5c6d";
     let want = [
+        format!("revision in Git {good} → {merged}"),
         "sync status Synced → OutOfSync".to_string(),
         "healthy → degraded".to_string(),
         format!("synced revision {good} → {merged}"),
         "sync status OutOfSync → Synced".to_string(),
         "degraded → failed".to_string(),
+        format!("revision in Git {merged} → {good}"),
         format!("synced revision {merged} → {good}"),
         "failed → healthy".to_string(),
     ];
+    // No other application of the three clusters says a sync happened: only the rollout's.
+    let others = fleet
+        .timeline()
+        .newest_first()
+        .filter(|c| c.note.starts_with("sync succeeded"))
+        .filter(|c| c.row().is_some_and(|r| r.name != "checkout-api"))
+        .count();
+    assert_eq!(others, 0);
     // Each of the story's lines, in this order (a line the kind adds between them is fine).
     let mut at = 0;
     for w in &want {

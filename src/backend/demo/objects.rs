@@ -238,7 +238,9 @@ pub struct ArgoSpec<'a> {
     pub sync: &'a str,
     /// Healthy, Progressing, Degraded…, and Argo CD's message.
     pub health: (&'a str, Option<&'a str>),
+    /// What Git says (`status.sync.revision`), and what the last sync applied.
     pub revision: &'a str,
+    pub deployed_revision: &'a str,
     pub auto_sync: bool,
     /// The resources Argo CD tracks: (kind, name, sync, health).
     pub resources: Vec<(&'a str, String, &'a str, &'a str)>,
@@ -276,7 +278,7 @@ pub fn argo_application(a: ArgoSpec<'_>) -> Value {
             "health": health,
             "operationState": {"phase": "Succeeded", "message": "successfully synced (all tasks run)",
                                "startedAt": a.synced_at.to_string(), "finishedAt": a.synced_at.to_string(),
-                               "syncResult": {"revision": a.revision}},
+                               "syncResult": {"revision": a.deployed_revision}},
             "resources": resources,
             "reconciledAt": a.synced_at.to_string()
         }

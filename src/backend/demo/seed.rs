@@ -7,7 +7,7 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
-use super::incidents::{ArgoPhase, Incidents, UpgradePhase};
+use super::incidents::{ArgoPhase, Incidents, PERIOD, UpgradePhase};
 use super::objects::{self, CertSpec, HrSpec, KsSpec, condition, not_ready, ready};
 use super::workloads::{self, Release};
 use crate::model::kinds::certificate::expiring_in;
@@ -372,6 +372,7 @@ impl<'a> Builder<'a> {
         );
         self.release_workloads(Release {
             argo: false,
+            stuck_since: None,
             context,
             namespace,
             name,
@@ -395,28 +396,35 @@ impl<'a> Builder<'a> {
     ) {
         let path = format!("apps/{namespace}/{name}/overlays/{env}");
         let (good, merged) = ARGO_REVISIONS;
-        let (sync, health, revision, deployment) = match phase {
-            ArgoPhase::InSync => ("Synced", ("Healthy", None), good, ("Synced", "Healthy")),
-            ArgoPhase::OutOfSync => (
-                "OutOfSync",
-                ("Healthy", None),
-                good,
-                ("OutOfSync", "Healthy"),
-            ),
+        let rollout = (context, name) == ARGO_ROLLOUT;
+        // (Git's revision, the synced one, Argo CD's health, the Deployment's sync and health)
+        let (revision, deployed, health, deployment) = match phase {
+            ArgoPhase::InSync => (good, good, ("Healthy", None), ("Synced", "Healthy")),
+            ArgoPhase::OutOfSync => (merged, good, ("Healthy", None), ("OutOfSync", "Healthy")),
             ArgoPhase::Degraded => (
-                "Synced",
-                ("Degraded", Some(ARGO_DEGRADED)),
                 merged,
+                merged,
+                ("Degraded", Some(ARGO_DEGRADED)),
                 ("Synced", "Degraded"),
             ),
+        };
+        let sync = if phase == ArgoPhase::OutOfSync {
+            "OutOfSync"
+        } else {
+            "Synced"
         };
         let resources = vec![
             ("Deployment", name.to_string(), deployment.0, deployment.1),
             ("Service", name.to_string(), "Synced", "Healthy"),
         ];
-        let synced_at = match phase {
-            ArgoPhase::InSync if self.inc.argo_since == 0 => self.ago(7200),
-            _ => self.at(self.inc.absolute(self.inc.argo_since)),
+        // The last sync: the rollout's at 390 s, the sync back at 480 s (of this cycle, or the
+        // last one's before 390 s); every other app's long before the demo began.
+        let synced_at = match (rollout, self.inc.argo_since) {
+            (false, _) => self.ago(7200),
+            (true, 390) => self.at(self.inc.absolute(390)),
+            (true, 480) => self.at(self.inc.absolute(480)),
+            (true, _) if self.inc.cycle == 0 => self.ago(7200),
+            (true, _) => self.at(self.inc.absolute(480) - i64::from(PERIOD)),
         };
         self.kube(
             context,
@@ -429,6 +437,7 @@ impl<'a> Builder<'a> {
                 sync,
                 health,
                 revision,
+                deployed_revision: deployed,
                 auto_sync: env != "hml",
                 resources,
                 synced_at,
@@ -436,6 +445,7 @@ impl<'a> Builder<'a> {
         );
         self.release_workloads(Release {
             argo: true,
+            stuck_since: (phase == ArgoPhase::Degraded).then(|| self.at(self.inc.absolute(390))),
             context,
             namespace,
             name,

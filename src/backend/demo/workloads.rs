@@ -25,6 +25,9 @@ pub const FLUX_CONTROLLERS: [&str; 4] = [
 pub struct Release<'a> {
     /// Applied by an Argo CD Application of that name (seed 003's clusters), not a HelmRelease.
     pub argo: bool,
+    /// Its Deployment's new rollout passed its deadline at this time (an Argo CD sync that
+    /// degraded it).
+    pub stuck_since: Option<jiff::Timestamp>,
     pub context: &'a str,
     pub namespace: &'a str,
     pub name: &'a str,
@@ -66,6 +69,7 @@ pub fn of_release(b: &mut Builder<'_>, r: &Release<'_>) {
         let broken = (r.namespace, r.name) == BROKEN_WORKLOAD;
         let ready = if broken { 0 } else { *replicas };
         let img = image(r.chart, r.version);
+        let rs = replica_set(&name, &img);
         b.kube(
             r.context,
             objects::workload(WorkloadSpec {
@@ -82,7 +86,11 @@ pub fn of_release(b: &mut Builder<'_>, r: &Release<'_>) {
                 desired: *replicas,
                 ready,
                 updated: *replicas,
-                stuck: None,
+                stuck: if *kind == "Deployment" {
+                    r.stuck_since.map(|at| (rs.as_str(), at))
+                } else {
+                    None
+                },
                 since,
             }),
         );

@@ -35,11 +35,16 @@ pub struct ArgoApplication {
     /// `status.health.status`: Healthy, Progressing, Degraded, Suspended, Missing, Unknown.
     pub argo_health: String,
     pub health_message: Option<String>,
-    /// `status.sync.revision`: the Git commit (or chart version) the app is compared with.
+    /// `status.sync.revision`: the Git commit (or chart version) the app is compared with —
+    /// what Git says now; while OutOfSync, not what runs.
     pub revision: Option<String>,
+    /// What the last sync applied (`status.operationState.syncResult.revision`, else the
+    /// newest of `status.history`): what runs.
+    pub deployed_revision: Option<String>,
     /// `spec.source` (the first of `spec.sources`): "repo path" or "repo chart@version".
     pub source: String,
-    /// `spec.destination`: "server-or-name/namespace".
+    /// `spec.destination`: "in-cluster ns checkout" (the cluster's name or server, the
+    /// namespace).
     pub destination: String,
     pub project: String,
     /// `spec.syncPolicy.automated` is set: Argo CD syncs by itself.
@@ -97,11 +102,19 @@ impl ArgoApplication {
             (None, Some(path)) => path,
             (None, None) => ".".into(),
         };
+        // Argo CD calls the cluster it runs in "in-cluster"; a URL then a path would read as one.
+        let cluster = text_at(obj, "/spec/destination/name")
+            .or_else(|| text_at(obj, "/spec/destination/server"))
+            .map(|c| {
+                if c == "https://kubernetes.default.svc" {
+                    "in-cluster".to_string()
+                } else {
+                    c
+                }
+            })
+            .unwrap_or_else(|| "-".into());
         let destination = format!(
-            "{}/{}",
-            text_at(obj, "/spec/destination/name")
-                .or_else(|| text_at(obj, "/spec/destination/server"))
-                .unwrap_or_else(|| "-".into()),
+            "{cluster} ns {}",
             text_at(obj, "/spec/destination/namespace").unwrap_or_else(|| "-".into())
         );
         let operation = at(obj, "/status/operationState").map(|o| Operation {
@@ -146,6 +159,14 @@ impl ArgoApplication {
             health_message: text_at(obj, "/status/health/message")
                 .map(|m| crate::text::one_line(&m)),
             revision: text_at(obj, "/status/sync/revision"),
+            deployed_revision: text_at(obj, "/status/operationState/syncResult/revision").or_else(
+                || {
+                    at(obj, "/status/history")
+                        .and_then(Value::as_array)
+                        .and_then(|h| h.last())
+                        .and_then(|h| text_at(h, "/revision"))
+                },
+            ),
             source: format!("{repo} {where_in_repo}"),
             destination,
             project: text_at(obj, "/spec/project").unwrap_or_else(|| "default".into()),
@@ -217,14 +238,23 @@ impl KindFacts for ArgoApplication {
         Column::reason(40),
     ];
 
-    /// A new revision synced, an operation ending.
+    /// A new commit in Git (the merge), a new revision synced, an operation ending, the sync
+    /// status moving.
     fn happened(&self, before: &Self) -> Vec<String> {
-        let mut lines: Vec<String> = super::moved(
-            "synced revision",
-            before.revision.as_deref(),
-            self.revision.as_deref(),
-        )
+        let mut lines: Vec<String> = [
+            super::moved(
+                "revision in Git",
+                before.revision.as_deref(),
+                self.revision.as_deref(),
+            ),
+            super::moved(
+                "synced revision",
+                before.deployed_revision.as_deref(),
+                self.deployed_revision.as_deref(),
+            ),
+        ]
         .into_iter()
+        .flatten()
         .collect();
         if let Some(op) = &self.operation
             && before.operation.as_ref().map(|b| (&b.phase, &b.started_at))
@@ -283,9 +313,18 @@ impl KindFacts for ArgoApplication {
             } else {
                 "no auto-sync: sync it"
             };
+            let short = |r: &Option<String>| {
+                r.as_deref()
+                    .map_or("-", |r| &r[..r.len().min(8)])
+                    .to_string()
+            };
+            let runs = match &self.deployed_revision {
+                Some(_) => format!(": the cluster runs {}", short(&self.deployed_revision)),
+                None => String::new(),
+            };
             return Assessment::new(
                 Health::Degraded,
-                format!("OutOfSync: the cluster does not run what Git says ({how})"),
+                format!("OutOfSync from {}{runs} ({how})", short(&self.revision)),
             );
         }
         match (self.argo_health.as_str(), self.sync.as_str()) {
@@ -297,20 +336,18 @@ impl KindFacts for ArgoApplication {
         }
     }
 
+    /// The argocd CLI in core mode (`--core`: straight to the cluster's API, as opsdeck reads
+    /// it): without it, `--kube-context` is ignored and the CLI talks to whichever Argo CD
+    /// server `argocd context` points at — another cluster's app of the same name.
     fn cli(&self, row: &Row) -> Vec<String> {
         let name = &row.id.name;
         let ns = row.id.scope.namespace();
         let ctx = row.id.scope.context();
-        // The argocd CLI names an app in another namespace than its own as "<ns>/<name>".
-        let app = if ns == "argocd" {
-            name.clone()
-        } else {
-            format!("{ns}/{name}")
-        };
+        let app = format!("{ns}/{name}");
         vec![
-            format!("argocd app get {app} --kube-context {ctx}"),
-            format!("argocd app diff {app} --kube-context {ctx}"),
-            format!("argocd app sync {app} --kube-context {ctx}"),
+            format!("argocd --core --kube-context {ctx} app get {app}"),
+            format!("argocd --core --kube-context {ctx} app diff {app}"),
+            format!("argocd --core --kube-context {ctx} app sync {app}"),
             format!("kubectl get applications.argoproj.io -n {ns} {name} --context {ctx} -o yaml"),
         ]
     }
@@ -338,7 +375,8 @@ mod tests {
                 "sync": {"status": "Synced", "revision": "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"},
                 "health": {"status": "Healthy"},
                 "operationState": {"phase": "Succeeded", "message": "successfully synced (all tasks run)",
-                                   "startedAt": "2026-11-23T11:50:00Z", "finishedAt": "2026-11-23T11:50:12Z"},
+                                   "startedAt": "2026-11-23T11:50:00Z", "finishedAt": "2026-11-23T11:50:12Z",
+                                   "syncResult": {"revision": "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"}},
                 "resources": [
                     {"group": "apps", "version": "v1", "kind": "Deployment", "namespace": "checkout",
                      "name": "checkout-api", "status": "Synced", "health": {"status": "Healthy"}},
@@ -370,7 +408,7 @@ mod tests {
             a.source,
             "https://github.com/acme/gitops.git apps/checkout-api/overlays/prod"
         );
-        assert_eq!(a.destination, "https://kubernetes.default.svc/checkout");
+        assert_eq!(a.destination, "in-cluster ns checkout");
         assert!(a.auto_sync);
         assert_eq!((a.resources_total, a.resources.len()), (2, 2));
         let cells = all_cells(&r);
@@ -493,7 +531,7 @@ mod tests {
         let mut o = object();
         o["status"]["sync"] = json!({"status": "OutOfSync", "revision": "0123456789abcdef"});
         o["status"]["operationState"] = json!({"phase": "Failed", "message": "hook failed",
-            "startedAt": "2026-11-23T11:59:00Z"});
+            "startedAt": "2026-11-23T11:59:00Z", "syncResult": {"revision": "0123456789abcdef"}});
         let now = project(&o);
         let (Facts::ArgoApplication(b), Facts::ArgoApplication(n)) = (&before.facts, &now.facts)
         else {
@@ -502,6 +540,7 @@ mod tests {
         assert_eq!(
             n.happened(b),
             [
+                "revision in Git 9f8e7d6c5b4a39281706f5e4d3c2b1a098765432 → 0123456789abcdef",
                 "synced revision 9f8e7d6c5b4a39281706f5e4d3c2b1a098765432 → 0123456789abcdef",
                 "sync failed: hook failed",
                 "sync status Synced → OutOfSync",
@@ -515,14 +554,14 @@ mod tests {
         let r = project(&object());
         assert_eq!(
             r.facts.cli(&r)[0],
-            "argocd app get checkout-api --kube-context eks-prod-use1"
+            "argocd --core --kube-context eks-prod-use1 app get argocd/checkout-api"
         );
         let mut o = object();
         o["metadata"]["namespace"] = json!("team-a");
         let r = project(&o);
         assert_eq!(
             r.facts.cli(&r)[2],
-            "argocd app sync team-a/checkout-api --kube-context eks-prod-use1"
+            "argocd --core --kube-context eks-prod-use1 app sync team-a/checkout-api"
         );
     }
 }

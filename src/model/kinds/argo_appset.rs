@@ -181,7 +181,7 @@ impl KindFacts for ArgoAppSet {
             row.id.scope.context(),
         );
         vec![
-            format!("argocd appset get {name} --kube-context {ctx}"),
+            format!("argocd --core --kube-context {ctx} appset get {name}"),
             format!(
                 "kubectl get applicationsets.argoproj.io -n {ns} {name} --context {ctx} -o yaml"
             ),
