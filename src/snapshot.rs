@@ -219,15 +219,23 @@ impl<'f> Snapshot<'f> {
             .max()
             .unwrap_or(4)
             .clamp(4, 40);
+        // As wide as the longest kind's name there is ("argo_application").
+        let kind_w = self
+            .rows
+            .iter()
+            .map(|r| r.kind().as_str().len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
         writeln!(
             w,
-            "{:<13} {:<scope_w$} {:<name_w$} {:<11} REASON",
+            "{:<kind_w$} {:<scope_w$} {:<name_w$} {:<11} REASON",
             "KIND", "SCOPE", "NAME", "HEALTH"
         )?;
         for r in &self.rows {
             writeln!(
                 w,
-                "{:<13} {:<scope_w$} {:<name_w$} {:<11} {}",
+                "{:<kind_w$} {:<scope_w$} {:<name_w$} {:<11} {}",
                 r.kind().as_str(),
                 r.id.scope.label(),
                 r.id.name,

@@ -293,22 +293,38 @@ fn trace_line(s: &TraceStep) -> DocLine {
 }
 
 fn condition_lines(conditions: &[Condition], now: Timestamp, out: &mut Vec<DocLine>) {
+    // As wide as the longest type and reason (an ApplicationSet's `ParametersGenerated`), so a
+    // column never runs into the next.
+    let type_w = conditions
+        .iter()
+        .map(|c| c.kind.chars().count() + 2)
+        .max()
+        .unwrap_or(0)
+        .max(14);
+    let reason_w = conditions
+        .iter()
+        .map(|c| c.reason.chars().count() + 2)
+        .max()
+        .unwrap_or(0)
+        .clamp(26, 40);
     out.push(line(
         Tone::Columns,
         format!(
-            "  {:<14}{:<8}{:<26}{:<6}MESSAGE",
+            "  {:<type_w$}{:<8}{:<reason_w$}{:<6}MESSAGE",
             "TYPE", "STATUS", "REASON", "AGE"
         ),
     ));
     for c in conditions {
         let tone = match (c.kind.as_str(), c.status.as_str()) {
-            ("Ready", "False") | ("Stalled", "True") => Tone::Health(Health::Failed),
+            ("Ready", "False") | ("Stalled", "True") | ("ErrorOccurred", "True") => {
+                Tone::Health(Health::Failed)
+            }
             _ => Tone::Plain,
         };
         out.push(line(
             tone,
             format!(
-                "  {:<14}{:<8}{:<26}{:<6}{}",
+                "  {:<type_w$}{:<8}{:<reason_w$}{:<6}{}",
                 c.kind,
                 c.status,
                 c.reason,

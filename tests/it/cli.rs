@@ -459,3 +459,25 @@ fn completions_and_the_man_page_cover_every_subcommand() {
         "an unknown shell is a usage error"
     );
 }
+
+/// The snapshot's table keeps its columns in line whatever the kinds' names (`argo_application`
+/// is longer than the others): each row's scope starts under SCOPE.
+#[test]
+fn the_snapshot_table_keeps_its_columns_in_line() {
+    let home = tempfile::tempdir().unwrap();
+    let out = opsdeck(home.path(), &["snapshot", "--demo"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("KIND"));
+    let header = lines.next().expect("the rows' header");
+    let scope_at = header.find("SCOPE").unwrap();
+    let rows: Vec<&str> = lines.filter(|l| !l.trim().is_empty()).collect();
+    assert!(rows.iter().any(|l| l.starts_with("argo_application ")));
+    for row in rows {
+        let (before, after) = row.split_at(scope_at);
+        assert!(
+            before.ends_with(' ') && !after.starts_with(' '),
+            "{row:?} under {header:?}"
+        );
+    }
+}
