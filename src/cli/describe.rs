@@ -37,7 +37,8 @@ use crate::store::{self, Fleet};
 #[derive(Args, Debug, Clone)]
 pub struct Locate {
     /// What to read: KIND/NAMESPACE/NAME for Kubernetes objects (hr/numen-games/hyperfy2-world,
-    /// deploy/numen-games/hyperfy2-world, ks/flux-system/flux-system, cert/r3s3t/r3s3t-tls),
+    /// deploy/numen-games/hyperfy2-world, ks/flux-system/flux-system, cert/r3s3t/r3s3t-tls,
+    /// app/argocd/checkout-api, appset/argocd/platform-apps),
     /// KIND/…/NAME for the others (ecs/CLUSTER/SERVICE, rds/ID, region/ACCOUNT/REGION,
     /// eks/NAME). KIND is any name the TUI's `:` takes, a kind's machine name or its API kind.
     #[arg(value_name = "KIND/…/NAME")]

@@ -39,11 +39,13 @@ pub const VERSION: &str = concat!(
     version = VERSION,
     about = "A terminal operations console for platform teams running tenants on AWS",
     long_about = "opsdeck shows EKS clusters, ECS services, Flux Kustomizations and HelmReleases, \
-Flux sources, cert-manager certificates, RDS databases, regions and tenant organizations on one \
-screen, across kube contexts, AWS accounts and regions.\n\nRun `opsdeck demo` to try it on an \
+Flux sources, Argo CD Applications and ApplicationSets, cert-manager certificates, RDS databases, \
+regions and tenant organizations on one screen, across kube contexts, AWS accounts and regions, \
+and what changed across all of them on one timeline.\n\nRun `opsdeck demo` to try it on an \
 embedded simulated fleet.",
     after_help = "Files: config $XDG_CONFIG_HOME/opsdeck/config.toml, themes $XDG_CONFIG_HOME/opsdeck/themes/, \
-logs $XDG_STATE_HOME/opsdeck/opsdeck.log. Keys: press ? in the TUI."
+logs $XDG_STATE_HOME/opsdeck/opsdeck.log, the timeline and the incident's start \
+$XDG_STATE_HOME/opsdeck/timeline.sqlite and incident.json (the demo's apart). Keys: press ? in the TUI."
 )]
 pub struct Cli {
     /// Config file (default: $XDG_CONFIG_HOME/opsdeck/config.toml; a missing default is fine)

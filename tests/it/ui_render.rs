@@ -158,6 +158,11 @@ fn every_pane_fits_every_terminal_size() {
             if titles.contains(&"ACCOUNT") && !placed {
                 assert!(header.contains("ACCOUNT"), "{at}: {header}\n{s}");
             }
+            // An Argo CD Application's SYNC is its READY: kept from 100 columns (at 80 its
+            // HEALTH and REASON say OutOfSync).
+            if titles.contains(&"SYNC") && width >= 100 {
+                assert!(header.contains("SYNC"), "{at}: {header}\n{s}");
+            }
             let view = app.view(pane);
             let bottom = top
                 + lines[top..]
