@@ -438,7 +438,7 @@ pub fn parse_since(text: &str, now: Timestamp) -> Result<Timestamp, String> {
 }
 
 /// `1h30m` → 5400: numbers each followed by a unit (s, m, h, d, w).
-fn duration_seconds(text: &str) -> Option<i64> {
+pub fn duration_seconds(text: &str) -> Option<i64> {
     let mut total: i64 = 0;
     let mut digits = String::new();
     let mut units = 0;

@@ -20,11 +20,17 @@ use crate::timeline_db::{self, TimelineDb};
 #[derive(Args, Debug)]
 pub struct TimelineArgs {
     /// Only changes since a duration ago (90s, 30m, 2h, 7d) or a time (2026-11-23T12:00:00Z; a
-    /// time without a zone is UTC; a day is from its midnight UTC); default: all kept (24 hours)
-    #[arg(long, value_name = "DURATION_OR_TIMESTAMP", value_parser = super::audit::parse_since)]
-    since: Option<Timestamp>,
+    /// time without a zone is UTC; a day is from its midnight UTC); default: all kept (24 hours).
+    /// With --demo, a duration is counted back from the demo's own clock (its newest change)
+    #[arg(long = "since", value_name = "DURATION_OR_TIMESTAMP", value_parser = parse_when)]
+    since_given: Option<When>,
     /// Only changes until a duration ago or a time
-    #[arg(long, value_name = "DURATION_OR_TIMESTAMP", value_parser = super::audit::parse_since)]
+    #[arg(long = "until", value_name = "DURATION_OR_TIMESTAMP", value_parser = parse_when)]
+    until_given: Option<When>,
+    /// `--since` and `--until` as times, once the clock they count from is known.
+    #[arg(skip)]
+    since: Option<Timestamp>,
+    #[arg(skip)]
     until: Option<Timestamp>,
     /// Only changes from a source whose name contains this (a kube context, `aws:ACCOUNT/REGION`,
     /// `opsdeck` for its own writes and runbooks); repeat for several
@@ -41,22 +47,65 @@ pub struct TimelineArgs {
     markdown: bool,
 }
 
-pub fn run(args: TimelineArgs) -> ExitCode {
+/// `--since`/`--until` as given: a duration back from a clock not known yet, or a time.
+#[derive(Clone, Debug)]
+pub enum When {
+    Ago(i64),
+    At(Timestamp),
+}
+
+fn parse_when(text: &str) -> Result<When, String> {
+    match audit::duration_seconds(text.trim()) {
+        Some(seconds) => Ok(When::Ago(seconds)),
+        None => super::audit::parse_since(text).map(When::At),
+    }
+}
+
+impl When {
+    fn at(&self, now: Timestamp) -> Result<Timestamp, String> {
+        match self {
+            When::At(t) => Ok(*t),
+            When::Ago(s) => now
+                .checked_sub(jiff::SignedDuration::from_secs(*s))
+                .map_err(|_| format!("{s} seconds back reaches further than a time can be")),
+        }
+    }
+}
+
+pub fn run(mut args: TimelineArgs) -> ExitCode {
     let Some(path) = timeline_db::path(args.demo) else {
         return super::fail("cannot find a state directory, where the timeline is kept");
     };
+    let db = match TimelineDb::open_read(&path) {
+        Ok(db) => db,
+        Err(e) => return super::fail(e),
+    };
+    // The demo's clock runs ahead of the wall's: a duration counts back from its newest change.
+    let wall = Timestamp::now();
+    let now = match (&db, args.demo) {
+        (Some(db), true) => db.newest().ok().flatten().map_or(wall, |n| n.max(wall)),
+        _ => wall,
+    };
+    let resolve = |w: &Option<When>| w.as_ref().map(|w| w.at(now)).transpose();
+    match (resolve(&args.since_given), resolve(&args.until_given)) {
+        (Ok(s), Ok(u)) => (args.since, args.until) = (s, u),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("opsdeck: {e}");
+            return ExitCode::from(2);
+        }
+    }
     if let (Some(s), Some(u)) = (args.since, args.until)
         && s > u
     {
         eprintln!("opsdeck: --since is after --until");
         return ExitCode::from(2);
     }
-    let changes = match TimelineDb::open_read(&path) {
-        Ok(Some(db)) => match db.read(args.since, args.until, usize::MAX) {
+    let changes = match db {
+        Some(db) => match db.read(args.since, args.until, usize::MAX) {
             Ok(v) => v,
             Err(e) => return super::fail(format!("{}: {e}", path.display())),
         },
-        Ok(None) if !args.markdown => {
+        None if !args.markdown => {
             let run = if args.demo { "opsdeck demo" } else { "opsdeck" };
             eprintln!(
                 "opsdeck: no timeline kept yet ({} does not exist): `{run}` keeps one while it runs",
@@ -64,8 +113,7 @@ pub fn run(args: TimelineArgs) -> ExitCode {
             );
             return ExitCode::SUCCESS;
         }
-        Ok(None) => Vec::new(),
-        Err(e) => return super::fail(e),
+        None => Vec::new(),
     };
     let any_kept = !changes.is_empty();
     let wanted: Vec<String> = args.source.iter().map(|s| s.to_lowercase()).collect();

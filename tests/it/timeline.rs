@@ -164,6 +164,31 @@ fn the_handover_prints_lines_markdown_and_a_window() {
     let expected = times.iter().filter(|t| jiff_le(t, middle)).count();
     assert_eq!(until.len(), expected);
 
+    // With --demo a duration counts back from the demo's own clock (its newest change), which
+    // runs ahead of the wall's: --since 30s is the demo's last 30 seconds, not everything.
+    let newest: jiff::Timestamp = times.last().unwrap().parse().unwrap();
+    let oldest: jiff::Timestamp = times[0].parse().unwrap();
+    assert!(
+        newest.duration_since(oldest) > jiff::SignedDuration::from_secs(30),
+        "the demo's changes span more than 30 s: {times:?}"
+    );
+    let out = run_in(h, &["timeline", "--demo", "--json", "--since", "30s"]);
+    assert!(out.status.success(), "{out:?}");
+    let recent: Vec<jiff::Timestamp> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["at"].as_str().unwrap().parse().unwrap()
+        })
+        .collect();
+    assert!(
+        !recent.is_empty() && recent.len() < times.len(),
+        "{recent:?}"
+    );
+    let from = newest - jiff::SignedDuration::from_secs(30);
+    assert!(recent.iter().all(|t| *t >= from), "{recent:?} since {from}");
+
     // --source keeps the sources named.
     let out = run_in(
         h,
