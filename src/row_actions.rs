@@ -18,6 +18,10 @@ pub enum RowAction {
     Redeploy,
     /// An ECS service: set its desired count.
     Scale(u32),
+    /// An Argo CD Application: compare with Git now (`argocd.argoproj.io/refresh`).
+    ArgoRefresh,
+    /// An Argo CD Application: apply what Git says (the `operation` field, as `argocd app sync`).
+    Sync,
 }
 
 impl RowAction {
@@ -29,6 +33,8 @@ impl RowAction {
             RowAction::Renew => "renew",
             RowAction::Redeploy => "redeploy",
             RowAction::Scale(_) => "scale",
+            RowAction::ArgoRefresh => "refresh",
+            RowAction::Sync => "sync",
         }
     }
 
@@ -37,6 +43,8 @@ impl RowAction {
         match self {
             RowAction::Scale(n) => format!(" to {n} task{}", if n == 1 { "" } else { "s" }),
             RowAction::Redeploy => " (new tasks of the same task definition)".into(),
+            RowAction::ArgoRefresh => " (compare with Git now, as argocd app get --refresh)".into(),
+            RowAction::Sync => " (apply the revision Git names, as argocd app sync)".into(),
             _ => String::new(),
         }
     }
@@ -47,6 +55,7 @@ impl RowAction {
             Refresh::Reconcile => Some(RowAction::Reconcile),
             Refresh::Renew => Some(RowAction::Renew),
             Refresh::Redeploy => Some(RowAction::Redeploy),
+            Refresh::ArgoRefresh => Some(RowAction::ArgoRefresh),
             Refresh::Nothing => None,
         }
     }

@@ -1,4 +1,5 @@
-//! `opsdeck kube reconcile|suspend|resume|renew <kind> <namespace>/<name> [--context C]`.
+//! `opsdeck kube reconcile|suspend|resume|renew|refresh|sync <kind> <namespace>/<name>
+//! [--context C]`.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -43,6 +44,24 @@ pub enum KubeAction {
         #[command(flatten)]
         target: Target,
     },
+    /// Ask Argo CD to compare an Application with Git now, and wait until it has (like argocd
+    /// app get --refresh)
+    Refresh {
+        #[command(flatten)]
+        target: Target,
+        /// Seconds to wait for the application controller
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+    },
+    /// Sync an Argo CD Application to the revision its spec names, and wait until the sync ran
+    /// (like argocd app sync)
+    Sync {
+        #[command(flatten)]
+        target: Target,
+        /// Seconds to wait for the application controller
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -65,7 +84,9 @@ impl KubeAction {
             KubeAction::Reconcile { target, .. }
             | KubeAction::Suspend { target }
             | KubeAction::Resume { target }
-            | KubeAction::Renew { target } => target,
+            | KubeAction::Renew { target }
+            | KubeAction::Refresh { target, .. }
+            | KubeAction::Sync { target, .. } => target,
         }
     }
 }
@@ -73,7 +94,20 @@ impl KubeAction {
 /// Why `action` cannot apply to `kind` at all, said before anything is read or written.
 fn refusal(action: &KubeAction, kind: &Watched) -> Option<String> {
     let flux = kind.flux_noun.is_some();
+    let argo = kind.kind == crate::model::Kind::ArgoApplication;
     match action {
+        KubeAction::Refresh { .. } | KubeAction::Sync { .. } if !argo => Some(format!(
+            "a {} is not an Argo CD Application: refresh and sync act on Applications \
+             (a Flux object is reconciled: opsdeck kube reconcile)",
+            kind.api_kind
+        )),
+        _ if argo && !matches!(action, KubeAction::Refresh { .. } | KubeAction::Sync { .. }) => {
+            Some(
+                "an Argo CD Application is refreshed or synced: opsdeck kube refresh app \
+                 NAMESPACE/NAME, opsdeck kube sync app NAMESPACE/NAME"
+                    .to_string(),
+            )
+        }
         KubeAction::Reconcile { .. } | KubeAction::Suspend { .. } | KubeAction::Resume { .. }
             if !flux =>
         {
@@ -219,6 +253,21 @@ pub async fn run(action: KubeAction, config: &Config, write: bool) -> ExitCode {
             .renew(kind, ns, name)
             .await
             .map(|_| format!("✔ manually triggered issuance of Certificate {ns}/{name}")),
+        KubeAction::Refresh { timeout, .. } => {
+            ops.timeout = Duration::from_secs(*timeout);
+            eprintln!("► refreshing Application {ns}/{name} in {context}");
+            ops.argo_refresh(kind, ns, name)
+                .await
+                .map(|o| format!("✔ Application {ns}/{name} refreshed: {o}"))
+        }
+        KubeAction::Sync { timeout, .. } => {
+            ops.timeout = Duration::from_secs(*timeout);
+            eprintln!("► syncing Application {ns}/{name} in {context}");
+            ops.argo_sync(kind, ns, name).await.map(|o| {
+                let mark = if o.failed() { '✗' } else { '✔' };
+                format!("{mark} Application {ns}/{name}: {o}")
+            })
+        }
     };
     match result {
         Ok(msg) if msg.starts_with('✗') => {

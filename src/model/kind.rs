@@ -72,6 +72,8 @@ pub enum Refresh {
     Renew,
     /// An ECS service: force a new deployment (`aws ecs update-service --force-new-deployment`).
     Redeploy,
+    /// An Argo CD Application: compare with Git again now (`argocd app get --refresh`).
+    ArgoRefresh,
 }
 
 /// A kind's declaration, built in a `const` from its scope: `KindSpec::namespaced(name,

@@ -51,7 +51,11 @@ fn command(input: &str, ctx: &Ctx) -> Effect {
     if !arg.is_empty()
         && matches!(
             command,
-            Command::Help | Command::Runbooks | Command::Sources | Command::Timeline
+            Command::Help
+                | Command::Runbooks
+                | Command::Sources
+                | Command::Timeline
+                | Command::Sync
         )
     {
         let name = input.split_whitespace().next().unwrap_or_default();
@@ -78,6 +82,7 @@ fn command(input: &str, ctx: &Ctx) -> Effect {
         Command::Namespace if arg.is_empty() => Effect::ListScopes(false),
         Command::Context => Effect::ScopeContext(scope_arg(arg)),
         Command::Namespace => Effect::ScopeNamespace(scope_arg(arg)),
+        Command::Sync => Effect::AskAction(RowAction::Sync, None),
         // `:scale N` takes its number.
         Command::Scale => match arg.parse::<u32>() {
             Ok(n) if n <= 10_000 => Effect::AskAction(RowAction::Scale(n), None),

@@ -83,6 +83,7 @@ fn command_help(cmd: Command) -> String {
         Command::Timeline => "what changed, newest first, across every source".into(),
         Command::Quit => "quit".into(),
         Command::Scale => "scale N: set the ECS service's desired count".into(),
+        Command::Sync => "sync the Argo CD Application (argocd app sync)".into(),
         Command::Context => "ctx NAME: every pane in that context only (0: all)".into(),
         Command::Namespace => "ns NAME: every pane in that namespace only (0: all)".into(),
     }

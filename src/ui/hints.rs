@@ -145,7 +145,7 @@ pub fn of(layer: Layer, pane: Pane, kind: Option<Kind>) -> Vec<Hint> {
 /// The keys acting on a row of `kind` (all of them where the pane mixes kinds).
 fn row_keys(kind: Option<Kind>, v: &mut Vec<Hint>) {
     const ANY_ROW: Keys = "\
-        R|reconcile/renew|reconcile, renew or redeploy (--write)\n\
+        R|reconcile/refresh|reconcile, refresh, renew or redeploy (--write)\n\
         T|suspend|suspend or resume a Flux object (--write)\n\
         l|logs|the row's logs";
     let Some(kind) = kind else {
@@ -158,6 +158,10 @@ fn row_keys(kind: Option<Kind>, v: &mut Vec<Hint>) {
         Refresh::Reconcile => v.push(hint("R", "reconcile", "flux reconcile (--write)")),
         Refresh::Renew => v.push(hint("R", "renew", "cmctl renew (--write)")),
         Refresh::Redeploy => v.push(hint("R", "redeploy", "force a new deployment (--write)")),
+        Refresh::ArgoRefresh => {
+            v.push(hint("R", "refresh", "argocd app get --refresh (--write)"));
+            v.push(hint(":sync", "sync", "argocd app sync (--write)"));
+        }
     }
     if kind.is_flux() {
         v.push(hint("T", "suspend", "suspend or resume (--write)"));

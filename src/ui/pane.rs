@@ -39,6 +39,8 @@ pub enum Command {
     OpenApiKind(Pane, &'static str),
     /// `:scale N`: set an ECS service's desired count (the argument is read by the bar).
     Scale,
+    /// `:sync`: sync the selected Argo CD Application.
+    Sync,
     /// `:ctx NAME`, `:ns NAME`: look only there (the argument is read by the bar).
     Context,
     Namespace,
@@ -50,10 +52,11 @@ const PANE_COMMANDS: [(&str, Command); 2] = [
     ("problems", Command::Open(Pane::Problems)),
 ];
 /// The commands after the kinds'.
-const OTHER_COMMANDS: [(&str, Command); 12] = [
+const OTHER_COMMANDS: [(&str, Command); 13] = [
     ("sources", Command::Sources),
     ("timeline", Command::Timeline),
     ("scale", Command::Scale),
+    ("sync", Command::Sync),
     ("ctx", Command::Context),
     ("context", Command::Context),
     ("ns", Command::Namespace),

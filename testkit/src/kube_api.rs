@@ -52,6 +52,12 @@ impl Resource {
         }
     }
 
+    /// Whether the resource has a status subresource. Argo CD's CRDs declare none: its
+    /// controller writes `status` with the object, and so does a patch of the object.
+    fn has_status_subresource(&self) -> bool {
+        self.group != "argoproj.io"
+    }
+
     fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.to_string()
@@ -1210,16 +1216,41 @@ fn patch(
             format!("{}.{} \"{name}\" not found", t.res.plural, t.res.group),
         );
     };
+    // A resourceVersion in the patch is a precondition (optimistic concurrency, as the
+    // apiserver has it): the object must not have changed since it was read.
+    if let Some(rv) = patch
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        && current["metadata"]["resourceVersion"].as_str() != Some(rv)
+    {
+        return status(
+            409,
+            "Conflict",
+            format!(
+                "Operation cannot be fulfilled on {}.{} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+                t.res.plural, t.res.group
+            ),
+        );
+    }
     let mut next = current.clone();
+    if t.status && !t.res.has_status_subresource() {
+        return status(
+            404,
+            "NotFound",
+            format!("{}.{} has no status subresource", t.res.plural, t.res.group),
+        );
+    }
     if t.status {
         // The status subresource changes status only.
         let mut st = next["status"].take();
         merge_patch(&mut st, &patch["status"]);
         next["status"] = st;
     } else {
-        // The main resource ignores status, as it does when a status subresource exists.
+        // The main resource ignores status where a status subresource exists.
         let mut p = patch.clone();
-        if let Some(o) = p.as_object_mut() {
+        if let Some(o) = p.as_object_mut()
+            && t.res.has_status_subresource()
+        {
             o.remove("status");
         }
         merge_patch(&mut next, &p);

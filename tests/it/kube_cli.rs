@@ -264,6 +264,18 @@ async fn an_action_the_kind_has_not_is_refused_before_any_request() {
             &["reconcile", "ks", "numinia/numinia-pro", "--force"],
             "--force and --reset are HelmRelease options, not Kustomization's",
         ),
+        (
+            &["sync", "hr", "numinia/hyperfy2-world"],
+            "a HelmRelease is not an Argo CD Application",
+        ),
+        (
+            &["reconcile", "app", "argocd/catalog"],
+            "opsdeck kube sync app NAMESPACE/NAME",
+        ),
+        (
+            &["suspend", "app", "argocd/catalog"],
+            "an Argo CD Application is refreshed or synced",
+        ),
     ] {
         let out = opsdeck(home.path(), &kc, &[&["--write", "kube"][..], args].concat()).await;
         let err = String::from_utf8_lossy(&out.stderr);
@@ -346,4 +358,106 @@ async fn with_several_contexts_configured_a_write_names_its_context() {
         err.contains("staging") && err.contains("prod-cluster"),
         "both contexts hold it: {err}"
     );
+}
+
+/// `opsdeck kube sync app` and `refresh app`: refused without --write before any request; with
+/// it, the operation is set as `argocd app sync` sets it and the outcome printed once Argo CD's
+/// controller (played here) has run it; a sync that fails exits 1 with Argo CD's message.
+#[tokio::test]
+async fn argo_sync_and_refresh_through_the_binary() {
+    let api = loaded().await;
+    for app in testkit::kube_api::fixture("applications.json") {
+        api.apply(app);
+    }
+    let home = tempfile::tempdir().unwrap();
+    let kc = api.write_kubeconfig(home.path());
+    let out = opsdeck(home.path(), &kc, &["kube", "sync", "app", "argocd/catalog"]).await;
+    assert_read_only(&out);
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
+
+    // Argo CD's controller: a refresh is handled, a sync run (catalog's fails, billing's not).
+    let controller = {
+        let api = api.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                for name in ["catalog", "billing"] {
+                    let Some(mut obj) = api.get("Application", "argocd", name) else {
+                        continue;
+                    };
+                    let refresh = obj["metadata"]["annotations"]
+                        .as_object_mut()
+                        .and_then(|a| a.remove("argocd.argoproj.io/refresh"));
+                    let op = obj.as_object_mut().and_then(|o| o.remove("operation"));
+                    if let Some(op) = &op {
+                        let (phase, message) = if name == "catalog" {
+                            (
+                                "Failed",
+                                "one or more synchronization tasks completed unsuccessfully",
+                            )
+                        } else {
+                            ("Succeeded", "successfully synced (all tasks run)")
+                        };
+                        obj["status"]["operationState"] = serde_json::json!({
+                            "phase": phase, "message": message, "operation": op,
+                            "syncResult": {"revision": "2c3d4e5f"}});
+                    }
+                    if refresh.is_some() || op.is_some() {
+                        api.apply(obj);
+                    }
+                }
+            }
+        })
+    };
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &["--write", "kube", "sync", "app", "argocd/billing"],
+    )
+    .await;
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("✔ Application argocd/billing: sync Succeeded: successfully synced"),
+        "{said}"
+    );
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &["--write", "kube", "sync", "app", "argocd/catalog"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "✗ Application argocd/catalog: sync Failed: one or more synchronization tasks"
+        ),
+        "{err}"
+    );
+    let out = opsdeck(
+        home.path(),
+        &kc,
+        &["--write", "kube", "refresh", "app", "argocd/catalog"],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("refreshed: OutOfSync, Healthy"));
+    controller.abort();
+    // Each is in the audit log, with the context it used.
+    let audit = std::fs::read_to_string(home.path().join("state/opsdeck/audit.jsonl")).unwrap();
+    assert_eq!(
+        audit.lines().filter(|l| l.contains("\"sync\"")).count(),
+        4,
+        "{audit}"
+    );
+    assert!(audit.contains("prod-cluster"), "{audit}");
 }

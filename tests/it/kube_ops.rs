@@ -11,6 +11,9 @@ use testkit::kube_api::{KubeApi, loaded};
 
 async fn setup() -> (KubeApi, kube::Client) {
     let api = loaded().await;
+    for app in testkit::kube_api::fixture("applications.json") {
+        api.apply(app);
+    }
     let kc = Kubeconfig::from_yaml(&api.one_context()).unwrap();
     let c = client(&kc, "prod-cluster").await.unwrap();
     (api, c)
@@ -341,4 +344,202 @@ async fn the_runbook_cluster_port_reads_namespaces_accounts_flux_and_the_ingress
             .as_deref(),
         Some("k8s-traefik-2c1f3d.elb.eu-west-1.amazonaws.com")
     );
+}
+
+/// Plays Argo CD's application controller on `argocd/name`: a refresh annotation is handled
+/// and removed; a sync operation is run (to the revision it names), removed, and its phase
+/// reported in `status.operationState`, as the controller does. `fail` makes the sync fail.
+fn fake_argo_controller(
+    api: KubeApi,
+    name: &'static str,
+    fail: bool,
+) -> tokio::task::JoinHandle<()> {
+    use opsdeck::backend::kube::argo::REFRESH;
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let Some(mut obj) = api.get("Application", "argocd", name) else {
+                continue;
+            };
+            let mut changed = false;
+            if let Some(a) = obj["metadata"]["annotations"].as_object_mut()
+                && a.remove(REFRESH).is_some()
+            {
+                obj["status"]["reconciledAt"] = serde_json::json!("2026-12-08T01:00:00Z");
+                changed = true;
+            }
+            let op = obj["operation"].take();
+            if op.is_object() {
+                let revision = op["sync"]["revision"].clone();
+                obj["status"]["operationState"] = if fail {
+                    serde_json::json!({"phase": "Failed", "message": "one or more objects failed to apply, reason: Deployment.apps \"catalog\" is invalid",
+                        "operation": op, "syncResult": {"revision": revision}})
+                } else {
+                    obj["status"]["sync"]["status"] = serde_json::json!("Synced");
+                    serde_json::json!({"phase": "Succeeded", "message": "successfully synced (all tasks run)",
+                        "operation": op, "syncResult": {"revision": revision}})
+                };
+                changed = true;
+            }
+            if changed {
+                if let Some(o) = obj.as_object_mut() {
+                    o.remove("operation");
+                }
+                api.apply(obj);
+            }
+        }
+    })
+}
+
+#[tokio::test]
+async fn argo_refresh_annotates_and_waits_for_the_controller_to_remove_it() {
+    let (api, c) = setup().await;
+    let controller = fake_argo_controller(api.clone(), "catalog", false);
+    let ops = KubeOps::new(c, true);
+    let done = ops
+        .argo_refresh(kind("app"), "argocd", "catalog")
+        .await
+        .unwrap();
+    assert_eq!(done.to_string(), "OutOfSync, Healthy");
+    let p = patches(&api);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].contains("/namespaces/argocd/applications/catalog"));
+    let obj = api.get("Application", "argocd", "catalog").unwrap();
+    assert_eq!(
+        obj["status"]["reconciledAt"], "2026-12-08T01:00:00Z",
+        "the controller refreshed it"
+    );
+    controller.abort();
+
+    // Without a controller, the wait ends and says what to look at.
+    let mut ops = ops;
+    ops.timeout = Duration::from_millis(300);
+    let e = ops
+        .argo_refresh(kind("app"), "argocd", "search")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, OpError::ArgoTimeout { .. }), "{e}");
+    assert!(e.to_string().contains("application controller"), "{e}");
+}
+
+#[tokio::test]
+async fn argo_sync_sets_the_operation_as_argocd_does_and_reports_its_phase() {
+    let (api, c) = setup().await;
+    let controller = fake_argo_controller(api.clone(), "catalog", false);
+    let ops = KubeOps::new(c, true);
+    let done = ops
+        .argo_sync(kind("app"), "argocd", "catalog")
+        .await
+        .unwrap();
+    assert!(!done.failed());
+    assert_eq!(
+        done.to_string(),
+        "sync Succeeded: successfully synced (all tasks run) (Synced, Healthy)"
+    );
+    let obj = api.get("Application", "argocd", "catalog").unwrap();
+    let op = &obj["status"]["operationState"]["operation"];
+    assert_eq!(
+        op["sync"]["revision"], "main",
+        "spec.source.targetRevision, as argocd app sync without --revision"
+    );
+    assert_eq!(op["sync"]["syncStrategy"], serde_json::json!({"hook": {}}));
+    assert!(
+        op["initiatedBy"]["username"]
+            .as_str()
+            .is_some_and(|u| !u.is_empty())
+    );
+    assert!(obj.get("operation").is_none(), "the controller took it");
+    controller.abort();
+
+    // A failing sync is reported as failed, with Argo CD's message.
+    let controller = fake_argo_controller(api.clone(), "billing", true);
+    let done = ops
+        .argo_sync(kind("app"), "argocd", "billing")
+        .await
+        .unwrap();
+    assert!(done.failed());
+    assert!(
+        done.to_string()
+            .starts_with("sync Failed: one or more objects failed to apply"),
+        "{done}"
+    );
+    controller.abort();
+}
+
+#[tokio::test]
+async fn argo_sync_is_refused_while_another_operation_runs_and_never_overwrites_one() {
+    let (api, c) = setup().await;
+    let mut running = api.get("Application", "argocd", "search").unwrap();
+    running["operation"] =
+        serde_json::json!({"sync": {"revision": "3.1.0"}, "initiatedBy": {"username": "alice"}});
+    api.apply(running);
+    let ops = KubeOps::new(c, true);
+    let e = ops
+        .argo_sync(kind("app"), "argocd", "search")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, OpError::OperationInProgress(..)), "{e}");
+    assert!(
+        e.to_string()
+            .contains("argocd app terminate-op argocd/search"),
+        "{e}"
+    );
+    assert!(patches(&api).is_empty(), "nothing was written");
+    let obj = api.get("Application", "argocd", "search").unwrap();
+    assert_eq!(obj["operation"]["initiatedBy"]["username"], "alice");
+
+    // The patch carries the resourceVersion it read: the emulator refuses it once the object
+    // changed, as the apiserver does, so an operation set meanwhile is not overwritten.
+    let stale =
+        serde_json::json!({"metadata": {"resourceVersion": "1"}, "operation": {"sync": {}}});
+    let r = kube::Api::<kube::api::DynamicObject>::namespaced_with(
+        client(
+            &Kubeconfig::from_yaml(&api.one_context()).unwrap(),
+            "prod-cluster",
+        )
+        .await
+        .unwrap(),
+        "argocd",
+        &kind("app").api_resource(),
+    )
+    .patch(
+        "search",
+        &kube::api::PatchParams::default(),
+        &kube::api::Patch::Merge(&stale),
+    )
+    .await;
+    assert!(
+        matches!(r, Err(kube::Error::Api(ref s)) if s.code == 409),
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn argo_writes_are_refused_without_write_and_on_other_kinds() {
+    let (api, c) = setup().await;
+    let ops = KubeOps::new(c.clone(), false);
+    for e in [
+        ops.argo_refresh(kind("app"), "argocd", "catalog")
+            .await
+            .unwrap_err(),
+        ops.argo_sync(kind("app"), "argocd", "catalog")
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(
+            matches!(e, OpError::ReadOnly(_)) && e.to_string().contains("--write"),
+            "{e}"
+        );
+    }
+    assert!(
+        api.requests().iter().all(|r| !r.contains("/applications/")),
+        "not even read"
+    );
+    let ops = KubeOps::new(c, true);
+    let e = ops
+        .argo_sync(kind("hr"), "numinia", "hyperfy2-world")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, OpError::Unsupported(..)), "{e}");
+    assert!(patches(&api).is_empty());
 }

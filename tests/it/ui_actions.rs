@@ -207,7 +207,7 @@ async fn actions_ask_first_then_run_in_the_background() {
             .as_ref()
             .unwrap()
             .text
-            .contains("cannot reconcile, renew or redeploy RDS")
+            .contains("cannot reconcile, refresh, renew or redeploy RDS")
     );
 }
 
@@ -991,6 +991,18 @@ async fn the_demo_carries_out_writes_and_shows_their_outcome() {
             ":scale 3\n",
             &["functions: 2 → 3 tasks, rollout completed"],
         ),
+        (
+            ":app",
+            "/eks-hml-use1 ^keycloak$",
+            "R",
+            &["Application argocd/keycloak refreshed: Synced, Healthy"],
+        ),
+        (
+            ":app",
+            "/eks-hml-use1 ^payment-api$",
+            ":sync\n",
+            &["sync Succeeded to ", "(Synced, Healthy)"],
+        ),
     ] {
         type_line(&mut app, pane);
         type_line(&mut app, filter);
@@ -1021,7 +1033,7 @@ async fn the_demo_carries_out_writes_and_shows_their_outcome() {
         .filter(|l| l["outcome"] != "started")
         .map(|l| (l["action"].to_string(), l["outcome"].to_string()))
         .collect();
-    assert_eq!(outcomes.len(), 5, "{lines:#?}");
+    assert_eq!(outcomes.len(), 7, "{lines:#?}");
     assert!(
         outcomes[0].0.contains("resume") && outcomes[0].1.contains("ok"),
         "{outcomes:?}"
@@ -1031,6 +1043,24 @@ async fn the_demo_carries_out_writes_and_shows_their_outcome() {
         "{outcomes:?}"
     );
     assert!(outcomes[4].0.contains("scale to 3"), "{outcomes:?}");
+    assert!(outcomes[5].0.contains("refresh"), "{outcomes:?}");
+    assert!(
+        outcomes[6].0.contains("sync") && outcomes[6].1.contains("ok"),
+        "{outcomes:?}"
+    );
+    // `:sync` is an Argo CD Application's: on another row it says so and asks nothing.
+    type_line(&mut app, ":hr");
+    type_line(&mut app, ":sync");
+    assert!(app.confirm.is_none());
+    let said = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(
+        said.contains(":sync syncs an Argo CD Application"),
+        "{said}"
+    );
     assert!(
         lines.iter().all(|l| l["world"]["kind"] == "demo"),
         "{lines:#?}"

@@ -2,7 +2,9 @@
 //! confirmation and the outcome as a real fleet would: suspend and resume flip `spec.suspend`;
 //! reconcile answers as the controller does (the failing upgrade fails again, a suspended
 //! object is refused); renew re-issues a certificate unless its HTTP-01 challenge cannot pass;
-//! an ECS redeploy or scale rolls out, `IN_PROGRESS` then `COMPLETED`. Each takes a moment, as
+//! an ECS redeploy or scale rolls out, `IN_PROGRESS` then `COMPLETED`; an Argo CD refresh
+//! answers the app's state, a sync runs the revision Git names (the health stays the
+//! incident's: a sync does not unstick a Deployment). Each takes a moment, as
 //! the controllers do.
 //!
 //! What a write changed is kept in `Overrides`, which the demo loop applies to every row it
@@ -26,8 +28,19 @@ const ANSWER: Duration = Duration::from_millis(900);
 #[derive(Clone, Debug, PartialEq)]
 enum Change {
     Suspended(bool),
-    Renewed { not_after: Timestamp },
-    Ecs { desired: u32, rollout: &'static str },
+    Renewed {
+        not_after: Timestamp,
+    },
+    Ecs {
+        desired: u32,
+        rollout: &'static str,
+    },
+    /// An Argo CD sync of `revision` that succeeded at `at`: the app runs it while Git still
+    /// names it (a later commit makes it OutOfSync again).
+    ArgoSynced {
+        revision: Option<String>,
+        at: Timestamp,
+    },
 }
 
 /// What a row not kept by `Overrides` is, made again from the demo's generators.
@@ -122,6 +135,21 @@ fn changed(row: Row, change: &Change, now: Timestamp) -> Row {
                 "Ready",
                 "Certificate is up to date and has not expired",
             ));
+        }
+        (Facts::ArgoApplication(a), Change::ArgoSynced { revision, at })
+            if a.revision == *revision =>
+        {
+            a.sync = "Synced".into();
+            a.deployed_revision = revision.clone();
+            a.operation = Some(crate::model::kinds::argo_application::Operation {
+                phase: "Succeeded".into(),
+                message: "successfully synced (all tasks run)".into(),
+                started_at: Some(at.to_string()),
+                finished_at: Some(at.to_string()),
+            });
+            for r in &mut a.resources {
+                r.sync = "Synced".into();
+            }
         }
         (Facts::EcsService(s), Change::Ecs { desired, rollout }) => {
             s.desired = *desired;
@@ -250,6 +278,33 @@ async fn carry_out(
             ))
         }
         RowAction::Reconcile => reconciled(&row, &what),
+        RowAction::ArgoRefresh | RowAction::Sync => {
+            let Facts::ArgoApplication(a) = &row.facts else {
+                return Err(format!("{what} is not an Argo CD Application"));
+            };
+            if action == RowAction::Sync {
+                send(Change::ArgoSynced {
+                    revision: a.revision.clone(),
+                    at: clock.now(),
+                })
+                .await;
+                let Some(Row {
+                    facts: Facts::ArgoApplication(a),
+                    ..
+                }) = overrides.current(&id, clock.now())
+                else {
+                    return Err(format!("{what} is gone"));
+                };
+                let rev = a.revision.as_deref().unwrap_or("HEAD");
+                return Ok(format!(
+                    "{what}: sync Succeeded to {}: successfully synced (all tasks run) ({}, {})",
+                    &rev[..rev.len().min(8)],
+                    a.sync,
+                    a.argo_health
+                ));
+            }
+            Ok(format!("{what} refreshed: {}, {}", a.sync, a.argo_health))
+        }
         RowAction::Renew => {
             let Facts::Certificate(c) = &row.facts else {
                 return Err(format!("{what} is not a certificate"));

@@ -1,6 +1,7 @@
 //! The kube backend: every configured context (or the current one) watched concurrently through
 //! kube-rs, each a source with its own status. See `context.rs` for one context's life.
 
+pub mod argo;
 mod board;
 pub mod context;
 pub mod credentials;

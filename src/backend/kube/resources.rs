@@ -111,7 +111,7 @@ impl Watched {
     }
 
     /// The resources write actions take (`opsdeck kube`): those of kinds with an `R` action
-    /// (Flux objects, certificates); workloads are read only.
+    /// (Flux objects, Argo CD Applications, certificates); workloads are read only.
     fn writable() -> impl Iterator<Item = &'static Watched> {
         WATCHED
             .iter()
@@ -205,11 +205,11 @@ mod tests {
         );
         assert_eq!(
             Watched::names_help(),
-            "ks|kustomization, hr|helmrelease, gitrepository, helmrepository, ocirepository, cert|certificate"
+            "ks|kustomization, hr|helmrelease, gitrepository, helmrepository, ocirepository, app|application, cert|certificate"
         );
         assert_eq!(
             Watched::names_list(),
-            "ks, hr, gitrepository, helmrepository, ocirepository or cert"
+            "ks, hr, gitrepository, helmrepository, ocirepository, app or cert"
         );
         assert_eq!(
             Watched::by_name("ocirepository").unwrap().flux_noun,

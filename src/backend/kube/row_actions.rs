@@ -91,6 +91,17 @@ impl ActionRunner for KubeActions {
                     .renew(&w, &ns, &name)
                     .await
                     .map(|_| format!("{what}: renewal triggered")),
+                RowAction::ArgoRefresh => ops
+                    .argo_refresh(&w, &ns, &name)
+                    .await
+                    .map(|o| format!("{what} refreshed: {o}")),
+                RowAction::Sync => ops.argo_sync(&w, &ns, &name).await.and_then(|o| {
+                    if o.failed() {
+                        Err(super::writes::OpError::Api(format!("{what}: {o}")))
+                    } else {
+                        Ok(format!("{what}: {o}"))
+                    }
+                }),
                 RowAction::Redeploy | RowAction::Scale(_) => {
                     return Err(format!("cannot {} {what}: an ECS action", action.verb()));
                 }

@@ -3,6 +3,7 @@
 //!   HelmRelease), then wait until `status.lastHandledReconcileAt` equals it and report Ready;
 //!   refused on a suspended object, like `flux reconcile`;
 //! - suspend/resume: merge-patch `spec.suspend`;
+//! - refresh and sync an Argo CD Application: `argo.rs`;
 //! - renew a certificate: `Issuing=True`, reason `ManuallyTriggered`, through the status
 //!   subresource, like `cmctl renew`.
 //!
@@ -43,6 +44,14 @@ pub enum OpError {
     Forbidden(String),
     #[error("{what}: no reconcile handled within {}s; the controller may be down (flux check, flux logs)", .timeout.as_secs())]
     Timeout { what: String, timeout: Duration },
+    #[error("{what}: not {done} within {}s; is Argo CD's application controller running? (kubectl -n argocd get pods)", .timeout.as_secs())]
+    ArgoTimeout {
+        what: String,
+        done: &'static str,
+        timeout: Duration,
+    },
+    #[error("{0}: another operation is already in progress (argocd app terminate-op {1} ends it)")]
+    OperationInProgress(String, String),
     #[error("{0}")]
     Api(String),
 }
@@ -74,7 +83,7 @@ pub struct KubeOps {
     pub timeout: Duration,
 }
 
-fn label(w: &Watched, ns: &str, name: &str) -> String {
+pub(super) fn label(w: &Watched, ns: &str, name: &str) -> String {
     format!("{} {ns}/{name}", w.api_kind)
 }
 
@@ -83,7 +92,7 @@ fn flux_noun(w: &Watched) -> &'static str {
     w.flux_noun.unwrap_or(w.plural)
 }
 
-fn api_error(e: kube::Error, what: &str) -> OpError {
+pub(super) fn api_error(e: kube::Error, what: &str) -> OpError {
     match &e {
         kube::Error::Api(s) if s.code == 404 => OpError::NotFound(what.to_string()),
         kube::Error::Api(s) if s.code == 403 => OpError::Forbidden(s.message.clone()),
@@ -127,7 +136,7 @@ impl KubeOps {
 
     /// Records in the audit log that `action` on the object is about to be sent; an error
     /// when it cannot be recorded, and then it must not be sent.
-    fn begin(
+    pub(super) fn begin(
         &self,
         action: &str,
         w: &Watched,
@@ -142,7 +151,7 @@ impl KubeOps {
 
     /// Records the outcome of `action` on the object: after its `started` line when it got
     /// that far, alone when it was refused before.
-    fn audit<T>(
+    pub(super) fn audit<T>(
         &self,
         action: &str,
         w: &Watched,
@@ -165,11 +174,11 @@ impl KubeOps {
         }
     }
 
-    fn api(&self, w: &Watched, ns: &str) -> Api<DynamicObject> {
+    pub(super) fn api(&self, w: &Watched, ns: &str) -> Api<DynamicObject> {
         Api::namespaced_with(self.client.clone(), ns, &w.api_resource())
     }
 
-    fn allowed(&self, action: &str) -> Result<(), OpError> {
+    pub(super) fn allowed(&self, action: &str) -> Result<(), OpError> {
         if self.write {
             Ok(())
         } else {

@@ -19,7 +19,7 @@ use super::{KindFacts, flux};
 use crate::model::drilldown::Section;
 use crate::model::json::at;
 use crate::model::{
-    Assessment, Cell, Column, Condition, Facts, Health, KindSpec, KubeResource, Row,
+    Assessment, Cell, Column, Condition, Facts, Health, KindSpec, KubeResource, Refresh, Row,
 };
 
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
@@ -218,6 +218,7 @@ impl KindFacts for ArgoApplication {
         &KindSpec::namespaced("argo_application", "Argo CD Applications")
             .labels("Argo", "app", &["app", "apps", "applications", "argo"])
             .watched(&[RESOURCE], ArgoApplication::project)
+            .refreshed_by(Refresh::ArgoRefresh)
             .drills_into(&[Section::Pods, Section::Events]);
     const COLUMNS: &'static [Column<Self>] = &[
         Column::NAMESPACE,

@@ -20,7 +20,7 @@ impl App {
         };
         let Some(action) = action else {
             let what = if key == Action::Refresh {
-                "reconcile, renew or redeploy"
+                "reconcile, refresh, renew or redeploy"
             } else {
                 "suspend or resume"
             };
@@ -36,6 +36,15 @@ impl App {
         let Some(row) = id.as_ref().and_then(|id| self.fleet.row(id)) else {
             return self.say("no row selected", true);
         };
+        if action == RowAction::Sync && row.kind() != Kind::ArgoApplication {
+            return self.say(
+                format!(
+                    "cannot sync a {} row: :sync syncs an Argo CD Application",
+                    row.kind().short()
+                ),
+                true,
+            );
+        }
         if matches!(action, RowAction::Scale(_)) && row.kind() != Kind::EcsService {
             return self.say(
                 format!(
