@@ -225,7 +225,16 @@ fn error_response(service: &str, code: &str, headers: &HeaderMap) -> Response<Bo
             .body(Body::from(body))
             .unwrap();
     }
-    if ["rds", "route53", "sts", "iam"].contains(&service) {
+    if [
+        "rds",
+        "route53",
+        "sts",
+        "iam",
+        "elasticloadbalancing",
+        "elasticache",
+    ]
+    .contains(&service)
+    {
         let xml = format!(
             "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>1</RequestId></ErrorResponse>"
         );

@@ -327,3 +327,103 @@ pub async fn create_alarm(endpoint: &str, region: &str, name: &str, cluster: &st
         .await
         .unwrap();
 }
+
+/// The default VPC moto creates in `region`, read with `ec2:DescribeVpcs` over its query protocol
+/// (the tests need its id only: the EC2 SDK would double their build).
+pub async fn default_vpc(endpoint: &str, region: &str) -> String {
+    use http_body_util::{BodyExt, Full};
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Full<axum::body::Bytes>>();
+    let req = axum::http::Request::post(format!("{endpoint}/"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        // moto reads the region from the credential scope.
+        .header(
+            "authorization",
+            format!("AWS4-HMAC-SHA256 Credential=AKIDTEST/20261208/{region}/ec2/aws4_request, SignedHeaders=host, Signature=0"),
+        )
+        .body(Full::from("Action=DescribeVpcs&Version=2016-11-15&Filter.1.Name=isDefault&Filter.1.Value.1=true"))
+        .unwrap();
+    let body = client
+        .request(req)
+        .await
+        .unwrap()
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes();
+    let text = String::from_utf8_lossy(&body);
+    let start = text.find("<vpcId>").expect("moto has a default VPC") + "<vpcId>".len();
+    let end = text[start..].find('<').unwrap() + start;
+    text[start..end].to_string()
+}
+
+/// An ECS service `cluster/service` of 2 tasks running behind the target group `name` (ip
+/// targets in the region's default VPC, the tasks' two addresses registered): its ARN. moto
+/// reports registered targets healthy, and runs the desired count once it is updated.
+pub async fn create_service_behind_target_group(
+    endpoint: &str,
+    region: &str,
+    cluster: &str,
+    service: &str,
+) -> String {
+    use aws_sdk_elasticloadbalancingv2::types::{ProtocolEnum, TargetDescription, TargetTypeEnum};
+    let conf = sdk(endpoint, region).await;
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&conf);
+    let tg = elb
+        .create_target_group()
+        .name(format!("{cluster}-{service}"))
+        .protocol(ProtocolEnum::Http)
+        .port(8080)
+        .vpc_id(default_vpc(endpoint, region).await)
+        .target_type(TargetTypeEnum::Ip)
+        .health_check_path("/healthz")
+        .send()
+        .await
+        .unwrap();
+    let arn = tg.target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    elb.register_targets()
+        .target_group_arn(&arn)
+        .set_targets(Some(
+            ["172.31.10.21", "172.31.20.34"]
+                .map(|ip| TargetDescription::builder().id(ip).port(8080).build())
+                .to_vec(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let ecs = aws_sdk_ecs::Client::new(&conf);
+    ecs.create_cluster()
+        .cluster_name(cluster)
+        .send()
+        .await
+        .unwrap();
+    register_plain(&ecs, service, service).await;
+    ecs.create_service()
+        .cluster(cluster)
+        .service_name(service)
+        .task_definition(service)
+        .desired_count(2)
+        .load_balancers(
+            aws_sdk_ecs::types::LoadBalancer::builder()
+                .target_group_arn(&arn)
+                .container_name(service)
+                .container_port(8080)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // moto runs what an update asks for.
+    ecs.update_service()
+        .cluster(cluster)
+        .service(service)
+        .desired_count(2)
+        .send()
+        .await
+        .unwrap();
+    arn
+}

@@ -860,3 +860,111 @@ async fn a_health_check_flipping_and_the_answer_moving_reach_the_timeline_in_ord
     let at = |n: &str| l.iter().position(|x| x == n).unwrap();
     assert!(at(&flipped) < at(moved), "{l:#?}");
 }
+
+/// An ECS service behind an ALB target group (ip targets in moto's default VPC): its targets'
+/// health on its row; every target failing the check fails the service though its tasks all
+/// run (the answer shaped from the ELB API reference: moto reports registered targets healthy),
+/// and the flip is on the timeline; the health that cannot be read (AccessDenied, throttled)
+/// leaves the service's row and its health to its tasks, and says why.
+#[tokio::test]
+async fn target_health_fails_a_running_service_and_unreadable_health_keeps_the_row() {
+    use testkit::cbor_proxy::Canned;
+    let moto = Moto::start().await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    let arn = testkit::fleet::create_service_behind_target_group(
+        &proxy.url,
+        "us-east-1",
+        "phenom-prod-cluster",
+        "graphql",
+    )
+    .await;
+    let mut h = Harness::start(vec![account("phenom", &proxy.url, &["us-east-1"])]).await;
+    let graphql = |f: &Fleet| -> Option<opsdeck::model::Row> {
+        f.rows_of(Kind::EcsService)
+            .find(|r| r.id.name == "graphql")
+            .cloned()
+    };
+    let targets = |r: &opsdeck::model::Row| match &r.facts {
+        Facts::EcsService(s) => s.targets(),
+        _ => None,
+    };
+    // moto leaves the deployment's rollout IN_PROGRESS after the update that runs the tasks.
+    h.until("graphql 2/2 running, its 2 targets healthy", |f| {
+        graphql(f).is_some_and(|r| {
+            targets(&r).as_deref() == Some("2/2") && r.reason == "rollout in progress, 2/2 running"
+        })
+    })
+    .await;
+    let row = graphql(&h.fleet).unwrap();
+    let Facts::EcsService(s) = &row.facts else {
+        unreachable!()
+    };
+    assert_eq!(s.target_groups[0].name, "phenom-prod-cluster-graphql");
+    assert_eq!(s.target_groups[0].arn, arn);
+
+    let unhealthy = |ip: &str| {
+        format!(
+            "<member><Target><Id>{ip}</Id><Port>8080</Port></Target><HealthCheckPort>8080</HealthCheckPort>\
+             <TargetHealth><State>unhealthy</State><Reason>Target.FailedHealthChecks</Reason>\
+             <Description>Health checks failed with these codes: [502]</Description></TargetHealth></member>"
+        )
+    };
+    proxy.respond(
+        "DescribeTargetHealth",
+        Canned::Xml(format!(
+            "<DescribeTargetHealthResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\">\
+             <DescribeTargetHealthResult><TargetHealthDescriptions>{}{}</TargetHealthDescriptions>\
+             </DescribeTargetHealthResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>\
+             </DescribeTargetHealthResponse>",
+            unhealthy("172.31.10.21"),
+            unhealthy("172.31.20.34")
+        )),
+    );
+    h.until("graphql failed with its targets", |f| {
+        graphql(f).is_some_and(|r| r.health == Health::Failed)
+    })
+    .await;
+    assert_eq!(
+        graphql(&h.fleet).unwrap().reason,
+        "2/2 running but 0/2 targets healthy in phenom-prod-cluster-graphql: Target.FailedHealthChecks: Health checks failed with these codes: [502]"
+    );
+    assert!(
+        h.fleet
+            .timeline()
+            .newest_first()
+            .any(|c| c.note == "targets healthy 2/2 → 0/2"),
+        "the flip is on the timeline"
+    );
+
+    for (code, says) in [
+        ("AccessDenied", "access denied"),
+        ("Throttling", "throttled"),
+    ] {
+        let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+        proxy.fail("DescribeTargetHealth", code);
+        let mut h = Harness::start(vec![account("phenom", &proxy.url, &["us-east-1"])]).await;
+        h.until("graphql read without its targets' health", |f| {
+            graphql(f).is_some_and(|r| targets(&r).as_deref() == Some("?"))
+        })
+        .await;
+        let row = graphql(&h.fleet).unwrap();
+        assert_eq!(
+            row.reason, "rollout in progress, 2/2 running",
+            "{code}: its tasks decide"
+        );
+        let Facts::EcsService(s) = &row.facts else {
+            unreachable!()
+        };
+        let error = s.target_groups[0].error.clone().unwrap();
+        assert!(
+            error.starts_with("elbv2 DescribeTargetHealth: ")
+                && error.to_lowercase().contains(says),
+            "{code}: {error}"
+        );
+        assert_eq!(
+            status_of(&h.fleet, "phenom", "us-east-1", Service::Ecs),
+            Some(SourceStatus::Connected),
+            "{code}: ECS itself is read"
+        );
+    }
+}

@@ -1124,3 +1124,63 @@ fn the_demos_argo_cd_rollout_tells_its_story_in_order() {
         at += found.unwrap() + 1;
     }
 }
+
+/// Seed 004's "running but down": phenom-prod `graphql` keeps 2/2 tasks while both fail the ALB's
+/// health check; its row fails with the target group's reason, the timeline tells the flip and
+/// its return in order, and the detail names the target group's `aws elbv2` command.
+#[test]
+fn the_demos_failing_targets_tell_their_story_in_order() {
+    let mut fleet = opsdeck::store::Fleet::new("demo");
+    for seconds in [330.0, 430.0, 520.0] {
+        let rows = opsdeck::backend::demo::seed_rows(origin(), seconds);
+        fleet.apply(rows.into_iter().map(Update::upsert));
+        if seconds == 430.0 {
+            let row = fleet
+                .rows_of(Kind::EcsService)
+                .find(|r| r.id.name == "graphql" && r.id.scope.context() == "phenom-prod-cluster")
+                .unwrap();
+            assert_eq!(row.health, Health::Failed);
+            assert_eq!(
+                row.reason,
+                "2/2 running but 0/2 targets healthy in phenom-prod-graphql: Target.FailedHealthChecks: Health checks failed with these codes: [502]"
+            );
+            assert!(
+                row.facts
+                    .cli(row)
+                    .iter()
+                    .any(|c| c.starts_with("aws elbv2 describe-target-health --target-group-arn arn:aws:elasticloadbalancing:us-east-1:")),
+                "{:?}",
+                row.facts.cli(row)
+            );
+        }
+    }
+    let mut story: Vec<String> = fleet
+        .timeline()
+        .newest_first()
+        .filter(|c| {
+            c.row().is_some_and(|r| {
+                r.kind == Kind::EcsService
+                    && r.name == "graphql"
+                    && r.scope.context() == "phenom-prod-cluster"
+            })
+        })
+        .map(|c| match (c.from, c.to) {
+            (Some(f), Some(t)) => format!("{} → {}", f.as_str(), t.as_str()),
+            _ => c.note.clone(),
+        })
+        .collect();
+    story.reverse();
+    let want = [
+        "targets healthy 2/2 → 0/2",
+        "event: (service graphql) (port 8080) is unhealthy in target-group phenom-prod-graphql due to (reason Health checks failed with these codes: [502]).",
+        "healthy → failed",
+        "targets healthy 0/2 → 2/2",
+        "failed → healthy",
+    ];
+    let mut at = 0;
+    for w in want {
+        let found = story[at..].iter().position(|s| s == w);
+        assert!(found.is_some(), "{w:?} after line {at}:\n{story:#?}");
+        at += found.unwrap() + 1;
+    }
+}

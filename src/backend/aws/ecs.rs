@@ -1,6 +1,7 @@
 //! ECS: ListClusters, ListServices and DescribeServices (in batches of 10, the API's limit) into
 //! service rows: running vs desired, the PRIMARY deployment's rollout state, recent events.
-//! Clusters and batches are read concurrently, the metrics alongside the descriptions.
+//! Clusters and batches are read concurrently, the metrics alongside the descriptions; then the
+//! health of the services' target groups (`target_health`).
 
 use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
 use aws_sdk_ecs::types::Service;
@@ -30,6 +31,7 @@ pub fn facts(s: &Service) -> EcsService {
         .iter()
         .find(|d| d.status() == Some("PRIMARY"));
     EcsService {
+        target_groups: Vec::new(),
         status: s.status().unwrap_or_default().to_string(),
         desired: s.desired_count().max(0) as u32,
         running: s.running_count().max(0) as u32,
@@ -127,6 +129,7 @@ fn wanted_series(cluster: &str, service: &str) -> [Wanted; 2] {
 pub struct Clients {
     pub ecs: aws_sdk_ecs::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
 }
 
 pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row>, AwsFailure> {
@@ -173,15 +176,30 @@ pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row
     let (described, mut series) =
         futures_util::future::join(describe, metrics::fetch(&clients.cloudwatch, &wanted, now))
             .await;
+    let described = described?;
+    let groups = described
+        .iter()
+        .flat_map(|(_, out)| out.services())
+        .flat_map(|s| s.load_balancers())
+        .filter_map(|lb| lb.target_group_arn().map(str::to_string))
+        .collect();
+    let groups = super::target_health::read(&clients.elbv2, groups, profile).await;
     let mut rows = Vec::new();
-    for (cluster, out) in described? {
+    for (cluster, out) in described {
         for s in out.services() {
             let name = s.service_name().unwrap_or_default().to_string();
             let scope = Scope::aws(account, region).with_context(short(&cluster));
             rows.push(Row::new(
                 RowId::new(Kind::EcsService, scope, name),
                 source.clone(),
-                Facts::EcsService(facts(s)),
+                Facts::EcsService(EcsService {
+                    target_groups: s
+                        .load_balancers()
+                        .iter()
+                        .filter_map(|lb| groups.get(lb.target_group_arn()?).cloned())
+                        .collect(),
+                    ..facts(s)
+                }),
                 vec![],
                 now,
             ));

@@ -16,6 +16,7 @@ pub mod route53;
 pub mod row_actions;
 pub mod runbook_ports;
 pub mod sdk;
+mod target_health;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -233,6 +234,7 @@ pub async fn start(opts: AwsOptions, clock: SharedClock, tx: UpdateSender) -> Jo
                         let clients = ecs::Clients {
                             ecs,
                             cloudwatch: cloudwatch(),
+                            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(&config),
                         };
                         poller.spawn(opts.fast_poll, clients, ecs::poll)
                     }

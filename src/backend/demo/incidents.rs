@@ -2,12 +2,14 @@
 //! scenarios come and go while the demo runs. At t = 0 every incident but one is active, so a
 //! snapshot taken at start shows them; the Argo CD rollout of seed 003 comes after the calm
 //! (a merge leaves `checkout-api` OutOfSync, its sync rolls out a revision that degrades, and
-//! Argo CD syncs back to the last good one).
+//! Argo CD syncs back to the last good one); then phenom's `graphql` runs 2/2 tasks that all
+//! fail the ALB's health check (seed 004's "running but down"), and FORGE's Redis evicts keys
+//! under memory pressure (seed 002).
 
 /// Simulated seconds per cycle.
 pub const PERIOD: u32 = 600;
 /// Offsets within a cycle at which something changes.
-pub const TRANSITIONS: [u32; 9] = [0, 90, 150, 240, 270, 300, 360, 390, 480];
+pub const TRANSITIONS: [u32; 12] = [0, 90, 150, 240, 270, 300, 360, 390, 420, 480, 510, 570];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UpgradePhase {
@@ -49,6 +51,12 @@ pub struct Incidents {
     pub vpn_since: u32,
     pub argo: ArgoPhase,
     pub argo_since: u32,
+    /// phenom-prod `graphql`'s targets fail the ALB's health check (502) while its tasks run.
+    pub targets_failing: bool,
+    pub targets_since: u32,
+    /// FORGE's Redis is out of memory and evicts keys.
+    pub redis_evicting: bool,
+    pub redis_since: u32,
 }
 
 impl Incidents {
@@ -87,6 +95,18 @@ impl Incidents {
                 390..480 => 390,
                 _ => 480,
             },
+            targets_failing: (420..510).contains(&o),
+            targets_since: match o {
+                0..420 => 0,
+                420..510 => 420,
+                _ => 510,
+            },
+            redis_evicting: (510..570).contains(&o),
+            redis_since: match o {
+                0..510 => 0,
+                510..570 => 510,
+                _ => 570,
+            },
         }
     }
 
@@ -116,6 +136,10 @@ mod tests {
         let i = Incidents::at(0.0);
         assert_eq!(i.upgrade, UpgradePhase::Failing);
         assert!(i.ecs_short && i.alarm_firing && !i.vpn_down);
+        assert!(
+            !i.targets_failing && !i.redis_evicting,
+            "they come after the calm"
+        );
         assert_eq!(
             i.argo,
             ArgoPhase::InSync,
@@ -135,6 +159,8 @@ mod tests {
         assert_eq!(Incidents::at(370.0).argo, ArgoPhase::OutOfSync);
         assert_eq!(Incidents::at(400.0).argo, ArgoPhase::Degraded);
         assert_eq!(Incidents::at(500.0).argo, ArgoPhase::InSync);
+        assert!(Incidents::at(430.0).targets_failing && !Incidents::at(520.0).targets_failing);
+        assert!(Incidents::at(520.0).redis_evicting && !Incidents::at(580.0).redis_evicting);
         let again = Incidents::at(PERIOD as f64 + 1.0);
         assert_eq!(again.upgrade, UpgradePhase::Failing);
         assert_eq!(again.cycle, 1);
@@ -145,7 +171,8 @@ mod tests {
         assert_eq!(Incidents::next_change(0.0), 90.0);
         assert_eq!(Incidents::next_change(90.0), 150.0);
         assert_eq!(Incidents::next_change(301.0), 360.0);
-        assert_eq!(Incidents::next_change(481.0), 600.0);
+        assert_eq!(Incidents::next_change(481.0), 510.0);
+        assert_eq!(Incidents::next_change(571.0), 600.0);
         assert_eq!(Incidents::next_change(600.0), 690.0);
     }
 }

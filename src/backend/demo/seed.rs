@@ -13,7 +13,7 @@ use super::workloads::{self, Release};
 use crate::model::kinds::certificate::expiring_in;
 use crate::model::kinds::cluster::Cluster;
 use crate::model::kinds::db_instance::{DbInstance, Snapshot};
-use crate::model::kinds::ecs_service::EcsService;
+use crate::model::kinds::ecs_service::{EcsService, TargetGroupHealth};
 use crate::model::kinds::organization::Organization;
 use crate::model::kinds::project_object;
 use crate::model::kinds::region::{Alarm, FailoverRecord, HealthCheck, Region};
@@ -75,6 +75,8 @@ pub const ORGS: &[OrgSeed] = &[
 pub const FAILING_RELEASE: (&str, &str) = ("numen-games", "hyperfy2-world");
 pub const SUSPENDED_KUSTOMIZATION: (&str, &str) = ("art-unchained-pre", "art-unchained-pre");
 pub const SHORT_ECS_SERVICE: (&str, &str) = ("phenom-prod-cluster", "functions");
+/// The ECS service whose tasks run while they fail the ALB's health check.
+pub const FAILING_TARGETS: (&str, &str) = ("phenom-prod-cluster", "graphql");
 pub const VPN_CONTEXT: &str = "eks-prod-sae1";
 /// The Argo CD Application whose rollout degrades after the calm (seed 003).
 pub const ARGO_ROLLOUT: (&str, &str) = ("eks-prod-use1", "checkout-api");
@@ -1121,6 +1123,40 @@ fn helpdev(b: &mut Builder<'_>) {
     }
 }
 
+/// The ALB target group `name` of a phenom service: its two tasks' IPs, healthy; one registering
+/// again while the service runs short; both failing their health check with 502 while
+/// `failing`.
+fn target_group(
+    region: &str,
+    name: &str,
+    i: usize,
+    short: bool,
+    failing: bool,
+) -> TargetGroupHealth {
+    let mut tg = TargetGroupHealth {
+        name: name.to_string(),
+        arn: format!(
+            "arn:aws:elasticloadbalancing:{region}:{}:targetgroup/{name}/{:016x}",
+            super::world::ACCOUNT_ID,
+            0x73e2_d6bc_24d8_a067_u64.wrapping_mul(i as u64 + 1)
+        ),
+        healthy: 2,
+        ..TargetGroupHealth::default()
+    };
+    if short {
+        tg.healthy = 1;
+        tg.initial = 1;
+        tg.reasons = vec!["Elb.RegistrationInProgress: Target registration is in progress".into()];
+    }
+    if failing {
+        tg.healthy = 0;
+        tg.unhealthy = 2;
+        tg.reasons =
+            vec!["Target.FailedHealthChecks: Health checks failed with these codes: [502]".into()];
+    }
+    tg
+}
+
 fn phenom(b: &mut Builder<'_>) {
     let (account, r) = ("phenom", "us-east-1");
     region(
@@ -1151,6 +1187,7 @@ fn phenom(b: &mut Builder<'_>) {
         .enumerate()
         {
             let short = (cluster.as_str(), svc) == SHORT_ECS_SERVICE && b.inc.ecs_short;
+            let failing = (cluster.as_str(), svc) == FAILING_TARGETS && b.inc.targets_failing;
             let events = if short {
                 vec![
                     format!(
@@ -1158,9 +1195,17 @@ fn phenom(b: &mut Builder<'_>) {
                     ),
                     format!("(service {svc}) has started 1 tasks: (task 9f2c41d7)."),
                 ]
+            } else if failing {
+                vec![
+                    format!(
+                        "(service {svc}) (port {port}) is unhealthy in target-group phenom-{env}-{svc} due to (reason Health checks failed with these codes: [502])."
+                    ),
+                    format!("(service {svc}) has reached a steady state."),
+                ]
             } else {
                 vec![format!("(service {svc}) has reached a steady state.")]
             };
+            let target_group = target_group(r, &format!("phenom-{env}-{svc}"), i, short, failing);
             let facts = Facts::EcsService(EcsService {
                 status: "ACTIVE".into(),
                 desired: 2,
@@ -1172,6 +1217,7 @@ fn phenom(b: &mut Builder<'_>) {
                 port: Some(port),
                 failed_tasks: if short { 3 } else { 0 },
                 events,
+                target_groups: vec![target_group],
                 metrics: vec![
                     wave("CPU %", 30.0 + 5.0 * i as f64, 15.0, i as f64),
                     wave("memory %", 55.0, 10.0, 2.0 * i as f64),
