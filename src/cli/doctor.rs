@@ -520,7 +520,8 @@ async fn region_checks(account: &Account, region: &str, source: &str) -> Vec<Che
     let rds = aws_sdk_rds::Client::new(&conf);
     let cw = aws_sdk_cloudwatch::Client::new(&conf);
     let r53 = aws_sdk_route53::Client::new(&conf);
-    let (a, b, c, d, e) = tokio::join!(
+    let cache = aws_sdk_elasticache::Client::new(&conf);
+    let (a, b, c, d, e, f) = tokio::join!(
         async { answered(eks.list_clusters().max_results(1).send().await, profile) },
         async { answered(ecs.list_clusters().max_results(1).send().await, profile) },
         async {
@@ -531,6 +532,16 @@ async fn region_checks(account: &Account, region: &str, source: &str) -> Vec<Che
         },
         async { answered(cw.describe_alarms().max_records(1).send().await, profile) },
         async { answered(r53.list_health_checks().max_items(1).send().await, profile) },
+        async {
+            answered(
+                cache
+                    .describe_replication_groups()
+                    .max_records(20)
+                    .send()
+                    .await,
+                profile,
+            )
+        },
     );
     [
         ("eks:ListClusters", a),
@@ -538,6 +549,7 @@ async fn region_checks(account: &Account, region: &str, source: &str) -> Vec<Che
         ("rds:DescribeDBInstances", c),
         ("cloudwatch:DescribeAlarms", d),
         ("route53:ListHealthChecks", e),
+        ("elasticache:DescribeReplicationGroups", f),
     ]
     .into_iter()
     .map(|(call, answer)| match answer {

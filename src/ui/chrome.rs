@@ -163,13 +163,23 @@ pub fn tabs(f: &mut Frame, area: Rect, ctx: &Ctx, shown: Pane, stats: &TabStats)
             .sum::<usize>()
     };
     // Full labels when they fit; else the empty kinds' give up room first (a Flux-only fleet's
-    // Argo CD tabs, an AWS-only one's Flux tabs), then every kind's.
+    // Argo CD tabs, an AWS-only one's Flux tabs): their short names, then without their 0;
+    // then every kind's.
     let empty =
         |p: &Pane| matches!(p, Pane::Kind(_)) && stats.per_pane.get(p).is_none_or(|s| s.0 == 0);
     let mut labels: Vec<(String, Option<Health>)> =
         ORDER.iter().map(|p| label(*p, false)).collect();
     if width_of(&labels) > room {
         labels = ORDER.iter().map(|p| label(*p, empty(p))).collect();
+    }
+    if width_of(&labels) > room {
+        labels = ORDER
+            .iter()
+            .map(|p| match p {
+                Pane::Kind(k) if empty(p) => (k.short().to_string(), None),
+                _ => label(*p, false),
+            })
+            .collect();
     }
     if width_of(&labels) > room {
         labels = ORDER.iter().map(|p| label(*p, true)).collect();

@@ -54,6 +54,7 @@ fn matrix_row<'a>(ctx: &Ctx, row: &Row, region: &Region) -> TRow<'a> {
         part_cell(theme, &region.parts.clusters),
         part_cell(theme, &region.parts.ecs),
         part_cell(theme, &region.parts.rds),
+        part_cell(theme, &region.parts.cache),
         own_cell(theme, region.alarm_health(), format!("{firing} firing")),
         own_cell(
             theme,
@@ -92,7 +93,7 @@ pub fn render(
         })
         .collect();
     let header = TRow::new([
-        "REGION", "ROLE", "CLUSTERS", "ECS", "RDS", "ALARMS", "CHECKS", "HEALTH", "REASON",
+        "REGION", "ROLE", "CLUSTERS", "ECS", "RDS", "CACHE", "ALARMS", "CHECKS", "HEALTH", "REASON",
     ])
     .style(
         Style::default()
@@ -102,6 +103,7 @@ pub fn render(
     let widths = [
         Constraint::Length(24),
         Constraint::Length(11),
+        Constraint::Length(9),
         Constraint::Length(9),
         Constraint::Length(9),
         Constraint::Length(9),

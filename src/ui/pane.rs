@@ -257,7 +257,7 @@ mod tests {
     #[test]
     fn completion_and_tab_order() {
         assert_eq!(completions("ce"), ["cert", "certificates"]);
-        assert_eq!(completions("re"), ["region", "regions"]);
+        assert_eq!(completions("re"), ["redis", "region", "regions"]);
         assert!(!completions("").contains(&"q") && completions("q").is_empty());
         assert_eq!(Pane::Overview.next(-1), Pane::Kind(Kind::Organization));
         assert_eq!(Pane::Kind(Kind::Organization).next(1), Pane::Overview);

@@ -427,3 +427,21 @@ pub async fn create_service_behind_target_group(
         .unwrap();
     arn
 }
+
+/// A Redis 7.1 replication group `id` in `region`: a primary and a replica, failover and
+/// Multi-AZ on, as seed 002's.
+pub async fn create_redis(endpoint: &str, region: &str, id: &str) {
+    let ec = aws_sdk_elasticache::Client::new(&sdk(endpoint, region).await);
+    ec.create_replication_group()
+        .replication_group_id(id)
+        .replication_group_description("FORGE cache and queues")
+        .engine("redis")
+        .engine_version("7.1")
+        .cache_node_type("cache.r7g.large")
+        .replicas_per_node_group(1)
+        .automatic_failover_enabled(true)
+        .multi_az_enabled(true)
+        .send()
+        .await
+        .unwrap();
+}

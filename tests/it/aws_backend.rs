@@ -448,7 +448,7 @@ async fn snapshot_json_with_a_config_pointing_at_moto() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let sources = v["sources"].as_array().unwrap();
-    assert_eq!(sources.len(), 10, "5 services × 2 regions");
+    assert_eq!(sources.len(), 12, "6 services × 2 regions");
     assert!(
         sources.iter().all(|s| s["status"] == "connected"),
         "{sources:#?}"
@@ -966,5 +966,134 @@ async fn target_health_fails_a_running_service_and_unreadable_health_keeps_the_r
             Some(SourceStatus::Connected),
             "{code}: ECS itself is read"
         );
+    }
+}
+
+/// ElastiCache through the SDK against moto: a replication group's nodes, roles and zones,
+/// failover and Multi-AZ; the members' engine version from DescribeCacheClusters (moto lists
+/// no member clusters: answered as the API reference shapes it); CloudWatch's evictions
+/// climbing and memory full degrade it, and it counts in its region's roll-up. AccessDenied and
+/// throttling fail the ElastiCache source only.
+#[tokio::test]
+async fn a_redis_replication_group_with_its_nodes_metrics_and_region() {
+    use aws_sdk_cloudwatch::primitives::DateTime;
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+    use testkit::cbor_proxy::Canned;
+
+    let moto = Moto::start().await;
+    let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+    testkit::fleet::create_redis(&proxy.url, "us-west-2", "forge-prod-redis").await;
+    let member = |id: &str, zone: &str| {
+        format!(
+            "<CacheCluster><CacheClusterId>{id}</CacheClusterId><CacheNodeType>cache.r7g.large</CacheNodeType>\
+             <Engine>redis</Engine><EngineVersion>7.1.0</EngineVersion><CacheClusterStatus>available</CacheClusterStatus>\
+             <NumCacheNodes>1</NumCacheNodes><PreferredAvailabilityZone>{zone}</PreferredAvailabilityZone>\
+             <ReplicationGroupId>forge-prod-redis</ReplicationGroupId></CacheCluster>"
+        )
+    };
+    proxy.respond(
+        "DescribeCacheClusters",
+        Canned::Xml(format!(
+            "<DescribeCacheClustersResponse xmlns=\"http://elasticache.amazonaws.com/doc/2015-02-02/\">\
+             <DescribeCacheClustersResult><CacheClusters>{}{}</CacheClusters></DescribeCacheClustersResult>\
+             <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeCacheClustersResponse>",
+            member("forge-prod-redis-001", "us-west-2a"),
+            member("forge-prod-redis-002", "us-west-2b")
+        )),
+    );
+    let cw = aws_sdk_cloudwatch::Client::new(&sdk(&proxy.url, "us-west-2").await);
+    let origin = testkit::origin().as_second();
+    let datum = |metric: &str, minutes_ago: i64, value: f64| {
+        MetricDatum::builder()
+            .metric_name(metric)
+            .dimensions(
+                Dimension::builder()
+                    .name("CacheClusterId")
+                    .value("forge-prod-redis-001")
+                    .build(),
+            )
+            .timestamp(DateTime::from_secs(origin - minutes_ago * 60))
+            .value(value)
+            .build()
+    };
+    cw.put_metric_data()
+        .namespace("AWS/ElastiCache")
+        .metric_data(datum("Evictions", 25, 0.0))
+        .metric_data(datum("Evictions", 15, 300.0))
+        .metric_data(datum("Evictions", 5, 4800.0))
+        .metric_data(datum("DatabaseMemoryUsagePercentage", 5, 99.0))
+        .send()
+        .await
+        .unwrap();
+    let mut h = Harness::start(vec![account("forge", &proxy.url, &["us-west-2"])]).await;
+    let redis = |f: &Fleet| f.rows_of(Kind::CacheGroup).next().cloned();
+    h.until("the Redis group with its series", |f| {
+        redis(f).is_some_and(|r| !r.facts.metrics().is_empty())
+    })
+    .await;
+    let row = redis(&h.fleet).unwrap();
+    assert_eq!(row.id.name, "forge-prod-redis");
+    let Facts::CacheGroup(g) = &row.facts else {
+        unreachable!()
+    };
+    assert_eq!(
+        (g.engine.as_str(), g.engine_version.as_deref()),
+        ("redis", Some("7.1.0"))
+    );
+    assert_eq!(
+        (g.automatic_failover.as_str(), g.multi_az),
+        ("enabled", true)
+    );
+    let nodes: Vec<(&str, &str, &str)> = g
+        .nodes
+        .iter()
+        .map(|n| (n.id.as_str(), n.role.as_str(), n.zone.as_str()))
+        .collect();
+    assert_eq!(
+        nodes,
+        [
+            ("forge-prod-redis-001", "primary", "us-east-1a"),
+            ("forge-prod-redis-002", "replica", "us-east-1b")
+        ],
+        "moto places members in us-east-1's zones whatever the region"
+    );
+    assert_eq!(row.health, Health::Degraded);
+    assert_eq!(
+        row.reason,
+        "evictions climbing: 4800 keys in 5 min, memory 99%"
+    );
+    h.until("the region counting its cache", |f| {
+        f.rows_of(Kind::Region).any(|r| match &r.facts {
+            Facts::Region(region) => {
+                region.parts.cache.total == 1 && region.parts.cache.unhealthy == 1
+            }
+            _ => false,
+        })
+    })
+    .await;
+
+    // Denied is an error; throttled even after the SDK's retries makes the source stale.
+    for (code, says) in [
+        ("AccessDenied", "access denied"),
+        ("Throttling", "throttled"),
+    ] {
+        let proxy = CborProxy::start(&moto.url, Duration::ZERO).await;
+        proxy.fail("elasticache", code);
+        let mut h = Harness::start(vec![account("forge", &proxy.url, &["us-west-2"])]).await;
+        let reason = |f: &Fleet| match status_of(f, "forge", "us-west-2", Service::ElastiCache) {
+            Some(SourceStatus::Error { reason } | SourceStatus::Stale { reason }) => Some(reason),
+            _ => None,
+        };
+        h.until("ElastiCache failing, ECS connected", |f| {
+            reason(f).is_some()
+                && status_of(f, "forge", "us-west-2", Service::Ecs) == Some(SourceStatus::Connected)
+        })
+        .await;
+        let reason = reason(&h.fleet).unwrap();
+        assert!(
+            reason.starts_with("elasticache: ") && reason.to_lowercase().contains(says),
+            "{code}: {reason}"
+        );
+        assert_eq!(h.fleet.count(Kind::CacheGroup), 0);
     }
 }

@@ -33,6 +33,7 @@ fn snapshot_json_lists_all_kinds_and_the_seeded_incidents() {
         [
             "argo_app_set",
             "argo_application",
+            "cache_group",
             "certificate",
             "cluster",
             "db_instance",

@@ -1184,3 +1184,54 @@ fn the_demos_failing_targets_tell_their_story_in_order() {
         at += found.unwrap() + 1;
     }
 }
+
+/// Seed 002's Redis eviction storm: FORGE's replication group fills its memory and evicts more
+/// and more keys, degrading it and its region's CACHE part, then calms down; the timeline says so
+/// in order.
+#[test]
+fn the_demos_redis_eviction_storm_tells_its_story_in_order() {
+    let mut fleet = opsdeck::store::Fleet::new("demo");
+    for seconds in [330.0, 520.0, 580.0] {
+        let rows = opsdeck::backend::demo::seed_rows(origin(), seconds);
+        fleet.apply(rows.into_iter().map(Update::upsert));
+        if seconds == 520.0 {
+            let redis = fleet
+                .rows_of(Kind::CacheGroup)
+                .find(|r| r.id.name == "forge-prod-redis")
+                .unwrap();
+            assert_eq!(redis.health, Health::Degraded);
+            assert_eq!(
+                redis.reason,
+                "evictions climbing: 4800 keys in 5 min, memory 99%"
+            );
+            let region = fleet
+                .rows_of(Kind::Region)
+                .find(|r| r.id.scope.account() == "forge" && r.id.name == "us-west-2")
+                .unwrap();
+            let opsdeck::model::Facts::Region(parts) = &region.facts else {
+                unreachable!()
+            };
+            assert_eq!(
+                (parts.parts.cache.total, parts.parts.cache.unhealthy),
+                (1, 1)
+            );
+        }
+    }
+    let mut story: Vec<String> = fleet
+        .timeline()
+        .newest_first()
+        .filter(|c| c.row().is_some_and(|r| r.kind == Kind::CacheGroup))
+        .map(|c| match (c.from, c.to) {
+            (Some(f), Some(t)) => format!("{} → {} {}", f.as_str(), t.as_str(), c.note),
+            _ => c.note.clone(),
+        })
+        .collect();
+    story.reverse();
+    assert_eq!(
+        story,
+        [
+            "healthy → degraded evictions climbing: 4800 keys in 5 min, memory 99%",
+            "degraded → healthy available, 1 primary (us-west-2a), 2 replicas"
+        ]
+    );
+}

@@ -6,6 +6,7 @@
 pub mod cloudwatch;
 pub mod ecs;
 pub mod eks;
+pub mod elasticache;
 pub mod errors;
 pub mod inspect;
 pub mod metrics;
@@ -67,15 +68,17 @@ pub enum Service {
     Eks,
     Ecs,
     Rds,
+    ElastiCache,
     CloudWatch,
     Route53,
 }
 
 impl Service {
-    pub const ALL: [Service; 5] = [
+    pub const ALL: [Service; 6] = [
         Service::Eks,
         Service::Ecs,
         Service::Rds,
+        Service::ElastiCache,
         Service::CloudWatch,
         Service::Route53,
     ];
@@ -85,6 +88,7 @@ impl Service {
             Service::Eks => "eks",
             Service::Ecs => "ecs",
             Service::Rds => "rds",
+            Service::ElastiCache => "elasticache",
             Service::CloudWatch => "cloudwatch",
             Service::Route53 => "route53",
         }
@@ -246,6 +250,13 @@ pub async fn start(opts: AwsOptions, clock: SharedClock, tx: UpdateSender) -> Jo
                             events: Default::default(),
                         };
                         poller.spawn(opts.poll, clients, rds::poll)
+                    }
+                    Service::ElastiCache => {
+                        let clients = elasticache::Clients {
+                            elasticache: aws_sdk_elasticache::Client::new(&config),
+                            cloudwatch: cloudwatch(),
+                        };
+                        poller.spawn(opts.poll, clients, elasticache::poll)
                     }
                     Service::CloudWatch => {
                         poller.spawn(opts.fast_poll, cloudwatch(), cloudwatch::poll)

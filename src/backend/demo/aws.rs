@@ -31,6 +31,7 @@ pub(super) fn section(m: &Moment, subject: &Subject, section: Section) -> Option
         (Facts::EcsService(_), Section::Events) => Body::Events(service_events(m, subject)),
         (Facts::EcsService(_), Section::TaskDefinition) => Body::Table(task_definition(subject)),
         (Facts::DbInstance(_), Section::Events) => Body::Events(db_events(m, subject)),
+        (Facts::CacheGroup(_), Section::Events) => Body::Events(cache_events(m, subject)),
         (Facts::DbInstance(_), Section::Maintenance) => Body::Table(maintenance(m, subject)),
         (Facts::Region(_), Section::AlarmHistory) => Body::Table(alarm_history(m, subject)),
         (Facts::Region(_), Section::HealthChecks) => Body::Table(health_checks(m, subject)),
@@ -227,6 +228,35 @@ fn task_definition(subject: &Subject) -> Table {
         );
     }
     t
+}
+
+/// A replication group's events as ElastiCache says them: last night's snapshot, and in the
+/// eviction storm the parameter group's maxmemory warning.
+fn cache_events(m: &Moment, subject: &Subject) -> Vec<EventLine> {
+    let id = subject.id.name.as_str();
+    let event = |at: Timestamp, kind: &str, message: String| EventLine {
+        last_seen: Some(at),
+        event_type: kind.into(),
+        reason: "event".into(),
+        message,
+        count: 1,
+        object: format!("ReplicationGroup/{id}"),
+    };
+    let mut v = vec![event(
+        ago(m, 7 * 3600),
+        "Normal",
+        format!(
+            "Snapshot succeeded for snapshot with ID 'automatic.{id}-001' of replication group with ID '{id}'"
+        ),
+    )];
+    if m.inc.redis_evicting {
+        v.push(event(
+            m.origin + SignedDuration::from_secs(m.inc.absolute(m.inc.redis_since)),
+            "Warning",
+            format!("Cache cluster {id}-001 is approaching its maxmemory limit: keys are being evicted under the allkeys-lru policy"),
+        ));
+    }
+    newest_events(v)
 }
 
 fn db_events(m: &Moment, subject: &Subject) -> Vec<EventLine> {

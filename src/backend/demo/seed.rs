@@ -898,6 +898,74 @@ fn failing_release(b: &mut Builder<'_>, ns: &str, name: &str, repo: &str) {
     workloads::failing_release_workload(b, PLATFORM_CONTEXT);
 }
 
+/// Seed 002's Redis 7.1 beside RDS: three nodes across the region's zones, failover on; in
+/// the eviction storm its memory fills and it throws keys away, climbing.
+fn forge_redis(b: &mut Builder<'_>) {
+    use crate::model::kinds::cache_group::{CacheGroup, CacheNode};
+    let storm = b.inc.redis_evicting;
+    let node = |n: u32, role: &str, zone: &str| CacheNode {
+        id: format!("forge-prod-redis-00{n}"),
+        role: role.into(),
+        zone: zone.into(),
+        status: Some("available".into()),
+    };
+    let (memory, evictions) = if storm {
+        let memory = Series {
+            name: "memory %".into(),
+            points: (0..36).map(|i| 62.0 + (i as f64 * 1.1).min(37.4)).collect(),
+        };
+        let evictions = Series {
+            name: "evictions".into(),
+            points: (0..36)
+                .map(|i| {
+                    if i < 30 {
+                        0.0
+                    } else {
+                        150.0 * 2f64.powi(i - 30)
+                    }
+                })
+                .collect(),
+        };
+        (memory, evictions)
+    } else {
+        (
+            wave("memory %", 58.0, 4.0, 1.0),
+            Series {
+                name: "evictions".into(),
+                points: vec![0.0; 36],
+            },
+        )
+    };
+    b.aws(
+        Kind::CacheGroup,
+        Scope::aws("forge", "us-west-2"),
+        "forge-prod-redis",
+        Facts::CacheGroup(CacheGroup {
+            status: "available".into(),
+            engine: "redis".into(),
+            engine_version: Some("7.1.0".into()),
+            node_type: "cache.r7g.large".into(),
+            automatic_failover: "enabled".into(),
+            multi_az: true,
+            cluster_mode: false,
+            endpoint: Some("master.forge-prod-redis.x1y2z3.usw2.cache.amazonaws.com".into()),
+            nodes: vec![
+                node(1, "primary", "us-west-2a"),
+                node(2, "replica", "us-west-2b"),
+                node(3, "replica", "us-west-2c"),
+            ],
+            pending_modifications: vec![],
+            metrics: vec![
+                wave("CPU %", 18.0, 6.0, 0.5),
+                wave("engine CPU %", if storm { 71.0 } else { 22.0 }, 8.0, 0.3),
+                memory,
+                evictions,
+                wave("replication lag s", 0.05, 0.04, 2.0),
+            ],
+        }),
+    );
+}
+
 fn forge(b: &mut Builder<'_>) {
     let ctx = "forge-prod";
     let rev = "main@sha1:c0ffee42";
@@ -914,6 +982,7 @@ fn forge(b: &mut Builder<'_>) {
             ..Region::default()
         },
     );
+    forge_redis(b);
     let snaps = daily_snapshots(b, "forge-prod-postgres", 3);
     b.aws(
         Kind::DbInstance,

@@ -7,6 +7,7 @@
 mod arbitrary;
 pub mod argo_application;
 pub mod argo_appset;
+pub mod cache_group;
 pub mod certificate;
 pub mod cluster;
 pub mod db_instance;
@@ -194,6 +195,7 @@ kinds! {
     ArgoAppSet => argo_appset::ArgoAppSet,
     Certificate => certificate::Certificate,
     DbInstance => db_instance::DbInstance,
+    CacheGroup => cache_group::CacheGroup,
     Region => region::Region,
     Organization => organization::Organization,
 }
@@ -335,7 +337,12 @@ mod tests {
             .collect();
         assert_eq!(
             regional,
-            [Kind::Cluster, Kind::EcsService, Kind::DbInstance]
+            [
+                Kind::Cluster,
+                Kind::EcsService,
+                Kind::DbInstance,
+                Kind::CacheGroup
+            ]
         );
         assert!(Kind::Certificate.is_namespaced() && !Kind::Certificate.is_flux());
         assert!(Kind::Region.is_rollup() && Kind::Organization.is_rollup());

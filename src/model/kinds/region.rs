@@ -58,6 +58,7 @@ pub struct RegionParts {
     pub clusters: PartCount,
     pub ecs: PartCount,
     pub rds: PartCount,
+    pub cache: PartCount,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -227,6 +228,7 @@ impl KindFacts for Region {
         Column::new("CLUSTERS", 8, |_, r, _| r.parts.clusters.cell()),
         Column::new("ECS", 6, |_, r, _| r.parts.ecs.cell()),
         Column::new("RDS", 6, |_, r, _| r.parts.rds.cell()),
+        Column::new("CACHE", 6, |_, r, _| r.parts.cache.cell()),
         Column::new("ALARMS", 10, |_, r, _| alarm_cell(r)),
         Column::new("CHECKS", 6, |_, r, _| check_cell(r)),
         Column::HEALTH,
@@ -410,7 +412,7 @@ mod tests {
             r.reason
                 .starts_with("alarm eks-prod-sae1-node-cpu-high firing")
         );
-        assert_eq!(all_cells(&r)[6].text, "1 firing/1");
+        assert_eq!(all_cells(&r)[7].text, "1 firing/1");
         assert_eq!(all_cells(&r)[2].text, "secondary");
         let r = row(Kind::Region, region("OK", Some(false)), vec![]);
         assert_eq!(r.health, Health::Failed);

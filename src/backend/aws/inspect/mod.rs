@@ -9,6 +9,7 @@
 
 mod ecs;
 mod eks;
+mod elasticache;
 pub mod logs;
 mod rds;
 mod region;
@@ -117,6 +118,9 @@ impl AwsInspector {
             Section::TaskDefinition => ecs::task_definition(&calls, &subject).await,
             Section::Events if subject.id.kind == crate::model::Kind::EcsService => {
                 ecs::events(&calls, &subject).await
+            }
+            Section::Events if subject.id.kind == crate::model::Kind::CacheGroup => {
+                elasticache::events(&calls, &subject).await
             }
             Section::Events => rds::events(&calls, &subject).await,
             Section::Maintenance => rds::maintenance(&calls, &subject).await,
