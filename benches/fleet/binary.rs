@@ -4,6 +4,11 @@
 //! resident set is read from /proc (`testkit::peak`), the TUI's once every source is in and two
 //! seconds of frames went by. The in-process figures above include the bench's own harness;
 //! these are what a user's process holds.
+//!
+//! With `OPSDECK_FLEET_CALLGRIND=FILE` the snapshot runs once more under `valgrind
+//! --tool=callgrind`, its profile written to FILE (`callgrind_annotate --inclusive=yes FILE`
+//! reads it): where the fill's CPU goes, opsdeck's alone (the emulators and moto are other
+//! processes).
 
 use std::path::Path;
 use std::process::Stdio;
@@ -77,6 +82,30 @@ pub fn paths(
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&out_file).unwrap()).expect("the snapshot's JSON");
     let rows = v["rows"].as_array().map_or(0, Vec::len);
+    if let Ok(profile) = std::env::var("OPSDECK_FLEET_CALLGRIND") {
+        let status = std::process::Command::new("valgrind")
+            .args(["--tool=callgrind", "--quiet"])
+            .arg(format!("--callgrind-out-file={profile}"))
+            .arg(bin)
+            .arg("--config")
+            .arg(&config)
+            .args(["snapshot", "--json", "--timeout", "900"])
+            .envs([
+                ("HOME", home.path().as_os_str()),
+                ("XDG_CONFIG_HOME", home.path().join("config").as_os_str()),
+                ("XDG_STATE_HOME", home.path().join("state").as_os_str()),
+            ])
+            .envs([
+                ("AWS_ACCESS_KEY_ID", "testing"),
+                ("AWS_SECRET_ACCESS_KEY", "testing"),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("valgrind runs (scripts/deps.sh installs it)");
+        println!("callgrind profile of snapshot --json: {profile} ({status})");
+    }
     let mut peaks = vec![PathPeak {
         path: "snapshot --json (live)",
         rows,

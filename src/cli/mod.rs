@@ -38,9 +38,9 @@ pub const VERSION: &str = concat!(
     name = "opsdeck",
     version = VERSION,
     about = "A terminal operations console for platform teams running tenants on AWS",
-    long_about = "opsdeck shows EKS clusters, ECS services, Flux Kustomizations and HelmReleases, \
-Flux sources, Argo CD Applications and ApplicationSets, cert-manager certificates, RDS databases, \
-regions and tenant organizations on one screen, across kube contexts, AWS accounts and regions, \
+    long_about = "opsdeck shows EKS clusters, ECS services (and their load balancers' target health), \
+Flux Kustomizations and HelmReleases, Flux sources, Argo CD Applications and ApplicationSets, \
+cert-manager certificates, RDS databases, ElastiCache replication groups, regions and tenant organizations on one screen, across kube contexts, AWS accounts and regions, \
 and what changed across all of them on one timeline.\n\nRun `opsdeck demo` to try it on an \
 embedded simulated fleet.",
     after_help = "Files: config $XDG_CONFIG_HOME/opsdeck/config.toml, themes $XDG_CONFIG_HOME/opsdeck/themes/, \
@@ -54,7 +54,8 @@ pub struct Cli {
     /// Theme: default, light, high-contrast, a user theme name or a path to a .toml file
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
-    /// Allow write actions (reconcile, suspend, renew, ECS redeploy and scale, runbooks).
+    /// Allow write actions (reconcile, suspend, renew, Argo CD refresh and sync, ECS redeploy and
+    /// scale, runbooks).
     /// Read-only is the default.
     #[arg(long, global = true)]
     pub write: bool,
@@ -67,7 +68,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Cmd {
-    /// Run the TUI on the embedded demo fleet (simulated; incidents come and go; with --write it carries out R, T and = too)
+    /// Run the TUI on the embedded demo fleet (simulated; incidents come and go; with --write it carries out R, T, = and :sync too)
     Demo {
         /// 1 is the seed fleet; N adds N-1 synthetic clusters of 2,000 Flux objects each
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=200))]
@@ -129,7 +130,7 @@ pub enum Cmd {
     /// Exit status: 0 read to the end; 1 bad config or kubeconfig; 2 usage error; 3 some stream
     /// could not be read (it says why); 4 the object was not found.
     Logs(logs::LogsArgs),
-    /// Write actions on Flux objects and certificates (need --write)
+    /// Write actions on Flux objects, Argo CD Applications and certificates (need --write)
     Kube {
         #[command(subcommand)]
         action: kube::KubeAction,

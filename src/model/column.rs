@@ -49,9 +49,10 @@ impl ColumnSpec {
             // The Problems' SCOPE says which cluster or account a name is in: part of it.
             "NAME" | "SCOPE" | "HEALTH" => Priority::Always,
             "REASON" | "MESSAGE" => Priority::Reason,
-            "NAMESPACE" | "CONTEXT" | "CLUSTER" | "KIND" | "READY" | "RUNNING" => {
-                Priority::Identity
-            }
+            // READY and RUNNING, and what says as much elsewhere (an ECS service's healthy
+            // targets, an Argo CD app's sync), rank with where the object is.
+            "NAMESPACE" | "CONTEXT" | "CLUSTER" | "KIND" | "READY" | "RUNNING" | "TARGETS"
+            | "SYNC" => Priority::Identity,
             "ACCOUNT" | "REGION" => Priority::Placement,
             "UP-TO-DATE" | "AVAILABLE" | "PENDING" | "SUSPENDED" | "FAILURES" | "AGE" => {
                 Priority::Extra

@@ -60,6 +60,12 @@ impl Change {
     /// What it is about, as a line says it: a kind (or "source", "runbook") and a name.
     pub fn label(&self) -> (String, String) {
         match &self.subject {
+            // An ECS service is named within its cluster, as `describe ecs/CLUSTER/SERVICE` takes
+            // it: a prod and a dev cluster run services of the same names.
+            Subject::Row(id) if id.kind == crate::model::Kind::EcsService => (
+                id.kind.short().to_string(),
+                format!("{}/{}", id.scope.context(), id.name),
+            ),
             Subject::Row(id) => (id.kind.short().to_string(), id.display_name()),
             Subject::Source(name) => ("source".into(), name.clone()),
             Subject::Runbook { name, target } => ("runbook".into(), format!("{name} {target}")),

@@ -91,7 +91,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(
         &["R"],
         Action::Refresh,
-        "reconcile (Flux), renew (cert), redeploy (ECS); needs --write, asks first",
+        "reconcile, renew, redeploy, refresh (Argo CD); needs --write, asks first",
     ),
     bind(
         &["T"],

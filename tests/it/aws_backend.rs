@@ -696,7 +696,7 @@ async fn alarms_deployments_and_database_status_reach_the_timeline() {
     };
     let expected = [
         "region us-east-1: alarm eks-prod-use1-5xx-rate OK → ALARM: Threshold Crossed: 5xx rate 7.2 % > 5 %",
-        "ecs graphql: deployment: task definition graphql:1 → graphql:2",
+        "ecs phenom-use1/graphql: deployment: task definition graphql:1 → graphql:2",
         "rds payments-use1: status available → stopped",
     ];
     // RDS's own events come too (`rds_events_reach_the_timeline_in_order_each_once`).

@@ -434,7 +434,7 @@ async fn argo_sync_sets_the_operation_as_argocd_does_and_reports_its_phase() {
     assert!(!done.failed());
     assert_eq!(
         done.to_string(),
-        "sync Succeeded: successfully synced (all tasks run) (Synced, Healthy)"
+        "sync Succeeded: successfully synced (all tasks run); now Synced"
     );
     let obj = api.get("Application", "argocd", "catalog").unwrap();
     let op = &obj["status"]["operationState"]["operation"];

@@ -282,7 +282,7 @@ fn demo_writes_ask_then_show_their_outcome() {
         "Resume Kustomization art-unchained-pre/art-unchained-pre on prod-cluster? y confirms",
     ]);
     tmux.type_text("y");
-    tmux.wait_for(&["Kustomization art-unchained-pre/art-unchained-pre resumed"]);
+    tmux.wait_for(&["Kustomization art-unchained-pre/art-unchained-pre on prod-cluster resumed"]);
     tmux.wait_until("the row healthy", |s| {
         s.lines().any(|l| {
             l.contains("art-unchained-pre") && l.contains("prod-cluster") && l.contains("healthy")

@@ -934,7 +934,7 @@ async fn the_demo_carries_out_writes_and_shows_their_outcome() {
     type_line(&mut app, "/art-unchained-pre");
     let said = outcome(&mut app, &mut notices, "T").await;
     assert!(
-        said.contains("Kustomization art-unchained-pre/art-unchained-pre resumed"),
+        said.contains("Kustomization art-unchained-pre/art-unchained-pre on prod-cluster resumed"),
         "{said}"
     );
     // The write is on the timeline, as opsdeck's, on its row.
@@ -989,19 +989,22 @@ async fn the_demo_carries_out_writes_and_shows_their_outcome() {
             ":ecs",
             "/phenom-prod functions",
             ":scale 3\n",
-            &["functions: 2 → 3 tasks, rollout completed"],
+            &["functions on phenom-prod-cluster: 2 → 3 tasks, rollout completed"],
         ),
         (
             ":app",
             "/eks-hml-use1 ^keycloak$",
             "R",
-            &["Application argocd/keycloak refreshed: Synced, Healthy"],
+            &["Application argocd/keycloak on eks-hml-use1 refreshed: Synced, Healthy"],
         ),
         (
             ":app",
             "/eks-hml-use1 ^payment-api$",
             ":sync\n",
-            &["sync Succeeded to ", "(Synced, Healthy)"],
+            &[
+                "payment-api on eks-hml-use1: sync Succeeded to ",
+                "; now Synced",
+            ],
         ),
     ] {
         type_line(&mut app, pane);
@@ -1048,6 +1051,24 @@ async fn the_demo_carries_out_writes_and_shows_their_outcome() {
         outcomes[6].0.contains("sync") && outcomes[6].1.contains("ok"),
         "{outcomes:?}"
     );
+    // The sync's prompt says what it changes: the revision that runs and the one Git names.
+    type_line(&mut app, ":app");
+    type_line(&mut app, "/eks-hml-use1 ^istiod$");
+    type_line(&mut app, ":sync");
+    assert!(app.confirm.is_some());
+    let asked = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(
+        asked.starts_with("Sync Argo CD Application argocd/istiod on eks-hml-use1 (Synced: runs ")
+            && asked.contains(", Git names ")
+            && asked.ends_with("; as argocd app sync)? y confirms, any other key cancels"),
+        "{asked}"
+    );
+    app.handle_key(key('n'));
+    assert!(app.confirm.is_none());
     // `:sync` is an Argo CD Application's: on another row it says so and asks nothing.
     type_line(&mut app, ":hr");
     type_line(&mut app, ":sync");

@@ -130,7 +130,8 @@ fn service_events(m: &Moment, subject: &Subject) -> Vec<EventLine> {
             } else {
                 ago(m, 60 + 300 * i as i64)
             }),
-            event_type: if message.contains("stopped") {
+            // As the real backend tells them (and the console colours them).
+            event_type: if crate::backend::aws::inspect::ecs::troubled(message) {
                 "Warning".into()
             } else {
                 "Normal".into()

@@ -258,7 +258,11 @@ async fn carry_out(
     clock: &SimClock,
 ) -> Result<String, String> {
     let id = row.id.clone();
-    let what = format!("{} {}", noun(&row), id.display_name());
+    // Where, as the kube writes say it: the same app runs in several clusters.
+    let what = match id.scope.context() {
+        "" => format!("{} {}", noun(&row), id.display_name()),
+        ctx => format!("{} {} on {ctx}", noun(&row), id.display_name()),
+    };
     let send = |change: Change| {
         overrides.set(&id, change);
         let row = overrides.apply(row.clone(), clock.now());
@@ -297,10 +301,9 @@ async fn carry_out(
                 };
                 let rev = a.revision.as_deref().unwrap_or("HEAD");
                 return Ok(format!(
-                    "{what}: sync Succeeded to {}: successfully synced (all tasks run) ({}, {})",
+                    "{what}: sync Succeeded to {}: successfully synced (all tasks run); now {}",
                     &rev[..rev.len().min(8)],
                     a.sync,
-                    a.argo_health
                 ));
             }
             Ok(format!("{what} refreshed: {}, {}", a.sync, a.argo_health))

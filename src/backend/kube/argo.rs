@@ -26,8 +26,10 @@ pub const REFRESH: &str = "argocd.argoproj.io/refresh";
 /// What an Application says after a refresh or a sync.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArgoOutcome {
-    /// `status.sync.status` and `status.health.status`: "Synced, Healthy".
-    pub state: String,
+    /// `status.sync.status`.
+    pub sync: String,
+    /// `status.health.status`.
+    pub health: String,
     /// A sync's `status.operationState`: phase and message; `None` after a refresh.
     pub operation: Option<(String, String)>,
 }
@@ -41,11 +43,8 @@ impl ArgoOutcome {
                 .unwrap_or("Unknown")
         };
         ArgoOutcome {
-            state: format!(
-                "{}, {}",
-                s("/status/sync/status"),
-                s("/status/health/status")
-            ),
+            sync: s("/status/sync/status").to_string(),
+            health: s("/status/health/status").to_string(),
             operation: sync.then(|| {
                 (
                     s("/status/operationState/phase").to_string(),
@@ -65,9 +64,11 @@ impl ArgoOutcome {
 
 impl std::fmt::Display for ArgoOutcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Right after a sync the health is the old resources' or still settling: the row says
+        // it as it moves, where it cannot stand stale as a message would.
         match &self.operation {
-            Some((phase, message)) => write!(f, "sync {phase}: {message} ({})", self.state),
-            None => write!(f, "{}", self.state),
+            Some((phase, message)) => write!(f, "sync {phase}: {message}; now {}", self.sync),
+            None => write!(f, "{}, {}", self.sync, self.health),
         }
     }
 }

@@ -40,7 +40,6 @@ pub struct EcsService {
 pub struct TargetGroupHealth {
     /// The target group's name, from its ARN (`…:targetgroup/NAME/ID`).
     pub name: String,
-    pub arn: String,
     pub healthy: u32,
     pub unhealthy: u32,
     /// Deregistering: a task stopping, connections draining.
@@ -57,6 +56,8 @@ pub struct TargetGroupHealth {
     /// service's health.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Last, as the detail lists the fields: it is long and the name says it.
+    pub arn: String,
 }
 
 /// How many distinct reasons a target group keeps.

@@ -29,8 +29,12 @@ impl Series {
             .iter()
             .map(|p| {
                 let span = hi - lo;
+                // A flat series sits mid-height, unless it is flat at zero (no evictions at
+                // all), which is drawn as nothing.
                 let i = if span > 0.0 {
                     ((p - lo) / span * 7.0).round() as usize
+                } else if *p == 0.0 {
+                    0
                 } else {
                     3
                 };
@@ -57,5 +61,10 @@ mod tests {
             points: vec![5.0, 5.0],
         };
         assert_eq!(flat.sparkline(), "▄▄");
+        let none = Series {
+            name: "evictions".into(),
+            points: vec![0.0; 3],
+        };
+        assert_eq!(none.sparkline(), "▁▁▁");
     }
 }

@@ -39,8 +39,8 @@ impl App {
         if action == RowAction::Sync && row.kind() != Kind::ArgoApplication {
             return self.say(
                 format!(
-                    "cannot sync a {} row: :sync syncs an Argo CD Application",
-                    row.kind().short()
+                    "cannot sync {}: :sync syncs an Argo CD Application",
+                    row.id.display_name()
                 ),
                 true,
             );
@@ -107,7 +107,22 @@ impl App {
         };
         let id = row.id.clone();
         let verb = capitalize(action.verb());
-        let detail = action.detail();
+        let detail = match (action, &row.facts) {
+            // What the sync changes: the revision that runs and the one it will apply.
+            (RowAction::Sync, Facts::ArgoApplication(a)) => {
+                let short = |r: &Option<String>| {
+                    r.as_deref()
+                        .map_or("?".to_string(), |r| r.chars().take(8).collect())
+                };
+                format!(
+                    " ({}: runs {}, Git names {}; as argocd app sync)",
+                    a.sync,
+                    short(&a.deployed_revision),
+                    short(&a.revision)
+                )
+            }
+            _ => action.detail(),
+        };
         match guard {
             None => {
                 self.confirm_name = None;

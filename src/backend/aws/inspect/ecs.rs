@@ -165,7 +165,7 @@ pub(super) async fn stopped_tasks(calls: &Calls, subject: &Subject) -> Result<Bo
 }
 
 /// Whether a service event tells of trouble (the console shows those in red).
-fn troubled(message: &str) -> bool {
+pub fn troubled(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     [
         "unable",

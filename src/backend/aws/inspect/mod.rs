@@ -7,7 +7,7 @@
 //! call that fails says which call and why in its own section ("logs:FilterLogEvents: access
 //! denied for profile phenom: …").
 
-mod ecs;
+pub mod ecs;
 mod eks;
 mod elasticache;
 pub mod logs;
