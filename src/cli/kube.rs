@@ -25,8 +25,8 @@ pub enum KubeAction {
         /// HelmRelease: reset the failure counts
         #[arg(long)]
         reset: bool,
-        /// Seconds to wait for the controller
-        #[arg(long, default_value_t = 120)]
+        /// Seconds to wait for the controller, 1 to 86400
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         timeout: u64,
     },
     /// Suspend a Flux object (spec.suspend = true)
@@ -49,8 +49,8 @@ pub enum KubeAction {
     Refresh {
         #[command(flatten)]
         target: Target,
-        /// Seconds to wait for the application controller
-        #[arg(long, default_value_t = 120)]
+        /// Seconds to wait for the application controller, 1 to 86400
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         timeout: u64,
     },
     /// Sync an Argo CD Application to the revision its spec names, and wait until the sync ran
@@ -58,8 +58,8 @@ pub enum KubeAction {
     Sync {
         #[command(flatten)]
         target: Target,
-        /// Seconds to wait for the application controller
-        #[arg(long, default_value_t = 300)]
+        /// Seconds to wait for the application controller, 1 to 86400
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         timeout: u64,
     },
 }

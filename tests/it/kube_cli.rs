@@ -461,3 +461,44 @@ async fn argo_sync_and_refresh_through_the_binary() {
     );
     assert!(audit.contains("prod-cluster"), "{audit}");
 }
+
+/// A wait bounded as every other command's: `--timeout 0` or a year is refused before anything
+/// is read (clap's exit 2), for the Flux and the Argo CD writes alike.
+#[test]
+fn a_writes_timeout_is_bounded() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        &[
+            "--write",
+            "kube",
+            "sync",
+            "app",
+            "argocd/catalog",
+            "--timeout",
+            "0",
+        ][..],
+        &[
+            "--write",
+            "kube",
+            "refresh",
+            "app",
+            "argocd/catalog",
+            "--timeout",
+            "31536000",
+        ],
+        &[
+            "--write",
+            "kube",
+            "reconcile",
+            "hr",
+            "numinia/hyperfy2-world",
+            "--timeout",
+            "0",
+        ],
+    ] {
+        let out = crate::run_in(home.path(), args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("1..=86400"), "{args:?}: {err}");
+    }
+}

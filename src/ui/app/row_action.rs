@@ -48,8 +48,8 @@ impl App {
         if matches!(action, RowAction::Scale(_)) && row.kind() != Kind::EcsService {
             return self.say(
                 format!(
-                    "cannot scale a {} row: :scale sets an ECS service's desired count",
-                    row.kind().short()
+                    "cannot scale {}: :scale sets an ECS service's desired count",
+                    row.id.display_name()
                 ),
                 true,
             );
