@@ -749,6 +749,8 @@ pub struct Described<'a> {
     pub reason: &'a str,
     pub headline: Option<String>,
     pub fields: Value,
+    /// The CloudWatch series the detail draws as sparklines, oldest point first.
+    pub metrics: &'a [crate::model::kinds::series::Series],
     pub conditions: &'a [Condition],
     pub workloads: Vec<RowSummary>,
     pub sections: std::collections::BTreeMap<Section, &'a Part>,
@@ -789,6 +791,7 @@ impl<'a> Described<'a> {
             reason: &row.reason,
             headline: workload_headline(row, fleet),
             fields: row.facts.to_json(),
+            metrics: row.facts.metrics(),
             conditions: &row.conditions,
             workloads: applied_workloads(row, fleet)
                 .into_iter()

@@ -482,3 +482,33 @@ fn the_snapshot_table_keeps_its_columns_in_line() {
         );
     }
 }
+
+/// `describe --json` carries what the detail draws as sparklines: a database's and a cache's
+/// CloudWatch series, by name, oldest point first.
+#[test]
+fn describe_json_carries_the_metrics() {
+    let home = tempfile::tempdir().unwrap();
+    for (path, series) in [
+        ("rds/phenom-prod-postgres", "CPU %"),
+        ("cache/forge-prod-redis", "evictions"),
+    ] {
+        let out = opsdeck(home.path(), &["describe", "--demo", path, "--json"]);
+        assert!(
+            out.status.success(),
+            "{path}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let metrics = v["metrics"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: {v:#}"));
+        let one = metrics
+            .iter()
+            .find(|m| m["name"] == series)
+            .unwrap_or_else(|| panic!("{path}: no {series:?} in {metrics:#?}"));
+        assert!(
+            one["points"].as_array().is_some_and(|p| p.len() > 10),
+            "{path}: {one}"
+        );
+    }
+}
