@@ -35,14 +35,23 @@ pub struct SimClock {
     origin: Timestamp,
     started: Instant,
     speed: f64,
+    /// Simulated seconds already gone by at the start (`--at`).
+    offset_s: f64,
 }
 
 impl SimClock {
     pub fn new(origin: Timestamp, speed: f64) -> SimClock {
+        SimClock::starting_at(origin, speed, 0.0)
+    }
+
+    /// A clock `offset_s` simulated seconds past `origin` from the start: the demo's world
+    /// later in its incident cycle (`snapshot --demo --at 7m`).
+    pub fn starting_at(origin: Timestamp, speed: f64, offset_s: f64) -> SimClock {
         SimClock {
             origin,
             started: Instant::now(),
             speed: speed.max(0.001),
+            offset_s: offset_s.max(0.0),
         }
     }
 
@@ -52,7 +61,7 @@ impl SimClock {
 
     /// Simulated seconds since the origin.
     pub fn elapsed_s(&self) -> f64 {
-        self.started.elapsed().as_secs_f64() * self.speed
+        self.offset_s + self.started.elapsed().as_secs_f64() * self.speed
     }
 }
 

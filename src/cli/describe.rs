@@ -56,6 +56,9 @@ pub struct Locate {
     /// Read the embedded demo fleet instead of the configured sources
     #[arg(long)]
     pub demo: bool,
+    /// With --demo: how far into its incidents (`snapshot --help` says when each is)
+    #[arg(long, requires = "demo", value_name = "DURATION", value_parser = super::parse_demo_at)]
+    pub at: Option<f64>,
     /// Seconds to wait for the object's source to answer (1 to 3600)
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,
@@ -239,9 +242,10 @@ pub struct World {
 /// accounts.
 pub async fn world(at: &Locate, config: &Config, kube_only: bool) -> Result<World, (String, u8)> {
     if at.demo {
-        let clock = Arc::new(SimClock::new(whole_second_now(), 1.0));
+        let at_s = at.at.unwrap_or(0.0);
+        let clock = Arc::new(SimClock::starting_at(whole_second_now(), 1.0, at_s));
         let mut fleet = Fleet::new("demo");
-        fleet.apply(demo::initial_updates(clock.origin(), 1));
+        fleet.apply(demo::initial_updates_at(clock.origin(), 1, at_s));
         let inspector = Arc::new(DemoInspector::new(clock.clone(), clock.origin()));
         return Ok(World {
             fleet,
@@ -445,6 +449,7 @@ mod tests {
             account: None,
             region: None,
             demo: true,
+            at: None,
             timeout: 1,
         }
     }

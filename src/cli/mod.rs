@@ -93,6 +93,10 @@ pub enum Cmd {
         /// Demo fleet scale (see `opsdeck demo --scale`)
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=200))]
         scale: u32,
+        /// With --demo: how far into its incidents (a 10-minute cycle: 7m the failing ALB
+        /// targets, 8m40s the Redis evictions); 0 by default
+        #[arg(long, requires = "demo", value_name = "DURATION", value_parser = parse_demo_at)]
+        at: Option<f64>,
         /// Seconds to wait for every source to answer (a source still listing then is reported
         /// as timed out), 1 to 86400
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=86_400))]
@@ -281,10 +285,12 @@ fn dispatch(cli: Cli, config: &Config, runtime: &tokio::runtime::Runtime) -> Exi
             demo,
             json,
             scale,
+            at,
             timeout,
         }) => {
             if demo {
-                return runtime.block_on(snapshot::demo(scale, json, timeout));
+                let at = at.unwrap_or(0.0);
+                return runtime.block_on(snapshot::demo(scale, json, timeout, at));
             }
             match sources(config) {
                 Some(sources) => runtime.block_on(snapshot::real(sources, json, timeout)),
@@ -448,4 +454,16 @@ fn load_theme(
         .or(config.theme.as_deref())
         .unwrap_or("default");
     Theme::load(name, paths::user_themes_dir().as_deref())
+}
+
+/// `--at 7m`: simulated seconds into the demo's incidents, as the timeline's durations are
+/// written (`90s`, `7m`, `1h30m`).
+pub fn parse_demo_at(text: &str) -> Result<f64, String> {
+    match crate::audit::duration_seconds(text) {
+        Some(s) if s <= 7 * 24 * 3600 => Ok(s as f64),
+        Some(_) => Err("at most a week into the demo".into()),
+        None => Err(format!(
+            "{text:?} is not a duration: write it as 90s, 7m or 1h30m"
+        )),
+    }
 }

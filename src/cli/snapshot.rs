@@ -12,8 +12,9 @@ use crate::snapshot::{Snapshot, settle};
 use crate::store::source::note_is_failure;
 use crate::store::{self, Fleet, UpdateReceiver};
 
-pub async fn demo(scale: u32, json: bool, timeout_s: u64) -> ExitCode {
-    let clock = Arc::new(SimClock::new(whole_second_now(), 1.0));
+/// The demo fleet `at_s` simulated seconds into its incidents.
+pub async fn demo(scale: u32, json: bool, timeout_s: u64, at_s: f64) -> ExitCode {
+    let clock = Arc::new(SimClock::starting_at(whole_second_now(), 1.0, at_s));
     let (tx, rx) = store::channel();
     let opts = DemoOptions {
         scale,

@@ -512,3 +512,65 @@ fn describe_json_carries_the_metrics() {
         );
     }
 }
+
+/// `--at` puts the demo's CLI later in its incident cycle, where the TUI would have to wait: at
+/// 7m10s phenom-prod's graphql runs while its ALB targets fail, at 8m40s FORGE's Redis evicts;
+/// without --demo it is refused, and a wrong duration is said.
+#[test]
+fn the_demos_later_incidents_are_reached_with_at() {
+    let home = tempfile::tempdir().unwrap();
+    let out = opsdeck(
+        home.path(),
+        &["snapshot", "--demo", "--json", "--at", "7m10s"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let graphql = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["kind"] == "ecs_service"
+                && r["name"] == "graphql"
+                && r["scope"]["context"] == "phenom-prod-cluster"
+        })
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(graphql["health"], "failed", "{graphql:#}");
+    assert!(
+        graphql["reason"]
+            .as_str()
+            .unwrap()
+            .contains("0/2 targets healthy"),
+        "{graphql:#}"
+    );
+    let out = opsdeck(
+        home.path(),
+        &[
+            "describe",
+            "--demo",
+            "cache/forge-prod-redis",
+            "--at",
+            "8m40s",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("evictions climbing"), "{text}");
+    let out = opsdeck(
+        home.path(),
+        &["describe", "--demo", "cache/forge-prod-redis"],
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("evictions climbing"));
+    for (args, says) in [
+        (&["snapshot", "--at", "7m"][..], "--demo"),
+        (&["snapshot", "--demo", "--at", "soon"], "not a duration"),
+    ] {
+        let out = opsdeck(home.path(), args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}

@@ -103,6 +103,11 @@ pub fn scale_rows(origin: Timestamp, scale: u32) -> Vec<Row> {
 /// The whole demo fleet at start, as the updates a backend would send: for tests and benches
 /// that want a filled store without running the task.
 pub fn initial_updates(origin: Timestamp, scale: u32) -> Vec<Update> {
+    initial_updates_at(origin, scale, 0.0)
+}
+
+/// `initial_updates` at `elapsed_s` simulated seconds into the incidents.
+pub fn initial_updates_at(origin: Timestamp, scale: u32, elapsed_s: f64) -> Vec<Update> {
     let mut v: Vec<Update> = source_names(scale)
         .into_iter()
         .map(|name| Update::Source {
@@ -112,7 +117,7 @@ pub fn initial_updates(origin: Timestamp, scale: u32) -> Vec<Update> {
         })
         .collect();
     v.extend(
-        seed_rows(origin, 0.0)
+        seed_rows(origin, elapsed_s)
             .into_iter()
             .chain(scale_rows(origin, scale))
             .map(Update::upsert),
@@ -169,6 +174,8 @@ async fn run(
     overrides: Arc<Overrides>,
 ) -> Result<(), &'static str> {
     let origin = clock.origin();
+    // Where the incidents stand when the sources connect: 0, or later with `--at`.
+    let start = clock.elapsed_s();
     let names = source_names(opts.scale);
     let closed = |_| "the store went away";
     tx.send(
@@ -187,7 +194,7 @@ async fn run(
     // Fill source by source, the way independent watches would answer. The seed's rows change
     // with the incidents: kept as sent, to send only what changed; the scale's are not.
     let mut by_source: HashMap<Arc<str>, Vec<Row>> = HashMap::new();
-    for r in seed_rows(origin, 0.0) {
+    for r in seed_rows(origin, start) {
         let r = overrides.apply(r, clock.now());
         by_source.entry(r.source.clone()).or_default().push(r);
     }
@@ -203,12 +210,12 @@ async fn run(
         .map(|r| r.id.clone())
         .collect();
     let listed = if opts.list_events {
-        inspect::timeline_events(origin, 0.0, &troubled)
+        inspect::timeline_events(origin, start, &troubled)
     } else {
         Vec::new()
     };
     let mut events_seen: HashSet<String> = HashSet::new();
-    let mut inc = Incidents::at(0.0);
+    let mut inc = Incidents::at(start);
     for name in &names {
         tokio::time::sleep(opts.connect_stagger).await;
         let mut batch: Vec<Update> = by_source
