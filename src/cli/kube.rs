@@ -54,10 +54,13 @@ pub enum KubeAction {
         timeout: u64,
     },
     /// Sync an Argo CD Application to the revision its spec names, and wait until the sync ran
-    /// (like argocd app sync)
+    /// (like argocd app sync); it changes the cluster, so the app's name is typed to confirm
     Sync {
         #[command(flatten)]
         target: Target,
+        /// The Application's name, typed to confirm (as `opsdeck ecs` takes the service's)
+        #[arg(long, value_name = "NAME")]
+        confirm: Option<String>,
         /// Seconds to wait for the application controller, 1 to 86400
         #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
         timeout: u64,
@@ -104,7 +107,7 @@ fn refusal(action: &KubeAction, kind: &Watched) -> Option<String> {
         _ if argo && !matches!(action, KubeAction::Refresh { .. } | KubeAction::Sync { .. }) => {
             Some(
                 "an Argo CD Application is refreshed or synced: opsdeck kube refresh app \
-                 NAMESPACE/NAME, opsdeck kube sync app NAMESPACE/NAME"
+                 NAMESPACE/NAME, opsdeck kube sync app NAMESPACE/NAME --confirm NAME"
                     .to_string(),
             )
         }
@@ -175,6 +178,25 @@ pub async fn run(action: KubeAction, config: &Config, write: bool) -> ExitCode {
             "{:?} is not namespace/name: a namespace is a DNS-1123 label and a name a DNS-1123 subdomain (lowercase letters, digits, '-' and '.'), with no '/', '?' or '..'",
             t.object
         ));
+    }
+    // A sync applies to the cluster: its name typed, as the ECS writes and runbooks ask, before
+    // any kubeconfig is read.
+    if let KubeAction::Sync { confirm, .. } = &action {
+        match confirm.as_deref() {
+            None => {
+                eprintln!(
+                    "opsdeck: would sync Application {ns}/{name}; add --confirm {name} to do it"
+                );
+                return ExitCode::from(2);
+            }
+            Some(typed) if typed != name => {
+                eprintln!(
+                    "opsdeck: --confirm {typed:?} is not the Application's name {name:?}: nothing was done"
+                );
+                return ExitCode::from(2);
+            }
+            Some(_) => {}
+        }
     }
     let loaded = match kubeconfig::load(config.kube.kubeconfig.as_deref()) {
         Ok(l) => l,

@@ -374,6 +374,19 @@ async fn argo_sync_and_refresh_through_the_binary() {
     let out = opsdeck(home.path(), &kc, &["kube", "sync", "app", "argocd/catalog"]).await;
     assert_read_only(&out);
     assert!(api.requests().is_empty(), "{:?}", api.requests());
+    // With --write, the app's name typed: missing or another name, nothing is read or written.
+    for (confirm, says) in [
+        (None, "add --confirm catalog to do it"),
+        (Some("billing"), "is not the Application's name"),
+    ] {
+        let mut args = vec!["--write", "kube", "sync", "app", "argocd/catalog"];
+        args.extend(confirm.map(|c| ["--confirm", c]).into_iter().flatten());
+        let out = opsdeck(home.path(), &kc, &args).await;
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{err}");
+    }
+    assert!(api.requests().is_empty(), "{:?}", api.requests());
 
     // Argo CD's controller: a refresh is handled, a sync run (catalog's fails, billing's not).
     let controller = {
@@ -412,7 +425,15 @@ async fn argo_sync_and_refresh_through_the_binary() {
     let out = opsdeck(
         home.path(),
         &kc,
-        &["--write", "kube", "sync", "app", "argocd/billing"],
+        &[
+            "--write",
+            "kube",
+            "sync",
+            "app",
+            "argocd/billing",
+            "--confirm",
+            "billing",
+        ],
     )
     .await;
     let said = String::from_utf8_lossy(&out.stdout);
@@ -428,7 +449,15 @@ async fn argo_sync_and_refresh_through_the_binary() {
     let out = opsdeck(
         home.path(),
         &kc,
-        &["--write", "kube", "sync", "app", "argocd/catalog"],
+        &[
+            "--write",
+            "kube",
+            "sync",
+            "app",
+            "argocd/catalog",
+            "--confirm",
+            "catalog",
+        ],
     )
     .await;
     assert_eq!(out.status.code(), Some(1));
