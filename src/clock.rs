@@ -59,6 +59,11 @@ impl SimClock {
         self.origin
     }
 
+    /// The simulated seconds already gone by at the start (`starting_at`).
+    pub fn offset_s(&self) -> f64 {
+        self.offset_s
+    }
+
     /// Simulated seconds since the origin.
     pub fn elapsed_s(&self) -> f64 {
         self.offset_s + self.started.elapsed().as_secs_f64() * self.speed

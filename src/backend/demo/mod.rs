@@ -174,8 +174,9 @@ async fn run(
     overrides: Arc<Overrides>,
 ) -> Result<(), &'static str> {
     let origin = clock.origin();
-    // Where the incidents stand when the sources connect: 0, or later with `--at`.
-    let start = clock.elapsed_s();
+    // Where the incidents stand when the sources connect: 0, or later with `--at`. The clock's
+    // start, not its reading now: a task scheduled late (a fast test clock) still starts there.
+    let start = clock.offset_s();
     let names = source_names(opts.scale);
     let closed = |_| "the store went away";
     tx.send(
