@@ -83,23 +83,14 @@ pub fn paths(
         serde_json::from_slice(&std::fs::read(&out_file).unwrap()).expect("the snapshot's JSON");
     let rows = v["rows"].as_array().map_or(0, Vec::len);
     if let Ok(profile) = std::env::var("OPSDECK_FLEET_CALLGRIND") {
-        let status = std::process::Command::new("valgrind")
+        // The binary's own scratch environment (`opsdeck_on_moto`), valgrind in front of it.
+        let status = testkit::opsdeck_on_moto(Path::new("valgrind"), home.path())
             .args(["--tool=callgrind", "--quiet"])
             .arg(format!("--callgrind-out-file={profile}"))
             .arg(bin)
             .arg("--config")
             .arg(&config)
             .args(["snapshot", "--json", "--timeout", "900"])
-            .envs([
-                ("HOME", home.path().as_os_str()),
-                ("XDG_CONFIG_HOME", home.path().join("config").as_os_str()),
-                ("XDG_STATE_HOME", home.path().join("state").as_os_str()),
-            ])
-            .envs([
-                ("AWS_ACCESS_KEY_ID", "testing"),
-                ("AWS_SECRET_ACCESS_KEY", "testing"),
-                ("AWS_EC2_METADATA_DISABLED", "true"),
-            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()

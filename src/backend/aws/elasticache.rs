@@ -158,7 +158,7 @@ pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row
         .iter()
         .filter_map(|c| Some((c.cache_cluster_id()?.to_string(), c)))
         .collect();
-    let mut rows: Vec<(String, CacheGroup)> = groups
+    let rows: Vec<(String, CacheGroup)> = groups
         .iter()
         .map(|g| {
             let name = g.replication_group_id().unwrap_or_default().to_string();
@@ -171,7 +171,7 @@ pub async fn poll(clients: Clients, t: Target, now: Timestamp) -> Result<Vec<Row
         .collect();
     let mut series = metrics::fetch(&clients.cloudwatch, &wanted, now).await;
     Ok(rows
-        .drain(..)
+        .into_iter()
         .map(|(name, mut f)| {
             f.metrics = series.remove(&name).unwrap_or_default();
             Row::new(

@@ -302,7 +302,7 @@ async fn carry_out(
                 let rev = a.revision.as_deref().unwrap_or("HEAD");
                 return Ok(format!(
                     "{what}: sync Succeeded to {}: successfully synced (all tasks run); now {}",
-                    &rev[..rev.len().min(8)],
+                    crate::model::kinds::argo_application::short_revision(rev),
                     a.sync,
                 ));
             }

@@ -79,6 +79,11 @@ pub struct AppResource {
     pub message: Option<String>,
 }
 
+/// A revision as messages shorten a commit: its first 8 characters.
+pub fn short_revision(r: &str) -> &str {
+    r.char_indices().nth(8).map_or(r, |(i, _)| &r[..i])
+}
+
 fn text_at(obj: &Value, pointer: &str) -> Option<String> {
     flux::string_at(obj, pointer).filter(|s| !s.is_empty())
 }
@@ -314,11 +319,7 @@ impl KindFacts for ArgoApplication {
             } else {
                 "no auto-sync: sync it"
             };
-            let short = |r: &Option<String>| {
-                r.as_deref()
-                    .map_or("-", |r| &r[..r.len().min(8)])
-                    .to_string()
-            };
+            let short = |r: &Option<String>| r.as_deref().map_or("-", short_revision).to_string();
             let runs = match &self.deployed_revision {
                 Some(_) => format!(": the cluster runs {}", short(&self.deployed_revision)),
                 None => String::new(),

@@ -117,52 +117,6 @@ impl KindFacts for EcsService {
     }
 
     fn assess(&self, _: &[Condition], _: Timestamp) -> Assessment {
-        self.assess_tasks_and_targets()
-    }
-
-    /// A deployment (a new task definition), its rollout moving, its targets' health moving,
-    /// and the service's new events (newest last, as they happened).
-    fn happened(&self, before: &Self) -> Vec<String> {
-        self.what_happened(before)
-    }
-
-    fn cli(&self, row: &Row) -> Vec<String> {
-        let (name, tail) = (&row.id.name, row.id.scope.aws_flags());
-        let cluster = row.id.scope.context();
-        let mut cli = vec![
-            format!("aws ecs describe-services --cluster {cluster} --services {name} {tail}"),
-            format!(
-                "aws ecs list-tasks --cluster {cluster} --service-name {name} --desired-status STOPPED {tail}"
-            ),
-        ];
-        cli.extend(self.target_groups.iter().map(|tg| {
-            format!(
-                "aws elbv2 describe-target-health --target-group-arn {} {tail}",
-                tg.arn
-            )
-        }));
-        cli
-    }
-}
-
-impl EcsService {
-    /// "2/2" healthy targets over those in service, summed over its target groups; "?" when
-    /// one could not be read; `None` without a load balancer.
-    pub fn targets(&self) -> Option<String> {
-        if self.target_groups.is_empty() {
-            return None;
-        }
-        if self.target_groups.iter().any(|t| t.error.is_some()) {
-            return Some("?".into());
-        }
-        let (healthy, all) = self
-            .target_groups
-            .iter()
-            .fold((0, 0), |(h, a), t| (h + t.healthy, a + t.in_service()));
-        Some(format!("{healthy}/{all}"))
-    }
-
-    fn assess_tasks_and_targets(&self) -> Assessment {
         let counts = format!("{}/{} running", self.running, self.desired);
         let failures = if self.failed_tasks > 0 {
             format!(", {} failed tasks", self.failed_tasks)
@@ -212,7 +166,9 @@ impl EcsService {
         Assessment::new(Health::Healthy, counts)
     }
 
-    fn what_happened(&self, before: &Self) -> Vec<String> {
+    /// A deployment (a new task definition), its rollout moving, its targets' health moving,
+    /// and the service's new events (newest last, as they happened).
+    fn happened(&self, before: &Self) -> Vec<String> {
         fn task(s: &EcsService) -> Option<&str> {
             (!s.task_definition.is_empty()).then_some(s.task_definition.as_str())
         }
@@ -240,6 +196,42 @@ impl EcsService {
         let new: Vec<&String> = new.collect();
         lines.extend(new.into_iter().rev().map(|e| format!("event: {e}")));
         lines
+    }
+
+    fn cli(&self, row: &Row) -> Vec<String> {
+        let (name, tail) = (&row.id.name, row.id.scope.aws_flags());
+        let cluster = row.id.scope.context();
+        let mut cli = vec![
+            format!("aws ecs describe-services --cluster {cluster} --services {name} {tail}"),
+            format!(
+                "aws ecs list-tasks --cluster {cluster} --service-name {name} --desired-status STOPPED {tail}"
+            ),
+        ];
+        cli.extend(self.target_groups.iter().map(|tg| {
+            format!(
+                "aws elbv2 describe-target-health --target-group-arn {} {tail}",
+                tg.arn
+            )
+        }));
+        cli
+    }
+}
+
+impl EcsService {
+    /// "2/2" healthy targets over those in service, summed over its target groups; "?" when
+    /// one could not be read; `None` without a load balancer.
+    pub fn targets(&self) -> Option<String> {
+        if self.target_groups.is_empty() {
+            return None;
+        }
+        if self.target_groups.iter().any(|t| t.error.is_some()) {
+            return Some("?".into());
+        }
+        let (healthy, all) = self
+            .target_groups
+            .iter()
+            .fold((0, 0), |(h, a), t| (h + t.healthy, a + t.in_service()));
+        Some(format!("{healthy}/{all}"))
     }
 }
 

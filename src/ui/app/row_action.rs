@@ -110,15 +110,14 @@ impl App {
         let detail = match (action, &row.facts) {
             // What the sync changes: the revision that runs and the one it will apply.
             (RowAction::Sync, Facts::ArgoApplication(a)) => {
-                let short = |r: &Option<String>| {
-                    r.as_deref()
-                        .map_or("?".to_string(), |r| r.chars().take(8).collect())
-                };
+                fn short(r: Option<&str>) -> &str {
+                    r.map_or("?", crate::model::kinds::argo_application::short_revision)
+                }
                 format!(
                     " ({}: runs {}, Git names {}; as argocd app sync)",
                     a.sync,
-                    short(&a.deployed_revision),
-                    short(&a.revision)
+                    short(a.deployed_revision.as_deref()),
+                    short(a.revision.as_deref())
                 )
             }
             _ => action.detail(),
